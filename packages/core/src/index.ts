@@ -1,0 +1,24 @@
+/**
+ * `@kdrec/core`: the small vocabulary every kdrec package shares.
+ *
+ * - the engine entry point ({@link initEngine}): native TensorFlow when it loads, else `cpu`;
+ * - seeded, splittable random numbers ({@link seededRandom});
+ * - the error type ({@link KdrecError}) returned in fp-ts `Either` by fallible operations;
+ * - io-ts helpers for config codecs that report every invalid field with its path;
+ * - tensor helpers that enforce disposal ({@link readTidy}, {@link checkTensorLeak}).
+ * @packageDocumentation
+ */
+export {
+  type ConfigProblem,
+  configProblems,
+  decodeConfig,
+  formatConfigProblems,
+  integerInRange,
+  numberInRange,
+  positiveNumber,
+  unitInterval,
+} from "./codec.js";
+export { BackendName, type EngineInfo, type EngineOptions, initEngine } from "./engine.js";
+export { formatKdrecError, type KdrecError, type KdrecErrorCode, kdrecError, toThrowable } from "./error.js";
+export { type Random, seededRandom } from "./random.js";
+export { checkTensorLeak, readTidy, readTidyAsync, type TensorCount } from "./tensors.js";

@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { seededRandom } from "./random.js";
+
+const draw = (seed: number, n: number) => Array.from({ length: n }, seededRandom(seed).uint32);
+
+describe("seededRandom", () => {
+  it("gives the same stream for the same seed and different streams for different seeds", () => {
+    expect(draw(7, 100)).toEqual(draw(7, 100));
+    expect(draw(7, 100)).not.toEqual(draw(8, 100));
+  });
+
+  it("reduces any finite seed to 32 bits and maps non-finite seeds to 0", () => {
+    expect(seededRandom(2 ** 32 + 5).seed).toBe(5);
+    expect(seededRandom(Number.NaN).seed).toBe(0);
+    expect(draw(0, 10).some((x) => x !== 0)).toBe(true);
+  });
+
+  it("splits into children that depend on the name, not on what the parent drew", () => {
+    const parent = seededRandom(42);
+    const before = parent.split("negatives").uint32();
+    for (let i = 0; i < 1000; i++) parent.uint32();
+    expect(parent.split("negatives").uint32()).toBe(before);
+    expect(parent.split("shuffle").uint32()).not.toBe(before);
+    expect(parent.split("a").split("b").seed).toBe(seededRandom(42).split("a").split("b").seed);
+  });
+
+  it("draws uniform floats and integers without bias", () => {
+    const rng = seededRandom(1);
+    const n = 200_000;
+    const counts = new Array<number>(10).fill(0);
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const f = rng.float();
+      expect(f >= 0 && f < 1).toBe(true);
+      sum += f;
+      counts[rng.int(10)]! += 1;
+    }
+    expect(sum / n).toBeCloseTo(0.5, 2);
+    // Each of 10 buckets expects 20,000 draws; 5 standard deviations is about 670.
+    for (const c of counts) expect(Math.abs(c - n / 10)).toBeLessThan(670);
+  });
+
+  it("draws standard normals", () => {
+    const rng = seededRandom(3);
+    const xs = Array.from({ length: 100_000 }, rng.normal);
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length;
+    expect(mean).toBeCloseTo(0, 1);
+    expect(variance).toBeCloseTo(1, 1);
+    expect(xs.every(Number.isFinite)).toBe(true);
+  });
+
+  it("shuffles typed and plain arrays into permutations, deterministically", () => {
+    const a = seededRandom(5).shuffle(Int32Array.from({ length: 50 }, (_, i) => i));
+    const b = seededRandom(5).shuffle(Array.from({ length: 50 }, (_, i) => i));
+    expect(Array.from(a)).toEqual(b);
+    expect([...b].sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(b).not.toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  it("refuses integer bounds that are not positive integers", () => {
+    const rng = seededRandom(1);
+    expect(() => rng.int(0)).toThrow(/positive integer/);
+    expect(() => rng.int(2.5)).toThrow(/positive integer/);
+  });
+});

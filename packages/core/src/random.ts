@@ -1,0 +1,113 @@
+/**
+ * Seeded, splittable random numbers: every random choice in kdrec flows from one seed.
+ *
+ * A generator is split into named children (`rng.split("negatives")`) whose streams depend only
+ * on the parent's seed and the name, not on how much the parent has drawn, so adding a random
+ * draw in one component never shifts the numbers another component sees.
+ * @module
+ */
+
+/**
+ * A deterministic stream of random numbers (xoshiro128** seeded through SplitMix32).
+ * @category Random
+ */
+export interface Random {
+  /** The seed this stream was made from (a 32-bit unsigned integer). */
+  readonly seed: number;
+  /** A uniform 32-bit unsigned integer. */
+  uint32(): number;
+  /** A uniform float in [0, 1) with 32 bits of randomness. */
+  float(): number;
+  /** A uniform integer in [0, maxExclusive); `maxExclusive` must be a positive integer below 2^32. */
+  int(maxExclusive: number): number;
+  /** A standard normal draw (Box–Muller). */
+  normal(): number;
+  /** Shuffles `items` in place (Fisher–Yates) and returns it. */
+  shuffle<T, A extends { [index: number]: T; length: number }>(items: A): A;
+  /** An independent child stream identified by `name`; the same seed and name give the same child. */
+  split(name: string): Random;
+}
+
+const TWO_POW_32 = 4294967296;
+
+/** SplitMix32 (a 32-bit variant of Steele et al.'s SplitMix): spreads one seed over the state. */
+const splitMix32 = (seed: number): (() => number) => {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x9e3779b9) >>> 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+};
+
+/** FNV-1a over the name, mixed with the parent seed: the child seed of {@link Random.split}. */
+const childSeed = (seed: number, name: string): number => {
+  let hash = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < name.length; i++) {
+    hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  }
+  return splitMix32(hash)();
+};
+
+const rotl = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
+
+/**
+ * Creates a seeded random stream.
+ * @param seed any finite number; it is reduced to 32 bits.
+ * @example
+ * ```ts
+ * const rng = seededRandom(42);
+ * const order = rng.split("epoch-0").shuffle(Int32Array.from([0, 1, 2, 3]));
+ * ```
+ * @category Random
+ */
+export const seededRandom = (seed: number): Random => {
+  const seed32 = Number.isFinite(seed) ? Math.trunc(seed) >>> 0 : 0;
+  const init = splitMix32(seed32);
+  let s0 = init();
+  let s1 = init();
+  let s2 = init();
+  let s3 = init();
+  if ((s0 | s1 | s2 | s3) === 0) s0 = 1; // xoshiro's state must not be all zero
+
+  const uint32 = (): number => {
+    const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
+    const t = (s1 << 9) >>> 0;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 = (s2 ^ t) >>> 0;
+    s3 = rotl(s3 >>> 0, 11);
+    s0 >>>= 0;
+    s1 >>>= 0;
+    return result;
+  };
+  const float = (): number => uint32() / TWO_POW_32;
+  const int = (maxExclusive: number): number => {
+    if (!Number.isInteger(maxExclusive) || maxExclusive <= 0 || maxExclusive > TWO_POW_32) {
+      throw new RangeError(`Random.int: expected a positive integer bound up to 2^32, got ${maxExclusive}`);
+    }
+    // Rejection sampling keeps every value equally likely (no modulo bias).
+    const limit = TWO_POW_32 - (TWO_POW_32 % maxExclusive);
+    let x = uint32();
+    while (x >= limit) x = uint32();
+    return x % maxExclusive;
+  };
+  const normal = (): number => {
+    const u = 1 - float(); // (0, 1]: log stays finite
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * float());
+  };
+  const shuffle = <T, A extends { [index: number]: T; length: number }>(items: A): A => {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = int(i + 1);
+      const tmp = items[i] as T;
+      items[i] = items[j] as T;
+      items[j] = tmp;
+    }
+    return items;
+  };
+  return { seed: seed32, uint32, float, int, normal, shuffle, split: (name) => seededRandom(childSeed(seed32, name)) };
+};

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Sets up a clone for work: npm dependencies, the native TensorFlow engine, a build of every package.
+# Idempotent and quick when nothing changed; safe to interrupt and run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[kdrec setup] %s\n' "$*"; }
+
+# npm ci wipes node_modules (and the built addon with it), so it only runs when the manifests changed.
+manifests=$(cat package-lock.json package.json packages/*/package.json tools/*/package.json 2>/dev/null | sha256sum | cut -c1-16)
+stamp=node_modules/.kdrec-installed
+if [[ -f $stamp && "$(cat "$stamp")" == "$manifests" ]]; then
+  say "npm dependencies up to date"
+else
+  say "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$manifests" > "$stamp"
+fi
+
+node tools/engine/setup-engine.mjs
+
+say "building packages (nx, cached)"
+npx nx run-many -t build --output-style=static >/dev/null || npx nx run-many -t build --output-style=static
+say "ready"
