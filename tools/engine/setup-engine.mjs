@@ -169,7 +169,18 @@ function unpackedLibrary() {
     log(`downloading tensorflow-cpu==${tfVersion} with pip (about 270 MB) into ${wheelDir}`);
     const pip = spawnSync(
       "python3",
-      ["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--retries", "2", "-d", wheelDir, `tensorflow-cpu==${tfVersion}`],
+      [
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--retries",
+        "2",
+        "-d",
+        wheelDir,
+        `tensorflow-cpu==${tfVersion}`,
+      ],
       { stdio: ["ignore", "inherit", "inherit"] },
     );
     const found = readdirSync(wheelDir).find((f) => f.startsWith(`tensorflow_cpu-${tfVersion}-`) && f.endsWith(".whl"));

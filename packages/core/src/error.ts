@@ -15,6 +15,10 @@ export type KdrecErrorCode =
   | "INVALID_CONFIG"
   /** A function argument is outside what the function accepts. */
   | "INVALID_ARGUMENT"
+  /** An input file's content is malformed (the location says file:line). */
+  | "INVALID_DATA"
+  /** A file or directory could not be read or written. */
+  | "IO"
   /** Tensors were created and not disposed. */
   | "TENSOR_LEAK";
 

@@ -1,0 +1,69 @@
+/**
+ * Summary statistics of a set of interactions (what `kdrec data stats` prints).
+ * @module
+ */
+import { type Interactions, numInteractions, numItems, numUsers } from "./interactions.js";
+
+/**
+ * Counts and distributions of a set of interactions.
+ * @category Data
+ */
+export interface DatasetStats {
+  readonly users: number;
+  readonly items: number;
+  readonly interactions: number;
+  /** interactions / (users × items). */
+  readonly density: number;
+  /** The smallest and largest rating, when there are ratings. */
+  readonly ratingRange?: readonly [number, number];
+  readonly perUser: { readonly min: number; readonly median: number; readonly max: number };
+  /** Interactions that repeat an earlier (user, item) pair. */
+  readonly duplicates: number;
+  /** The first and last timestamp, when there are timestamps. */
+  readonly timeRange?: readonly [number, number];
+}
+
+const extent = (values: ArrayLike<number>): readonly [number, number] => {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+};
+
+/**
+ * Computes {@link DatasetStats}. Users and items count the id tables (everyone with at least one
+ * interaction in the loaded data).
+ * @category Data
+ */
+export const datasetStats = (data: Interactions): DatasetStats => {
+  const n = numInteractions(data);
+  const counts = new Int32Array(numUsers(data));
+  for (let r = 0; r < n; r++) counts[data.users[r]!]! += 1;
+  const sorted = Int32Array.from(counts).sort();
+  const mid = sorted.length >> 1;
+  const median =
+    sorted.length === 0 ? 0 : sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+
+  const seen = new Set<number>();
+  let duplicates = 0;
+  const items = numItems(data);
+  for (let r = 0; r < n; r++) {
+    const key = data.users[r]! * items + data.items[r]!;
+    if (seen.has(key)) duplicates += 1;
+    else seen.add(key);
+  }
+  return {
+    users: numUsers(data),
+    items,
+    interactions: n,
+    density: n / Math.max(1, numUsers(data) * items),
+    ...(data.ratings === undefined || n === 0 ? {} : { ratingRange: extent(data.ratings) }),
+    perUser: { min: sorted[0] ?? 0, median, max: sorted[sorted.length - 1] ?? 0 },
+    duplicates,
+    ...(data.timestamps === undefined || n === 0 ? {} : { timeRange: extent(data.timestamps) }),
+  };
+};

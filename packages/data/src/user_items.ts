@@ -1,0 +1,76 @@
+/**
+ * Per-user item lists in compressed sparse rows: the sets that full ranking excludes and negative
+ * samplers avoid, and the time-ordered histories that sequence models read.
+ * @module
+ */
+import { type Interactions, numItems, numUsers } from "./interactions.js";
+import { rowsByUserInTime } from "./splits.js";
+
+/**
+ * Items of user `u`: `items[offsets[u] .. offsets[u + 1])`.
+ * @category Data
+ */
+export interface UserItems {
+  readonly numItems: number;
+  readonly offsets: Int32Array;
+  readonly items: Int32Array;
+}
+
+/**
+ * Each user's distinct items, sorted by index (for membership tests by binary search).
+ * @category Data
+ */
+export const userItemSets = (data: Interactions): UserItems => {
+  const users = numUsers(data);
+  const counts = new Int32Array(users + 1);
+  for (let r = 0; r < data.users.length; r++) counts[data.users[r]! + 1]! += 1;
+  for (let u = 0; u < users; u++) counts[u + 1]! += counts[u]!;
+  const fill = counts.slice(0, users);
+  const raw = new Int32Array(data.users.length);
+  for (let r = 0; r < data.users.length; r++) raw[fill[data.users[r]!]!++] = data.items[r]!;
+  // Sort and drop duplicates in place, user by user.
+  const offsets = new Int32Array(users + 1);
+  let write = 0;
+  for (let u = 0; u < users; u++) {
+    const row = raw.subarray(counts[u]!, counts[u + 1]!).sort();
+    offsets[u] = write;
+    for (let k = 0; k < row.length; k++) if (k === 0 || row[k] !== row[k - 1]) raw[write++] = row[k]!;
+  }
+  offsets[users] = write;
+  return { numItems: numItems(data), offsets, items: raw.slice(0, write) };
+};
+
+/**
+ * Each user's items in time order (duplicates kept): the histories of sequence models.
+ * @category Data
+ */
+export const userSequences = (data: Interactions): UserItems => {
+  const perUser = rowsByUserInTime(data);
+  const offsets = new Int32Array(perUser.length + 1);
+  const items = new Int32Array(data.users.length);
+  let write = 0;
+  perUser.forEach((rows, u) => {
+    offsets[u] = write;
+    for (const r of rows) items[write++] = data.items[r]!;
+  });
+  offsets[perUser.length] = write;
+  return { numItems: numItems(data), offsets, items };
+};
+
+/** The items of `user` (a view, not a copy). @category Data */
+export const itemsOf = (sets: UserItems, user: number): Int32Array =>
+  sets.items.subarray(sets.offsets[user]!, sets.offsets[user + 1]!);
+
+/** Whether `user` has `item` in a sorted {@link userItemSets} list. @category Data */
+export const hasItem = (sets: UserItems, user: number, item: number): boolean => {
+  let lo = sets.offsets[user]!;
+  let hi = sets.offsets[user + 1]! - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = sets.items[mid]!;
+    if (v === item) return true;
+    if (v < item) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+};
