@@ -115,9 +115,9 @@ describe("batches", () => {
   it("listwise: listSize sampled candidates per positive", () => {
     const batch = listwiseBatches(train, sampler, 8, 5, seededRandom(1)).next().value!;
     expect(batch.candidates.length).toBe(40);
-    batch.candidates.forEach((item: number, k: number) =>
-      expect(hasItem(positives, batch.users[Math.floor(k / 5)]!, item)).toBe(false),
-    );
+    batch.candidates.forEach((item: number, k: number) => {
+      expect(hasItem(positives, batch.users[Math.floor(k / 5)]!, item)).toBe(false);
+    });
   });
 
   it("sequences: the most recent items, left-padded with the padding index", () => {
