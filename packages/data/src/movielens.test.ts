@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { datasetDir } from "@kdrec/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Dataset } from "./interactions.js";
 import { loadMovieLens100K } from "./movielens.js";
 import { leaveLastOut } from "./splits.js";
 import { datasetStats } from "./stats.js";
-import { datasetDir } from "./test-data-dir.js";
 
 describe("MovieLens-100K (real data)", () => {
   let data: Dataset;

@@ -1,0 +1,95 @@
+// The batched evaluation against the plain reference, on random, tied, constant and NaN scores,
+// for single held-out items (leave-last-out) and multi-item test sets (random split), per backend.
+import { seededRandom } from "@kdrec/core";
+import { type Interactions, leaveLastOut, randomSplit, syntheticDataset } from "@kdrec/data";
+import { describeEachBackend } from "@kdrec/testing";
+import * as tf from "@tensorflow/tfjs-core";
+import * as E from "fp-ts/lib/Either.js";
+import { expect, it } from "vitest";
+import {
+  evaluateFullRanking,
+  type FullRankingOptions,
+  type RankingReport,
+  referenceFullRanking,
+} from "./full_ranking.js";
+
+const data = syntheticDataset({ seed: 11, users: 70, items: 90 }).interactions;
+const single = leaveLastOut(data);
+const multiSplit = randomSplit(data, 0.1, 0.3, 5);
+if (E.isLeft(multiSplit)) throw new Error(multiSplit.left.message);
+const multi = multiSplit.right;
+
+const scoreMatrix = (kind: "random" | "tied" | "constant" | "nan"): Float32Array => {
+  const rng = seededRandom(kind.length);
+  return Float32Array.from({ length: 70 * 90 }, () => {
+    if (kind === "constant") return 0.5;
+    if (kind === "tied") return rng.int(3); // three score levels: ties everywhere
+    if (kind === "nan") return rng.float() < 0.2 ? Number.NaN : rng.float();
+    return rng.normal();
+  });
+};
+
+const batched = async (scores: Float32Array, options: FullRankingOptions): Promise<RankingReport> => {
+  const scorer = (users: Int32Array) =>
+    tf.tidy(() => tf.gather(tf.tensor2d(scores, [70, 90]), tf.tensor1d(users, "int32")) as tf.Tensor2D);
+  const report = await evaluateFullRanking(scorer, { batchSize: 16, ...options });
+  if (E.isLeft(report)) throw new Error(report.left.message);
+  return report.right;
+};
+
+const protocols: Array<[string, FullRankingOptions]> = [
+  ["leave-last-out test", { heldOut: single.test, exclude: [single.train, single.valid], ks: [5, 10] }],
+  [
+    "random-split test (many items per user)",
+    { heldOut: multi.test, exclude: [multi.train, multi.valid], ks: [5, 10] },
+  ],
+  ["optimistic ties", { heldOut: single.test, exclude: [single.train], ks: [10], ties: "optimistic" }],
+];
+
+describeEachBackend("evaluateFullRanking", () => {
+  for (const [protocol, options] of protocols) {
+    for (const kind of ["random", "tied", "constant", "nan"] as const) {
+      it(`matches the reference on ${kind} scores (${protocol})`, async () => {
+        const scores = scoreMatrix(kind);
+        const expected = referenceFullRanking(scores, options);
+        const actual = await batched(scores, options);
+        expect(actual.users).toEqual(expected.users);
+        for (const [name, values] of Object.entries(expected.perUser)) {
+          expect(Array.from(actual.perUser[name]!), name).toEqual(Array.from(values).map((v) => expect.closeTo(v, 10)));
+        }
+      });
+    }
+  }
+
+  it("gives a constant scorer the worst rank and a perfect scorer the best", async () => {
+    const options = { heldOut: single.test, exclude: [single.train, single.valid], ks: [10] };
+    const constant = await batched(scoreMatrix("constant"), options);
+    expect(constant.summary["hr@10"]!.mean).toBe(0);
+    expect(constant.summary.mrr!.mean).toBeLessThan(0.05);
+
+    const perfect = new Float32Array(70 * 90);
+    single.test.users.forEach((u, r) => {
+      perfect[u * 90 + single.test.items[r]!] = 1;
+    });
+    const best = await batched(perfect, options);
+    expect([best.summary["hr@10"]!.mean, best.summary["ndcg@10"]!.mean, best.summary.mrr!.mean]).toEqual([1, 1, 1]);
+  });
+
+  it("leaves no tensor behind and refuses a scorer of the wrong shape", async () => {
+    const before = tf.memory().numTensors;
+    await batched(scoreMatrix("random"), protocols[0]![1]);
+    expect(tf.memory().numTensors).toBe(before);
+    const wrong = await evaluateFullRanking(() => tf.zeros([2, 3]) as tf.Tensor2D, protocols[0]![1]);
+    expect(E.isLeft(wrong) && wrong.left.message).toMatch(/returned a 2x3 tensor; expected \d+x90/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("refuses sets from different datasets and cut-offs beyond the catalogue", async () => {
+    const other: Interactions = syntheticDataset({ seed: 1, users: 10, items: 20 }).interactions;
+    const scorer = (users: Int32Array) => tf.zeros([users.length, 90]) as tf.Tensor2D;
+    const mixed = await evaluateFullRanking(scorer, { heldOut: single.test, exclude: [other] });
+    expect(E.isLeft(mixed) && mixed.left.message).toMatch(/share users and items/);
+    const tooDeep = await evaluateFullRanking(scorer, { heldOut: single.test, exclude: [], ks: [91] });
+    expect(E.isLeft(tooDeep) && tooDeep.left.message).toMatch(/cut-offs must be integers in \[1, 90\]/);
+  });
+});

@@ -1,0 +1,21 @@
+/**
+ * `@kdrec/metrics`: how kdrec measures models.
+ *
+ * - full ranking ({@link evaluateFullRanking}): HR@K, NDCG@K, Recall@K, Precision@K and MRR, batched
+ *   on the engine, with ties counted against the held-out item; {@link referenceFullRanking} is the
+ *   plain loop it is tested against;
+ * - per-user values, means with 95% confidence intervals ({@link summarise}) and the paired t-test
+ *   ({@link pairedTTest}) between two models;
+ * - pointwise metrics for rating and click tasks: {@link rmse}, {@link mae}, {@link auc}, {@link logLoss}.
+ * @packageDocumentation
+ */
+export {
+  type BatchScorer,
+  evaluateFullRanking,
+  type FullRankingOptions,
+  type RankingReport,
+  referenceFullRanking,
+} from "./full_ranking.js";
+export { auc, logLoss, mae, rmse } from "./pointwise.js";
+export { metricNames, metricsFromRanks } from "./ranking_metrics.js";
+export { type MetricSummary, type PairedTest, pairedTTest, summarise } from "./statistics.js";

@@ -1,0 +1,47 @@
+/**
+ * `@kdrec/testing`: runs a test suite once per TensorFlow.js backend, the way tfjs-core's
+ * `describeWithFlags(..., ALL_ENVS)` does, so that the browser (`cpu`) path keeps the same
+ * expectations as the native one.
+ *
+ * Backends come from `KDREC_TEST_BACKENDS` (comma-separated), default `tensorflow,cpu`. A backend
+ * that does not load fails its suite: there is no silent fallback.
+ * @packageDocumentation
+ */
+import { type BackendName, formatKdrecError, initEngine } from "@kdrec/core";
+import * as E from "fp-ts/lib/Either.js";
+import { beforeAll, describe } from "vitest";
+
+/** The backends this test run covers; an unknown name throws, naming the variable. */
+export const testBackends = (): ReadonlyArray<BackendName> => {
+  const requested = (process.env.KDREC_TEST_BACKENDS ?? "tensorflow,cpu").split(",").map((b) => b.trim());
+  const known: ReadonlyArray<BackendName> = ["tensorflow", "cpu"];
+  const unknown = requested.filter((b) => !known.includes(b as BackendName));
+  if (unknown.length > 0)
+    throw new Error(`KDREC_TEST_BACKENDS: unknown backend(s) ${unknown.join(", ")}; use tensorflow, cpu`);
+  return requested as BackendName[];
+};
+
+/** Activates `backend` for the tests that follow, failing loudly when it does not load. */
+export const useBackend = async (backend: BackendName): Promise<void> => {
+  const engine = await initEngine({ backend })();
+  if (E.isLeft(engine)) throw new Error(formatKdrecError(engine.left));
+};
+
+/**
+ * Declares `suite` once per backend of {@link testBackends}, as `title [backend]`.
+ * @param only restrict to these backends (e.g. `["tensorflow"]` for a suite too slow on `cpu`).
+ */
+export const describeEachBackend = (
+  title: string,
+  suite: (backend: BackendName) => void,
+  only?: ReadonlyArray<BackendName>,
+): void => {
+  for (const backend of testBackends().filter((b) => only === undefined || only.includes(b))) {
+    describe(`${title} [${backend}]`, () => {
+      beforeAll(() => useBackend(backend));
+      suite(backend);
+    });
+  }
+};
+
+export { datasetDir, referenceJson } from "./shared-data.js";
