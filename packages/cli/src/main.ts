@@ -1,0 +1,78 @@
+/**
+ * The `kdrec` command line: parses the verb and its options, runs it, and turns every failure
+ * into one line on stderr and a non-zero exit code (2 for usage errors, 1 for the rest).
+ * @module
+ */
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { formatKdrecError, type KdrecError } from "@kdrec/core";
+import * as E from "fp-ts/lib/Either.js";
+import { dataSplit, dataStats } from "./data_commands.js";
+import { DATASET_HELP, DATASET_OPTIONS } from "./dataset_args.js";
+import { type CommandIo, processIo } from "./io.js";
+
+/** The text of `kdrec --help`. */
+export const HELP = `kdrec — knowledge distillation into lightweight recommenders
+
+usage:
+  kdrec data stats --format F --path P [--json]
+      users, items, interactions, density, rating range, interactions per user, duplicates
+  kdrec data split --format F --path P --out DIR [--protocol leave-last-out|temporal|random]
+                   [--valid-ratio R] [--test-ratio R] [--split-seed N]
+      writes DIR/train.tsv, valid.tsv, test.tsv (user, item, timestamp; original ids) and meta.json
+
+${DATASET_HELP}
+
+examples:
+  kdrec data stats --format ml-100k --path "$KDREC_DATA_DIR/ml-100k"
+  kdrec data split --format synthetic --seed 7 --out runs/synthetic-split
+`;
+
+const COMMANDS = {
+  "data stats": { options: { ...DATASET_OPTIONS, json: { type: "boolean" } }, run: dataStats },
+  "data split": {
+    options: {
+      ...DATASET_OPTIONS,
+      out: { type: "string" },
+      protocol: { type: "string" },
+      "valid-ratio": { type: "string" },
+      "test-ratio": { type: "string" },
+      "split-seed": { type: "string" },
+    },
+    run: dataSplit,
+  },
+} as const;
+
+const fail = (io: CommandIo, error: KdrecError | string, code: number): number => {
+  io.err(`kdrec: error: ${typeof error === "string" ? error : formatKdrecError(error)}\n`);
+  return code;
+};
+
+/**
+ * Runs `kdrec` with `argv` (without the node and script paths) and returns the exit code.
+ * @example
+ * ```ts
+ * const code = await main(["data", "stats", "--format", "synthetic"]);
+ * ```
+ */
+export const main = async (argv: ReadonlyArray<string>, io: CommandIo = processIo()): Promise<number> => {
+  if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
+    io.out(HELP);
+    return 0;
+  }
+  const name = argv.slice(0, 2).join(" ");
+  const command = COMMANDS[name as keyof typeof COMMANDS];
+  if (command === undefined)
+    return fail(io, `unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(", ")}; see kdrec --help)`, 2);
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    const options: ParseArgsConfig["options"] = command.options;
+    values = parseArgs({ args: [...argv.slice(2)], options, strict: true, allowPositionals: false })
+      .values as typeof values;
+  } catch (error) {
+    return fail(io, `${(error as Error).message} (see kdrec --help)`, 2);
+  }
+  // parseArgs checked every option against the command's declarations above.
+  const result = await command.run(values as Parameters<typeof command.run>[0], io);
+  if (E.isRight(result)) return 0;
+  return fail(io, result.left, result.left.code === "INVALID_ARGUMENT" ? 2 : 1);
+};
