@@ -49,7 +49,7 @@ const DEFAULTS: Required<SyntheticOptions> = {
   minPerUser: 8,
   activityShape: 1.6,
   popularityExponent: 1.1,
-  affinity: 4,
+  affinity: 1.5,
   drift: 0.08,
 };
 

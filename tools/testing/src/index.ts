@@ -44,4 +44,5 @@ export const describeEachBackend = (
   }
 };
 
+export { readmeExample } from "./readme.js";
 export { datasetDir, referenceJson } from "./shared-data.js";
