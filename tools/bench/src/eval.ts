@@ -1,7 +1,7 @@
 // `npm run bench:eval`: how long kdrec takes to load each dataset format and to evaluate by full
 // ranking — batched on the `tensorflow` and `cpu` backends beside the plain-JS reference, in one run.
 // MovieLens-100K comes from KDREC_DATA_DIR (default ../shared/datasets beside the checkout).
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,9 +47,17 @@ const main = async (): Promise<void> => {
   const [, jsonMs] = await timed(async () =>
     orThrow(await loadDataset({ format: "jsonl", path: join(scratch, "ratings.jsonl"), columns: jsonColumns })()),
   );
+  // The MovieLens 1M/10M and "latest" layouts, holding ML-100K's rows (only ML-100K is on disk here).
+  for (const dir of ["dat", "latest"]) mkdirSync(join(scratch, dir));
+  writeFileSync(join(scratch, "dat", "ratings.dat"), `${rows.map((r) => r.join("::")).join("\n")}\n`);
+  writeFileSync(join(scratch, "latest", "ratings.csv"), `userId,movieId,rating,timestamp\n${rows.map((r) => r.join(",")).join("\n")}\n`);
+  const [, datMs] = await timed(async () => orThrow(await loadDataset({ format: "ml-1m", path: join(scratch, "dat") })()));
+  const [, latestMs] = await timed(async () => orThrow(await loadDataset({ format: "ml-latest", path: join(scratch, "latest") })()));
   const [synthetic, synMs] = await timed(async () => syntheticDataset());
   const loadRows: Array<[string, Dataset | undefined, number]> = [
     ["ml-100k (u.data + u.item + u.user)", ml, mlMs],
+    ["ml-1m / ml-10m layout (ratings.dat)", undefined, datMs],
+    ["ml-latest layout (ratings.csv)", undefined, latestMs],
     ["delimited CSV (ML-100K's rows)", undefined, csvMs],
     ["jsonl (ML-100K's rows)", undefined, jsonMs],
     ["synthetic (defaults, generated)", synthetic, synMs],
