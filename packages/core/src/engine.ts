@@ -17,7 +17,10 @@ import { type KdrecError, kdrecError } from "./error.js";
  * @category Engine
  */
 export const BackendName = t.keyof({ tensorflow: null, cpu: null }, "'tensorflow' | 'cpu'");
-/** @category Engine */
+/**
+ * A backend name, `tensorflow` or `cpu`.
+ * @category Engine
+ */
 export type BackendName = t.TypeOf<typeof BackendName>;
 
 /**

@@ -23,7 +23,10 @@ export const ColumnMapping = t.intersection(
   [t.type({ user: ColumnRef, item: ColumnRef }), t.partial({ rating: ColumnRef, timestamp: ColumnRef })],
   "ColumnMapping",
 );
-/** @category Loaders */
+/**
+ * The decoded form of {@link ColumnMapping}.
+ * @category Loaders
+ */
 export type ColumnMapping = t.TypeOf<typeof ColumnMapping>;
 
 /**
@@ -44,7 +47,10 @@ export const GenericOptions = t.intersection(
   ],
   "GenericOptions",
 );
-/** @category Loaders */
+/**
+ * The decoded form of {@link GenericOptions}.
+ * @category Loaders
+ */
 export type GenericOptions = t.TypeOf<typeof GenericOptions>;
 
 type Field = "user" | "item" | "rating" | "timestamp";

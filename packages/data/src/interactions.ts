@@ -55,11 +55,20 @@ export interface Dataset {
   readonly ratingRange?: readonly [number, number];
 }
 
-/** @category Data */
+/**
+ * The number of users (the size of the user-id table).
+ * @category Data
+ */
 export const numUsers = (data: Interactions): number => data.userIds.length;
-/** @category Data */
+/**
+ * The number of items (the size of the item-id table).
+ * @category Data
+ */
 export const numItems = (data: Interactions): number => data.itemIds.length;
-/** @category Data */
+/**
+ * The number of interactions (rows).
+ * @category Data
+ */
 export const numInteractions = (data: Interactions): number => data.users.length;
 
 /**

@@ -17,7 +17,10 @@ import { SyntheticOptions, syntheticDataset } from "./synthetic.js";
  * @category Loaders
  */
 export const DATASET_FORMATS = ["ml-100k", "ml-1m", "ml-10m", "ml-latest", "delimited", "jsonl", "synthetic"] as const;
-/** @category Loaders */
+/**
+ * One of {@link DATASET_FORMATS}.
+ * @category Loaders
+ */
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 
 /**
@@ -33,7 +36,10 @@ export const DatasetSpec = t.union(
   ],
   "DatasetSpec",
 );
-/** @category Loaders */
+/**
+ * The decoded form of {@link DatasetSpec}.
+ * @category Loaders
+ */
 export type DatasetSpec = t.TypeOf<typeof DatasetSpec>;
 
 /**

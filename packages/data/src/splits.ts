@@ -36,7 +36,10 @@ export const SplitProtocol = t.union(
   ],
   "SplitProtocol",
 );
-/** @category Splits */
+/**
+ * The decoded form of {@link SplitProtocol}.
+ * @category Splits
+ */
 export type SplitProtocol = t.TypeOf<typeof SplitProtocol>;
 
 /**

@@ -37,7 +37,10 @@ export const SyntheticOptions = t.partial(
   },
   "SyntheticOptions",
 );
-/** @category Synthetic */
+/**
+ * The decoded form of {@link SyntheticOptions}.
+ * @category Synthetic
+ */
 export type SyntheticOptions = t.TypeOf<typeof SyntheticOptions>;
 
 const DEFAULTS: Required<SyntheticOptions> = {

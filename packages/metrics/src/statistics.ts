@@ -15,7 +15,10 @@ export interface MetricSummary {
   readonly n: number;
 }
 
-/** @category Statistics */
+/**
+ * Mean, 95% confidence interval and count of per-user values (NaN mean for none).
+ * @category Statistics
+ */
 export const summarise = (values: ArrayLike<number>): MetricSummary => {
   const n = values.length;
   if (n === 0) return { mean: Number.NaN, ci95: [Number.NaN, Number.NaN], n };

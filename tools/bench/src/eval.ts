@@ -50,9 +50,16 @@ const main = async (): Promise<void> => {
   // The MovieLens 1M/10M and "latest" layouts, holding ML-100K's rows (only ML-100K is on disk here).
   for (const dir of ["dat", "latest"]) mkdirSync(join(scratch, dir));
   writeFileSync(join(scratch, "dat", "ratings.dat"), `${rows.map((r) => r.join("::")).join("\n")}\n`);
-  writeFileSync(join(scratch, "latest", "ratings.csv"), `userId,movieId,rating,timestamp\n${rows.map((r) => r.join(",")).join("\n")}\n`);
-  const [, datMs] = await timed(async () => orThrow(await loadDataset({ format: "ml-1m", path: join(scratch, "dat") })()));
-  const [, latestMs] = await timed(async () => orThrow(await loadDataset({ format: "ml-latest", path: join(scratch, "latest") })()));
+  writeFileSync(
+    join(scratch, "latest", "ratings.csv"),
+    `userId,movieId,rating,timestamp\n${rows.map((r) => r.join(",")).join("\n")}\n`,
+  );
+  const [, datMs] = await timed(async () =>
+    orThrow(await loadDataset({ format: "ml-1m", path: join(scratch, "dat") })()),
+  );
+  const [, latestMs] = await timed(async () =>
+    orThrow(await loadDataset({ format: "ml-latest", path: join(scratch, "latest") })()),
+  );
   const [synthetic, synMs] = await timed(async () => syntheticDataset());
   const loadRows: Array<[string, Dataset | undefined, number]> = [
     ["ml-100k (u.data + u.item + u.user)", ml, mlMs],
