@@ -1,0 +1,29 @@
+/**
+ * `@kdrec/losses`: every loss kdrec trains with, as a pure function of typed tensors that returns
+ * a scalar (and disposes its intermediates), plus mixtures of them as data.
+ *
+ * - task losses: {@link bprLoss}, {@link binaryCrossEntropy}, {@link sampledSoftmaxCrossEntropy};
+ * - distillation: {@link softLabelCrossEntropy} (listwise, T² scaled), {@link softBinaryCrossEntropy}
+ *   (pointwise), {@link meanSquaredError} (logit matching), {@link featureAlignment} (hints through a
+ *   learned projection), {@link rankingDistillation} (Tang & Wang) and {@link plackettLuceLoss} (RRD);
+ * - mixtures: {@link lossTerm}, {@link mixtureLoss}, {@link weightAt} schedules, {@link describeMixture}.
+ * @packageDocumentation
+ */
+export { binaryCrossEntropy } from "./binary_cross_entropy.js";
+export { bprLoss } from "./bpr.js";
+export { type FeatureAlignmentOptions, featureAlignment } from "./feature_alignment.js";
+export {
+  describeMixture,
+  type LossTerm,
+  lossTerm,
+  mixtureLoss,
+  type Schedule,
+  type TrainingProgress,
+  weightAt,
+} from "./mixture.js";
+export { meanSquaredError } from "./mse.js";
+export { plackettLuceLoss } from "./plackett_luce.js";
+export { rankingDistillation, rankWeights } from "./ranking_distillation.js";
+export { sampledSoftmaxCrossEntropy } from "./sampled_softmax.js";
+export { softBinaryCrossEntropy, softLabelCrossEntropy } from "./soft_label_cross_entropy.js";
+export { stableSoftplus } from "./softplus.js";

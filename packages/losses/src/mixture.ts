@@ -1,0 +1,98 @@
+/**
+ * Loss mixtures as data (as in torchdistill): a list of named terms with weights that are numbers
+ * or schedules over epochs or distillation rounds. A mixture can be printed, stored in a config
+ * and inspected before it runs; the trainer only evaluates it.
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/**
+ * Where training is: the epoch (from 0) and the distillation round (from 0).
+ * @category Mixtures
+ */
+export interface TrainingProgress {
+  readonly epoch: number;
+  readonly round: number;
+}
+
+/**
+ * A weight that changes with progress: constant, or linear from `from` to `to` over `over`
+ * epochs or rounds (then held at `to`).
+ * @category Mixtures
+ */
+export type Schedule =
+  | { readonly kind: "constant"; readonly value: number }
+  | {
+      readonly kind: "linear";
+      readonly from: number;
+      readonly to: number;
+      readonly over: number;
+      readonly unit: "epoch" | "round";
+    };
+
+/**
+ * The value of a weight at `progress`.
+ * @category Mixtures
+ */
+export const weightAt = (weight: number | Schedule, progress: TrainingProgress): number => {
+  if (typeof weight === "number") return weight;
+  if (weight.kind === "constant") return weight.value;
+  const t = Math.min(1, (weight.unit === "epoch" ? progress.epoch : progress.round) / Math.max(1, weight.over));
+  return weight.from + (weight.to - weight.from) * t;
+};
+
+/**
+ * One named, weighted term of a mixture: `compute` turns the batch's inputs into a scalar.
+ * @category Mixtures
+ */
+export interface LossTerm<I> {
+  readonly name: string;
+  readonly weight: number | Schedule;
+  readonly compute: (inputs: I) => tf.Scalar;
+}
+
+/**
+ * A term; the weight defaults to 1.
+ * @category Mixtures
+ */
+export const lossTerm = <I>(
+  name: string,
+  compute: (inputs: I) => tf.Scalar,
+  weight: number | Schedule = 1,
+): LossTerm<I> => ({
+  name,
+  weight,
+  compute,
+});
+
+/**
+ * The mixture's total Σ wᵢ·lossᵢ at `progress`, and each term's unweighted value (for logs).
+ * Terms whose weight is 0 at this point are not computed.
+ * @category Mixtures
+ */
+export const mixtureLoss = <I>(
+  terms: ReadonlyArray<LossTerm<I>>,
+  inputs: I,
+  progress: TrainingProgress,
+): { readonly total: tf.Scalar; readonly parts: Readonly<Record<string, tf.Scalar>> } =>
+  tf.tidy(() => {
+    const parts: Record<string, tf.Scalar> = {};
+    let total: tf.Scalar = tf.scalar(0);
+    for (const term of terms) {
+      const weight = weightAt(term.weight, progress);
+      if (weight === 0) continue;
+      const value = term.compute(inputs);
+      parts[term.name] = value;
+      total = tf.add(total, tf.mul(value, weight)) as tf.Scalar;
+    }
+    return { total, parts };
+  });
+
+/**
+ * A one-line description: `0.2·bpr + 0.8·soft-label-ce` at `progress`.
+ * @category Mixtures
+ */
+export const describeMixture = <I>(
+  terms: ReadonlyArray<LossTerm<I>>,
+  progress: TrainingProgress = { epoch: 0, round: 0 },
+): string => terms.map((term) => `${Number(weightAt(term.weight, progress).toFixed(4))}·${term.name}`).join(" + ");
