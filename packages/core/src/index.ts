@@ -21,4 +21,4 @@ export {
 export { BackendName, type EngineInfo, type EngineOptions, initEngine } from "./engine.js";
 export { formatKdrecError, type KdrecError, type KdrecErrorCode, kdrecError, toThrowable } from "./error.js";
 export { type Random, seededRandom } from "./random.js";
-export { checkTensorLeak, readTidy, readTidyAsync, type TensorCount } from "./tensors.js";
+export { checkTensorLeak, column, readTidy, readTidyAsync, type TensorCount } from "./tensors.js";

@@ -44,6 +44,14 @@ export const readTidyAsync = async <R extends tf.Rank>(compute: () => tf.Tensor<
 };
 
 /**
+ * Column `j` of a `[rows, columns]` matrix, as a `[rows]` vector — e.g. the positives' scores of a
+ * `[B, 2]` (positive, negative) score matrix.
+ * @category Tensors
+ */
+export const column = (matrix: tf.Tensor2D, j: number): tf.Tensor1D =>
+  tf.tidy(() => tf.reshape(tf.slice(matrix, [0, j], [-1, 1]), [-1]) as tf.Tensor1D);
+
+/**
  * How many tensors the backend held before and after a piece of work.
  * @category Tensors
  */

@@ -77,6 +77,20 @@ export function* pairwiseBatches(
 }
 
 /**
+ * A pairwise batch as per-row item lists of width 2 (positive, then negative): the form models
+ * that score item lists take.
+ * @category Sampling
+ */
+export const asItemLists = (batch: PairwiseBatch): { users: Int32Array; items: Int32Array; width: 2 } => {
+  const items = new Int32Array(batch.users.length * 2);
+  for (let row = 0; row < batch.users.length; row++) {
+    items[2 * row] = batch.positives[row]!;
+    items[2 * row + 1] = batch.negatives[row]!;
+  }
+  return { users: batch.users, items, width: 2 };
+};
+
+/**
  * One epoch of pointwise batches: `batchSize` positives per batch, each followed by
  * `negativesPerPositive` sampled negatives with label 0.
  * @category Sampling

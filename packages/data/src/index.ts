@@ -10,6 +10,7 @@
  * @packageDocumentation
  */
 export {
+  asItemLists,
   type ListwiseBatch,
   listwiseBatches,
   type PairwiseBatch,

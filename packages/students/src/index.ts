@@ -1,0 +1,10 @@
+/**
+ * `@kdrec/students`: the small models kdrec distils into.
+ *
+ * - {@link MatrixFactorization}: dot-product MF (optional item biases) trained by any loss over
+ *   per-user item lists, with sparse updates of the touched rows;
+ * - sparse optimizers ({@link sparseOptimizer}: lazy Adam, Adagrad, SGD) over Float32Array tables.
+ * @packageDocumentation
+ */
+export { type ItemListBatch, MatrixFactorization, MatrixFactorizationConfig } from "./matrix_factorization.js";
+export { type SparseOptimizer, SparseOptimizerConfig, sparseOptimizer } from "./sparse_optimizer.js";
