@@ -218,8 +218,9 @@ export class MatrixFactorization {
    */
   allItemScorer(): { readonly score: (users: Int32Array) => tf.Tensor2D; readonly dispose: () => void } {
     const { dim, items } = this.config;
-    const itemTable = tf.tensor2d(this.itemFactors, [items, dim]);
-    const biases = this.itemBiases === undefined ? undefined : tf.tensor2d(this.itemBiases, [1, items]);
+    // Copies: the cpu backend keeps the TypedArray it is given, and training goes on after this.
+    const itemTable = tf.tensor2d(this.itemFactors.slice(), [items, dim]);
+    const biases = this.itemBiases === undefined ? undefined : tf.tensor2d(this.itemBiases.slice(), [1, items]);
     return {
       score: (users) =>
         tf.tidy(() => {

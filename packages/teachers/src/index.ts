@@ -1,0 +1,13 @@
+/**
+ * `@kdrec/teachers`: frozen models that teach.
+ *
+ * - {@link Teacher}: what a distillation needs of a teacher (scores of item lists and of all items);
+ * - {@link frozenMatrixFactorization}: a trained (wide) MF as a teacher;
+ * - {@link externalTeacher}: any scoring function — a model trained elsewhere;
+ * - {@link teacherTopK}: the teacher's top-K unobserved items per user, computed once and cached.
+ * @packageDocumentation
+ */
+export { externalTeacher } from "./external.js";
+export { frozenMatrixFactorization } from "./frozen_mf.js";
+export { type TeacherTargets, teacherTopK } from "./targets.js";
+export type { Teacher } from "./teacher.js";

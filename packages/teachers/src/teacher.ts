@@ -1,0 +1,26 @@
+/**
+ * What a teacher is to a distillation: a frozen model that scores, on the backend, per-row item
+ * lists and whole catalogues. Anything that can do that — a wide MF trained here, a transformer,
+ * a model trained elsewhere behind a scorer function — can teach.
+ * @module
+ */
+import type * as tf from "@tensorflow/tfjs-core";
+
+/**
+ * A frozen teacher.
+ * @category Teachers
+ */
+export interface Teacher {
+  readonly name: string;
+  /** e.g. `mf`, `external`. */
+  readonly architecture: string;
+  readonly numItems: number;
+  /** Trainable parameters of the model it freezes (0 when unknown, e.g. external). */
+  readonly parameterCount: number;
+  /** Scores `[B, width]`: row `b` is user `users[b]` against `items[b·width … (b+1)·width)`. */
+  scoreLists(users: Int32Array, items: Int32Array, width: number): tf.Tensor2D;
+  /** Scores `[B, numItems]` of users against every item. */
+  scoreAll(users: Int32Array): tf.Tensor2D;
+  /** Frees what the teacher holds on the backend. */
+  dispose(): void;
+}

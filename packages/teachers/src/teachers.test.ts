@@ -1,0 +1,70 @@
+import { readTidy } from "@kdrec/core";
+import { itemsOf, leaveLastOut, syntheticDataset, userItemSets } from "@kdrec/data";
+import { MatrixFactorization } from "@kdrec/students";
+import { describeEachBackend } from "@kdrec/testing";
+import * as tf from "@tensorflow/tfjs-core";
+import { expect, it } from "vitest";
+import { externalTeacher } from "./external.js";
+import { frozenMatrixFactorization } from "./frozen_mf.js";
+import { teacherTopK } from "./targets.js";
+
+const split = leaveLastOut(syntheticDataset({ seed: 5, users: 40, items: 60 }).interactions);
+const model = MatrixFactorization.create({ users: 40, items: 60, dim: 4, seed: 2, itemBias: true });
+model.itemBiases!.set(Float32Array.from({ length: 60 }, (_, i) => i / 100));
+const dot = (u: number, i: number) => {
+  let s = model.itemBiases![i]!;
+  for (let d = 0; d < 4; d++) s += model.userFactors[u * 4 + d]! * model.itemFactors[i * 4 + d]!;
+  return s;
+};
+
+describeEachBackend("teachers", () => {
+  it("a frozen MF scores item lists and all items as the model does, and ignores later training", () => {
+    const teacher = frozenMatrixFactorization(model);
+    const before = tf.memory().numTensors;
+    const lists = readTidy(() => teacher.scoreLists(Int32Array.from([3, 7]), Int32Array.from([0, 5, 59, 1, 2, 3]), 3));
+    expect(Array.from(lists)).toEqual(
+      [dot(3, 0), dot(3, 5), dot(3, 59), dot(7, 1), dot(7, 2), dot(7, 3)].map((x) => expect.closeTo(x, 5)),
+    );
+    const all = readTidy(() => teacher.scoreAll(Int32Array.from([9])));
+    expect(all[17]).toBeCloseTo(dot(9, 17), 5);
+    const copy = Float32Array.from(model.userFactors);
+    model.userFactors.fill(0);
+    expect(readTidy(() => teacher.scoreAll(Int32Array.from([9])))[17]).toBeCloseTo(all[17]!, 6);
+    model.userFactors.set(copy);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(teacher.parameterCount).toBe(model.parameterCount);
+    teacher.dispose();
+  });
+
+  it("an external teacher reads item lists from its full scores", () => {
+    const teacher = externalTeacher("by-index", 60, (users) =>
+      tf.tidy(
+        () =>
+          tf.add(
+            tf.tile(tf.expandDims(tf.range(0, 60), 0), [users.length, 1]),
+            tf.expandDims(tf.tensor1d(users), 1),
+          ) as tf.Tensor2D,
+      ),
+    );
+    expect(
+      Array.from(readTidy(() => teacher.scoreLists(Int32Array.from([1, 2]), Int32Array.from([5, 6, 7, 8]), 2))),
+    ).toEqual([6, 7, 9, 10]);
+  });
+
+  it("top-K targets are the best unobserved items, best first", async () => {
+    const teacher = frozenMatrixFactorization(model);
+    const targets = await teacherTopK(teacher, split.train, 5, 16);
+    const seen = userItemSets(split.train);
+    for (const u of [0, 13, 39]) {
+      const observed = new Set(itemsOf(seen, u));
+      const expected = Array.from({ length: 60 }, (_, i) => i)
+        .filter((i) => !observed.has(i))
+        .sort((a, b) => dot(u, b) - dot(u, a))
+        .slice(0, 5);
+      expect(Array.from(targets.items.subarray(u * 5, u * 5 + 5))).toEqual(expected);
+      expect(targets.scores[u * 5]).toBeCloseTo(dot(u, expected[0]!), 5);
+    }
+    await expect(teacherTopK(teacher, split.train, 60)).rejects.toThrow(/k must be an integer in \[1, 59\]/);
+    teacher.dispose();
+  });
+});
