@@ -6,5 +6,10 @@
  * - sparse optimizers ({@link sparseOptimizer}: lazy Adam, Adagrad, SGD) over Float32Array tables.
  * @packageDocumentation
  */
-export { type ItemListBatch, MatrixFactorization, MatrixFactorizationConfig } from "./matrix_factorization.js";
+export {
+  type ItemListBatch,
+  MatrixFactorization,
+  MatrixFactorizationConfig,
+  type MatrixFactorizationWeights,
+} from "./matrix_factorization.js";
 export { type SparseOptimizer, SparseOptimizerConfig, sparseOptimizer } from "./sparse_optimizer.js";

@@ -40,6 +40,16 @@ export const MatrixFactorizationConfig = t.intersection(
 export type MatrixFactorizationConfig = t.TypeOf<typeof MatrixFactorizationConfig>;
 
 /**
+ * The weights of a {@link MatrixFactorization}, as copies.
+ * @category Students
+ */
+export interface MatrixFactorizationWeights {
+  readonly userFactors: Float32Array;
+  readonly itemFactors: Float32Array;
+  readonly itemBiases?: Float32Array;
+}
+
+/**
  * A batch of item lists: row `b` is user `users[b]` with items `items[b * width .. (b + 1) * width)`
  * (for BPR: width 2, positive then negative; for listwise distillation: the candidates).
  * @category Students
@@ -210,6 +220,22 @@ export class MatrixFactorization {
       }
     }
     return out;
+  }
+
+  /** Copies of the weights (the trainer keeps the best epoch's). */
+  snapshot(): MatrixFactorizationWeights {
+    return {
+      userFactors: this.userFactors.slice(),
+      itemFactors: this.itemFactors.slice(),
+      ...(this.itemBiases === undefined ? {} : { itemBiases: this.itemBiases.slice() }),
+    };
+  }
+
+  /** Puts weights from {@link MatrixFactorization.snapshot} back (optimizer state is kept). */
+  restore(weights: MatrixFactorizationWeights): void {
+    this.userFactors.set(weights.userFactors);
+    this.itemFactors.set(weights.itemFactors);
+    if (this.itemBiases !== undefined && weights.itemBiases !== undefined) this.itemBiases.set(weights.itemBiases);
   }
 
   /**

@@ -1,0 +1,181 @@
+/**
+ * How a strategy trains one batch: the per-row item lists the student scores (and the teacher,
+ * when there is one), and the loss mixture over those scores. The trainer runs every strategy
+ * through this one interface.
+ * @module
+ */
+import { column, type KdrecError, kdrecError, type Random } from "@kdrec/core";
+import type { PairwiseBatch } from "@kdrec/data";
+import {
+  bprLoss,
+  type LossTerm,
+  lossTerm,
+  meanSquaredError,
+  rankingDistillation,
+  rankWeights,
+  softLabelCrossEntropy,
+} from "@kdrec/losses";
+import type { TeacherTargets } from "@kdrec/teachers";
+import * as tf from "@tensorflow/tfjs-core";
+import * as E from "fp-ts/lib/Either.js";
+import type { Strategy } from "./strategy.js";
+
+/**
+ * Scores of a batch's item lists: the student's (differentiated) and the teacher's (targets).
+ * @category Plans
+ */
+export interface ScoredLists {
+  readonly student: tf.Tensor2D;
+  readonly teacher?: tf.Tensor2D;
+}
+
+/**
+ * What the trainer does with one pairwise batch under a strategy and phase.
+ * @category Plans
+ */
+export interface BatchPlan {
+  /** Items per row of the lists. */
+  readonly width: number;
+  /** Whether the loss reads the teacher's scores of the lists. */
+  readonly needsTeacherScores: boolean;
+  /** The rows' item lists: positive, negative, then what the strategy adds. */
+  lists(batch: PairwiseBatch, rng: Random): { users: Int32Array; items: Int32Array; width: number };
+  /** The loss mixture over the lists' scores. */
+  readonly terms: ReadonlyArray<LossTerm<ScoredLists>>;
+}
+
+/**
+ * What a plan may need: the catalogue size, and for ranking distillation the teacher's targets.
+ * @category Plans
+ */
+export interface PlanContext {
+  readonly numItems: number;
+  readonly targets?: TeacherTargets;
+}
+
+/** Training phases: distillation rounds, then fine-tuning on the task loss. @category Plans */
+export type Phase = "distill" | "finetune";
+
+const bpr = (s: tf.Tensor2D): tf.Scalar => bprLoss(column(s, 0), column(s, 1));
+
+const lists =
+  (width: number, extra: (user: number, row: number, out: Int32Array, offset: number) => void) =>
+  (batch: PairwiseBatch) => {
+    const items = new Int32Array(batch.users.length * width);
+    for (let row = 0; row < batch.users.length; row++) {
+      items[row * width] = batch.positives[row]!;
+      items[row * width + 1] = batch.negatives[row]!;
+      extra(batch.users[row]!, row, items, row * width + 2);
+    }
+    return { users: batch.users, items, width };
+  };
+
+const teacherScores = (scored: ScoredLists): tf.Tensor2D => {
+  if (scored.teacher === undefined) throw new Error("a distillation loss ran without the teacher's scores");
+  return scored.teacher;
+};
+
+/**
+ * The plan of `strategy` in `phase`. Fails when ranking distillation has no teacher targets (or
+ * fewer than it asks for).
+ * @category Plans
+ */
+export const batchPlan = (strategy: Strategy, phase: Phase, context: PlanContext): E.Either<KdrecError, BatchPlan> => {
+  const taskOnly: BatchPlan = {
+    width: 2,
+    needsTeacherScores: false,
+    lists: lists(2, () => undefined),
+    terms: [lossTerm("bpr", (s: ScoredLists) => bpr(s.student))],
+  };
+  if (strategy.kind === "none" || phase === "finetune") return E.right(taskOnly);
+  const alpha = strategy.alpha ?? 0.8;
+  const { loss } = strategy;
+  switch (loss.kind) {
+    case "soft-label": {
+      const n = loss.candidates ?? 100;
+      const temperature = loss.temperature ?? 1;
+      // Distribution over the positive and n uniform items (columns 0, 2, …, n + 1).
+      const kdColumns = Int32Array.from([0, ...Array.from({ length: n }, (_, j) => j + 2)]);
+      let rng: Random | undefined;
+      const fill = lists(n + 2, (_u, _row, out, offset) => {
+        for (let j = 0; j < n; j++) out[offset + j] = rng!.int(context.numItems);
+      });
+      return E.right({
+        width: n + 2,
+        needsTeacherScores: true,
+        lists: (batch, r) => {
+          rng = r;
+          return fill(batch);
+        },
+        terms: [
+          lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha),
+          lossTerm(
+            `soft-label-ce(T=${temperature})`,
+            (s: ScoredLists) => {
+              const pick = tf.tensor1d(kdColumns, "int32");
+              return softLabelCrossEntropy(
+                tf.gather(s.student, pick, 1) as tf.Tensor2D,
+                tf.gather(teacherScores(s), pick, 1) as tf.Tensor2D,
+                temperature,
+              );
+            },
+            alpha,
+          ),
+        ],
+      });
+    }
+    case "mse": {
+      const n = loss.candidates ?? 14;
+      let rng: Random | undefined;
+      const fill = lists(n + 2, (_u, _row, out, offset) => {
+        for (let j = 0; j < n; j++) out[offset + j] = rng!.int(context.numItems);
+      });
+      return E.right({
+        width: n + 2,
+        needsTeacherScores: true,
+        lists: (batch, r) => {
+          rng = r;
+          return fill(batch);
+        },
+        terms: [
+          lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha),
+          lossTerm("mse", (s: ScoredLists) => meanSquaredError(s.student, teacherScores(s)), alpha),
+        ],
+      });
+    }
+    case "ranking": {
+      const k = loss.topK ?? 10;
+      const { targets } = context;
+      if (targets === undefined || targets.k < k) {
+        return E.left(
+          kdrecError(
+            "INVALID_ARGUMENT",
+            `ranking distillation needs the teacher's top ${k} per user; got ${targets?.k ?? "none"}`,
+            "strategy.loss.topK",
+          ),
+        );
+      }
+      const weights = rankWeights(k, loss.lambda ?? 5);
+      return E.right({
+        width: k + 2,
+        needsTeacherScores: false,
+        lists: lists(k + 2, (user, _row, out, offset) =>
+          out.set(targets.items.subarray(user * targets.k, user * targets.k + k), offset),
+        ),
+        terms: [
+          lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha),
+          lossTerm(
+            "ranking-distillation",
+            (s: ScoredLists) =>
+              rankingDistillation(
+                tf.slice(s.student, [0, 2], [-1, k]) as tf.Tensor2D,
+                tf.tensor1d(weights),
+                column(s.student, 1),
+              ),
+            alpha,
+          ),
+        ],
+      });
+    }
+  }
+};

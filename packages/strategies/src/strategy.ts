@@ -1,0 +1,141 @@
+/**
+ * Strategies as values: which distillation loss, with which ratio and temperature, for how many
+ * rounds, then how long a fine-tuning phase on the task loss. A strategy is data — it can be
+ * decoded from a config, printed, compared — built with small combinators in a `pipe`:
+ * `pipe(oneWay(softLabel(100)), withRatio(0.8), withTemperature(0.5))`.
+ * @module
+ */
+import { integerInRange, positiveNumber, unitInterval } from "@kdrec/core";
+import * as t from "io-ts";
+
+/**
+ * The distillation loss of a one-way strategy:
+ * - `soft-label`: listwise soft-label cross-entropy over the positive and `candidates` uniform items;
+ * - `mse`: squared error between student and teacher scores on the positive, the negative and `candidates` uniform items;
+ * - `ranking`: the teacher's `topK` unobserved items as extra BPR positives, weighted ∝ exp(−rank/`lambda`).
+ * @category Strategies
+ */
+export const DistillationLoss = t.union(
+  [
+    t.intersection([
+      t.type({ kind: t.literal("soft-label") }),
+      t.partial({ candidates: integerInRange(1), temperature: positiveNumber }),
+    ]),
+    t.intersection([t.type({ kind: t.literal("mse") }), t.partial({ candidates: integerInRange(0) })]),
+    t.intersection([
+      t.type({ kind: t.literal("ranking") }),
+      t.partial({ topK: integerInRange(1), lambda: positiveNumber }),
+    ]),
+  ],
+  "DistillationLoss",
+);
+/**
+ * The decoded form of {@link DistillationLoss}.
+ * @category Strategies
+ */
+export type DistillationLoss = t.TypeOf<typeof DistillationLoss>;
+
+/**
+ * A training strategy: `none` (the task loss alone, no teacher) or `one-way` distillation.
+ * In one-way distillation the loss is (1 − α)·BPR + α·distillation for `rounds` × `epochsPerRound`
+ * epochs, then BPR alone for up to `finetuneEpochs`; early stopping on validation NDCG@10 applies
+ * throughout and the best model is kept.
+ * @category Strategies
+ */
+export const Strategy = t.union(
+  [
+    t.type({ kind: t.literal("none") }),
+    t.intersection([
+      t.type({ kind: t.literal("one-way"), loss: DistillationLoss }),
+      t.partial({
+        alpha: unitInterval,
+        rounds: integerInRange(1, 1000),
+        epochsPerRound: integerInRange(1, 10_000),
+        finetuneEpochs: integerInRange(0, 10_000),
+      }),
+    ]),
+  ],
+  "Strategy",
+);
+/**
+ * The decoded form of {@link Strategy}.
+ * @category Strategies
+ */
+export type Strategy = t.TypeOf<typeof Strategy>;
+
+/** A one-way strategy (the variant of {@link Strategy} the combinators refine). @category Strategies */
+export type OneWay = Extract<Strategy, { kind: "one-way" }>;
+
+/**
+ * Training without a teacher.
+ * @category Strategies
+ */
+export const noDistillation: Strategy = { kind: "none" };
+
+/**
+ * One-way distillation with `loss`; defaults: α 0.8, 5 rounds of 40 epochs, 20 fine-tuning epochs.
+ * @category Strategies
+ */
+export const oneWay = (loss: DistillationLoss): OneWay => ({
+  kind: "one-way",
+  loss,
+  alpha: 0.8,
+  rounds: 5,
+  epochsPerRound: 40,
+  finetuneEpochs: 20,
+});
+
+/** Soft-label loss over the positive and `candidates` uniform items (T defaults to 1). @category Strategies */
+export const softLabel = (candidates = 100, temperature = 1): DistillationLoss => ({
+  kind: "soft-label",
+  candidates,
+  temperature,
+});
+/** MSE on the positive, the negative and `candidates` uniform items. @category Strategies */
+export const mseDistillation = (candidates = 14): DistillationLoss => ({ kind: "mse", candidates });
+/** Tang & Wang's ranking distillation with the teacher's top `topK`. @category Strategies */
+export const rankingDistillationLoss = (topK = 10, lambda = 5): DistillationLoss => ({ kind: "ranking", topK, lambda });
+
+/** Sets the distillation ratio α. @category Strategies */
+export const withRatio =
+  (alpha: number) =>
+  (strategy: OneWay): OneWay => ({ ...strategy, alpha });
+/** Sets the temperature of a soft-label loss (other losses have none and are returned unchanged). @category Strategies */
+export const withTemperature =
+  (temperature: number) =>
+  (strategy: OneWay): OneWay =>
+    strategy.loss.kind === "soft-label" ? { ...strategy, loss: { ...strategy.loss, temperature } } : strategy;
+/** Sets the number of distillation rounds and their length. @category Strategies */
+export const withRounds =
+  (rounds: number, epochsPerRound = 40) =>
+  (strategy: OneWay): OneWay => ({ ...strategy, rounds, epochsPerRound });
+/** Sets the length of the fine-tuning phase. @category Strategies */
+export const withFinetuning =
+  (finetuneEpochs: number) =>
+  (strategy: OneWay): OneWay => ({ ...strategy, finetuneEpochs });
+
+/**
+ * The names of the losses a strategy trains with (for reports).
+ * @category Strategies
+ */
+export const lossNames = (strategy: Strategy): string[] => {
+  if (strategy.kind === "none") return ["bpr"];
+  const kd = { "soft-label": "soft-label-ce", mse: "mse", ranking: "ranking-distillation" }[strategy.loss.kind];
+  return ["bpr", kd];
+};
+
+/**
+ * A one-line description: `one-way soft-label (α=0.8, T=0.5, 5×40 epochs, fine-tune 20)`.
+ * @category Strategies
+ */
+export const describeStrategy = (strategy: Strategy): string => {
+  if (strategy.kind === "none") return "none";
+  const { loss } = strategy;
+  const detail =
+    loss.kind === "soft-label"
+      ? `T=${loss.temperature ?? 1}, ${loss.candidates ?? 100} candidates`
+      : loss.kind === "mse"
+        ? `${loss.candidates ?? 14} candidates`
+        : `top ${loss.topK ?? 10}, λ=${loss.lambda ?? 5}`;
+  return `one-way ${loss.kind} (α=${strategy.alpha ?? 0.8}, ${detail}, ${strategy.rounds ?? 5}×${strategy.epochsPerRound ?? 40} epochs, fine-tune ${strategy.finetuneEpochs ?? 20})`;
+};

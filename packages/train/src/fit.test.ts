@@ -1,0 +1,79 @@
+import { leaveLastOut, syntheticDataset } from "@kdrec/data";
+import { oneWay, softLabel, withTemperature } from "@kdrec/strategies";
+import { MatrixFactorization } from "@kdrec/students";
+import { frozenMatrixFactorization } from "@kdrec/teachers";
+import { describeEachBackend } from "@kdrec/testing";
+import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
+import { expect, it } from "vitest";
+import { type EpochRecord, fit } from "./fit.js";
+
+const split = leaveLastOut(syntheticDataset({ seed: 8, users: 120, items: 150 }).interactions);
+const mf = (dim: number, seed: number) =>
+  MatrixFactorization.create({ users: 120, items: 150, dim, seed, optimizer: { kind: "adam", learningRate: 0.01 } });
+
+describeEachBackend("fit", () => {
+  it("trains without a teacher, stops early, keeps the best epoch and is deterministic", async () => {
+    const run = async () => {
+      const model = mf(8, 1);
+      const records: EpochRecord[] = [];
+      const result = await fit({
+        model,
+        split,
+        strategy: { kind: "none" },
+        seed: 3,
+        batchSize: 256,
+        patience: 3,
+        maxEpochs: 40,
+        onEpoch: (r) => records.push(r),
+      });
+      if (E.isLeft(result)) throw new Error(result.left.message);
+      return { model, result: result.right, records };
+    };
+    const a = await run();
+    const b = await run();
+    expect(a.result.epochs).toBeLessThan(40); // stopped early
+    expect(a.result.epochs - 1 - a.result.bestEpoch).toBe(3);
+    expect(a.result.valid["ndcg@10"]!.mean).toBe(Math.max(...a.records.map((r) => r.validNdcg10)));
+    expect(b.model.userFactors).toEqual(a.model.userFactors); // restored best weights, same both times
+    expect(new Set(a.records.map((r) => r.tensors)).size).toBe(1);
+  });
+
+  it("distils one way through the same loop and refuses a distillation without a teacher", async () => {
+    const teacherModel = mf(32, 2);
+    const trained = await fit({
+      model: teacherModel,
+      split,
+      strategy: { kind: "none" },
+      seed: 1,
+      batchSize: 256,
+      patience: 3,
+      maxEpochs: 30,
+    });
+    expect(E.isRight(trained)).toBe(true);
+    const teacher = frozenMatrixFactorization(teacherModel);
+    const strategy = pipe(oneWay(softLabel(20)), withTemperature(0.5), (s) => ({
+      ...s,
+      rounds: 2,
+      epochsPerRound: 4,
+      finetuneEpochs: 2,
+    }));
+    const records: EpochRecord[] = [];
+    const result = await fit({
+      model: mf(4, 3),
+      split,
+      strategy,
+      teacher,
+      seed: 1,
+      batchSize: 256,
+      onEpoch: (r) => records.push(r),
+    });
+    if (E.isLeft(result)) throw new Error(result.left.message);
+    expect(records.map((r) => r.phase)).toEqual([...Array(8).fill("distill"), "finetune", "finetune"]);
+    expect(records.map((r) => r.round).slice(0, 8)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+    teacher.dispose();
+
+    const refused = await fit({ model: mf(4, 3), split, strategy, seed: 1 });
+    expect(E.isLeft(refused) && refused.left.message).toBe("a one-way strategy needs a teacher");
+  });
+}, ["tensorflow"]);

@@ -1,0 +1,191 @@
+/**
+ * The one training loop. Every strategy runs through it: per batch, the strategy's plan says
+ * which item lists to score and which loss mixture to minimise; per epoch, the student is
+ * evaluated on the validation split (full ranking, NDCG@10) and the best weights are kept.
+ * @module
+ */
+import { type KdrecError, kdrecError, seededRandom } from "@kdrec/core";
+import { numItems, pairwiseBatches, type Split, uniformNegatives, userItemSets } from "@kdrec/data";
+import { mixtureLoss } from "@kdrec/losses";
+import { evaluateFullRanking, type MetricSummary } from "@kdrec/metrics";
+import { batchPlan, type Phase, type Strategy } from "@kdrec/strategies";
+import type { Teacher, TeacherTargets } from "@kdrec/teachers";
+import * as tf from "@tensorflow/tfjs-core";
+import * as E from "fp-ts/lib/Either.js";
+
+/**
+ * What the trainer needs of a model: a step on item lists, a scorer for evaluation, and weight
+ * snapshots for keeping the best epoch.
+ * @category Training
+ */
+export interface TrainableModel<W> {
+  readonly parameterCount: number;
+  trainStep(
+    batch: { users: Int32Array; items: Int32Array; width: number },
+    loss: (scores: tf.Tensor2D) => tf.Scalar,
+  ): number;
+  allItemScorer(): { readonly score: (users: Int32Array) => tf.Tensor2D; readonly dispose: () => void };
+  snapshot(): W;
+  restore(weights: W): void;
+}
+
+/**
+ * One epoch's record (also what the CLI writes as a JSON line).
+ * @category Training
+ */
+export interface EpochRecord {
+  readonly phase: Phase;
+  readonly epoch: number;
+  readonly round: number;
+  readonly loss: number;
+  readonly validNdcg10: number;
+  readonly validHr10: number;
+  readonly seconds: number;
+  readonly tensors: number;
+}
+
+/**
+ * Options of {@link fit}.
+ * @category Training
+ */
+export interface FitOptions<W> {
+  readonly model: TrainableModel<W>;
+  readonly split: Split;
+  readonly strategy: Strategy;
+  readonly teacher?: Teacher;
+  readonly targets?: TeacherTargets;
+  readonly seed: number;
+  /** Default 1,024. */
+  readonly batchSize?: number;
+  /** Epochs without a better validation NDCG@10 before a phase stops; default 20. */
+  readonly patience?: number;
+  /** Epochs of a strategy without distillation; default 200. */
+  readonly maxEpochs?: number;
+  /** Called after every epoch. */
+  readonly onEpoch?: (record: EpochRecord) => void;
+  /** Called after every batch with the epoch's progress. */
+  readonly onBatch?: (done: number, total: number, epoch: number) => void;
+}
+
+/**
+ * The outcome: the best epoch and its validation metrics (the model holds its weights).
+ * @category Training
+ */
+export interface FitResult {
+  readonly bestEpoch: number;
+  readonly valid: Readonly<Record<string, MetricSummary>>;
+  readonly epochs: number;
+  readonly trainSeconds: number;
+  readonly history: ReadonlyArray<EpochRecord>;
+}
+
+/**
+ * Trains `model` under `strategy` with early stopping and keeps its best epoch. Fails when the
+ * strategy cannot run (a distillation without a teacher, say) or when tensors leak across epochs.
+ * @category Training
+ */
+export const fit = async <W>(options: FitOptions<W>): Promise<E.Either<KdrecError, FitResult>> => {
+  const { model, split, strategy, teacher } = options;
+  if (strategy.kind !== "none" && teacher === undefined) {
+    return E.left(kdrecError("INVALID_ARGUMENT", "a one-way strategy needs a teacher", "fit"));
+  }
+  const sampler = uniformNegatives(userItemSets(split.train));
+  if (E.isLeft(sampler)) return sampler;
+  const context = {
+    numItems: numItems(split.train),
+    ...(options.targets === undefined ? {} : { targets: options.targets }),
+  };
+  const phases: Array<[Phase, number]> =
+    strategy.kind === "none"
+      ? [["finetune", options.maxEpochs ?? 200]]
+      : [
+          ["distill", (strategy.rounds ?? 5) * (strategy.epochsPerRound ?? 40)],
+          ["finetune", strategy.finetuneEpochs ?? 20],
+        ];
+  const plans = [];
+  for (const [phase] of phases) {
+    const plan = batchPlan(strategy, phase, context);
+    if (E.isLeft(plan)) return plan;
+    plans.push(plan.right);
+  }
+
+  const rng = seededRandom(options.seed);
+  const patience = options.patience ?? 20;
+  const batchSize = options.batchSize ?? 1024;
+  const tensorsAtStart = tf.memory().numTensors;
+  const history: EpochRecord[] = [];
+  let best = {
+    ndcg: Number.NEGATIVE_INFINITY,
+    epoch: -1,
+    weights: model.snapshot(),
+    valid: {} as Record<string, MetricSummary>,
+  };
+  let epoch = 0;
+  let trainSeconds = 0;
+
+  for (const [p, [phase, maxEpochs]] of phases.entries()) {
+    const plan = plans[p]!;
+    const epochsPerRound = strategy.kind === "none" ? maxEpochs : (strategy.epochsPerRound ?? 40);
+    for (let inPhase = 0; inPhase < maxEpochs; inPhase++, epoch++) {
+      const started = performance.now();
+      const epochRng = rng.split(`epoch-${epoch}`);
+      const listRng = epochRng.split("lists");
+      const batches = [...pairwiseBatches(split.train, sampler.right, batchSize, epochRng)];
+      let lossSum = 0;
+      const progress = { epoch, round: Math.floor(inPhase / epochsPerRound) };
+      batches.forEach((batch, b) => {
+        const lists = plan.lists(batch, listRng);
+        const teacherScores = plan.needsTeacherScores
+          ? teacher!.scoreLists(lists.users, lists.items, lists.width)
+          : undefined;
+        lossSum += model.trainStep(
+          lists,
+          (student) =>
+            mixtureLoss(
+              plan.terms,
+              teacherScores === undefined ? { student } : { student, teacher: teacherScores },
+              progress,
+            ).total,
+        );
+        teacherScores?.dispose();
+        options.onBatch?.(b + 1, batches.length, epoch);
+      });
+      trainSeconds += (performance.now() - started) / 1000;
+
+      const scorer = model.allItemScorer();
+      const report = await evaluateFullRanking(scorer.score, { heldOut: split.valid, exclude: [split.train] });
+      scorer.dispose();
+      if (E.isLeft(report)) return report;
+      const summary = report.right.summary;
+      const record: EpochRecord = {
+        phase,
+        epoch,
+        round: progress.round,
+        loss: lossSum / batches.length,
+        validNdcg10: summary["ndcg@10"]!.mean,
+        validHr10: summary["hr@10"]!.mean,
+        seconds: (performance.now() - started) / 1000,
+        tensors: tf.memory().numTensors,
+      };
+      history.push(record);
+      options.onEpoch?.(record);
+      if (record.tensors > tensorsAtStart) {
+        return E.left(
+          kdrecError(
+            "TENSOR_LEAK",
+            `${record.tensors - tensorsAtStart} tensor(s) more than before training`,
+            `epoch ${epoch}`,
+          ),
+        );
+      }
+      if (record.validNdcg10 > best.ndcg)
+        best = { ndcg: record.validNdcg10, epoch, weights: model.snapshot(), valid: summary };
+      if (epoch - best.epoch >= patience) {
+        epoch++;
+        break;
+      }
+    }
+  }
+  model.restore(best.weights);
+  return E.right({ bestEpoch: best.epoch, valid: best.valid, epochs: epoch, trainSeconds, history });
+};
