@@ -9,11 +9,16 @@ import * as E from "fp-ts/lib/Either.js";
 import { dataSplit, dataStats } from "./data_commands.js";
 import { DATASET_HELP, DATASET_OPTIONS } from "./dataset_args.js";
 import { type CommandIo, processIo } from "./io.js";
+import { runExperiment } from "./run_command.js";
 
 /** The text of `kdrec --help`. */
 export const HELP = `kdrec — knowledge distillation into lightweight recommenders
 
 usage:
+  kdrec run [CONFIG.json] --out DIR [--data-dir DIR] [--seeds N]
+      trains the teacher, distils every student, evaluates all on the test split (full ranking),
+      prints a table and writes DIR/results.json, DIR/metrics.jsonl and DIR/models/;
+      with no CONFIG, a small default experiment on the synthetic data (about a minute)
   kdrec data stats --format F --path P [--json]
       users, items, interactions, density, rating range, interactions per user, duplicates
   kdrec data split --format F --path P --out DIR [--protocol leave-last-out|temporal|random]
@@ -23,12 +28,18 @@ usage:
 ${DATASET_HELP}
 
 examples:
+  kdrec run examples/ml-100k/mf-distillation.json --data-dir "$KDREC_DATA_DIR" --seeds 3 --out runs/ml-100k
   kdrec data stats --format ml-100k --path "$KDREC_DATA_DIR/ml-100k"
   kdrec data split --format synthetic --seed 7 --out runs/synthetic-split
 `;
 
 const COMMANDS = {
-  "data stats": { options: { ...DATASET_OPTIONS, json: { type: "boolean" } }, run: dataStats },
+  run: {
+    options: { out: { type: "string" }, "data-dir": { type: "string" }, seeds: { type: "string" } },
+    positionals: 1,
+    run: runExperiment,
+  },
+  "data stats": { options: { ...DATASET_OPTIONS, json: { type: "boolean" } }, positionals: 0, run: dataStats },
   "data split": {
     options: {
       ...DATASET_OPTIONS,
@@ -38,6 +49,7 @@ const COMMANDS = {
       "test-ratio": { type: "string" },
       "split-seed": { type: "string" },
     },
+    positionals: 0,
     run: dataSplit,
   },
 } as const;
@@ -59,15 +71,25 @@ export const main = async (argv: ReadonlyArray<string>, io: CommandIo = processI
     io.out(HELP);
     return 0;
   }
-  const name = argv.slice(0, 2).join(" ");
+  const name = argv[0] === "run" ? "run" : argv.slice(0, 2).join(" ");
   const command = COMMANDS[name as keyof typeof COMMANDS];
   if (command === undefined)
     return fail(io, `unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(", ")}; see kdrec --help)`, 2);
   let values: Record<string, string | boolean | undefined>;
   try {
     const options: ParseArgsConfig["options"] = command.options;
-    values = parseArgs({ args: [...argv.slice(2)], options, strict: true, allowPositionals: false })
-      .values as typeof values;
+    const parsed = parseArgs({
+      args: [...argv.slice(name.split(" ").length)],
+      options,
+      strict: true,
+      allowPositionals: command.positionals > 0,
+    });
+    if (parsed.positionals.length > command.positionals)
+      throw new Error(`unexpected argument "${parsed.positionals[command.positionals]}"`);
+    values = {
+      ...parsed.values,
+      ...(parsed.positionals[0] === undefined ? {} : { config: parsed.positionals[0] }),
+    } as typeof values;
   } catch (error) {
     return fail(io, `${(error as Error).message} (see kdrec --help)`, 2);
   }

@@ -53,8 +53,11 @@ export interface PlanContext {
   readonly targets?: TeacherTargets;
 }
 
-/** Training phases: distillation rounds, then fine-tuning on the task loss. @category Plans */
-export type Phase = "distill" | "finetune";
+/**
+ * Training phases: `train` (no teacher), or distillation rounds then fine-tuning on the task loss.
+ * @category Plans
+ */
+export type Phase = "train" | "distill" | "finetune";
 
 const bpr = (s: tf.Tensor2D): tf.Scalar => bprLoss(column(s, 0), column(s, 1));
 
@@ -87,7 +90,7 @@ export const batchPlan = (strategy: Strategy, phase: Phase, context: PlanContext
     lists: lists(2, () => undefined),
     terms: [lossTerm("bpr", (s: ScoredLists) => bpr(s.student))],
   };
-  if (strategy.kind === "none" || phase === "finetune") return E.right(taskOnly);
+  if (strategy.kind === "none" || phase !== "distill") return E.right(taskOnly);
   const alpha = strategy.alpha ?? 0.8;
   const { loss } = strategy;
   switch (loss.kind) {

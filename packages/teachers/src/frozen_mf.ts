@@ -22,16 +22,16 @@ export const frozenMatrixFactorization = (model: MatrixFactorization, name = `mf
     architecture: "mf",
     numItems: items,
     parameterCount: model.parameterCount,
+    // One [B, items] product and a per-row gather: cheaper than gathering B·width item rows of
+    // the (wide) teacher once lists are longer than a few items.
     scoreLists: (userIds, itemIds, width) =>
       tf.tidy(() => {
-        const u = tf.gather(userTable, tf.tensor1d(userIds, "int32"));
-        const itemIndex = tf.tensor1d(itemIds, "int32");
-        const i = tf.reshape(tf.gather(itemTable, itemIndex), [userIds.length, width, dim]);
-        const scores = tf.sum(tf.mul(i, tf.expandDims(u, 1)), 2);
+        const all = tf.matMul(tf.gather(userTable, tf.tensor1d(userIds, "int32")), itemTable, false, true);
+        const lists = tf.gather(all, tf.tensor2d(itemIds, [userIds.length, width], "int32"), 1, 1);
         return (
           biases === undefined
-            ? scores
-            : tf.add(scores, tf.reshape(tf.gather(biases, itemIndex), [userIds.length, width]))
+            ? lists
+            : tf.add(lists, tf.gather(biases, tf.tensor2d(itemIds, [userIds.length, width], "int32")))
         ) as tf.Tensor2D;
       }),
     scoreAll: (userIds) =>

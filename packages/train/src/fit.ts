@@ -97,7 +97,7 @@ export const fit = async <W>(options: FitOptions<W>): Promise<E.Either<KdrecErro
   };
   const phases: Array<[Phase, number]> =
     strategy.kind === "none"
-      ? [["finetune", options.maxEpochs ?? 200]]
+      ? [["train", options.maxEpochs ?? 200]]
       : [
           ["distill", (strategy.rounds ?? 5) * (strategy.epochsPerRound ?? 40)],
           ["finetune", strategy.finetuneEpochs ?? 20],

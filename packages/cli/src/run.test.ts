@@ -1,0 +1,129 @@
+// `kdrec run` in-process on a tiny synthetic experiment: the results file's shape, the models on
+// disk, and every problem of an invalid config listed with its path, with nothing written.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { CommandIo } from "./io.js";
+import { main } from "./main.js";
+
+const run = async (...argv: string[]) => {
+  let out = "";
+  let err = "";
+  const io: CommandIo = { out: (t) => (out += t), err: (t) => (err += t), interactive: false };
+  const code = await main(argv, io);
+  return { code, out, err, errors: err.split("\n").filter((l) => l.startsWith("kdrec: error:")) };
+};
+
+const scratch = () => mkdtempSync(join(tmpdir(), "kdrec-run-"));
+const quick = { learningRate: 0.01, patience: 2, maxEpochs: 4, batchSize: 256 };
+const tiny = {
+  dataset: { format: "synthetic", options: { seed: 3, users: 60, items: 80 } },
+  seeds: [1],
+  teacher: { name: "teacher", dim: 16, ...quick },
+  students: [
+    { name: "s-nokd", dim: 4, ...quick, strategy: { kind: "none" } },
+    {
+      name: "s-soft",
+      dim: 4,
+      ...quick,
+      strategy: {
+        kind: "one-way",
+        loss: { kind: "soft-label", candidates: 10, temperature: 0.5 },
+        rounds: 1,
+        epochsPerRound: 2,
+        finetuneEpochs: 1,
+      },
+    },
+    {
+      name: "s-rank",
+      dim: 4,
+      ...quick,
+      strategy: {
+        kind: "one-way",
+        loss: { kind: "ranking", topK: 5 },
+        rounds: 1,
+        epochsPerRound: 2,
+        finetuneEpochs: 1,
+      },
+    },
+  ],
+};
+const configFile = (config: unknown) => {
+  const path = join(scratch(), "run.json");
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+};
+
+describe("kdrec run", () => {
+  it("trains the teacher and every student, and writes results, metrics and models", async () => {
+    const out = join(scratch(), "out");
+    const { code, out: table, errors } = await run("run", configFile(tiny), "--out", out);
+    expect(errors).toEqual([]);
+    expect(code).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+    expect(results.dataset).toMatchObject({ name: "synthetic(seed=3)", users: 60, items: 80 });
+    expect(results.protocol).toEqual({ name: "leave-last-out" });
+    expect(results.models.map((m: { name: string; role: string }) => `${m.name}/${m.role}`)).toEqual([
+      "teacher/teacher",
+      "s-nokd/student",
+      "s-soft/student",
+      "s-rank/student",
+    ]);
+    const soft = results.models[2];
+    expect(soft).toMatchObject({
+      architecture: "mf",
+      dim: 4,
+      params: (60 + 80) * 4,
+      seed: 1,
+      losses: ["bpr", "soft-label-ce"],
+    });
+    expect(Object.keys(soft.test)).toEqual(["hr@10", "ndcg@10", "hr@20", "ndcg@20"]);
+    expect(soft.score_all_users_ms).toBeGreaterThan(0);
+    expect(results.models[1].strategy).toBe("none");
+    expect(existsSync(join(out, "models", "s-soft-seed1", "weights.bin"))).toBe(true);
+    const manifest = JSON.parse(readFileSync(join(out, "models", "s-soft-seed1", "model.json"), "utf8"));
+    expect(manifest.weightsManifest[0].weights.map((w: { shape: number[] }) => w.shape)).toEqual([
+      [60, 4],
+      [80, 4],
+    ]);
+    const epochs = readFileSync(join(out, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(epochs.some((e: { model: string; phase: string }) => e.model === "s-soft" && e.phase === "distill")).toBe(
+      true,
+    );
+    expect(table).toMatch(/paired t-test s-soft vs s-nokd: Δndcg@10 [+-]0\.\d{4}/);
+  });
+
+  it("lists every invalid field with its path, exits non-zero and writes nothing", async () => {
+    const out = join(scratch(), "out");
+    const bad = {
+      ...tiny,
+      teacher: { name: "t", dim: 0 },
+      students: [
+        { name: "s", dim: 4, strategy: { kind: "one-way", loss: { kind: "soft-label", temperature: -1 }, alpha: 1.3 } },
+      ],
+    };
+    const result = await run("run", configFile(bad), "--out", out);
+    expect(result.code).not.toBe(0);
+    expect(result.err).toMatch(/teacher\.dim: expected an integer in \[1, 4096\], got 0/);
+    expect(result.err).toMatch(/students\[0\]\.strategy\.loss\.temperature: expected a number greater than 0, got -1/);
+    expect(result.err).toMatch(/students\[0\]\.strategy\.alpha: expected a number in \[0, 1\], got 1\.3/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("refuses K larger than the catalogue before training", async () => {
+    const out = join(scratch(), "out");
+    const tooDeep = {
+      ...tiny,
+      students: [{ name: "s", dim: 4, strategy: { kind: "one-way", loss: { kind: "ranking", topK: 500 } } }],
+    };
+    const result = await run("run", configFile(tooDeep), "--out", out);
+    expect(result.errors[0]).toMatch(
+      /students\[0\]\.strategy\.loss\.topK: topK 500 must be smaller than the 80 items of the dataset$/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+});

@@ -1,0 +1,352 @@
+/**
+ * `kdrec run [CONFIG.json] --out DIR [--data-dir DIR] [--seeds N]`: trains (or takes) the teacher,
+ * distils every student, evaluates all on the test split by full ranking, prints a table and
+ * writes `DIR/results.json`, `DIR/metrics.jsonl` (one line per epoch) and the models under
+ * `DIR/models/`. With no config it runs the small default experiment on the synthetic data.
+ * @module
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { appendFile, mkdir, rename, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { decodeConfig, type EngineInfo, initEngine, type KdrecError, kdrecError } from "@kdrec/core";
+import { filterMinRating, loadDataset, numInteractions, numItems, numUsers, type Split, splitBy } from "@kdrec/data";
+import { evaluateFullRanking, pairedTTest, type RankingReport } from "@kdrec/metrics";
+import { describeStrategy, lossNames, type Strategy } from "@kdrec/strategies";
+import { MatrixFactorization } from "@kdrec/students";
+import { frozenMatrixFactorization, type Teacher, type TeacherTargets, teacherTopK } from "@kdrec/teachers";
+import { type EpochRecord, fit } from "@kdrec/train";
+import * as E from "fp-ts/lib/Either.js";
+import type { CommandIo } from "./io.js";
+import { DEFAULT_RUN, type ModelSpec, RunConfig } from "./run_config.js";
+import { saveMatrixFactorization } from "./save_model.js";
+
+interface ModelResult {
+  readonly name: string;
+  readonly role: "teacher" | "student";
+  readonly architecture: string;
+  readonly dim: number;
+  readonly params: number;
+  readonly strategy: string;
+  readonly losses: string[];
+  readonly seed: number;
+  readonly train_seconds: number;
+  readonly best_epoch: number;
+  readonly valid: Record<string, number>;
+  readonly test: Record<string, number>;
+  readonly score_all_users_ms: number;
+}
+
+const readConfig = (path: string | undefined): E.Either<KdrecError, { config: RunConfig; base: string }> => {
+  if (path === undefined) return E.right({ config: DEFAULT_RUN, base: process.cwd() });
+  if (!existsSync(path)) return E.left(kdrecError("IO", "no such file", path));
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    return E.left(kdrecError("INVALID_CONFIG", `not valid JSON: ${(error as Error).message}`, path));
+  }
+  return E.map((config: RunConfig) => ({ config, base: dirname(resolve(path)) }))(decodeConfig(RunConfig, json, path));
+};
+
+/** Checks that need the data: K within the catalogue. */
+const checkAgainstData = (config: RunConfig, items: number, source: string): E.Either<KdrecError, void> => {
+  for (const [index, student] of config.students.entries()) {
+    const loss = student.strategy?.kind === "one-way" ? student.strategy.loss : undefined;
+    const k =
+      loss?.kind === "ranking"
+        ? (loss.topK ?? 10)
+        : loss?.kind === "soft-label" || loss?.kind === "mse"
+          ? (loss.candidates ?? 0)
+          : 0;
+    if (k >= items) {
+      const field = loss?.kind === "ranking" ? "topK" : "candidates";
+      return E.left(
+        kdrecError(
+          "INVALID_CONFIG",
+          `${field} ${k} must be smaller than the ${items} items of the dataset`,
+          `${source}: students[${index}].strategy.loss.${field}`,
+        ),
+      );
+    }
+  }
+  return E.right(undefined);
+};
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const std = (xs: number[]) =>
+  xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
+
+const TEST_METRICS = ["hr@10", "ndcg@10", "hr@20", "ndcg@20"];
+
+export const runExperiment = async (
+  values: { config?: string; out?: string; "data-dir"?: string; seeds?: string; backend?: string },
+  io: CommandIo,
+): Promise<E.Either<KdrecError, void>> => {
+  if (values.out === undefined)
+    return E.left(kdrecError("INVALID_ARGUMENT", "is required: the folder to write results into", "--out"));
+  const read = readConfig(values.config);
+  if (E.isLeft(read)) return read;
+  const { config } = read.right;
+  let seeds = config.seeds ?? [1];
+  if (values.seeds !== undefined) {
+    const n = Number(values.seeds);
+    if (!Number.isInteger(n) || n < 1)
+      return E.left(kdrecError("INVALID_ARGUMENT", `expected a positive integer, got "${values.seeds}"`, "--seeds"));
+    seeds = Array.from({ length: n }, (_, i) => i + 1);
+  }
+  const dataRoot = values["data-dir"] ?? process.env.KDREC_DATA_DIR;
+  const spec =
+    "path" in config.dataset && !isAbsolute(config.dataset.path)
+      ? {
+          ...config.dataset,
+          path: dataRoot === undefined ? resolve(config.dataset.path) : resolve(dataRoot, config.dataset.path),
+        }
+      : config.dataset;
+
+  const engine = await initEngine({ requireNative: process.env.CI === "true" })();
+  if (E.isLeft(engine)) return engine;
+  const loaded = await loadDataset(spec)();
+  if (E.isLeft(loaded)) return loaded;
+  const data =
+    config.minRating === undefined
+      ? loaded.right.interactions
+      : filterMinRating(loaded.right.interactions, config.minRating);
+  const checked = checkAgainstData(config, numItems(data), values.config ?? "default run");
+  if (E.isLeft(checked)) return checked;
+  const split = splitBy(data, config.protocol ?? { name: "leave-last-out" });
+  if (E.isLeft(split)) return split;
+
+  const out = values.out;
+  await mkdir(join(out, "models"), { recursive: true });
+  const metricsFile = join(out, "metrics.jsonl");
+  await writeFile(metricsFile, "");
+  io.err(describeRun(loaded.right.name, data, engine.right, seeds, config));
+
+  const results: ModelResult[] = [];
+  const perUser = new Map<string, Float64Array[]>(); // name -> per-seed per-user test NDCG@10
+  for (const seed of seeds) {
+    const teacherRun = await trainAndEvaluate(
+      config.teacher,
+      { kind: "none" },
+      "teacher",
+      seed,
+      split.right,
+      undefined,
+      undefined,
+      io,
+      metricsFile,
+      out,
+    );
+    if (E.isLeft(teacherRun)) return teacherRun;
+    results.push(teacherRun.right.result);
+    remember(perUser, config.teacher.name, teacherRun.right.report);
+    const teacher = frozenMatrixFactorization(teacherRun.right.model, config.teacher.name);
+    const topK = Math.max(
+      0,
+      ...config.students.map((s) =>
+        s.strategy?.kind === "one-way" && s.strategy.loss.kind === "ranking" ? (s.strategy.loss.topK ?? 10) : 0,
+      ),
+    );
+    const targets = topK > 0 ? await teacherTopK(teacher, split.right.train, topK) : undefined;
+    for (const student of config.students) {
+      const run = await trainAndEvaluate(
+        student,
+        student.strategy ?? { kind: "none" },
+        "student",
+        seed,
+        split.right,
+        teacher,
+        targets,
+        io,
+        metricsFile,
+        out,
+      );
+      if (E.isLeft(run)) {
+        teacher.dispose();
+        return run;
+      }
+      results.push(run.right.result);
+      remember(perUser, student.name, run.right.report);
+    }
+    teacher.dispose();
+  }
+
+  const summary = {
+    dataset: {
+      name: loaded.right.name,
+      users: numUsers(data),
+      items: numItems(data),
+      interactions: numInteractions(data),
+    },
+    protocol: split.right.protocol,
+    engine: { backend: engine.right.backend, tfjs: engine.right.tfjsVersion },
+    models: results,
+  };
+  await writeFile(join(out, "results.json.tmp"), `${JSON.stringify(summary, null, 2)}\n`);
+  await rename(join(out, "results.json.tmp"), join(out, "results.json"));
+  io.out(resultTable(results, perUser, config));
+  io.out(`\nwrote ${join(out, "results.json")}, ${metricsFile} and ${join(out, "models")}/\n`);
+  return E.right(undefined);
+};
+
+const remember = (perUser: Map<string, Float64Array[]>, name: string, report: RankingReport) => {
+  perUser.set(name, [...(perUser.get(name) ?? []), report.perUser["ndcg@10"]!]);
+};
+
+const describeRun = (
+  name: string,
+  data: { users: Int32Array; userIds: ReadonlyArray<string>; itemIds: ReadonlyArray<string> },
+  engine: EngineInfo,
+  seeds: number[],
+  config: RunConfig,
+) =>
+  `kdrec run: ${name} (${data.userIds.length} users, ${data.itemIds.length} items, ${data.users.length} interactions), ` +
+  `backend ${engine.backend}, seeds ${seeds.join(", ")}, teacher ${config.teacher.name}, ${config.students.length} student(s)\n`;
+
+const trainAndEvaluate = async (
+  spec: ModelSpec,
+  strategy: Strategy,
+  role: "teacher" | "student",
+  seed: number,
+  split: Split,
+  teacher: Teacher | undefined,
+  targets: TeacherTargets | undefined,
+  io: CommandIo,
+  metricsFile: string,
+  out: string,
+): Promise<E.Either<KdrecError, { model: MatrixFactorization; result: ModelResult; report: RankingReport }>> => {
+  const model = MatrixFactorization.create({
+    users: numUsers(split.train),
+    items: numItems(split.train),
+    dim: spec.dim,
+    seed,
+    l2: spec.l2 ?? 0,
+    ...(spec.initStd === undefined ? {} : { initStd: spec.initStd }),
+    ...(spec.itemBias === undefined ? {} : { itemBias: spec.itemBias }),
+    optimizer: { kind: "adam", learningRate: spec.learningRate ?? 1e-3 },
+  });
+  const label = `[${spec.name} seed ${seed}]`;
+  const onEpoch = (r: EpochRecord) => {
+    io.err(
+      `${label} ${r.phase} epoch ${r.epoch} loss ${r.loss.toFixed(4)} valid ndcg@10 ${r.validNdcg10.toFixed(4)} (${r.seconds.toFixed(1)} s)\n`,
+    );
+    void appendFile(metricsFile, `${JSON.stringify({ model: spec.name, seed, ...r })}\n`);
+  };
+  const onBatch = io.interactive
+    ? (done: number, total: number, epoch: number) =>
+        io.err(
+          `\r${label} epoch ${epoch} ${"#".repeat(Math.round((20 * done) / total)).padEnd(20, "-")} ${done}/${total}`,
+        )
+    : undefined;
+  const fitted = await fit({
+    model,
+    split,
+    strategy,
+    ...(teacher === undefined || strategy.kind === "none" ? {} : { teacher }),
+    ...(targets === undefined ? {} : { targets }),
+    seed,
+    ...(spec.batchSize === undefined ? {} : { batchSize: spec.batchSize }),
+    ...(spec.patience === undefined ? {} : { patience: spec.patience }),
+    ...(spec.maxEpochs === undefined ? {} : { maxEpochs: spec.maxEpochs }),
+    onEpoch: io.interactive ? (r) => (io.err("\r"), onEpoch(r)) : onEpoch,
+    ...(onBatch === undefined ? {} : { onBatch }),
+  });
+  if (E.isLeft(fitted))
+    return E.left({ ...fitted.left, location: `${spec.name} seed ${seed}: ${fitted.left.location ?? ""}` });
+
+  const scorer = model.allItemScorer();
+  const report = await evaluateFullRanking(scorer.score, { heldOut: split.test, exclude: [split.train, split.valid] });
+  const allUsers = Int32Array.from({ length: numUsers(split.train) }, (_, u) => u);
+  const started = performance.now();
+  const reps = 5;
+  for (let r = 0; r < reps; r++) {
+    const scores = scorer.score(allUsers);
+    await scores.data();
+    scores.dispose();
+  }
+  const scoreAllMs = (performance.now() - started) / reps;
+  scorer.dispose();
+  if (E.isLeft(report)) return report;
+  const pick = (s: Record<string, { mean: number }>, names: string[]) =>
+    Object.fromEntries(names.map((n) => [n, s[n]!.mean]));
+  await saveMatrixFactorization(model, join(out, "models", `${spec.name}-seed${seed}`), {
+    name: spec.name,
+    role,
+    seed,
+    strategy,
+  });
+  const result: ModelResult = {
+    name: spec.name,
+    role,
+    architecture: "mf",
+    dim: spec.dim,
+    params: model.parameterCount,
+    strategy: strategy.kind === "none" ? "none" : describeStrategy(strategy),
+    losses: lossNames(strategy),
+    seed,
+    train_seconds: Number(fitted.right.trainSeconds.toFixed(2)),
+    best_epoch: fitted.right.bestEpoch,
+    valid: pick(fitted.right.valid, TEST_METRICS),
+    test: pick(report.right.summary, TEST_METRICS),
+    score_all_users_ms: Number(scoreAllMs.toFixed(3)),
+  };
+  io.err(
+    `${label} test ndcg@10 ${result.test["ndcg@10"]!.toFixed(4)} hr@10 ${result.test["hr@10"]!.toFixed(4)} (best epoch ${result.best_epoch}, ${result.train_seconds} s)\n`,
+  );
+  return E.right({ model, result, report: report.right });
+};
+
+const resultTable = (results: ModelResult[], perUser: Map<string, Float64Array[]>, config: RunConfig): string => {
+  const names = [...new Set(results.map((r) => r.name))];
+  const rows = names.map((name) => {
+    const runs = results.filter((r) => r.name === name);
+    const cell = (metric: string) => {
+      const xs = runs.map((r) => r.test[metric]!);
+      return `${mean(xs).toFixed(4)} ± ${std(xs).toFixed(4)}`;
+    };
+    return [
+      name,
+      runs[0]!.role,
+      String(runs[0]!.params),
+      cell("ndcg@10"),
+      cell("hr@10"),
+      cell("ndcg@20"),
+      mean(runs.map((r) => r.train_seconds)).toFixed(1),
+      runs[0]!.strategy,
+    ];
+  });
+  const header = ["model", "role", "params", "test ndcg@10", "test hr@10", "test ndcg@20", "train s", "strategy"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
+  const lines = [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
+  // Paired t-tests (per-user test NDCG@10, all seeds pooled): each distilled student against the
+  // undistilled student of the same size.
+  for (const student of config.students) {
+    if (student.strategy?.kind !== "one-way") continue;
+    const baseline = config.students.find(
+      (s) => (s.strategy ?? { kind: "none" }).kind === "none" && s.dim === student.dim,
+    );
+    if (baseline === undefined) continue;
+    const a = concat(perUser.get(student.name)!);
+    const b = concat(perUser.get(baseline.name)!);
+    const test = pairedTTest(a, b);
+    lines.push(
+      `paired t-test ${student.name} vs ${baseline.name}: Δndcg@10 ${test.meanDifference >= 0 ? "+" : ""}${test.meanDifference.toFixed(4)}, t ${test.t.toFixed(2)}, p ${test.pValue.toExponential(2)} (n ${test.n})`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+};
+
+const concat = (arrays: Float64Array[]): Float64Array => {
+  const out = new Float64Array(arrays.reduce((n, a) => n + a.length, 0));
+  let offset = 0;
+  for (const a of arrays) {
+    out.set(a, offset);
+    offset += a.length;
+  }
+  return out;
+};

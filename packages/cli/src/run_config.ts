@@ -1,0 +1,70 @@
+/**
+ * The configuration of `kdrec run`: one JSON file (an io-ts codec) naming the dataset, the
+ * protocol, the teacher and the students with their strategies.
+ * @module
+ */
+import { integerInRange, numberInRange, positiveNumber } from "@kdrec/core";
+import { DatasetSpec, SplitProtocol } from "@kdrec/data";
+import { Strategy } from "@kdrec/strategies";
+import * as t from "io-ts";
+
+/** A matrix-factorization model and how to train it. */
+export const ModelSpec = t.intersection(
+  [
+    t.type({ name: t.string, dim: integerInRange(1, 4096) }),
+    t.partial({
+      architecture: t.literal("mf"),
+      l2: numberInRange(0, 100),
+      learningRate: positiveNumber,
+      initStd: positiveNumber,
+      itemBias: t.boolean,
+      batchSize: integerInRange(1),
+      patience: integerInRange(1),
+      maxEpochs: integerInRange(1),
+    }),
+  ],
+  "ModelSpec",
+);
+export type ModelSpec = t.TypeOf<typeof ModelSpec>;
+
+export const StudentSpec = t.intersection([ModelSpec, t.partial({ strategy: Strategy })], "StudentSpec");
+export type StudentSpec = t.TypeOf<typeof StudentSpec>;
+
+export const RunConfig = t.intersection(
+  [
+    t.type({ dataset: DatasetSpec, teacher: ModelSpec, students: t.array(StudentSpec) }),
+    t.partial({
+      protocol: SplitProtocol,
+      /** One run per seed; default [1]. `--seeds N` overrides with 1..N. */
+      seeds: t.array(integerInRange(0)),
+      minRating: numberInRange(-1e9, 1e9),
+    }),
+  ],
+  "RunConfig",
+);
+export type RunConfig = t.TypeOf<typeof RunConfig>;
+
+/** The experiment `kdrec run` makes with no config: small, on the embedded synthetic data (about a minute). */
+export const DEFAULT_RUN: RunConfig = {
+  dataset: { format: "synthetic", options: { seed: 42, users: 600, items: 1000 } },
+  protocol: { name: "leave-last-out" },
+  seeds: [1],
+  teacher: { name: "teacher-mf64", dim: 64, l2: 1e-3, learningRate: 0.005, patience: 5, maxEpochs: 40 },
+  students: [
+    { name: "mf8-nokd", dim: 8, learningRate: 0.005, patience: 5, maxEpochs: 40, strategy: { kind: "none" } },
+    {
+      name: "mf8-soft-label",
+      dim: 8,
+      learningRate: 0.005,
+      patience: 5,
+      strategy: {
+        kind: "one-way",
+        loss: { kind: "soft-label", temperature: 0.5, candidates: 100 },
+        alpha: 0.8,
+        rounds: 2,
+        epochsPerRound: 15,
+        finetuneEpochs: 5,
+      },
+    },
+  ],
+};
