@@ -97,12 +97,16 @@ export const batchPlan = (strategy: Strategy, phase: Phase, context: PlanContext
     case "soft-label": {
       const n = loss.candidates ?? 100;
       const temperature = loss.temperature ?? 1;
-      // Distribution over the positive and n uniform items (columns 0, 2, …, n + 1).
-      const kdColumns = Int32Array.from([0, ...Array.from({ length: n }, (_, j) => j + 2)]);
       let rng: Random | undefined;
+      // Rows are [negative, positive, n uniform items], so that the distribution over the positive
+      // and the candidates is one contiguous slice (a slice's gradient is cheap; a gather's is not).
       const fill = lists(n + 2, (_u, _row, out, offset) => {
+        const positive = out[offset - 2]!;
+        out[offset - 2] = out[offset - 1]!;
+        out[offset - 1] = positive;
         for (let j = 0; j < n; j++) out[offset + j] = rng!.int(context.numItems);
       });
+      const kd = (scores: tf.Tensor2D) => tf.slice(scores, [0, 1], [-1, n + 1]) as tf.Tensor2D;
       return E.right({
         width: n + 2,
         needsTeacherScores: true,
@@ -111,17 +115,10 @@ export const batchPlan = (strategy: Strategy, phase: Phase, context: PlanContext
           return fill(batch);
         },
         terms: [
-          lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha),
+          lossTerm("bpr", (s: ScoredLists) => bprLoss(column(s.student, 1), column(s.student, 0)), 1 - alpha),
           lossTerm(
             `soft-label-ce(T=${temperature})`,
-            (s: ScoredLists) => {
-              const pick = tf.tensor1d(kdColumns, "int32");
-              return softLabelCrossEntropy(
-                tf.gather(s.student, pick, 1) as tf.Tensor2D,
-                tf.gather(teacherScores(s), pick, 1) as tf.Tensor2D,
-                temperature,
-              );
-            },
+            (s: ScoredLists) => softLabelCrossEntropy(kd(s.student), kd(teacherScores(s)), temperature),
             alpha,
           ),
         ],

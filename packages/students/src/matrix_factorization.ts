@@ -60,19 +60,27 @@ export interface ItemListBatch {
   readonly width: number;
 }
 
-/** Distinct values in first-appearance order, and each input's position among them. */
-const distinct = (values: Int32Array): [Int32Array, Int32Array] => {
-  const position = new Map<number, number>();
+/**
+ * Distinct values in first-appearance order, and each input's position among them. `slots` is a
+ * scratch table over the value range filled with -1 (left that way on return): a Map would cost
+ * more than the rest of a step on long candidate lists.
+ */
+const distinct = (values: Int32Array, slots: Int32Array): [Int32Array, Int32Array] => {
   const index = new Int32Array(values.length);
+  const order: number[] = [];
   for (let k = 0; k < values.length; k++) {
-    let p = position.get(values[k]!);
-    if (p === undefined) {
-      p = position.size;
-      position.set(values[k]!, p);
+    const v = values[k]!;
+    let p = slots[v]!;
+    if (p < 0) {
+      p = order.length;
+      slots[v] = p;
+      order.push(v);
     }
     index[k] = p;
   }
-  return [Int32Array.from(position.keys()), index];
+  const unique = Int32Array.from(order);
+  for (const v of unique) slots[v] = -1;
+  return [unique, index];
 };
 
 const addScaledRows = (
@@ -107,6 +115,8 @@ export class MatrixFactorization {
   private readonly userOptimizer: SparseOptimizer;
   private readonly itemOptimizer: SparseOptimizer;
   private readonly biasOptimizer: SparseOptimizer | undefined;
+  private readonly userSlots: Int32Array;
+  private readonly itemSlots: Int32Array;
 
   private constructor(
     readonly config: MatrixFactorizationConfig,
@@ -118,6 +128,8 @@ export class MatrixFactorization {
     this.userOptimizer = sparseOptimizer(optimizer, userFactors.length);
     this.itemOptimizer = sparseOptimizer(optimizer, itemFactors.length);
     this.biasOptimizer = itemBiases === undefined ? undefined : sparseOptimizer(optimizer, itemBiases.length);
+    this.userSlots = new Int32Array(config.users).fill(-1);
+    this.itemSlots = new Int32Array(config.items).fill(-1);
   }
 
   /** A model with factors drawn from N(0, initStd²) by the config's seed. */
@@ -169,8 +181,8 @@ export class MatrixFactorization {
     const lossValue = value.dataSync()[0]!;
     tf.dispose([value, gradient]);
 
-    const [users, userIndex] = distinct(batchUsers);
-    const [items, itemIndex] = distinct(batchItems);
+    const [users, userIndex] = distinct(batchUsers, this.userSlots);
+    const [items, itemIndex] = distinct(batchItems, this.itemSlots);
     const userGrad = new Float32Array(users.length * dim);
     const itemGrad = new Float32Array(items.length * dim);
     const biasGrad = this.itemBiases === undefined ? undefined : new Float32Array(items.length);
@@ -208,14 +220,20 @@ export class MatrixFactorization {
   /** The scores of a batch's item lists, computed here (row-major `[B, width]`). */
   private scoreListsInPlace(batch: ItemListBatch): Float32Array {
     const { dim } = this.config;
-    const out = new Float32Array(batch.items.length);
-    for (let b = 0; b < batch.users.length; b++) {
-      const pu = batch.users[b]! * dim;
-      for (let j = 0; j < batch.width; j++) {
-        const k = b * batch.width + j;
-        const qi = batch.items[k]! * dim;
-        let dot = this.itemBiases === undefined ? 0 : this.itemBiases[batch.items[k]!]!;
-        for (let d = 0; d < dim; d++) dot += this.userFactors[pu + d]! * this.itemFactors[qi + d]!;
+    // Locals, not this.*, in the hot loop: V8 cannot hoist property loads it cannot prove constant.
+    const P = this.userFactors;
+    const Q = this.itemFactors;
+    const biases = this.itemBiases;
+    const { users, items, width } = batch;
+    const out = new Float32Array(items.length);
+    for (let b = 0; b < users.length; b++) {
+      const pu = users[b]! * dim;
+      for (let j = 0; j < width; j++) {
+        const k = b * width + j;
+        const item = items[k]!;
+        const qi = item * dim;
+        let dot = biases === undefined ? 0 : biases[item]!;
+        for (let d = 0; d < dim; d++) dot += P[pu + d]! * Q[qi + d]!;
         out[k] = dot;
       }
     }
