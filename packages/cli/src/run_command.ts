@@ -248,7 +248,7 @@ const trainAndEvaluate = async (
     ...(spec.batchSize === undefined ? {} : { batchSize: spec.batchSize }),
     ...(spec.patience === undefined ? {} : { patience: spec.patience }),
     ...(spec.maxEpochs === undefined ? {} : { maxEpochs: spec.maxEpochs }),
-    onEpoch: io.interactive ? (r) => (io.err("\r"), onEpoch(r)) : onEpoch,
+    onEpoch,
     ...(onBatch === undefined ? {} : { onBatch }),
   });
   if (E.isLeft(fitted))
