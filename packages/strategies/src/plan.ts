@@ -73,6 +73,26 @@ const lists =
     return { users: batch.users, items, width };
   };
 
+/**
+ * Lists of [positive, negative, n uniform items] (or, with `negativeFirst`, [negative, positive, …]);
+ * the candidates are drawn from the random stream of the batch being built.
+ */
+const withUniformCandidates = (n: number, numItems: number, negativeFirst: boolean) => {
+  let rng: Random | undefined;
+  const fill = lists(n + 2, (_user, _row, out, offset) => {
+    if (negativeFirst) {
+      const positive = out[offset - 2]!;
+      out[offset - 2] = out[offset - 1]!;
+      out[offset - 1] = positive;
+    }
+    for (let j = 0; j < n; j++) out[offset + j] = rng!.int(numItems);
+  });
+  return (batch: PairwiseBatch, r: Random) => {
+    rng = r;
+    return fill(batch);
+  };
+};
+
 const teacherScores = (scored: ScoredLists): tf.Tensor2D => {
   if (scored.teacher === undefined) throw new Error("a distillation loss ran without the teacher's scores");
   return scored.teacher;
@@ -97,23 +117,13 @@ export const batchPlan = (strategy: Strategy, phase: Phase, context: PlanContext
     case "soft-label": {
       const n = loss.candidates ?? 100;
       const temperature = loss.temperature ?? 1;
-      let rng: Random | undefined;
       // Rows are [negative, positive, n uniform items], so that the distribution over the positive
       // and the candidates is one contiguous slice (a slice's gradient is cheap; a gather's is not).
-      const fill = lists(n + 2, (_u, _row, out, offset) => {
-        const positive = out[offset - 2]!;
-        out[offset - 2] = out[offset - 1]!;
-        out[offset - 1] = positive;
-        for (let j = 0; j < n; j++) out[offset + j] = rng!.int(context.numItems);
-      });
       const kd = (scores: tf.Tensor2D) => tf.slice(scores, [0, 1], [-1, n + 1]) as tf.Tensor2D;
       return E.right({
         width: n + 2,
         needsTeacherScores: true,
-        lists: (batch, r) => {
-          rng = r;
-          return fill(batch);
-        },
+        lists: withUniformCandidates(n, context.numItems, true),
         terms: [
           lossTerm("bpr", (s: ScoredLists) => bprLoss(column(s.student, 1), column(s.student, 0)), 1 - alpha),
           lossTerm(
@@ -126,17 +136,10 @@ export const batchPlan = (strategy: Strategy, phase: Phase, context: PlanContext
     }
     case "mse": {
       const n = loss.candidates ?? 14;
-      let rng: Random | undefined;
-      const fill = lists(n + 2, (_u, _row, out, offset) => {
-        for (let j = 0; j < n; j++) out[offset + j] = rng!.int(context.numItems);
-      });
       return E.right({
         width: n + 2,
         needsTeacherScores: true,
-        lists: (batch, r) => {
-          rng = r;
-          return fill(batch);
-        },
+        lists: withUniformCandidates(n, context.numItems, false),
         terms: [
           lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha),
           lossTerm("mse", (s: ScoredLists) => meanSquaredError(s.student, teacherScores(s)), alpha),

@@ -44,5 +44,5 @@ export const describeEachBackend = (
   }
 };
 
-export { readmeExample } from "./readme.js";
+export { runReadmeExample } from "./readme.js";
 export { datasetDir, referenceJson } from "./shared-data.js";

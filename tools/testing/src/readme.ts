@@ -1,10 +1,20 @@
-// Keeps a package README's example honest: the ```ts block it shows must be examples/readme.ts
-// (which the package's tests then run and the type checker checks).
+// Keeps a package README's example honest: the ```ts block it shows must be examples/readme.ts,
+// and the example must run. Returns what it logged, for the package's test to check.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { expect, vi } from "vitest";
 
-/** The README's first TypeScript block and the example file's text, for a test to compare. */
-export const readmeExample = (packageDir: string): { shown: string | undefined; file: string } => ({
-  shown: /```ts\n([\s\S]*?)```/.exec(readFileSync(join(packageDir, "README.md"), "utf8"))?.[1],
-  file: readFileSync(join(packageDir, "examples/readme.ts"), "utf8"),
-});
+/** Asserts the README shows examples/readme.ts, runs the example and returns its console.log lines. */
+export const runReadmeExample = async (packageDir: string): Promise<unknown[]> => {
+  const shown = /```ts\n([\s\S]*?)```/.exec(readFileSync(join(packageDir, "README.md"), "utf8"))?.[1];
+  expect(shown, "README.md's example is examples/readme.ts (run `npm run format` to sync)").toBe(
+    readFileSync(join(packageDir, "examples/readme.ts"), "utf8"),
+  );
+  const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
+  try {
+    await import(/* @vite-ignore */ join(packageDir, "examples/readme.ts"));
+    return log.mock.calls.map((call) => call[0]);
+  } finally {
+    log.mockRestore();
+  }
+};

@@ -1,0 +1,70 @@
+import { seededRandom } from "@kdrec/core";
+import type { PairwiseBatch } from "@kdrec/data";
+import { describeMixture, mixtureLoss } from "@kdrec/losses";
+import { describeEachBackend } from "@kdrec/testing";
+import * as tf from "@tensorflow/tfjs-core";
+import * as E from "fp-ts/lib/Either.js";
+import { pipe } from "fp-ts/lib/function.js";
+import { expect, it } from "vitest";
+import { batchPlan } from "./plan.js";
+import { mseDistillation, noDistillation, oneWay, rankingDistillationLoss, softLabel, withRatio } from "./strategy.js";
+
+const batch: PairwiseBatch = {
+  users: Int32Array.from([0, 1]),
+  positives: Int32Array.from([5, 6]),
+  negatives: Int32Array.from([7, 8]),
+};
+const targets = { k: 3, items: Int32Array.from([10, 11, 12, 20, 21, 22]), scores: new Float32Array(6) };
+const right = <A>(x: E.Either<{ message: string }, A>): A => {
+  if (E.isLeft(x)) throw new Error(x.left.message);
+  return x.right;
+};
+
+describeEachBackend("batchPlan", () => {
+  it("trains on BPR alone without distillation and while fine-tuning", () => {
+    for (const plan of [
+      batchPlan(noDistillation, "train", { numItems: 30 }),
+      batchPlan(oneWay(softLabel()), "finetune", { numItems: 30 }),
+    ]) {
+      const p = right(plan);
+      expect(p.width).toBe(2);
+      expect(Array.from(p.lists(batch, seededRandom(1)).items)).toEqual([5, 7, 6, 8]);
+      expect(describeMixture(p.terms)).toBe("1·bpr");
+    }
+  });
+
+  it("soft-label lists: negative, positive, then uniform candidates; (1 − α)·BPR + α·CE", () => {
+    const plan = right(batchPlan(pipe(oneWay(softLabel(4, 0.5)), withRatio(0.8)), "distill", { numItems: 30 }));
+    const lists = plan.lists(batch, seededRandom(1));
+    expect(lists.width).toBe(6);
+    expect(Array.from(lists.items.subarray(0, 2))).toEqual([7, 5]);
+    expect(Array.from(lists.items).every((i) => i >= 0 && i < 30)).toBe(true);
+    expect(plan.needsTeacherScores).toBe(true);
+    expect(describeMixture(plan.terms)).toBe("0.2·bpr + 0.8·soft-label-ce(T=0.5)");
+    // The student equal to the teacher leaves only the BPR part.
+    const scores = tf.tensor2d([
+      [0, 2, 1, 0, 0, 0],
+      [1, 3, 0, 0, 0, 0],
+    ]);
+    const withKd = mixtureLoss(plan.terms, { student: scores, teacher: scores }, { epoch: 0, round: 0 });
+    expect(withKd.parts.bpr!.dataSync()[0]).toBeCloseTo((Math.log1p(Math.exp(-2)) + Math.log1p(Math.exp(-2))) / 2, 5);
+    tf.dispose([scores, withKd.total, ...Object.values(withKd.parts)]);
+  });
+
+  it("MSE lists: positive, negative, then uniform items, all compared with the teacher", () => {
+    const plan = right(batchPlan(oneWay(mseDistillation(3)), "distill", { numItems: 30 }));
+    const lists = plan.lists(batch, seededRandom(2));
+    expect(lists.width).toBe(5);
+    expect(Array.from(lists.items.subarray(0, 2))).toEqual([5, 7]);
+  });
+
+  it("ranking lists append the teacher's top items of each user, and need targets", () => {
+    const strategy = oneWay(rankingDistillationLoss(3, 2));
+    const plan = right(batchPlan(strategy, "distill", { numItems: 30, targets }));
+    expect(Array.from(plan.lists(batch, seededRandom(1)).items)).toEqual([5, 7, 10, 11, 12, 6, 8, 20, 21, 22]);
+    expect(plan.needsTeacherScores).toBe(false);
+    const missing = batchPlan(strategy, "distill", { numItems: 30 });
+    expect(E.isLeft(missing) && missing.left.location).toBe("strategy.loss.topK");
+    expect(E.isLeft(batchPlan(oneWay(rankingDistillationLoss(5)), "distill", { numItems: 30, targets }))).toBe(true);
+  });
+});
