@@ -15,10 +15,11 @@ import { runExperiment } from "./run_command.js";
 export const HELP = `kdrec — knowledge distillation into lightweight recommenders
 
 usage:
-  kdrec run [CONFIG.json] --out DIR [--data-dir DIR] [--seeds N]
+  kdrec run [CONFIG.json] --out DIR [--data-dir DIR] [--seeds N] [--resume]
       trains the teacher, distils every student, evaluates all on the test split (full ranking),
       prints a table and writes DIR/results.json, DIR/metrics.jsonl and DIR/models/;
-      with no CONFIG, a small default experiment on the synthetic data (about a minute)
+      with no CONFIG, a small default experiment on the synthetic data (about half a minute);
+      a checkpoint is written after every epoch, and --resume continues an interrupted run
   kdrec data stats --format F --path P [--json]
       users, items, interactions, density, rating range, interactions per user, duplicates
   kdrec data split --format F --path P --out DIR [--protocol leave-last-out|temporal|random]
@@ -35,7 +36,12 @@ examples:
 
 const COMMANDS = {
   run: {
-    options: { out: { type: "string" }, "data-dir": { type: "string" }, seeds: { type: "string" } },
+    options: {
+      out: { type: "string" },
+      "data-dir": { type: "string" },
+      seeds: { type: "string" },
+      resume: { type: "boolean" },
+    },
     positionals: 1,
     run: runExperiment,
   },

@@ -97,6 +97,21 @@ describe("kdrec run", () => {
     expect(table).toMatch(/paired t-test s-soft vs s-nokd: Δndcg@10 [+-]0\.\d{4}/);
   });
 
+  it("resumes from its checkpoints: a finished run resumed trains nothing and reports the same", async () => {
+    const out = join(scratch(), "out");
+    const config = configFile({ ...tiny, students: tiny.students.slice(0, 2) });
+    expect((await run("run", config, "--out", out)).code).toBe(0);
+    const first = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+    expect(existsSync(join(out, "checkpoints", "s-soft-seed1.json"))).toBe(true);
+    const again = await run("run", config, "--out", out, "--resume");
+    expect(again.code).toBe(0);
+    expect(again.err).not.toMatch(/epoch \d+ loss/); // no epoch was trained again
+    const second = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+    expect(second.models.map((m: { test: unknown }) => m.test)).toEqual(
+      first.models.map((m: { test: unknown }) => m.test),
+    );
+  });
+
   it("lists every invalid field with its path, exits non-zero and writes nothing", async () => {
     const out = join(scratch(), "out");
     const bad = {

@@ -16,6 +16,7 @@ import { MatrixFactorization } from "@kdrec/students";
 import { frozenMatrixFactorization, type Teacher, type TeacherTargets, teacherTopK } from "@kdrec/teachers";
 import { type EpochRecord, fit } from "@kdrec/train";
 import * as E from "fp-ts/lib/Either.js";
+import { checkpointFile } from "./checkpoint_files.js";
 import type { CommandIo } from "./io.js";
 import { DEFAULT_RUN, type ModelSpec, RunConfig } from "./run_config.js";
 import { saveMatrixFactorization } from "./save_model.js";
@@ -79,7 +80,7 @@ const std = (xs: number[]) =>
 const TEST_METRICS = ["hr@10", "ndcg@10", "hr@20", "ndcg@20"];
 
 export const runExperiment = async (
-  values: { config?: string; out?: string; "data-dir"?: string; seeds?: string; backend?: string },
+  values: { config?: string; out?: string; "data-dir"?: string; seeds?: string; resume?: boolean },
   io: CommandIo,
 ): Promise<E.Either<KdrecError, void>> => {
   if (values.out === undefined)
@@ -119,11 +120,12 @@ export const runExperiment = async (
   const out = values.out;
   await mkdir(join(out, "models"), { recursive: true });
   const metricsFile = join(out, "metrics.jsonl");
-  await writeFile(metricsFile, "");
+  if (values.resume !== true) await writeFile(metricsFile, "");
   io.err(describeRun(loaded.right.name, data, engine.right, seeds, config));
 
   const results: ModelResult[] = [];
   const perUser = new Map<string, Float64Array[]>(); // name -> per-seed per-user test NDCG@10
+  const where = { io, metricsFile, out, resume: values.resume === true };
   for (const seed of seeds) {
     const teacherRun = await trainAndEvaluate(
       config.teacher,
@@ -133,9 +135,7 @@ export const runExperiment = async (
       split.right,
       undefined,
       undefined,
-      io,
-      metricsFile,
-      out,
+      where,
     );
     if (E.isLeft(teacherRun)) return teacherRun;
     results.push(teacherRun.right.result);
@@ -157,9 +157,7 @@ export const runExperiment = async (
         split.right,
         teacher,
         targets,
-        io,
-        metricsFile,
-        out,
+        where,
       );
       if (E.isLeft(run)) {
         teacher.dispose();
@@ -211,9 +209,7 @@ const trainAndEvaluate = async (
   split: Split,
   teacher: Teacher | undefined,
   targets: TeacherTargets | undefined,
-  io: CommandIo,
-  metricsFile: string,
-  out: string,
+  where: { readonly io: CommandIo; readonly metricsFile: string; readonly out: string; readonly resume: boolean },
 ): Promise<E.Either<KdrecError, { model: MatrixFactorization; result: ModelResult; report: RankingReport }>> => {
   const model = MatrixFactorization.create({
     users: numUsers(split.train),
@@ -225,6 +221,7 @@ const trainAndEvaluate = async (
     ...(spec.itemBias === undefined ? {} : { itemBias: spec.itemBias }),
     optimizer: { kind: "adam", learningRate: spec.learningRate ?? 1e-3 },
   });
+  const { io, metricsFile, out } = where;
   const label = `[${spec.name} seed ${seed}]`;
   const onEpoch = (r: EpochRecord) => {
     io.err(
@@ -250,6 +247,7 @@ const trainAndEvaluate = async (
     ...(spec.maxEpochs === undefined ? {} : { maxEpochs: spec.maxEpochs }),
     onEpoch,
     ...(onBatch === undefined ? {} : { onBatch }),
+    checkpoints: checkpointFile(join(out, "checkpoints", `${spec.name}-seed${seed}.json`), where.resume),
   });
   if (E.isLeft(fitted))
     return E.left({ ...fitted.left, location: `${spec.name} seed ${seed}: ${fitted.left.location ?? ""}` });

@@ -10,6 +10,7 @@ export {
   type ItemListBatch,
   MatrixFactorization,
   MatrixFactorizationConfig,
+  type MatrixFactorizationState,
   type MatrixFactorizationWeights,
 } from "./matrix_factorization.js";
 export { type SparseOptimizer, SparseOptimizerConfig, sparseOptimizer } from "./sparse_optimizer.js";

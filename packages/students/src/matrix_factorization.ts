@@ -50,6 +50,15 @@ export interface MatrixFactorizationWeights {
 }
 
 /**
+ * Weights plus the state of each table's optimizer.
+ * @category Students
+ */
+export interface MatrixFactorizationState {
+  readonly weights: MatrixFactorizationWeights;
+  readonly optimizers: Readonly<Record<string, Readonly<Record<string, Float32Array | Float64Array | number>>>>;
+}
+
+/**
  * A batch of item lists: row `b` is user `users[b]` with items `items[b * width .. (b + 1) * width)`
  * (for BPR: width 2, positive then negative; for listwise distillation: the candidates).
  * @category Students
@@ -254,6 +263,31 @@ export class MatrixFactorization {
     this.userFactors.set(weights.userFactors);
     this.itemFactors.set(weights.itemFactors);
     if (this.itemBiases !== undefined && weights.itemBiases !== undefined) this.itemBiases.set(weights.itemBiases);
+  }
+
+  /**
+   * Weights and optimizer state, copied: what a checkpoint needs to resume training exactly.
+   */
+  trainingState(): MatrixFactorizationState {
+    const copy = (state: Readonly<Record<string, Float32Array | Float64Array | number>>) =>
+      Object.fromEntries(Object.entries(state).map(([k, v]) => [k, typeof v === "number" ? v : v.slice()]));
+    return {
+      weights: this.snapshot(),
+      optimizers: {
+        users: copy(this.userOptimizer.state()),
+        items: copy(this.itemOptimizer.state()),
+        ...(this.biasOptimizer === undefined ? {} : { biases: copy(this.biasOptimizer.state()) }),
+      },
+    };
+  }
+
+  /** Restores {@link MatrixFactorization.trainingState}. */
+  restoreTrainingState(state: MatrixFactorizationState): void {
+    this.restore(state.weights);
+    this.userOptimizer.load(state.optimizers.users!);
+    this.itemOptimizer.load(state.optimizers.items!);
+    if (this.biasOptimizer !== undefined && state.optimizers.biases !== undefined)
+      this.biasOptimizer.load(state.optimizers.biases);
   }
 
   /**

@@ -45,8 +45,10 @@ export type SparseOptimizerConfig = t.TypeOf<typeof SparseOptimizerConfig>;
 export interface SparseOptimizer {
   readonly config: SparseOptimizerConfig;
   apply(values: Float32Array, width: number, rows: Int32Array, gradients: Float32Array): void;
-  /** The optimizer's per-table state, for checkpoints. */
+  /** The optimizer's per-table state, for checkpoints (live arrays: copy before keeping). */
   readonly state: () => Readonly<Record<string, Float32Array | Float64Array | number>>;
+  /** Puts state from {@link SparseOptimizer.state} back (resuming a run). */
+  readonly load: (state: Readonly<Record<string, Float32Array | Float64Array | number>>) => void;
 }
 
 /**
@@ -59,6 +61,7 @@ export const sparseOptimizer = (config: SparseOptimizerConfig, size: number): Sp
       return {
         config,
         state: () => ({}),
+        load: () => undefined,
         apply: (values, width, rows, gradients) => {
           const lr = config.learningRate;
           rows.forEach((row, k) => {
@@ -71,6 +74,7 @@ export const sparseOptimizer = (config: SparseOptimizerConfig, size: number): Sp
       return {
         config,
         state: () => ({ accumulator }),
+        load: (state) => accumulator.set(state.accumulator as Float32Array),
         apply: (values, width, rows, gradients) => {
           const lr = config.learningRate;
           rows.forEach((row, k) => {
@@ -95,6 +99,11 @@ export const sparseOptimizer = (config: SparseOptimizerConfig, size: number): Sp
       return {
         config,
         state: () => ({ m, v, step }),
+        load: (state) => {
+          m.set(state.m as Float64Array);
+          v.set(state.v as Float64Array);
+          step = state.step as number;
+        },
         apply: (values, width, rows, gradients) => {
           step += 1;
           const lr = (config.learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);

@@ -6,7 +6,7 @@ import { describeEachBackend } from "@kdrec/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import { expect, it } from "vitest";
-import { type EpochRecord, fit } from "./fit.js";
+import { type CheckpointStore, type EpochRecord, type FitCheckpoint, fit } from "./fit.js";
 
 const split = leaveLastOut(syntheticDataset({ seed: 8, users: 120, items: 150 }).interactions);
 const mf = (dim: number, seed: number) =>
@@ -37,6 +37,30 @@ describeEachBackend("fit", () => {
     expect(a.result.valid["ndcg@10"]!.mean).toBe(Math.max(...a.records.map((r) => r.validNdcg10)));
     expect(b.model.userFactors).toEqual(a.model.userFactors); // restored best weights, same both times
     expect(new Set(a.records.map((r) => r.tensors)).size).toBe(1);
+  });
+
+  it("resumes an interrupted run to the same result", async () => {
+    const uninterrupted = mf(8, 1);
+    const options = { split, strategy: { kind: "none" } as const, seed: 3, batchSize: 256, patience: 3, maxEpochs: 12 };
+    const full = await fit({ model: uninterrupted, ...options });
+    if (E.isLeft(full)) throw new Error(full.left.message);
+
+    let saved: FitCheckpoint<unknown, unknown> | undefined;
+    const killedAfter = (epoch: number): CheckpointStore<unknown, unknown> => ({
+      load: async () => (saved === undefined ? undefined : structuredClone(saved)),
+      save: async (checkpoint) => {
+        saved = structuredClone(checkpoint);
+        if (checkpoint.next.epoch === epoch) throw new Error("killed");
+      },
+    });
+    await expect(fit({ model: mf(8, 1), ...options, checkpoints: killedAfter(4) })).rejects.toThrow("killed");
+    expect(saved?.next.epoch).toBe(4);
+    const resumedModel = mf(8, 99); // a fresh model: everything comes from the checkpoint
+    const resumed = await fit({ model: resumedModel, ...options, checkpoints: killedAfter(-1) });
+    if (E.isLeft(resumed)) throw new Error(resumed.left.message);
+    expect(resumed.right.bestEpoch).toBe(full.right.bestEpoch);
+    expect(resumed.right.history.map((r) => r.validNdcg10)).toEqual(full.right.history.map((r) => r.validNdcg10));
+    expect(resumedModel.userFactors).toEqual(uninterrupted.userFactors);
   });
 
   it("distils one way through the same loop and refuses a distillation without a teacher", async () => {

@@ -18,7 +18,7 @@ import * as E from "fp-ts/lib/Either.js";
  * snapshots for keeping the best epoch.
  * @category Training
  */
-export interface TrainableModel<W> {
+export interface TrainableModel<W, S = unknown> {
   readonly parameterCount: number;
   trainStep(
     batch: { users: Int32Array; items: Int32Array; width: number },
@@ -27,6 +27,38 @@ export interface TrainableModel<W> {
   allItemScorer(): { readonly score: (users: Int32Array) => tf.Tensor2D; readonly dispose: () => void };
   snapshot(): W;
   restore(weights: W): void;
+  /** Weights and optimizer state, for checkpoints. */
+  trainingState(): S;
+  restoreTrainingState(state: S): void;
+}
+
+/**
+ * Where training stands after an epoch: enough to resume it to the same result.
+ * @category Training
+ */
+export interface FitCheckpoint<W, S> {
+  /** The phase, the epoch within it and the overall epoch that run next. */
+  readonly next: { readonly phase: number; readonly inPhase: number; readonly epoch: number };
+  /** True when training is over (a resumed run then only restores the best weights). */
+  readonly done: boolean;
+  readonly best: {
+    readonly ndcg: number;
+    readonly epoch: number;
+    readonly weights: W;
+    readonly valid: Record<string, MetricSummary>;
+  };
+  readonly history: ReadonlyArray<EpochRecord>;
+  readonly trainSeconds: number;
+  readonly model: S;
+}
+
+/**
+ * Saves checkpoints and finds the last one (files for the CLI; anything for other hosts).
+ * @category Training
+ */
+export interface CheckpointStore<W, S> {
+  load(): Promise<FitCheckpoint<W, S> | undefined>;
+  save(checkpoint: FitCheckpoint<W, S>): Promise<void>;
 }
 
 /**
@@ -48,8 +80,8 @@ export interface EpochRecord {
  * Options of {@link fit}.
  * @category Training
  */
-export interface FitOptions<W> {
-  readonly model: TrainableModel<W>;
+export interface FitOptions<W, S = unknown> {
+  readonly model: TrainableModel<W, S>;
   readonly split: Split;
   readonly strategy: Strategy;
   readonly teacher?: Teacher;
@@ -65,6 +97,8 @@ export interface FitOptions<W> {
   readonly onEpoch?: (record: EpochRecord) => void;
   /** Called after every batch with the epoch's progress. */
   readonly onBatch?: (done: number, total: number, epoch: number) => void;
+  /** Saves a checkpoint after every epoch, and resumes from the last one it holds. */
+  readonly checkpoints?: CheckpointStore<W, S>;
 }
 
 /**
@@ -84,7 +118,7 @@ export interface FitResult {
  * strategy cannot run (a distillation without a teacher, say) or when tensors leak across epochs.
  * @category Training
  */
-export const fit = async <W>(options: FitOptions<W>): Promise<E.Either<KdrecError, FitResult>> => {
+export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<KdrecError, FitResult>> => {
   const { model, split, strategy, teacher } = options;
   if (strategy.kind !== "none" && teacher === undefined) {
     return E.left(kdrecError("INVALID_ARGUMENT", "a one-way strategy needs a teacher", "fit"));
@@ -113,79 +147,91 @@ export const fit = async <W>(options: FitOptions<W>): Promise<E.Either<KdrecErro
   const patience = options.patience ?? 20;
   const batchSize = options.batchSize ?? 1024;
   const tensorsAtStart = tf.memory().numTensors;
-  const history: EpochRecord[] = [];
-  let best = {
+  const resumed = await options.checkpoints?.load();
+  if (resumed !== undefined) model.restoreTrainingState(resumed.model);
+  const history: EpochRecord[] = [...(resumed?.history ?? [])];
+  let best = resumed?.best ?? {
     ndcg: Number.NEGATIVE_INFINITY,
     epoch: -1,
     weights: model.snapshot(),
     valid: {} as Record<string, MetricSummary>,
   };
-  let epoch = 0;
-  let trainSeconds = 0;
+  let position = resumed?.next ?? { phase: 0, inPhase: 0, epoch: 0 };
+  let trainSeconds = resumed?.trainSeconds ?? 0;
 
-  for (const [p, [phase, maxEpochs]] of phases.entries()) {
-    const plan = plans[p]!;
+  while (position.phase < phases.length && resumed?.done !== true) {
+    const [phase, maxEpochs] = phases[position.phase]!;
+    const plan = plans[position.phase]!;
+    const { epoch, inPhase } = position;
     const epochsPerRound = strategy.kind === "none" ? maxEpochs : (strategy.epochsPerRound ?? 40);
-    for (let inPhase = 0; inPhase < maxEpochs; inPhase++, epoch++) {
-      const started = performance.now();
-      const epochRng = rng.split(`epoch-${epoch}`);
-      const listRng = epochRng.split("lists");
-      const batches = [...pairwiseBatches(split.train, sampler.right, batchSize, epochRng)];
-      let lossSum = 0;
-      const progress = { epoch, round: Math.floor(inPhase / epochsPerRound) };
-      batches.forEach((batch, b) => {
-        const lists = plan.lists(batch, listRng);
-        const teacherScores = plan.needsTeacherScores
-          ? teacher!.scoreLists(lists.users, lists.items, lists.width)
-          : undefined;
-        lossSum += model.trainStep(
-          lists,
-          (student) =>
-            mixtureLoss(
-              plan.terms,
-              teacherScores === undefined ? { student } : { student, teacher: teacherScores },
-              progress,
-            ).total,
-        );
-        teacherScores?.dispose();
-        options.onBatch?.(b + 1, batches.length, epoch);
-      });
-      trainSeconds += (performance.now() - started) / 1000;
+    const started = performance.now();
+    // Every epoch's randomness is derived from the seed and the epoch's number alone, so a
+    // resumed run draws exactly what the uninterrupted one would have.
+    const epochRng = rng.split(`epoch-${epoch}`);
+    const listRng = epochRng.split("lists");
+    const batches = [...pairwiseBatches(split.train, sampler.right, batchSize, epochRng)];
+    let lossSum = 0;
+    const progress = { epoch, round: Math.floor(inPhase / epochsPerRound) };
+    batches.forEach((batch, b) => {
+      const lists = plan.lists(batch, listRng);
+      const teacherScores = plan.needsTeacherScores
+        ? teacher!.scoreLists(lists.users, lists.items, lists.width)
+        : undefined;
+      lossSum += model.trainStep(
+        lists,
+        (student: tf.Tensor2D) =>
+          mixtureLoss(
+            plan.terms,
+            teacherScores === undefined ? { student } : { student, teacher: teacherScores },
+            progress,
+          ).total,
+      );
+      teacherScores?.dispose();
+      options.onBatch?.(b + 1, batches.length, epoch);
+    });
+    trainSeconds += (performance.now() - started) / 1000;
 
-      const scorer = model.allItemScorer();
-      const report = await evaluateFullRanking(scorer.score, { heldOut: split.valid, exclude: [split.train] });
-      scorer.dispose();
-      if (E.isLeft(report)) return report;
-      const summary = report.right.summary;
-      const record: EpochRecord = {
-        phase,
-        epoch,
-        round: progress.round,
-        loss: lossSum / batches.length,
-        validNdcg10: summary["ndcg@10"]!.mean,
-        validHr10: summary["hr@10"]!.mean,
-        seconds: (performance.now() - started) / 1000,
-        tensors: tf.memory().numTensors,
-      };
-      history.push(record);
-      options.onEpoch?.(record);
-      if (record.tensors > tensorsAtStart) {
-        return E.left(
-          kdrecError(
-            "TENSOR_LEAK",
-            `${record.tensors - tensorsAtStart} tensor(s) more than before training`,
-            `epoch ${epoch}`,
-          ),
-        );
-      }
-      if (record.validNdcg10 > best.ndcg)
-        best = { ndcg: record.validNdcg10, epoch, weights: model.snapshot(), valid: summary };
-      if (epoch - best.epoch >= patience) {
-        epoch++;
-        break;
-      }
+    const scorer = model.allItemScorer();
+    const report = await evaluateFullRanking(scorer.score, { heldOut: split.valid, exclude: [split.train] });
+    scorer.dispose();
+    if (E.isLeft(report)) return report;
+    const summary = report.right.summary;
+    const record: EpochRecord = {
+      phase,
+      epoch,
+      round: progress.round,
+      loss: lossSum / batches.length,
+      validNdcg10: summary["ndcg@10"]!.mean,
+      validHr10: summary["hr@10"]!.mean,
+      seconds: (performance.now() - started) / 1000,
+      tensors: tf.memory().numTensors,
+    };
+    history.push(record);
+    options.onEpoch?.(record);
+    if (record.tensors > tensorsAtStart) {
+      return E.left(
+        kdrecError(
+          "TENSOR_LEAK",
+          `${record.tensors - tensorsAtStart} tensor(s) more than before training`,
+          `epoch ${epoch}`,
+        ),
+      );
     }
+    if (record.validNdcg10 > best.ndcg)
+      best = { ndcg: record.validNdcg10, epoch, weights: model.snapshot(), valid: summary };
+    const phaseOver = epoch - best.epoch >= patience || inPhase + 1 >= maxEpochs;
+    position = phaseOver
+      ? { phase: position.phase + 1, inPhase: 0, epoch: epoch + 1 }
+      : { phase: position.phase, inPhase: inPhase + 1, epoch: epoch + 1 };
+    await options.checkpoints?.save({
+      next: position,
+      done: position.phase >= phases.length,
+      best,
+      history,
+      trainSeconds,
+      model: model.trainingState(),
+    });
   }
   model.restore(best.weights);
-  return E.right({ bestEpoch: best.epoch, valid: best.valid, epochs: epoch, trainSeconds, history });
+  return E.right({ bestEpoch: best.epoch, valid: best.valid, epochs: position.epoch, trainSeconds, history });
 };

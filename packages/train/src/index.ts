@@ -4,4 +4,12 @@
  * check that no tensor leaks across epochs.
  * @packageDocumentation
  */
-export { type EpochRecord, type FitOptions, type FitResult, fit, type TrainableModel } from "./fit.js";
+export {
+  type CheckpointStore,
+  type EpochRecord,
+  type FitCheckpoint,
+  type FitOptions,
+  type FitResult,
+  fit,
+  type TrainableModel,
+} from "./fit.js";
