@@ -47,6 +47,14 @@ const tiny = {
         finetuneEpochs: 1,
       },
     },
+    { name: "s-als", architecture: "als", dim: 4, sweeps: 3, strategy: { kind: "none" } },
+    {
+      name: "s-als-kd",
+      architecture: "als",
+      dim: 4,
+      sweeps: 3,
+      strategy: { kind: "one-way", loss: { kind: "ranking", topK: 5 }, alpha: 0.5 },
+    },
   ],
 };
 const configFile = (config: unknown) => {
@@ -69,7 +77,11 @@ describe("kdrec run", () => {
       "s-nokd/student",
       "s-soft/student",
       "s-rank/student",
+      "s-als/student",
+      "s-als-kd/student",
     ]);
+    expect(results.models[4]).toMatchObject({ architecture: "als", params: (60 + 80) * 4 });
+    expect(table).toMatch(/paired t-test s-als-kd vs s-als: /);
     const soft = results.models[2];
     expect(soft).toMatchObject({
       architecture: "mf",

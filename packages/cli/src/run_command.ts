@@ -10,9 +10,9 @@ import { appendFile, mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { decodeConfig, type EngineInfo, initEngine, type KdrecError, kdrecError } from "@kdrec/core";
 import { filterMinRating, loadDataset, numInteractions, numItems, numUsers, type Split, splitBy } from "@kdrec/data";
-import { evaluateFullRanking, pairedTTest, type RankingReport } from "@kdrec/metrics";
+import { evaluateFullRanking, type MetricSummary, pairedTTest, type RankingReport } from "@kdrec/metrics";
 import { describeStrategy, lossNames, type Strategy } from "@kdrec/strategies";
-import { MatrixFactorization } from "@kdrec/students";
+import { distilledPreferences, fitAls, implicitPreferences, MatrixFactorization } from "@kdrec/students";
 import { frozenMatrixFactorization, type Teacher, type TeacherTargets, teacherTopK } from "@kdrec/teachers";
 import { type EpochRecord, fit } from "@kdrec/train";
 import * as E from "fp-ts/lib/Either.js";
@@ -225,7 +225,7 @@ const trainAndEvaluate = async (
   const label = `[${spec.name} seed ${seed}]`;
   const onEpoch = (r: EpochRecord) => {
     io.err(
-      `${label} ${r.phase} epoch ${r.epoch} loss ${r.loss.toFixed(4)} valid ndcg@10 ${r.validNdcg10.toFixed(4)} (${r.seconds.toFixed(1)} s)\n`,
+      `${label} ${r.phase} epoch ${r.epoch} loss ${Number.isNaN(r.loss) ? "-" : r.loss.toFixed(4)} valid ndcg@10 ${r.validNdcg10.toFixed(4)} (${r.seconds.toFixed(1)} s)\n`,
     );
     void appendFile(metricsFile, `${JSON.stringify({ model: spec.name, seed, ...r })}\n`);
   };
@@ -235,20 +235,23 @@ const trainAndEvaluate = async (
           `\r${label} epoch ${epoch} ${"#".repeat(Math.round((20 * done) / total)).padEnd(20, "-")} ${done}/${total}`,
         )
     : undefined;
-  const fitted = await fit({
-    model,
-    split,
-    strategy,
-    ...(teacher === undefined || strategy.kind === "none" ? {} : { teacher }),
-    ...(targets === undefined ? {} : { targets }),
-    seed,
-    ...(spec.batchSize === undefined ? {} : { batchSize: spec.batchSize }),
-    ...(spec.patience === undefined ? {} : { patience: spec.patience }),
-    ...(spec.maxEpochs === undefined ? {} : { maxEpochs: spec.maxEpochs }),
-    onEpoch,
-    ...(onBatch === undefined ? {} : { onBatch }),
-    checkpoints: checkpointFile(join(out, "checkpoints", `${spec.name}-seed${seed}.json`), where.resume),
-  });
+  const fitted =
+    spec.architecture === "als"
+      ? await fitAlsModel(model, spec, strategy, split, targets, onEpoch)
+      : await fit({
+          model,
+          split,
+          strategy,
+          ...(teacher === undefined || strategy.kind === "none" ? {} : { teacher }),
+          ...(targets === undefined ? {} : { targets }),
+          seed,
+          ...(spec.batchSize === undefined ? {} : { batchSize: spec.batchSize }),
+          ...(spec.patience === undefined ? {} : { patience: spec.patience }),
+          ...(spec.maxEpochs === undefined ? {} : { maxEpochs: spec.maxEpochs }),
+          onEpoch,
+          ...(onBatch === undefined ? {} : { onBatch }),
+          checkpoints: checkpointFile(join(out, "checkpoints", `${spec.name}-seed${seed}.json`), where.resume),
+        });
   if (E.isLeft(fitted))
     return E.left({ ...fitted.left, location: `${spec.name} seed ${seed}: ${fitted.left.location ?? ""}` });
 
@@ -276,7 +279,7 @@ const trainAndEvaluate = async (
   const result: ModelResult = {
     name: spec.name,
     role,
-    architecture: "mf",
+    architecture: spec.architecture ?? "mf",
     dim: spec.dim,
     params: model.parameterCount,
     strategy: strategy.kind === "none" ? "none" : describeStrategy(strategy),
@@ -292,6 +295,64 @@ const trainAndEvaluate = async (
     `${label} test ndcg@10 ${result.test["ndcg@10"]!.toFixed(4)} hr@10 ${result.test["hr@10"]!.toFixed(4)} (best epoch ${result.best_epoch}, ${result.train_seconds} s)\n`,
   );
   return E.right({ model, result, report: report.right });
+};
+
+/**
+ * ALS students: closed-form sweeps, validation NDCG@10 after each, the best sweep kept. With a
+ * one-way strategy, the entries mix observed items with the teacher's top-K by α.
+ */
+const fitAlsModel = async (
+  model: MatrixFactorization,
+  spec: ModelSpec,
+  strategy: Strategy,
+  split: Split,
+  targets: TeacherTargets | undefined,
+  onEpoch: (record: EpochRecord) => void,
+): Promise<E.Either<KdrecError, { bestEpoch: number; valid: Record<string, MetricSummary>; trainSeconds: number }>> => {
+  const confidence = spec.confidence ?? 10;
+  let entries = implicitPreferences(split.train, confidence);
+  if (strategy.kind === "one-way") {
+    if (targets === undefined)
+      return E.left(
+        kdrecError(
+          "INVALID_CONFIG",
+          'a distilled ALS student needs the teacher\'s top-K (strategy.loss.kind "ranking")',
+          "strategy.loss",
+        ),
+      );
+    entries = distilledPreferences(split.train, targets, strategy.alpha ?? 0.8, confidence);
+  }
+  let best = {
+    ndcg: Number.NEGATIVE_INFINITY,
+    epoch: -1,
+    weights: model.snapshot(),
+    valid: {} as Record<string, MetricSummary>,
+  };
+  let trainSeconds = 0;
+  for (let sweep = 0; sweep < (spec.sweeps ?? 15); sweep++) {
+    const started = performance.now();
+    fitAls(model, entries, { sweeps: 1, regularization: spec.regularization ?? 0.1 });
+    trainSeconds += (performance.now() - started) / 1000;
+    const scorer = model.allItemScorer();
+    const report = await evaluateFullRanking(scorer.score, { heldOut: split.valid, exclude: [split.train] });
+    scorer.dispose();
+    if (E.isLeft(report)) return report;
+    const ndcg = report.right.summary["ndcg@10"]!.mean;
+    onEpoch({
+      phase: strategy.kind === "none" ? "train" : "distill",
+      epoch: sweep,
+      round: 0,
+      loss: Number.NaN,
+      validNdcg10: ndcg,
+      validHr10: report.right.summary["hr@10"]!.mean,
+      seconds: (performance.now() - started) / 1000,
+      tensors: 0,
+    });
+    if (ndcg > best.ndcg) best = { ndcg, epoch: sweep, weights: model.snapshot(), valid: report.right.summary };
+    if (sweep - best.epoch >= (spec.patience ?? 3)) break;
+  }
+  model.restore(best.weights);
+  return E.right({ bestEpoch: best.epoch, valid: best.valid, trainSeconds });
 };
 
 const resultTable = (results: ModelResult[], perUser: Map<string, Float64Array[]>, config: RunConfig): string => {
@@ -326,7 +387,10 @@ const resultTable = (results: ModelResult[], perUser: Map<string, Float64Array[]
   for (const student of config.students) {
     if (student.strategy?.kind !== "one-way") continue;
     const baseline = config.students.find(
-      (s) => (s.strategy ?? { kind: "none" }).kind === "none" && s.dim === student.dim,
+      (s) =>
+        (s.strategy ?? { kind: "none" }).kind === "none" &&
+        s.dim === student.dim &&
+        (s.architecture ?? "mf") === (student.architecture ?? "mf"),
     );
     if (baseline === undefined) continue;
     const a = concat(perUser.get(student.name)!);

@@ -13,7 +13,14 @@ export const ModelSpec = t.intersection(
   [
     t.type({ name: t.string, dim: integerInRange(1, 4096) }),
     t.partial({
-      architecture: t.literal("mf"),
+      /** `mf` (gradient training, the default) or `als` (closed-form weighted ALS). */
+      architecture: t.keyof({ mf: null, als: null }),
+      /** ALS: sweeps (each one over users then items); default 15. */
+      sweeps: integerInRange(1, 1000),
+      /** ALS: λ of the ridge term; default 0.1. */
+      regularization: numberInRange(0, 1000),
+      /** ALS: confidence added to observed interactions; default 10. */
+      confidence: numberInRange(0, 1e6),
       l2: numberInRange(0, 100),
       learningRate: positiveNumber,
       initStd: positiveNumber,

@@ -6,6 +6,14 @@
  * - sparse optimizers ({@link sparseOptimizer}: lazy Adam, Adagrad, SGD) over Float32Array tables.
  * @packageDocumentation
  */
+
+export {
+  type AlsOptions,
+  distilledPreferences,
+  fitAls,
+  implicitPreferences,
+  type PreferenceEntries,
+} from "./als.js";
 export {
   type ItemListBatch,
   MatrixFactorization,
