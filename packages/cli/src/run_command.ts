@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { appendFile, mkdir, rename, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { decodeConfig, type EngineInfo, initEngine, type KdrecError, kdrecError } from "@kdrec/core";
 import { filterMinRating, loadDataset, numInteractions, numItems, numUsers, type Split, splitBy } from "@kdrec/data";
 import { evaluateFullRanking, type MetricSummary, pairedTTest, type RankingReport } from "@kdrec/metrics";
@@ -38,8 +38,8 @@ interface ModelResult {
   readonly score_all_users_ms: number;
 }
 
-const readConfig = (path: string | undefined): E.Either<KdrecError, { config: RunConfig; base: string }> => {
-  if (path === undefined) return E.right({ config: DEFAULT_RUN, base: process.cwd() });
+const readConfig = (path: string | undefined): E.Either<KdrecError, RunConfig> => {
+  if (path === undefined) return E.right(DEFAULT_RUN);
   if (!existsSync(path)) return E.left(kdrecError("IO", "no such file", path));
   let json: unknown;
   try {
@@ -47,7 +47,7 @@ const readConfig = (path: string | undefined): E.Either<KdrecError, { config: Ru
   } catch (error) {
     return E.left(kdrecError("INVALID_CONFIG", `not valid JSON: ${(error as Error).message}`, path));
   }
-  return E.map((config: RunConfig) => ({ config, base: dirname(resolve(path)) }))(decodeConfig(RunConfig, json, path));
+  return decodeConfig(RunConfig, json, path);
 };
 
 /** Checks that need the data: K within the catalogue. */
@@ -88,7 +88,7 @@ export const runExperiment = async (
     return E.left(kdrecError("INVALID_ARGUMENT", "is required: the folder to write results into", "--out"));
   const read = readConfig(values.config);
   if (E.isLeft(read)) return read;
-  const { config } = read.right;
+  const config = read.right;
   let seeds = config.seeds ?? [1];
   if (values.seeds !== undefined) {
     const n = Number(values.seeds);
