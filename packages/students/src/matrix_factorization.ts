@@ -2,9 +2,10 @@
  * Matrix factorization: score(u, i) = pᵤ · qᵢ (+ bᵢ), trained by any loss over a batch of
  * per-user item lists, with sparse updates of the rows the batch touches.
  *
- * The tables live in Float32Arrays owned by the model. A training step uploads only the touched
- * rows, lets TF.js differentiate the loss with respect to them, and hands the row gradients to a
- * {@link SparseOptimizer} — so a step costs O(batch), not O(table) as with TF.js optimizers.
+ * The tables live in Float32Arrays owned by the model. A training step scores the batch's item
+ * lists, lets TF.js differentiate the loss with respect to those scores, carries the gradient down
+ * to the touched rows and hands it to a {@link SparseOptimizer} — so a step costs O(batch), not
+ * O(table) as with TF.js optimizers.
  * @module
  */
 import { integerInRange, numberInRange, positiveNumber, seededRandom } from "@kdrec/core";
@@ -178,7 +179,7 @@ export class MatrixFactorization {
     if (batchItems.length !== rows * width) {
       throw new RangeError(`trainStep: ${batchItems.length} items for ${rows} users of width ${width}`);
     }
-    const scores = this.scoreListsInPlace(batch);
+    const scores = this.scoreLists(batch);
     const { value, gradient } = tf.tidy(() => {
       const { value, grad } = tf.valueAndGrad((s: tf.Tensor) => loss(s as tf.Tensor2D))(
         tf.tensor2d(scores, [rows, width]),
@@ -227,7 +228,7 @@ export class MatrixFactorization {
   }
 
   /** The scores of a batch's item lists, computed here (row-major `[B, width]`). */
-  private scoreListsInPlace(batch: ItemListBatch): Float32Array {
+  private scoreLists(batch: ItemListBatch): Float32Array {
     const { dim } = this.config;
     // Locals, not this.*, in the hot loop: V8 cannot hoist property loads it cannot prove constant.
     const P = this.userFactors;

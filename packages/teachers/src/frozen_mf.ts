@@ -28,7 +28,8 @@ export const frozenMatrixFactorization = (model: MatrixFactorization, name = `mf
       return (biases === undefined ? scores : tf.add(scores, biases)) as tf.Tensor2D;
     });
   const onTheFly = (userIds: Int32Array, itemIds: Int32Array, width: number): tf.Tensor2D => {
-    // A flat gather (row·items + item) is faster here than a gather with batchDims.
+    // Beyond the precomputed table's size: one [B, items] product, then a flat gather
+    // (row·items + item), which is faster here than a gather with batchDims.
     const flat = Int32Array.from(itemIds, (item, k) => Math.floor(k / width) * items + item);
     return tf.reshape(tf.gather(tf.reshape(scoreAll(userIds), [-1]), tf.tensor1d(flat, "int32")), [
       userIds.length,
@@ -53,8 +54,6 @@ export const frozenMatrixFactorization = (model: MatrixFactorization, name = `mf
     architecture: "mf",
     numItems: items,
     parameterCount: model.parameterCount,
-    // One [B, items] product and a per-row gather: cheaper than gathering B·width item rows of
-    // the (wide) teacher once lists are longer than a few items.
     scoreLists: (userIds, itemIds, width) => {
       // The teacher is frozen: score every (user, item) once, then answer lists by lookup — far
       // cheaper per batch than a [B, items] product and a gather (≈12 ms at d = 128 on ML-100K).
