@@ -1,9 +1,8 @@
 // The kdrec command in-process: its output on real data, and one-line errors with a non-zero
 // exit and no files written for every kind of bad input.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { datasetDir } from "@kdrec/testing";
+import { datasetDir, scratchFolders } from "@kdrec/testing";
 import { describe, expect, it } from "vitest";
 import type { CommandIo } from "./io.js";
 import { main } from "./main.js";
@@ -17,7 +16,7 @@ const run = async (...argv: string[]) => {
   return { code, out, err, errors };
 };
 
-const scratch = () => mkdtempSync(join(tmpdir(), "kdrec-cli-"));
+const scratch = scratchFolders("kdrec-cli-");
 
 describe("kdrec data stats", () => {
   it("prints MovieLens-100K's counts", async () => {

@@ -1,8 +1,8 @@
 // `kdrec run` in-process on a tiny synthetic experiment: the results file's shape, the models on
 // disk, and every problem of an invalid config listed with its path, with nothing written.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scratchFolders } from "@kdrec/testing";
 import { describe, expect, it } from "vitest";
 import type { CommandIo } from "./io.js";
 import { main } from "./main.js";
@@ -15,7 +15,7 @@ const run = async (...argv: string[]) => {
   return { code, out, err, errors: err.split("\n").filter((l) => l.startsWith("kdrec: error:")) };
 };
 
-const scratch = () => mkdtempSync(join(tmpdir(), "kdrec-run-"));
+const scratch = scratchFolders("kdrec-run-");
 const quick = { learningRate: 0.01, patience: 2, maxEpochs: 4, batchSize: 256 };
 const tiny = {
   dataset: { format: "synthetic", options: { seed: 3, users: 60, items: 80 } },
@@ -139,6 +139,88 @@ describe("kdrec run", () => {
     expect(result.err).toMatch(/students\[0\]\.strategy\.loss\.temperature: expected a number greater than 0, got -1/);
     expect(result.err).toMatch(/students\[0\]\.strategy\.alpha: expected a number in \[0, 1\], got 1\.3/);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it("trains a NeuMF teacher, and draws soft-label candidates from the teacher's top items", async () => {
+    const out = join(scratch(), "out");
+    const config = {
+      ...tiny,
+      teacher: { name: "neumf", architecture: "neumf", dim: 8, mlpLayers: [16, 8], ...quick },
+      students: [
+        {
+          name: "s-soft-top",
+          dim: 4,
+          ...quick,
+          strategy: {
+            kind: "one-way",
+            loss: { kind: "soft-label", candidates: 10, temperature: 0.5, teacherTop: 3 },
+            rounds: 1,
+            epochsPerRound: 2,
+            finetuneEpochs: 1,
+          },
+        },
+      ],
+    };
+    const { code, errors } = await run("run", configFile(config), "--out", out);
+    expect(errors).toEqual([]);
+    expect(code).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+    expect(results.models[0]).toMatchObject({
+      name: "neumf",
+      role: "teacher",
+      architecture: "neumf",
+      params: (60 + 80) * (8 + 8) + 16 * 8 + 8 + 8 + 8,
+    });
+    expect(results.models[1].strategy).toMatch(/3 from the teacher's top 15/);
+    const manifest = JSON.parse(readFileSync(join(out, "models", "neumf-seed1", "model.json"), "utf8"));
+    expect(manifest.format).toBe("kdrec-neumf");
+    expect(manifest.weightsManifest[0].weights.map((w: { name: string }) => w.name)).toEqual([
+      "gmf_users",
+      "gmf_items",
+      "mlp_users",
+      "mlp_items",
+      "mlp_layer_0_kernel",
+      "mlp_layer_0_bias",
+      "output",
+    ]);
+  });
+
+  it("distils from an external teacher's top-K file, and refuses a file that cannot serve", async () => {
+    const dir = scratch();
+    // Every user's list: items 1..6 (the synthetic data's original ids), best first.
+    const lines = Array.from({ length: 60 }, (_, u) =>
+      Array.from({ length: 6 }, (_, r) => `${u + 1}\t${r + 1}\t${(6 - r) / 2}`).join("\n"),
+    );
+    writeFileSync(join(dir, "teacher.tsv"), `user\titem\tscore\n${lines.join("\n")}\n`);
+    const external = {
+      ...tiny,
+      teacher: { name: "elsewhere", architecture: "external", path: "teacher.tsv" },
+      students: [tiny.students[2]!],
+    };
+    const config = join(dir, "run.json");
+    writeFileSync(config, JSON.stringify(external));
+    const out = join(dir, "out");
+    const { code, errors } = await run("run", config, "--out", out);
+    expect(errors).toEqual([]);
+    expect(code).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+    expect(results.models[0]).toMatchObject({ name: "elsewhere", architecture: "external", params: 0 });
+    expect(results.models[1]).toMatchObject({ name: "s-rank", losses: ["bpr", "ranking-distillation"] });
+
+    const tooFew = join(dir, "too-few.json");
+    const deeper = structuredClone(external);
+    (deeper.students[0]!.strategy.loss as { topK: number }).topK = 7;
+    writeFileSync(tooFew, JSON.stringify(deeper));
+    const refused = await run("run", tooFew, "--out", join(dir, "out-2"));
+    expect(refused.errors).toEqual([
+      `kdrec: error: ${tooFew}: teacher.path: the students need the teacher's top 7 per user; its file lists 6`,
+    ]);
+    expect(existsSync(join(dir, "out-2"))).toBe(false);
+
+    writeFileSync(join(dir, "teacher.tsv"), "user\titem\tscore\n1\t999\t1\n");
+    const broken = await run("run", config, "--out", join(dir, "out-3"));
+    expect(broken.errors).toEqual([`kdrec: error: ${join(dir, "teacher.tsv")}:2: item "999" is not in the dataset`]);
+    expect(existsSync(join(dir, "out-3"))).toBe(false);
   });
 
   it("refuses K larger than the catalogue before training", async () => {

@@ -7,20 +7,29 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { appendFile, mkdir, rename, writeFile } from "node:fs/promises";
-import { isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { decodeConfig, type EngineInfo, initEngine, type KdrecError, kdrecError } from "@kdrec/core";
 import { filterMinRating, loadDataset, numInteractions, numItems, numUsers, type Split, splitBy } from "@kdrec/data";
 import { evaluateFullRanking, type MetricSummary, pairedTTest, type RankingReport } from "@kdrec/metrics";
-import { describeStrategy, lossNames, type Strategy } from "@kdrec/strategies";
+import { describeStrategy, lossNames, type Strategy, teacherTopKNeeded } from "@kdrec/strategies";
 import { distilledPreferences, fitAls, implicitPreferences, MatrixFactorization } from "@kdrec/students";
-import { frozenMatrixFactorization, type Teacher, type TeacherTargets, teacherTopK } from "@kdrec/teachers";
-import { type EpochRecord, fit } from "@kdrec/train";
+import {
+  frozenModel,
+  NeuMF,
+  parseTopKLists,
+  type ScoringModel,
+  type Teacher,
+  type TeacherTargets,
+  teacherTopK,
+  topKListTeacher,
+} from "@kdrec/teachers";
+import { type EpochRecord, fit, type TrainableModel } from "@kdrec/train";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { checkpointFile } from "./checkpoint_files.js";
 import type { CommandIo } from "./io.js";
-import { DEFAULT_RUN, type ModelSpec, RunConfig } from "./run_config.js";
-import { saveMatrixFactorization } from "./save_model.js";
+import { DEFAULT_RUN, type ExternalTeacherSpec, type ModelSpec, RunConfig } from "./run_config.js";
+import { saveMatrixFactorization, saveNeuMF } from "./save_model.js";
 
 interface ModelResult {
   readonly name: string;
@@ -54,21 +63,26 @@ const readConfig = (path: string | undefined): E.Either<KdrecError, RunConfig> =
 const checkAgainstData = (config: RunConfig, items: number, source: string): E.Either<KdrecError, void> => {
   for (const [index, student] of config.students.entries()) {
     const loss = student.strategy?.kind === "one-way" ? student.strategy.loss : undefined;
-    const k =
-      loss?.kind === "ranking"
-        ? (loss.topK ?? 10)
-        : loss?.kind === "soft-label" || loss?.kind === "mse"
-          ? (loss.candidates ?? 0)
-          : 0;
-    if (k >= items) {
-      const field = loss?.kind === "ranking" ? "topK" : "candidates";
-      return E.left(
-        kdrecError(
-          "INVALID_CONFIG",
-          `${field} ${k} must be smaller than the ${items} items of the dataset`,
-          `${source}: students[${index}].strategy.loss.${field}`,
-        ),
-      );
+    const sizes: Array<[string, number, string]> =
+      loss === undefined
+        ? []
+        : loss.kind === "ranking"
+          ? [["topK", loss.topK ?? 10, "topK"]]
+          : loss.kind === "soft-label"
+            ? [
+                ["candidates", loss.candidates ?? 100, "candidates"],
+                ["teacherTop", 5 * (loss.teacherTop ?? 0), "the teacher's pool (5 × teacherTop)"],
+              ]
+            : [["candidates", loss.candidates ?? 14, "candidates"]];
+    for (const [field, k, what] of sizes) {
+      if (k >= items)
+        return E.left(
+          kdrecError(
+            "INVALID_CONFIG",
+            `${what} ${k} must be smaller than the ${items} items of the dataset`,
+            `${source}: students[${index}].strategy.loss.${field}`,
+          ),
+        );
     }
   }
   return E.right(undefined);
@@ -118,6 +132,20 @@ export const runExperiment = async (
   const split = splitBy(data, config.protocol ?? { name: "leave-last-out" });
   if (E.isLeft(split)) return split;
 
+  const external =
+    config.teacher.architecture === "external"
+      ? readExternalTeacher(config.teacher, data, values.config === undefined ? "." : dirname(values.config))
+      : undefined;
+  if (external !== undefined && E.isLeft(external)) return external;
+  const topK = Math.max(0, ...config.students.map((s) => teacherTopKNeeded(s.strategy ?? { kind: "none" })));
+  if (external !== undefined && topK > external.right.k)
+    return E.left(
+      kdrecError(
+        "INVALID_CONFIG",
+        `the students need the teacher's top ${topK} per user; its file lists ${external.right.k}`,
+        `${values.config ?? "default run"}: teacher.path`,
+      ),
+    );
   const out = values.out;
   await mkdir(join(out, "models"), { recursive: true });
   const metricsFile = join(out, "metrics.jsonl");
@@ -128,26 +156,23 @@ export const runExperiment = async (
   const perUser = new Map<string, Float64Array[]>(); // name -> per-seed per-user test NDCG@10
   const where = { io, metricsFile, out, resume: values.resume === true };
   for (const seed of seeds) {
-    const teacherRun = await trainAndEvaluate(
-      config.teacher,
-      { kind: "none" },
-      "teacher",
-      seed,
-      split.right,
-      undefined,
-      undefined,
-      where,
-    );
+    const teacherRun =
+      external === undefined
+        ? await trainAndEvaluate(
+            config.teacher as ModelSpec,
+            { kind: "none" },
+            "teacher",
+            seed,
+            split.right,
+            undefined,
+            undefined,
+            where,
+          )
+        : await evaluateExternal(external.right, config.teacher.name, seed, split.right);
     if (E.isLeft(teacherRun)) return teacherRun;
     results.push(teacherRun.right.result);
     remember(perUser, config.teacher.name, teacherRun.right.report);
-    const teacher = frozenMatrixFactorization(teacherRun.right.model, config.teacher.name);
-    const topK = Math.max(
-      0,
-      ...config.students.map((s) =>
-        s.strategy?.kind === "one-way" && s.strategy.loss.kind === "ranking" ? (s.strategy.loss.topK ?? 10) : 0,
-      ),
-    );
+    const teacher = teacherRun.right.teacher!;
     const targets = topK > 0 ? await teacherTopK(teacher, split.right.train, topK) : undefined;
     for (const student of config.students) {
       const run = await trainAndEvaluate(
@@ -202,6 +227,96 @@ const describeRun = (
   `kdrec run: ${name} (${data.userIds.length} users, ${data.itemIds.length} items, ${data.users.length} interactions), ` +
   `backend ${engine.backend}, seeds ${seeds.join(", ")}, teacher ${config.teacher.name}, ${config.students.length} student(s)\n`;
 
+/** A model `kdrec run` can train, with how to save it and free it. */
+interface RunModel {
+  readonly model: TrainableModel<unknown, unknown> & ScoringModel;
+  readonly save: (dir: string, meta: Record<string, unknown>) => Promise<void>;
+  readonly dispose: () => void;
+  /** Set for MF models (ALS trains those in closed form). */
+  readonly mf?: MatrixFactorization;
+}
+
+const createModel = (spec: ModelSpec, seed: number, users: number, items: number): RunModel => {
+  if (spec.architecture === "neumf") {
+    const model = NeuMF.create({
+      users,
+      items,
+      dim: spec.dim,
+      seed,
+      l2: spec.l2 ?? 0,
+      learningRate: spec.learningRate ?? 1e-3,
+      ...(spec.mlpLayers === undefined ? {} : { mlpLayers: spec.mlpLayers }),
+      ...(spec.initStd === undefined ? {} : { initStd: spec.initStd }),
+    });
+    return {
+      model: model as TrainableModel<unknown, unknown> & ScoringModel,
+      save: (dir, meta) => saveNeuMF(model, dir, meta),
+      dispose: () => model.dispose(),
+    };
+  }
+  const model = MatrixFactorization.create({
+    users,
+    items,
+    dim: spec.dim,
+    seed,
+    l2: spec.l2 ?? 0,
+    ...(spec.initStd === undefined ? {} : { initStd: spec.initStd }),
+    ...(spec.itemBias === undefined ? {} : { itemBias: spec.itemBias }),
+    optimizer: { kind: "adam", learningRate: spec.learningRate ?? 1e-3 },
+  });
+  return {
+    model: model as TrainableModel<unknown, unknown> & ScoringModel,
+    save: (dir, meta) => saveMatrixFactorization(model, dir, meta),
+    dispose: () => undefined,
+    mf: model,
+  };
+};
+
+/** Reads an external teacher's top-K file (relative to the config's folder). */
+const readExternalTeacher = (
+  spec: ExternalTeacherSpec,
+  data: { userIds: ReadonlyArray<string>; itemIds: ReadonlyArray<string> },
+  configDir: string,
+): E.Either<KdrecError, TeacherTargets> => {
+  const path = isAbsolute(spec.path) ? spec.path : resolve(configDir, spec.path);
+  if (!existsSync(path)) return E.left(kdrecError("IO", "no such file (the external teacher's top-K lists)", path));
+  return parseTopKLists(readFileSync(path, "utf8"), data.userIds, data.itemIds, path);
+};
+
+/** The external teacher's row of the results: its lists ranked on the test split. */
+const evaluateExternal = async (
+  lists: TeacherTargets,
+  name: string,
+  seed: number,
+  split: Split,
+): Promise<E.Either<KdrecError, { teacher: Teacher; result: ModelResult; report: RankingReport }>> => {
+  const teacher = topKListTeacher(name, lists, numItems(split.train));
+  const valid = await evaluateFullRanking(teacher.scoreAll, { heldOut: split.valid, exclude: [split.train] });
+  if (E.isLeft(valid)) return valid;
+  const report = await evaluateFullRanking(teacher.scoreAll, {
+    heldOut: split.test,
+    exclude: [split.train, split.valid],
+  });
+  if (E.isLeft(report)) return report;
+  const pick = (s: Record<string, { mean: number }>) => Object.fromEntries(TEST_METRICS.map((n) => [n, s[n]!.mean]));
+  const result: ModelResult = {
+    name,
+    role: "teacher",
+    architecture: "external",
+    dim: 0,
+    params: 0,
+    strategy: "none",
+    losses: [],
+    seed,
+    train_seconds: 0,
+    best_epoch: -1,
+    valid: pick(valid.right.summary),
+    test: pick(report.right.summary),
+    score_all_users_ms: 0,
+  };
+  return E.right({ teacher, result, report: report.right });
+};
+
 const trainAndEvaluate = async (
   spec: ModelSpec,
   strategy: Strategy,
@@ -211,17 +326,9 @@ const trainAndEvaluate = async (
   teacher: Teacher | undefined,
   targets: TeacherTargets | undefined,
   where: { readonly io: CommandIo; readonly metricsFile: string; readonly out: string; readonly resume: boolean },
-): Promise<E.Either<KdrecError, { model: MatrixFactorization; result: ModelResult; report: RankingReport }>> => {
-  const model = MatrixFactorization.create({
-    users: numUsers(split.train),
-    items: numItems(split.train),
-    dim: spec.dim,
-    seed,
-    l2: spec.l2 ?? 0,
-    ...(spec.initStd === undefined ? {} : { initStd: spec.initStd }),
-    ...(spec.itemBias === undefined ? {} : { itemBias: spec.itemBias }),
-    optimizer: { kind: "adam", learningRate: spec.learningRate ?? 1e-3 },
-  });
+): Promise<E.Either<KdrecError, { teacher?: Teacher; result: ModelResult; report: RankingReport }>> => {
+  const created = createModel(spec, seed, numUsers(split.train), numItems(split.train));
+  const { model } = created;
   const { io, metricsFile, out } = where;
   const label = `[${spec.name} seed ${seed}]`;
   const onEpoch = (r: EpochRecord) => {
@@ -237,8 +344,8 @@ const trainAndEvaluate = async (
         )
     : undefined;
   const fitted =
-    spec.architecture === "als"
-      ? await fitAlsModel(model, spec, strategy, split, targets, onEpoch)
+    spec.architecture === "als" && created.mf !== undefined
+      ? await fitAlsModel(created.mf, spec, strategy, split, targets, onEpoch)
       : await fit({
           model,
           split,
@@ -253,8 +360,10 @@ const trainAndEvaluate = async (
           ...(onBatch === undefined ? {} : { onBatch }),
           checkpoints: checkpointFile(join(out, "checkpoints", `${spec.name}-seed${seed}.json`), where.resume),
         });
-  if (E.isLeft(fitted))
+  if (E.isLeft(fitted)) {
+    created.dispose();
     return E.left({ ...fitted.left, location: `${spec.name} seed ${seed}: ${fitted.left.location ?? ""}` });
+  }
 
   const scorer = model.allItemScorer();
   const report = await evaluateFullRanking(scorer.score, { heldOut: split.test, exclude: [split.train, split.valid] });
@@ -270,10 +379,13 @@ const trainAndEvaluate = async (
   }
   const scoreAllMs = (performance.now() - started) / reps;
   scorer.dispose();
-  if (E.isLeft(report)) return report;
+  if (E.isLeft(report)) {
+    created.dispose();
+    return report;
+  }
   const pick = (s: Record<string, { mean: number }>, names: string[]) =>
     Object.fromEntries(names.map((n) => [n, s[n]!.mean]));
-  await saveMatrixFactorization(model, join(out, "models", `${spec.name}-seed${seed}`), {
+  await created.save(join(out, "models", `${spec.name}-seed${seed}`), {
     name: spec.name,
     role,
     seed,
@@ -297,7 +409,18 @@ const trainAndEvaluate = async (
   io.err(
     `${label} test ndcg@10 ${result.test["ndcg@10"]!.toFixed(4)} hr@10 ${result.test["hr@10"]!.toFixed(4)} (best epoch ${result.best_epoch}, ${result.train_seconds} s)\n`,
   );
-  return E.right({ model, result, report: report.right });
+  // A teacher is frozen (a snapshot) for the students that follow.
+  const frozen =
+    role === "teacher"
+      ? frozenModel(model, {
+          name: spec.name,
+          architecture: spec.architecture ?? "mf",
+          users: numUsers(split.train),
+          items: numItems(split.train),
+        })
+      : undefined;
+  created.dispose();
+  return E.right({ ...(frozen === undefined ? {} : { teacher: frozen }), result, report: report.right });
 };
 
 /**

@@ -13,8 +13,10 @@ export const ModelSpec = t.intersection(
   [
     t.type({ name: t.string, dim: integerInRange(1, 4096) }),
     t.partial({
-      /** `mf` (gradient training, the default) or `als` (closed-form weighted ALS). */
-      architecture: t.keyof({ mf: null, als: null }),
+      /** `mf` (gradient training, the default), `als` (closed-form weighted ALS) or `neumf` (GMF + MLP). */
+      architecture: t.keyof({ mf: null, als: null, neumf: null }),
+      /** NeuMF: widths of the MLP tower; default [64, 32, 16]. */
+      mlpLayers: t.array(integerInRange(2, 4096)),
       /** ALS: sweeps (each one over users then items); default 15. */
       sweeps: integerInRange(1, 1000),
       /** ALS: λ of the ridge term; default 0.1. */
@@ -34,12 +36,25 @@ export const ModelSpec = t.intersection(
 );
 export type ModelSpec = t.TypeOf<typeof ModelSpec>;
 
+/**
+ * A teacher trained elsewhere: per-user top-K lists with scores (`user item score` lines, tab or
+ * comma separated, the dataset's original ids), at `path` relative to the config file.
+ */
+export const ExternalTeacherSpec = t.type(
+  { name: t.string, architecture: t.literal("external"), path: t.string },
+  "ExternalTeacherSpec",
+);
+export type ExternalTeacherSpec = t.TypeOf<typeof ExternalTeacherSpec>;
+
+export const TeacherSpec = t.union([ModelSpec, ExternalTeacherSpec], "TeacherSpec");
+export type TeacherSpec = t.TypeOf<typeof TeacherSpec>;
+
 export const StudentSpec = t.intersection([ModelSpec, t.partial({ strategy: Strategy })], "StudentSpec");
 export type StudentSpec = t.TypeOf<typeof StudentSpec>;
 
 export const RunConfig = t.intersection(
   [
-    t.type({ dataset: DatasetSpec, teacher: ModelSpec, students: t.array(StudentSpec) }),
+    t.type({ dataset: DatasetSpec, teacher: TeacherSpec, students: t.array(StudentSpec) }),
     t.partial({
       protocol: SplitProtocol,
       /** One run per seed; default [1]. `--seeds N` overrides with 1..N. */

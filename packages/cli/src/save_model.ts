@@ -1,34 +1,34 @@
 /**
- * Saves a matrix factorization in the TF.js weights format: `model.json` (kdrec's config plus a
- * TF.js weights manifest) and `weights.bin` (the tensors' float32 bytes, concatenated), readable by
- * `tf.io.loadWeights` or kdrec's own loader.
+ * Saves trained models in the TF.js weights format: `model.json` (kdrec's config plus a TF.js
+ * weights manifest) and `weights.bin` (the tensors' float32 bytes, concatenated), readable by
+ * `tf.io.loadWeights` or kdrec's own loader. Files are staged and renamed.
  * @module
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { MatrixFactorization } from "@kdrec/students";
+import type { NeuMF } from "@kdrec/teachers";
 
-export const saveMatrixFactorization = async (
-  model: MatrixFactorization,
+interface NamedWeight {
+  readonly name: string;
+  readonly shape: number[];
+  readonly values: Float32Array;
+}
+
+const saveWeights = async (
   dir: string,
-  meta: Record<string, unknown>,
+  format: string,
+  kdrec: Record<string, unknown>,
+  weights: ReadonlyArray<NamedWeight>,
 ): Promise<void> => {
-  const { users, items, dim } = model.config;
-  const tensors: Array<[string, number[], Float32Array]> = [
-    ["user_factors", [users, dim], model.userFactors],
-    ["item_factors", [items, dim], model.itemFactors],
-    ...(model.itemBiases === undefined
-      ? []
-      : [["item_biases", [items], model.itemBiases] as [string, number[], Float32Array]]),
-  ];
   const bytes = Buffer.concat(
-    tensors.map(([, , values]) => Buffer.from(values.buffer, values.byteOffset, values.byteLength)),
+    weights.map(({ values }) => Buffer.from(values.buffer, values.byteOffset, values.byteLength)),
   );
   const manifest = {
-    format: "kdrec-mf",
-    kdrec: { architecture: "mf", config: model.config, parameters: model.parameterCount, ...meta },
+    format,
+    kdrec,
     weightsManifest: [
-      { paths: ["weights.bin"], weights: tensors.map(([name, shape]) => ({ name, shape, dtype: "float32" })) },
+      { paths: ["weights.bin"], weights: weights.map(({ name, shape }) => ({ name, shape, dtype: "float32" })) },
     ],
   };
   await mkdir(dir, { recursive: true });
@@ -37,3 +37,29 @@ export const saveMatrixFactorization = async (
   await rename(join(dir, "weights.bin.tmp"), join(dir, "weights.bin"));
   await rename(join(dir, "model.json.tmp"), join(dir, "model.json"));
 };
+
+export const saveMatrixFactorization = (
+  model: MatrixFactorization,
+  dir: string,
+  meta: Record<string, unknown>,
+): Promise<void> => {
+  const { users, items, dim } = model.config;
+  return saveWeights(
+    dir,
+    "kdrec-mf",
+    { architecture: "mf", config: model.config, parameters: model.parameterCount, ...meta },
+    [
+      { name: "user_factors", shape: [users, dim], values: model.userFactors },
+      { name: "item_factors", shape: [items, dim], values: model.itemFactors },
+      ...(model.itemBiases === undefined ? [] : [{ name: "item_biases", shape: [items], values: model.itemBiases }]),
+    ],
+  );
+};
+
+export const saveNeuMF = (model: NeuMF, dir: string, meta: Record<string, unknown>): Promise<void> =>
+  saveWeights(
+    dir,
+    "kdrec-neumf",
+    { architecture: "neumf", config: model.config, parameters: model.parameterCount, ...meta },
+    model.namedWeights(),
+  );

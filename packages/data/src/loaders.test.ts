@@ -1,8 +1,8 @@
 // Loader behaviour on small files written by the test: formats, tolerated quirks, and every
 // kind of bad input, each with a one-line error naming file, line and what is wrong.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scratchFolders } from "@kdrec/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { loadDelimited, loadJsonLines } from "./generic.js";
@@ -10,8 +10,9 @@ import type { Dataset } from "./interactions.js";
 import { loadDataset, parseDatasetFormat } from "./load.js";
 import { loadMovieLens100K, loadMovieLensDat, loadMovieLensLatest } from "./movielens.js";
 
+const scratch = scratchFolders("kdrec-data-");
 const folder = (files: Record<string, string | Buffer>): string => {
-  const dir = mkdtempSync(join(tmpdir(), "kdrec-data-"));
+  const dir = scratch();
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return dir;
 };

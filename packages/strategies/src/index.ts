@@ -19,8 +19,10 @@ export {
   rankingDistillationLoss,
   Strategy,
   softLabel,
+  teacherTopKNeeded,
   withFinetuning,
   withRatio,
   withRounds,
+  withTeacherCandidates,
   withTemperature,
 } from "./strategy.js";

@@ -18,7 +18,7 @@ import {
 import type { TeacherTargets } from "@kdrec/teachers";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
-import type { Strategy } from "./strategy.js";
+import { type Strategy, teacherTopKNeeded } from "./strategy.js";
 
 /**
  * Scores of a batch's item lists: the student's (differentiated) and the teacher's (targets).
@@ -74,18 +74,26 @@ const lists =
   };
 
 /**
- * Lists of [positive, negative, n uniform items] (or, with `negativeFirst`, [negative, positive, …]);
- * the candidates are drawn from the random stream of the batch being built.
+ * Lists of [positive, negative, n candidates] (or, with `negativeFirst`, [negative, positive, …]):
+ * the first `fromTeacher` candidates drawn from the user's row of `targets`, the rest uniform, all
+ * from the random stream of the batch being built.
  */
-const withUniformCandidates = (n: number, numItems: number, negativeFirst: boolean) => {
+const withCandidates = (
+  n: number,
+  numItems: number,
+  negativeFirst: boolean,
+  fromTeacher = 0,
+  targets?: TeacherTargets,
+) => {
   let rng: Random | undefined;
-  const fill = lists(n + 2, (_user, _row, out, offset) => {
+  const fill = lists(n + 2, (user, _row, out, offset) => {
     if (negativeFirst) {
       const positive = out[offset - 2]!;
       out[offset - 2] = out[offset - 1]!;
       out[offset - 1] = positive;
     }
-    for (let j = 0; j < n; j++) out[offset + j] = rng!.int(numItems);
+    for (let j = 0; j < fromTeacher; j++) out[offset + j] = targets!.items[user * targets!.k + rng!.int(targets!.k)]!;
+    for (let j = fromTeacher; j < n; j++) out[offset + j] = rng!.int(numItems);
   });
   return (batch: PairwiseBatch, r: Random) => {
     rng = r;
@@ -117,13 +125,25 @@ export const batchPlan = (strategy: Strategy, phase: Phase, context: PlanContext
     case "soft-label": {
       const n = loss.candidates ?? 100;
       const temperature = loss.temperature ?? 1;
+      const fromTeacher = Math.min(loss.teacherTop ?? 0, n);
+      const pool = teacherTopKNeeded(strategy);
+      const { targets } = context;
+      if (fromTeacher > 0 && (targets === undefined || targets.k < pool)) {
+        return E.left(
+          kdrecError(
+            "INVALID_ARGUMENT",
+            `soft-label candidates from the teacher need its top ${pool} per user; got ${targets?.k ?? "none"}`,
+            "strategy.loss.teacherTop",
+          ),
+        );
+      }
       // Rows are [negative, positive, n uniform items], so that the distribution over the positive
       // and the candidates is one contiguous slice (a slice's gradient is cheap; a gather's is not).
       const kd = (scores: tf.Tensor2D) => tf.slice(scores, [0, 1], [-1, n + 1]) as tf.Tensor2D;
       return E.right({
         width: n + 2,
         needsTeacherScores: true,
-        lists: withUniformCandidates(n, context.numItems, true),
+        lists: withCandidates(n, context.numItems, true, fromTeacher, targets),
         terms: [
           lossTerm("bpr", (s: ScoredLists) => bprLoss(column(s.student, 1), column(s.student, 0)), 1 - alpha),
           lossTerm(
@@ -139,7 +159,7 @@ export const batchPlan = (strategy: Strategy, phase: Phase, context: PlanContext
       return E.right({
         width: n + 2,
         needsTeacherScores: true,
-        lists: withUniformCandidates(n, context.numItems, false),
+        lists: withCandidates(n, context.numItems, false),
         terms: [
           lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha),
           lossTerm("mse", (s: ScoredLists) => meanSquaredError(s.student, teacherScores(s)), alpha),

@@ -10,7 +10,9 @@ import * as t from "io-ts";
 
 /**
  * The distillation loss of a one-way strategy:
- * - `soft-label`: listwise soft-label cross-entropy over the positive and `candidates` uniform items;
+ * - `soft-label`: listwise soft-label cross-entropy over the positive and `candidates` items: the
+ *   first `teacherTop` of them drawn from the teacher's top 5·`teacherTop` unobserved items (default
+ *   0), the rest uniform;
  * - `mse`: squared error between student and teacher scores on the positive, the negative and `candidates` uniform items;
  * - `ranking`: the teacher's `topK` unobserved items as extra BPR positives, weighted ∝ exp(−rank/`lambda`).
  * @category Strategies
@@ -19,7 +21,7 @@ export const DistillationLoss = t.union(
   [
     t.intersection([
       t.type({ kind: t.literal("soft-label") }),
-      t.partial({ candidates: integerInRange(1), temperature: positiveNumber }),
+      t.partial({ candidates: integerInRange(1), temperature: positiveNumber, teacherTop: integerInRange(0) }),
     ]),
     t.intersection([t.type({ kind: t.literal("mse") }), t.partial({ candidates: integerInRange(0) })]),
     t.intersection([
@@ -105,6 +107,29 @@ export const withTemperature =
   (temperature: number) =>
   (strategy: OneWay): OneWay =>
     strategy.loss.kind === "soft-label" ? { ...strategy, loss: { ...strategy.loss, temperature } } : strategy;
+/**
+ * Draws the first `n` soft-label candidates from the teacher's top 5·`n` unobserved items
+ * (other losses are returned unchanged).
+ * @category Strategies
+ */
+export const withTeacherCandidates =
+  (n: number) =>
+  (strategy: OneWay): OneWay =>
+    strategy.loss.kind === "soft-label" ? { ...strategy, loss: { ...strategy.loss, teacherTop: n } } : strategy;
+
+/**
+ * How many of the teacher's top unobserved items per user a strategy reads (0 for none): the
+ * `topK` of ranking distillation, 5·`teacherTop` of a soft-label loss with teacher candidates.
+ * @category Strategies
+ */
+export const teacherTopKNeeded = (strategy: Strategy): number => {
+  if (strategy.kind === "none") return 0;
+  const { loss } = strategy;
+  if (loss.kind === "ranking") return loss.topK ?? 10;
+  if (loss.kind === "soft-label") return 5 * (loss.teacherTop ?? 0);
+  return 0;
+};
+
 /** Sets the number of distillation rounds and their length. @category Strategies */
 export const withRounds =
   (rounds: number, epochsPerRound = 40) =>
@@ -133,7 +158,7 @@ export const describeStrategy = (strategy: Strategy): string => {
   const { loss } = strategy;
   const detail =
     loss.kind === "soft-label"
-      ? `T=${loss.temperature ?? 1}, ${loss.candidates ?? 100} candidates`
+      ? `T=${loss.temperature ?? 1}, ${loss.candidates ?? 100} candidates${(loss.teacherTop ?? 0) > 0 ? ` (${loss.teacherTop} from the teacher's top ${5 * loss.teacherTop!})` : ""}`
       : loss.kind === "mse"
         ? `${loss.candidates ?? 14} candidates`
         : `top ${loss.topK ?? 10}, λ=${loss.lambda ?? 5}`;

@@ -3,7 +3,8 @@
  *
  * - {@link MatrixFactorization}: dot-product MF (optional item biases) trained by any loss over
  *   per-user item lists, with sparse updates of the touched rows;
- * - sparse optimizers ({@link sparseOptimizer}: lazy Adam, Adagrad, SGD) over Float32Array tables.
+ * - sparse optimizers ({@link sparseOptimizer}: lazy Adam, Adagrad, SGD) over Float32Array tables;
+ * - {@link denseAdam}: Adam over TF.js variables with a state that checkpoints can read.
  * @packageDocumentation
  */
 
@@ -14,6 +15,7 @@ export {
   implicitPreferences,
   type PreferenceEntries,
 } from "./als.js";
+export { type DenseAdam, type DenseAdamConfig, type DenseAdamState, denseAdam } from "./dense_adam.js";
 export {
   type ItemListBatch,
   MatrixFactorization,

@@ -93,25 +93,6 @@ const distinct = (values: Int32Array, slots: Int32Array): [Int32Array, Int32Arra
   return [unique, index];
 };
 
-const addScaledRows = (
-  gradient: Float32Array,
-  table: Float32Array,
-  rows: Int32Array,
-  width: number,
-  scale: number,
-): void => {
-  for (let k = 0; k < rows.length; k++) {
-    const from = rows[k]! * width;
-    for (let d = 0; d < width; d++) gradient[k * width + d]! += scale * table[from + d]!;
-  }
-};
-
-const gatherRows = (table: Float32Array, width: number, rows: Int32Array): Float32Array => {
-  const out = new Float32Array(rows.length * width);
-  for (let k = 0; k < rows.length; k++) out.set(table.subarray(rows[k]! * width, (rows[k]! + 1) * width), k * width);
-  return out;
-};
-
 /**
  * A matrix-factorization model (student or teacher).
  * @example
@@ -214,15 +195,10 @@ export class MatrixFactorization {
         if (biasGrad !== undefined) biasGrad[itemIndex[k]!]! += g;
       }
     }
-    const l2 = this.config.l2 ?? 0;
-    if (l2 > 0) {
-      // d/dθ of l2/B · Σ‖touched row‖²
-      const scale = (2 * l2) / rows;
-      addScaledRows(userGrad, P, users, dim, scale);
-      addScaledRows(itemGrad, Q, items, dim, scale);
-    }
-    this.userOptimizer.apply(P, dim, users, userGrad);
-    this.itemOptimizer.apply(Q, dim, items, itemGrad);
+    // L2 (l2/B · Σ‖touched row‖²) enters as weight decay inside the optimizers' row loops.
+    const decay = (2 * (this.config.l2 ?? 0)) / rows;
+    this.userOptimizer.apply(P, dim, users, userGrad, decay);
+    this.itemOptimizer.apply(Q, dim, items, itemGrad, decay);
     if (biasGrad !== undefined) this.biasOptimizer!.apply(this.itemBiases!, 1, items, biasGrad);
     return lossValue;
   }
@@ -292,22 +268,23 @@ export class MatrixFactorization {
   }
 
   /**
-   * A scorer of users against every item, for full ranking and serving: the item table is
+   * A scorer of users against every item, for full ranking and serving: a snapshot of the tables
    * uploaded once; call `dispose()` when done.
    */
   allItemScorer(): { readonly score: (users: Int32Array) => tf.Tensor2D; readonly dispose: () => void } {
-    const { dim, items } = this.config;
-    // Copies: the cpu backend keeps the TypedArray it is given, and training goes on after this.
+    const { dim, items, users } = this.config;
+    // Copies: the scorer is a snapshot (training may go on), and the cpu backend keeps the
+    // TypedArray it is given.
+    const userTable = tf.tensor2d(this.userFactors.slice(), [users, dim]);
     const itemTable = tf.tensor2d(this.itemFactors.slice(), [items, dim]);
     const biases = this.itemBiases === undefined ? undefined : tf.tensor2d(this.itemBiases.slice(), [1, items]);
     return {
-      score: (users) =>
+      score: (ids) =>
         tf.tidy(() => {
-          const u = tf.tensor2d(gatherRows(this.userFactors, dim, users), [users.length, dim]);
-          const scores = tf.matMul(u, itemTable, false, true);
+          const scores = tf.matMul(tf.gather(userTable, tf.tensor1d(ids, "int32")), itemTable, false, true);
           return (biases === undefined ? scores : tf.add(scores, biases)) as tf.Tensor2D;
         }),
-      dispose: () => tf.dispose(biases === undefined ? [itemTable] : [itemTable, biases]),
+      dispose: () => tf.dispose([userTable, itemTable, ...(biases === undefined ? [] : [biases])]),
     };
   }
 }

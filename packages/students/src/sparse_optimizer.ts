@@ -39,12 +39,13 @@ export type SparseOptimizerConfig = t.TypeOf<typeof SparseOptimizerConfig>;
 
 /**
  * Updates the touched rows of one table. `rows` are distinct row indices; `gradients` holds
- * their gradients row-major (`rows.length × width`).
+ * their gradients row-major (`rows.length × width`); `decay` adds `decay × value` to each
+ * gradient (an L2 penalty's gradient, applied in the same pass).
  * @category Optimizers
  */
 export interface SparseOptimizer {
   readonly config: SparseOptimizerConfig;
-  apply(values: Float32Array, width: number, rows: Int32Array, gradients: Float32Array): void;
+  apply(values: Float32Array, width: number, rows: Int32Array, gradients: Float32Array, decay?: number): void;
   /** The optimizer's per-table state, for checkpoints (live arrays: copy before keeping). */
   readonly state: () => Readonly<Record<string, Float32Array | Float64Array | number>>;
   /** Puts state from {@link SparseOptimizer.state} back (resuming a run). */
@@ -62,10 +63,13 @@ export const sparseOptimizer = (config: SparseOptimizerConfig, size: number): Sp
         config,
         state: () => ({}),
         load: () => undefined,
-        apply: (values, width, rows, gradients) => {
+        apply: (values, width, rows, gradients, decay = 0) => {
           const lr = config.learningRate;
           rows.forEach((row, k) => {
-            for (let d = 0; d < width; d++) values[row * width + d]! -= lr * gradients[k * width + d]!;
+            for (let d = 0; d < width; d++) {
+              const i = row * width + d;
+              values[i]! -= lr * (gradients[k * width + d]! + decay * values[i]!);
+            }
           });
         },
       };
@@ -75,12 +79,12 @@ export const sparseOptimizer = (config: SparseOptimizerConfig, size: number): Sp
         config,
         state: () => ({ accumulator }),
         load: (state) => accumulator.set(state.accumulator as Float32Array),
-        apply: (values, width, rows, gradients) => {
+        apply: (values, width, rows, gradients, decay = 0) => {
           const lr = config.learningRate;
           rows.forEach((row, k) => {
             for (let d = 0; d < width; d++) {
               const i = row * width + d;
-              const g = gradients[k * width + d]!;
+              const g = gradients[k * width + d]! + decay * values[i]!;
               accumulator[i]! += g * g;
               values[i]! -= (lr * g) / Math.sqrt(accumulator[i]!);
             }
@@ -104,7 +108,7 @@ export const sparseOptimizer = (config: SparseOptimizerConfig, size: number): Sp
           v.set(state.v as Float64Array);
           step = state.step as number;
         },
-        apply: (values, width, rows, gradients) => {
+        apply: (values, width, rows, gradients, decay = 0) => {
           step += 1;
           const lr = (config.learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
           const keep1 = 1 - beta1;
@@ -115,7 +119,7 @@ export const sparseOptimizer = (config: SparseOptimizerConfig, size: number): Sp
             const from = k * width;
             for (let d = 0; d < width; d++) {
               const i = base + d;
-              const g = gradients[from + d]!;
+              const g = gradients[from + d]! + decay * values[i]!;
               const mi = beta1 * m[i]! + keep1 * g;
               const vi = beta2 * v[i]! + keep2 * g * g;
               m[i] = mi;

@@ -1,7 +1,7 @@
 // `npm run bench:eval`: how long kdrec takes to load each dataset format and to evaluate by full
 // ranking — batched on the `tensorflow` and `cpu` backends beside the plain-JS reference, in one run.
 // MovieLens-100K comes from KDREC_DATA_DIR (default ../shared/datasets beside the checkout).
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -60,6 +60,7 @@ const main = async (): Promise<void> => {
   const [, latestMs] = await timed(async () =>
     orThrow(await loadDataset({ format: "ml-latest", path: join(scratch, "latest") })()),
   );
+  rmSync(scratch, { recursive: true, force: true });
   const [synthetic, synMs] = await timed(async () => syntheticDataset());
   const loadRows: Array<[string, Dataset | undefined, number]> = [
     ["ml-100k (u.data + u.item + u.user)", ml, mlMs],

@@ -45,4 +45,5 @@ export const describeEachBackend = (
 };
 
 export { runReadmeExample } from "./readme.js";
+export { scratchFolders } from "./scratch.js";
 export { datasetDir, referenceJson } from "./shared-data.js";

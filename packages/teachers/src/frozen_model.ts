@@ -1,0 +1,71 @@
+/**
+ * Any trained model, frozen as a teacher: its scores of every (user, item) pair are computed once
+ * (when they fit in memory), so a distillation's per-batch list scores are lookups.
+ * @module
+ */
+import { readTidy } from "@kdrec/core";
+import * as tf from "@tensorflow/tfjs-core";
+import type { Teacher } from "./teacher.js";
+
+/** Above this many (user, item) pairs (200 MB of scores) lists are scored on the fly instead. */
+const MAX_PRECOMPUTED_SCORES = 50_000_000;
+
+/**
+ * What a model must offer to be frozen: a snapshot scorer of users against every item.
+ * @category Teachers
+ */
+export interface ScoringModel {
+  readonly parameterCount: number;
+  allItemScorer(): { readonly score: (users: Int32Array) => tf.Tensor2D; readonly dispose: () => void };
+}
+
+/**
+ * Freezes `model` (trained further or disposed later, the teacher does not change). With up to
+ * 50M (user, item) pairs the score table is computed now, 512 users at a time; beyond that,
+ * lists are scored on the fly from the scorer. Dispose the teacher when the distillation is over.
+ * @category Teachers
+ */
+export const frozenModel = (
+  model: ScoringModel,
+  options: { readonly name: string; readonly architecture: string; readonly users: number; readonly items: number },
+): Teacher => {
+  const { users, items } = options;
+  const scorer = model.allItemScorer();
+  let table: Float32Array | undefined;
+  if (users * items <= MAX_PRECOMPUTED_SCORES) {
+    table = new Float32Array(users * items);
+    for (let start = 0; start < users; start += 512) {
+      const batch = Int32Array.from({ length: Math.min(512, users - start) }, (_, b) => start + b);
+      table.set(
+        readTidy(() => scorer.score(batch)),
+        start * items,
+      );
+    }
+  }
+  const onTheFly = (userIds: Int32Array, itemIds: Int32Array, width: number): tf.Tensor2D =>
+    tf.tidy(() => {
+      // One [B, items] product, then a flat gather (row·items + item): faster here than a gather
+      // with batchDims.
+      const flat = new Int32Array(itemIds.length);
+      for (let k = 0; k < itemIds.length; k++) flat[k] = Math.floor(k / width) * items + itemIds[k]!;
+      const all = tf.reshape(scorer.score(userIds), [-1]);
+      return tf.reshape(tf.gather(all, tf.tensor1d(flat, "int32")), [userIds.length, width]) as tf.Tensor2D;
+    });
+  return {
+    name: options.name,
+    architecture: options.architecture,
+    numItems: items,
+    parameterCount: model.parameterCount,
+    scoreLists: (userIds, itemIds, width) => {
+      if (table === undefined) return onTheFly(userIds, itemIds, width);
+      const lists = new Float32Array(itemIds.length);
+      for (let b = 0; b < userIds.length; b++) {
+        const row = userIds[b]! * items;
+        for (let j = 0; j < width; j++) lists[b * width + j] = table[row + itemIds[b * width + j]!]!;
+      }
+      return tf.tensor2d(lists, [userIds.length, width]);
+    },
+    scoreAll: scorer.score,
+    dispose: scorer.dispose,
+  };
+};
