@@ -16,11 +16,16 @@ export interface PointwiseBatch {
   readonly labels: Float32Array;
 }
 
-/** (user, positive, negative) triples for pairwise losses such as BPR. @category Sampling */
+/**
+ * (user, positive, negative) triples for pairwise losses such as BPR; `rows` are the training
+ * interactions the positives come from (what sequence models need to find each row's history).
+ * @category Sampling
+ */
 export interface PairwiseBatch {
   readonly users: Int32Array;
   readonly positives: Int32Array;
   readonly negatives: Int32Array;
+  readonly rows: Int32Array;
 }
 
 /** A positive and `listSize` sampled items per row: `candidates[b * listSize + j]`. @category Sampling */
@@ -53,6 +58,7 @@ function* chunks(order: Int32Array, batchSize: number): Generator<Int32Array> {
 
 /**
  * One epoch of pairwise batches: every training interaction once, each with one sampled negative.
+ * With `byUser`, each user's rows come together (users in a seeded order).
  * @example
  * ```ts
  * for (const batch of pairwiseBatches(split.train, sampler, 1024, rng.split(`epoch-${epoch}`))) train(batch);
@@ -64,30 +70,58 @@ export function* pairwiseBatches(
   sampler: NegativeSampler,
   batchSize: number,
   rng: Random,
+  options: { readonly byUser?: boolean } = {},
 ): Generator<PairwiseBatch> {
   if (!(Number.isInteger(batchSize) && batchSize > 0))
     throw new RangeError(`pairwiseBatches: batchSize must be a positive integer, got ${batchSize}`);
   const negativeRng = rng.split("negatives");
-  for (const rows of chunks(epochOrder(train.users.length, rng.split("order")), batchSize)) {
+  const order =
+    options.byUser === true
+      ? userGroupedOrder(train, rng.split("order"))
+      : epochOrder(train.users.length, rng.split("order"));
+  for (const rows of chunks(order, batchSize)) {
     const users = Int32Array.from(rows, (r) => train.users[r]!);
     const positives = Int32Array.from(rows, (r) => train.items[r]!);
     const negatives = Int32Array.from(users, (u) => sampler.sample(u, negativeRng));
-    yield { users, positives, negatives };
+    yield { users, positives, negatives, rows: Int32Array.from(rows) };
   }
 }
+
+/**
+ * Rows grouped by user (users in a seeded order, each user's rows together): what sequence
+ * models want, since one pass over a user's history serves all of that user's rows.
+ */
+const userGroupedOrder = (train: Interactions, rng: Random): Int32Array => {
+  const users = train.userIds.length;
+  const starts = new Int32Array(users + 1);
+  for (let r = 0; r < train.users.length; r++) starts[train.users[r]! + 1]! += 1;
+  for (let u = 0; u < users; u++) starts[u + 1]! += starts[u]!;
+  const byUser = new Int32Array(train.users.length);
+  const fill = starts.slice(0, users);
+  for (let r = 0; r < train.users.length; r++) byUser[fill[train.users[r]!]!++] = r;
+  const order = new Int32Array(train.users.length);
+  let write = 0;
+  for (const u of epochOrder(users, rng)) {
+    order.set(byUser.subarray(starts[u]!, starts[u + 1]!), write);
+    write += starts[u + 1]! - starts[u]!;
+  }
+  return order;
+};
 
 /**
  * A pairwise batch as per-row item lists of width 2 (positive, then negative): the form models
  * that score item lists take.
  * @category Sampling
  */
-export const asItemLists = (batch: PairwiseBatch): { users: Int32Array; items: Int32Array; width: 2 } => {
+export const asItemLists = (
+  batch: PairwiseBatch,
+): { users: Int32Array; items: Int32Array; width: 2; rows: Int32Array } => {
   const items = new Int32Array(batch.users.length * 2);
   for (let row = 0; row < batch.users.length; row++) {
     items[2 * row] = batch.positives[row]!;
     items[2 * row + 1] = batch.negatives[row]!;
   }
-  return { users: batch.users, items, width: 2 };
+  return { users: batch.users, items, width: 2, rows: batch.rows };
 };
 
 /**

@@ -22,6 +22,7 @@ export {
 } from "./batches.js";
 export { ColumnMapping, GenericOptions, loadDelimited, loadJsonLines } from "./generic.js";
 export {
+  concatInteractions,
   type Dataset,
   filterMinRating,
   type Interactions,
@@ -45,4 +46,11 @@ export { SPLIT_FILES, writeSplitFiles } from "./split_files.js";
 export { leaveLastOut, randomSplit, type Split, SplitProtocol, splitBy, temporalSplit } from "./splits.js";
 export { type DatasetStats, datasetStats } from "./stats.js";
 export { SyntheticOptions, syntheticDataset } from "./synthetic.js";
-export { hasItem, itemsOf, type UserItems, userItemSets, userSequences } from "./user_items.js";
+export {
+  hasItem,
+  itemsOf,
+  sequencePositions,
+  type UserItems,
+  userItemSets,
+  userSequences,
+} from "./user_items.js";

@@ -92,6 +92,30 @@ export const selectRows = (data: Interactions, rows: Int32Array): Interactions =
 };
 
 /**
+ * The rows of `a` then those of `b` (subsets of one dataset, sharing its id tables) — e.g. the
+ * training and validation splits, whose histories predict the test items.
+ * @category Data
+ */
+export const concatInteractions = (a: Interactions, b: Interactions): Interactions => {
+  const join = <A extends Int32Array | Float32Array | Float64Array>(x: A, y: A): A => {
+    const out = new (x.constructor as new (n: number) => A)(x.length + y.length);
+    out.set(x);
+    out.set(y, x.length);
+    return out;
+  };
+  return {
+    users: join(a.users, b.users),
+    items: join(a.items, b.items),
+    ...(a.ratings === undefined || b.ratings === undefined ? {} : { ratings: join(a.ratings, b.ratings) }),
+    ...(a.timestamps === undefined || b.timestamps === undefined
+      ? {}
+      : { timestamps: join(a.timestamps, b.timestamps) }),
+    userIds: a.userIds,
+    itemIds: a.itemIds,
+  };
+};
+
+/**
  * Keeps the interactions whose rating is at least `minRating` (implicit feedback from explicit
  * ratings); data without ratings is returned unchanged.
  * @category Data

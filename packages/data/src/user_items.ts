@@ -57,6 +57,17 @@ export const userSequences = (data: Interactions): UserItems => {
   return { numItems: numItems(data), offsets, items };
 };
 
+/**
+ * Where each interaction (row) sits in its user's time-ordered history: row `r` is item
+ * `sequences.items[offsets[users[r]] + positions[r]]` of {@link userSequences}.
+ * @category Data
+ */
+export const sequencePositions = (data: Interactions): Int32Array => {
+  const positions = new Int32Array(data.users.length);
+  for (const rows of rowsByUserInTime(data)) rows.forEach((r, k) => (positions[r] = k));
+  return positions;
+};
+
 /** The items of `user` (a view, not a copy). @category Data */
 export const itemsOf = (sets: UserItems, user: number): Int32Array =>
   sets.items.subarray(sets.offsets[user]!, sets.offsets[user + 1]!);

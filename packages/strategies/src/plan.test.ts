@@ -13,6 +13,7 @@ const batch: PairwiseBatch = {
   users: Int32Array.from([0, 1]),
   positives: Int32Array.from([5, 6]),
   negatives: Int32Array.from([7, 8]),
+  rows: Int32Array.from([3, 4]),
 };
 const targets = { k: 3, items: Int32Array.from([10, 11, 12, 20, 21, 22]), scores: new Float32Array(6) };
 const right = <A>(x: E.Either<{ message: string }, A>): A => {

@@ -38,8 +38,11 @@ export interface BatchPlan {
   readonly width: number;
   /** Whether the loss reads the teacher's scores of the lists. */
   readonly needsTeacherScores: boolean;
-  /** The rows' item lists: positive, negative, then what the strategy adds. */
-  lists(batch: PairwiseBatch, rng: Random): { users: Int32Array; items: Int32Array; width: number };
+  /**
+   * The rows' item lists: positive, negative, then what the strategy adds; `rows` are the
+   * training interactions the rows stand for (sequence models read each row's history by them).
+   */
+  lists(batch: PairwiseBatch, rng: Random): { users: Int32Array; items: Int32Array; width: number; rows: Int32Array };
   /** The loss mixture over the lists' scores. */
   readonly terms: ReadonlyArray<LossTerm<ScoredLists>>;
 }
@@ -70,7 +73,7 @@ const lists =
       items[row * width + 1] = batch.negatives[row]!;
       extra(batch.users[row]!, row, items, row * width + 2);
     }
-    return { users: batch.users, items, width };
+    return { users: batch.users, items, width, rows: batch.rows };
   };
 
 /**

@@ -68,6 +68,8 @@ export interface ItemListBatch {
   readonly users: Int32Array;
   readonly items: Int32Array;
   readonly width: number;
+  /** The training interactions the rows stand for (MF does not need them; sequence models do). */
+  readonly rows?: Int32Array;
 }
 
 /**

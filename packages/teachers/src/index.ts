@@ -11,6 +11,12 @@ export { externalTeacher } from "./external.js";
 export { frozenMatrixFactorization } from "./frozen_mf.js";
 export { frozenModel, type ScoringModel } from "./frozen_model.js";
 export { NeuMF, NeuMFConfig, type NeuMFState, type NeuMFWeights } from "./neumf.js";
+export {
+  type SequenceFeatures,
+  SequentialTransformer,
+  SequentialTransformerConfig,
+  type SequentialTransformerState,
+} from "./sequential_transformer.js";
 export { type TeacherTargets, teacherTopK } from "./targets.js";
 export type { Teacher } from "./teacher.js";
 export { parseTopKLists, topKListTeacher } from "./top_k_lists.js";

@@ -20,8 +20,10 @@ import * as E from "fp-ts/lib/Either.js";
  */
 export interface TrainableModel<W, S = unknown> {
   readonly parameterCount: number;
+  /** `by-user`: batches hold each user's rows together (sequence models); default shuffled rows. */
+  readonly batchOrder?: "shuffled" | "by-user";
   trainStep(
-    batch: { users: Int32Array; items: Int32Array; width: number },
+    batch: { users: Int32Array; items: Int32Array; width: number; rows?: Int32Array },
     loss: (scores: tf.Tensor2D) => tf.Scalar,
   ): number;
   allItemScorer(): { readonly score: (users: Int32Array) => tf.Tensor2D; readonly dispose: () => void };
@@ -169,7 +171,9 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
     // resumed run draws exactly what the uninterrupted one would have.
     const epochRng = rng.split(`epoch-${epoch}`);
     const listRng = epochRng.split("lists");
-    const batches = [...pairwiseBatches(split.train, sampler.right, batchSize, epochRng)];
+    const batches = [
+      ...pairwiseBatches(split.train, sampler.right, batchSize, epochRng, { byUser: model.batchOrder === "by-user" }),
+    ];
     let lossSum = 0;
     const progress = { epoch, round: Math.floor(inPhase / epochsPerRound) };
     batches.forEach((batch, b) => {

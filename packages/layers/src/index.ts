@@ -1,0 +1,27 @@
+/**
+ * `@kdrec/layers`: neural building blocks as pure functions of tensors and parameter records —
+ * one op per file, each tested against a hand-computed case on every backend.
+ *
+ * - {@link dense}, {@link layerNorm}, {@link gelu}, {@link feedForward};
+ * - {@link multiHeadSelfAttention} (padding and causal masks) and {@link transformerBlock}
+ *   (post-norm, as BERT);
+ * - {@link attentionPooling} (a learned query over a masked set);
+ * - initialisers creating seeded TF.js variables, and {@link variablesOf} to list them.
+ * @packageDocumentation
+ */
+export { type AttentionPoolingParams, attentionPooling } from "./attention_pooling.js";
+export { type DenseParams, dense } from "./dense.js";
+export { type FeedForwardParams, feedForward } from "./feed_forward.js";
+export { gelu } from "./gelu.js";
+export {
+  initAttentionPooling,
+  initDense,
+  initLayerNorm,
+  initTransformerBlock,
+  namedVariablesOf,
+  normalVariable,
+  variablesOf,
+} from "./init.js";
+export { type LayerNormParams, layerNorm } from "./layer_norm.js";
+export { type AttentionOptions, type AttentionParams, multiHeadSelfAttention } from "./multi_head_attention.js";
+export { type TransformerBlockOptions, type TransformerBlockParams, transformerBlock } from "./transformer_block.js";

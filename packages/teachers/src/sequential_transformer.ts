@@ -1,0 +1,366 @@
+/**
+ * Sequential transformers over a user's item history: SASRec (Kang & McAuley, ICDM 2018; causal
+ * attention, the representation read at the last item) and BERT4Rec (Sun et al., CIKM 2019;
+ * bidirectional attention, a [mask] token appended and read). Built from `@kdrec/layers`.
+ *
+ * Training rows are the trainer's (user, item list) rows: each row's input is the user's history
+ * *before* the interaction it stands for (its last `maxLength` items), and the model scores the
+ * row's items against the representation — next-item prediction, which for BERT4Rec is the cloze
+ * objective with the mask on the last position (the position it predicts at inference). Scoring
+ * reads the user's whole history (training; training + validation for the test split).
+ * @module
+ */
+import { integerInRange, numberInRange, positiveNumber, seededRandom } from "@kdrec/core";
+import { type Interactions, itemsOf, sequencePositions, type UserItems, userSequences } from "@kdrec/data";
+import {
+  initLayerNorm,
+  initTransformerBlock,
+  type LayerNormParams,
+  layerNorm,
+  namedVariablesOf,
+  normalVariable,
+  type TransformerBlockParams,
+  transformerBlock,
+} from "@kdrec/layers";
+import { type DenseAdam, type DenseAdamState, denseAdam } from "@kdrec/students";
+import * as tf from "@tensorflow/tfjs-core";
+import * as t from "io-ts";
+import { sequenceWindows } from "./sequence_windows.js";
+
+/**
+ * A sequential transformer's shape and training settings (an io-ts codec).
+ * @category Teachers
+ */
+export const SequentialTransformerConfig = t.intersection(
+  [
+    t.type({ items: integerInRange(1) }),
+    t.partial({
+      /** `causal` (SASRec, the default) or `bidirectional` (BERT4Rec). */
+      direction: t.keyof({ causal: null, bidirectional: null }),
+      /** Width of embeddings and blocks; default 64. Must be divisible by `heads`. */
+      hidden: integerInRange(2, 4096),
+      /** Transformer blocks; default 2. */
+      blocks: integerInRange(1, 64),
+      /** Attention heads; default 2. */
+      heads: integerInRange(1, 64),
+      /** History length read (most recent items); default 50. */
+      maxLength: integerInRange(2, 4096),
+      /** Dropout rate while training; default 0.2. */
+      dropout: numberInRange(0, 0.9),
+      /** Adam's learning rate; default 1e-3. */
+      learningRate: positiveNumber,
+      seed: t.number,
+    }),
+  ],
+  "SequentialTransformerConfig",
+);
+/**
+ * The decoded form of {@link SequentialTransformerConfig}.
+ * @category Teachers
+ */
+export type SequentialTransformerConfig = t.TypeOf<typeof SequentialTransformerConfig>;
+
+interface Params {
+  /** `[items + 2, hidden]`: the catalogue, then padding, then [mask]. Shared with the output layer. */
+  readonly items: tf.Variable;
+  readonly positions: tf.Variable;
+  readonly embeddingNorm: LayerNormParams;
+  readonly blocks: ReadonlyArray<TransformerBlockParams>;
+  readonly outputBias: tf.Variable;
+}
+
+/**
+ * What the model computes for a batch of histories: the user representation `[B, hidden]` and
+ * each block's output at the read position (the features feature alignment reads).
+ * @category Teachers
+ */
+export interface SequenceFeatures {
+  readonly user: tf.Tensor2D;
+  readonly blocks: ReadonlyArray<tf.Tensor2D>;
+}
+
+/**
+ * Weights plus the optimizer's state.
+ * @category Teachers
+ */
+export interface SequentialTransformerState {
+  readonly weights: ReadonlyArray<Float32Array>;
+  readonly optimizer: DenseAdamState;
+  readonly step: number;
+}
+
+const mapParams = (params: Params, f: (x: tf.Tensor) => tf.Tensor): Params => {
+  const walk = (node: unknown): unknown => {
+    if (node instanceof tf.Tensor) return f(node);
+    if (Array.isArray(node)) return node.map(walk);
+    if (node !== null && typeof node === "object")
+      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v)]));
+    return node;
+  };
+  return walk(params) as Params;
+};
+
+/**
+ * A SASRec or BERT4Rec model. It offers the trainer's model interface (`trainStep` on rows with
+ * their interaction indices, `allItemScorer`, snapshots), so `fit` trains it like any model.
+ * @example
+ * ```ts
+ * const sasrec = SequentialTransformer.create({ items: 1682, hidden: 64, blocks: 2, heads: 2 }, split.train);
+ * const teacher = frozenModel(sasrec, { name: "sasrec", architecture: "sasrec", users: 943, items: 1682 });
+ * ```
+ * @category Teachers
+ */
+export class SequentialTransformer {
+  private readonly optimizer: DenseAdam;
+  private readonly variables: tf.Variable[];
+  private readonly histories: UserItems;
+  private readonly positions: Int32Array;
+  private step = 0;
+
+  private constructor(
+    readonly config: SequentialTransformerConfig,
+    private readonly params: Params,
+    train: Interactions,
+  ) {
+    this.variables = namedVariablesOf(params).map(([, v]) => v);
+    this.optimizer = denseAdam(this.variables, { learningRate: config.learningRate ?? 1e-3 });
+    this.histories = userSequences(train);
+    this.positions = sequencePositions(train);
+  }
+
+  /**
+   * A model initialised from the config's seed, reading histories from `train` (the interactions
+   * whose rows the trainer's batches index). Throws a RangeError when `hidden` is not divisible
+   * by `heads` (configs are checked before this, with their path).
+   */
+  static create(config: SequentialTransformerConfig, train: Interactions): SequentialTransformer {
+    const hidden = config.hidden ?? 64;
+    const heads = config.heads ?? 2;
+    if (hidden % heads !== 0)
+      throw new RangeError(`SequentialTransformer: hidden size ${hidden} is not divisible by ${heads} heads`);
+    const rng = seededRandom(config.seed ?? 0);
+    const maxLength = config.maxLength ?? 50;
+    const params: Params = {
+      items: normalVariable(rng.split("items"), [config.items + 2, hidden], 0.05),
+      positions: normalVariable(rng.split("positions"), [maxLength, hidden], 0.05),
+      embeddingNorm: initLayerNorm(hidden),
+      blocks: Array.from({ length: config.blocks ?? 2 }, (_, k) =>
+        initTransformerBlock(rng.split(`block-${k}`), hidden, 4 * hidden),
+      ),
+      outputBias: tf.variable(tf.zeros([config.items]), true),
+    };
+    return new SequentialTransformer(config, params, train);
+  }
+
+  /** Embeddings, blocks and the output bias. */
+  get parameterCount(): number {
+    return this.variables.reduce((n, x) => n + x.size, 0);
+  }
+
+  private get maxLength(): number {
+    return this.config.maxLength ?? 50;
+  }
+
+  /**
+   * Right-aligned token rows `[B, maxLength]` (padding = items, [mask] = items + 1) and their
+   * validity, from each row's history `histories[u][0 .. end)`.
+   */
+  private tokens(
+    users: Int32Array,
+    histories: UserItems,
+    ends?: Int32Array,
+  ): { tokens: Int32Array; valid: Float32Array } {
+    const length = this.maxLength;
+    const { items } = this.config;
+    const bidirectional = this.config.direction === "bidirectional";
+    const room = bidirectional ? length - 1 : length;
+    const tokens = new Int32Array(users.length * length).fill(items);
+    const valid = new Float32Array(users.length * length);
+    for (let b = 0; b < users.length; b++) {
+      const history = itemsOf(histories, users[b]!);
+      const end = ends === undefined ? history.length : ends[b]!;
+      const start = Math.max(0, end - room);
+      const offset = b * length + room - (end - start);
+      for (let k = start; k < end; k++) {
+        tokens[offset + k - start] = history[k]!;
+        valid[offset + k - start] = 1;
+      }
+      if (bidirectional) {
+        tokens[b * length + length - 1] = items + 1;
+        valid[b * length + length - 1] = 1;
+      }
+    }
+    return { tokens, valid };
+  }
+
+  /** The forward pass: every block's output `[rows, maxLength, hidden]`. */
+  private encode(
+    params: Params,
+    tokens: Int32Array,
+    valid: Float32Array,
+    rows: number,
+    training: boolean,
+  ): tf.Tensor3D[] {
+    const length = this.maxLength;
+    const hidden = this.config.hidden ?? 64;
+    const heads = this.config.heads ?? 2;
+    const mask = tf.tensor2d(valid, [rows, length]);
+    const embedded = tf.add(
+      tf.reshape(tf.gather(params.items, tf.tensor1d(tokens, "int32")), [rows, length, hidden]),
+      params.positions,
+    );
+    const rate = training ? (this.config.dropout ?? 0.2) : 0;
+    let x = layerNorm(embedded, params.embeddingNorm) as tf.Tensor3D;
+    if (rate > 0) x = tf.dropout(x, rate, undefined, this.step * 131 + 7) as tf.Tensor3D;
+    x = tf.mul(x, tf.expandDims(mask, 2)) as tf.Tensor3D;
+    const outputs: tf.Tensor3D[] = [];
+    params.blocks.forEach((block, k) => {
+      x = transformerBlock(x, mask, block, {
+        heads,
+        causal: this.config.direction !== "bidirectional",
+        dropout: rate,
+        seed: this.step * 131 + k,
+      });
+      outputs.push(x);
+    });
+    return outputs;
+  }
+
+  /** Features read at the last position of each row (inference). */
+  private forward(params: Params, tokens: Int32Array, valid: Float32Array, rows: number): SequenceFeatures {
+    const length = this.maxLength;
+    const hidden = this.config.hidden ?? 64;
+    const last = (x: tf.Tensor3D) =>
+      tf.reshape(tf.slice(x, [0, length - 1, 0], [rows, 1, hidden]), [rows, hidden]) as tf.Tensor2D;
+    const blocks = this.encode(params, tokens, valid, rows, false).map(last);
+    return { user: blocks[blocks.length - 1]!, blocks };
+  }
+
+  /** Rows of one user come together, so that one window serves many of them. */
+  readonly batchOrder = "by-user" as const;
+
+  /**
+   * One Adam step on `loss` of the rows' list scores. Needs `batch.rows` (indices into the
+   * training interactions given to {@link SequentialTransformer.create}); fastest when each
+   * user's rows come together (`batchOrder`).
+   */
+  trainStep(
+    batch: { users: Int32Array; items: Int32Array; width: number; rows?: Int32Array },
+    loss: (scores: tf.Tensor2D) => tf.Scalar,
+  ): number {
+    const { users, items, width, rows } = batch;
+    if (rows === undefined)
+      throw new RangeError("SequentialTransformer.trainStep: the batch has no rows (the interactions it stands for)");
+    const ends = new Int32Array(users.length);
+    for (let b = 0; b < users.length; b++) ends[b] = this.positions[rows[b]!]!;
+    const windows = sequenceWindows(users, ends, this.histories, {
+      length: this.maxLength,
+      bidirectional: this.config.direction === "bidirectional",
+      mask: this.config.items + 1,
+    });
+    const flatSize = windows.windows * this.maxLength;
+    // −1 (no history) reads an appended zero row.
+    const readAt = Int32Array.from(windows.readAt, (i) => (i < 0 ? flatSize : i));
+    this.step += 1;
+    const hidden = this.config.hidden ?? 64;
+    return this.optimizer.minimize(() => {
+      const outputs = this.encode(this.params, windows.tokens, windows.valid, windows.windows, true);
+      const flat = tf.concat([tf.reshape(outputs[outputs.length - 1]!, [flatSize, hidden]), tf.zeros([1, hidden])]);
+      const user = tf.gather(flat, tf.tensor1d(readAt, "int32"));
+      const listItems = tf.tensor1d(items, "int32");
+      const embeddings = tf.reshape(tf.gather(this.params.items, listItems), [users.length, width, hidden]);
+      const scores = tf.add(
+        tf.sum(tf.mul(embeddings, tf.expandDims(user, 1)), 2),
+        tf.reshape(tf.gather(this.params.outputBias, listItems), [users.length, width]),
+      ) as tf.Tensor2D;
+      return loss(scores);
+    });
+  }
+
+  /**
+   * The user representation and block outputs for `users` from their whole history in
+   * `histories` (default: the training histories). Inference mode (no dropout).
+   */
+  features(users: Int32Array, histories?: UserItems): SequenceFeatures {
+    const { tokens, valid } = this.tokens(users, histories ?? this.histories);
+    const { user, blocks } = tf.tidy(() => {
+      const out = this.forward(this.params, tokens, valid, users.length);
+      return { user: out.user, blocks: [...out.blocks] };
+    });
+    return { user, blocks };
+  }
+
+  /**
+   * A snapshot scorer of users against every item from their histories in `histories` (default:
+   * training); for the test split pass the training + validation histories.
+   */
+  allItemScorer(histories?: UserItems): {
+    readonly score: (users: Int32Array) => tf.Tensor2D;
+    readonly dispose: () => void;
+  } {
+    const frozen = mapParams(this.params, (x) => tf.clone(x));
+    const source = histories ?? this.histories;
+    const { items } = this.config;
+    const hidden = this.config.hidden ?? 64;
+    return {
+      score: (users) =>
+        tf.tidy(() => {
+          const { tokens, valid } = this.tokens(users, source);
+          const { user } = this.forward(frozen, tokens, valid, users.length);
+          const table = tf.slice(frozen.items, [0, 0], [items, hidden]);
+          return tf.add(tf.matMul(user, table, false, true), frozen.outputBias) as tf.Tensor2D;
+        }),
+      dispose: () => tf.dispose(namedVariablesOfTensors(frozen)),
+    };
+  }
+
+  /** Every variable with its path, shape and a copy of its values (for saving). */
+  namedWeights(): Array<{ name: string; shape: number[]; values: Float32Array }> {
+    return namedVariablesOf(this.params).map(([name, x]) => ({
+      name,
+      shape: [...x.shape],
+      values: (x.dataSync() as Float32Array).slice(),
+    }));
+  }
+
+  /** Copies of every variable's values. */
+  snapshot(): ReadonlyArray<Float32Array> {
+    return this.variables.map((x) => (x.dataSync() as Float32Array).slice());
+  }
+
+  /** Puts weights from {@link SequentialTransformer.snapshot} back (optimizer state is kept). */
+  restore(weights: ReadonlyArray<Float32Array>): void {
+    tf.tidy(() => {
+      this.variables.forEach((x, k) => {
+        x.assign(tf.tensor(weights[k]!.slice(), x.shape));
+      });
+    });
+  }
+
+  /** Weights, optimizer state and the step counter (dropout masks follow it). */
+  trainingState(): SequentialTransformerState {
+    return { weights: this.snapshot(), optimizer: this.optimizer.state(), step: this.step };
+  }
+
+  /** Restores {@link SequentialTransformer.trainingState}. */
+  restoreTrainingState(state: SequentialTransformerState): void {
+    this.restore(state.weights);
+    this.optimizer.load(state.optimizer);
+    this.step = state.step;
+  }
+
+  /** Frees the variables and the optimizer's moments. */
+  dispose(): void {
+    this.optimizer.dispose();
+    tf.dispose(this.variables);
+  }
+}
+
+const namedVariablesOfTensors = (params: Params): tf.Tensor[] => {
+  const out: tf.Tensor[] = [];
+  mapParams(params, (x) => {
+    out.push(x);
+    return x;
+  });
+  return out;
+};
