@@ -9,15 +9,31 @@ import { existsSync, readFileSync } from "node:fs";
 import { appendFile, mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { decodeConfig, type EngineInfo, initEngine, type KdrecError, kdrecError } from "@kdrec/core";
-import { filterMinRating, loadDataset, numInteractions, numItems, numUsers, type Split, splitBy } from "@kdrec/data";
+import {
+  concatInteractions,
+  filterMinRating,
+  loadDataset,
+  numInteractions,
+  numItems,
+  numUsers,
+  type Split,
+  splitBy,
+} from "@kdrec/data";
 import { evaluateFullRanking, type MetricSummary, pairedTTest, type RankingReport } from "@kdrec/metrics";
 import { describeStrategy, lossNames, type Strategy, teacherTopKNeeded } from "@kdrec/strategies";
-import { distilledPreferences, fitAls, implicitPreferences, MatrixFactorization } from "@kdrec/students";
+import {
+  distilledPreferences,
+  fitAls,
+  HierarchicalAttentionTower,
+  implicitPreferences,
+  MatrixFactorization,
+} from "@kdrec/students";
 import {
   frozenModel,
   NeuMF,
   parseTopKLists,
   type ScoringModel,
+  SequentialTransformer,
   type Teacher,
   type TeacherTargets,
   teacherTopK,
@@ -29,7 +45,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { checkpointFile } from "./checkpoint_files.js";
 import type { CommandIo } from "./io.js";
 import { DEFAULT_RUN, type ExternalTeacherSpec, type ModelSpec, RunConfig } from "./run_config.js";
-import { saveMatrixFactorization, saveNeuMF } from "./save_model.js";
+import { saveMatrixFactorization, saveNamedWeights, saveNeuMF, saveSequentialTransformer } from "./save_model.js";
 
 interface ModelResult {
   readonly name: string;
@@ -57,6 +73,27 @@ const readConfig = (path: string | undefined): E.Either<KdrecError, RunConfig> =
     return E.left(kdrecError("INVALID_CONFIG", `not valid JSON: ${(error as Error).message}`, path));
   }
   return decodeConfig(RunConfig, json, path);
+};
+
+/** Checks across fields: a transformer's hidden size (`dim`) divisible by its heads. */
+const checkShapes = (config: RunConfig, source: string): E.Either<KdrecError, void> => {
+  const models: Array<[string, Partial<ModelSpec>]> = [
+    ["teacher", config.teacher as Partial<ModelSpec>],
+    ...config.students.map((s, k): [string, Partial<ModelSpec>] => [`students[${k}]`, s]),
+  ];
+  for (const [path, spec] of models) {
+    if (spec.architecture !== "sasrec" && spec.architecture !== "bert4rec") continue;
+    const heads = spec.heads ?? 2;
+    if ((spec.dim ?? 0) % heads !== 0)
+      return E.left(
+        kdrecError(
+          "INVALID_CONFIG",
+          `dim ${spec.dim} (the hidden size) is not divisible by ${heads} heads`,
+          `${source}: ${path}.heads`,
+        ),
+      );
+  }
+  return E.right(undefined);
 };
 
 /** Checks that need the data: K within the catalogue. */
@@ -103,6 +140,8 @@ export const runExperiment = async (
   const read = readConfig(values.config);
   if (E.isLeft(read)) return read;
   const config = read.right;
+  const shapes = checkShapes(config, values.config ?? "default run");
+  if (E.isLeft(shapes)) return shapes;
   let seeds = config.seeds ?? [1];
   if (values.seeds !== undefined) {
     const n = Number(values.seeds);
@@ -227,16 +266,69 @@ const describeRun = (
   `kdrec run: ${name} (${data.userIds.length} users, ${data.itemIds.length} items, ${data.users.length} interactions), ` +
   `backend ${engine.backend}, seeds ${seeds.join(", ")}, teacher ${config.teacher.name}, ${config.students.length} student(s)\n`;
 
-/** A model `kdrec run` can train, with how to save it and free it. */
+/** A model `kdrec run` can train, with how to score the test split, save it and free it. */
 interface RunModel {
   readonly model: TrainableModel<unknown, unknown> & ScoringModel;
+  /** Scores for the test split (sequence models read the training + validation histories). */
+  readonly testScorer: () => { readonly score: (users: Int32Array) => tf.Tensor2D; readonly dispose: () => void };
   readonly save: (dir: string, meta: Record<string, unknown>) => Promise<void>;
   readonly dispose: () => void;
   /** Set for MF models (ALS trains those in closed form). */
   readonly mf?: MatrixFactorization;
 }
 
-const createModel = (spec: ModelSpec, seed: number, users: number, items: number): RunModel => {
+const createModel = (spec: ModelSpec, seed: number, split: Split): RunModel => {
+  const users = numUsers(split.train);
+  const items = numItems(split.train);
+  if (spec.architecture === "tower") {
+    const model = HierarchicalAttentionTower.create(
+      {
+        items,
+        dim: spec.dim,
+        seed,
+        l2: spec.l2 ?? 0,
+        learningRate: spec.learningRate ?? 1e-3,
+        ...(spec.groups === undefined ? {} : { groups: spec.groups }),
+        ...(spec.perGroup === undefined ? {} : { perGroup: spec.perGroup }),
+        ...(spec.sessionGap === undefined ? {} : { sessionGap: spec.sessionGap }),
+      },
+      split.train,
+    );
+    return {
+      model: model as TrainableModel<unknown, unknown> & ScoringModel,
+      testScorer: () => model.allItemScorer(concatInteractions(split.train, split.valid)),
+      save: (dir, meta) =>
+        saveNamedWeights(
+          dir,
+          "kdrec-hierarchical-tower",
+          { architecture: "tower", config: model.config, parameters: model.parameterCount, ...meta },
+          model.namedWeights(),
+        ),
+      dispose: () => model.dispose(),
+    };
+  }
+  if (spec.architecture === "sasrec" || spec.architecture === "bert4rec") {
+    const model = SequentialTransformer.create(
+      {
+        items,
+        direction: spec.architecture === "sasrec" ? "causal" : "bidirectional",
+        hidden: spec.dim,
+        seed,
+        learningRate: spec.learningRate ?? 1e-3,
+        ...(spec.blocks === undefined ? {} : { blocks: spec.blocks }),
+        ...(spec.heads === undefined ? {} : { heads: spec.heads }),
+        ...(spec.maxLength === undefined ? {} : { maxLength: spec.maxLength }),
+        ...(spec.dropout === undefined ? {} : { dropout: spec.dropout }),
+      },
+      split.train,
+    );
+    return {
+      model: model as TrainableModel<unknown, unknown> & ScoringModel,
+      testScorer: () => model.allItemScorer(concatInteractions(split.train, split.valid)),
+      save: (dir, meta) => saveSequentialTransformer(model, dir, meta),
+      dispose: () => model.dispose(),
+    };
+  }
   if (spec.architecture === "neumf") {
     const model = NeuMF.create({
       users,
@@ -250,6 +342,7 @@ const createModel = (spec: ModelSpec, seed: number, users: number, items: number
     });
     return {
       model: model as TrainableModel<unknown, unknown> & ScoringModel,
+      testScorer: () => model.allItemScorer(),
       save: (dir, meta) => saveNeuMF(model, dir, meta),
       dispose: () => model.dispose(),
     };
@@ -266,6 +359,7 @@ const createModel = (spec: ModelSpec, seed: number, users: number, items: number
   });
   return {
     model: model as TrainableModel<unknown, unknown> & ScoringModel,
+    testScorer: () => model.allItemScorer(),
     save: (dir, meta) => saveMatrixFactorization(model, dir, meta),
     dispose: () => undefined,
     mf: model,
@@ -327,7 +421,7 @@ const trainAndEvaluate = async (
   targets: TeacherTargets | undefined,
   where: { readonly io: CommandIo; readonly metricsFile: string; readonly out: string; readonly resume: boolean },
 ): Promise<E.Either<KdrecError, { teacher?: Teacher; result: ModelResult; report: RankingReport }>> => {
-  const created = createModel(spec, seed, numUsers(split.train), numItems(split.train));
+  const created = createModel(spec, seed, split);
   const { model } = created;
   const { io, metricsFile, out } = where;
   const label = `[${spec.name} seed ${seed}]`;
@@ -365,7 +459,7 @@ const trainAndEvaluate = async (
     return E.left({ ...fitted.left, location: `${spec.name} seed ${seed}: ${fitted.left.location ?? ""}` });
   }
 
-  const scorer = model.allItemScorer();
+  const scorer = created.testScorer();
   const report = await evaluateFullRanking(scorer.score, { heldOut: split.test, exclude: [split.train, split.valid] });
   const allUsers = Int32Array.from({ length: numUsers(split.train) }, (_, u) => u);
   const started = performance.now();

@@ -13,8 +13,21 @@ export const ModelSpec = t.intersection(
   [
     t.type({ name: t.string, dim: integerInRange(1, 4096) }),
     t.partial({
-      /** `mf` (gradient training, the default), `als` (closed-form weighted ALS) or `neumf` (GMF + MLP). */
-      architecture: t.keyof({ mf: null, als: null, neumf: null }),
+      /**
+       * `mf` (gradient training, the default), `als` (closed-form weighted ALS), `neumf` (GMF + MLP),
+       * the sequential transformers `sasrec` (causal) and `bert4rec` (bidirectional, cloze) — for
+       * these `dim` is the hidden size — or `tower` (the hierarchical attention tower).
+       */
+      architecture: t.keyof({ mf: null, als: null, neumf: null, sasrec: null, bert4rec: null, tower: null }),
+      /** Tower: sessions read (default 8), items per session (default 8), session gap in seconds (default 3,600). */
+      groups: integerInRange(1, 256),
+      perGroup: integerInRange(1, 256),
+      sessionGap: numberInRange(0, 1e12),
+      /** Transformers: blocks (default 2), heads (default 2; must divide `dim`), history length (default 50), dropout (default 0.2). */
+      blocks: integerInRange(1, 64),
+      heads: integerInRange(1, 64),
+      maxLength: integerInRange(2, 4096),
+      dropout: numberInRange(0, 0.9),
       /** NeuMF: widths of the MLP tower; default [64, 32, 16]. */
       mlpLayers: t.array(integerInRange(2, 4096)),
       /** ALS: sweeps (each one over users then items); default 15. */

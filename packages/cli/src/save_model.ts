@@ -7,7 +7,7 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { MatrixFactorization } from "@kdrec/students";
-import type { NeuMF } from "@kdrec/teachers";
+import type { NeuMF, SequentialTransformer } from "@kdrec/teachers";
 
 interface NamedWeight {
   readonly name: string;
@@ -15,7 +15,8 @@ interface NamedWeight {
   readonly values: Float32Array;
 }
 
-const saveWeights = async (
+/** Saves named float32 weights with kdrec's metadata (any architecture). */
+export const saveNamedWeights = async (
   dir: string,
   format: string,
   kdrec: Record<string, unknown>,
@@ -44,7 +45,7 @@ export const saveMatrixFactorization = (
   meta: Record<string, unknown>,
 ): Promise<void> => {
   const { users, items, dim } = model.config;
-  return saveWeights(
+  return saveNamedWeights(
     dir,
     "kdrec-mf",
     { architecture: "mf", config: model.config, parameters: model.parameterCount, ...meta },
@@ -57,9 +58,26 @@ export const saveMatrixFactorization = (
 };
 
 export const saveNeuMF = (model: NeuMF, dir: string, meta: Record<string, unknown>): Promise<void> =>
-  saveWeights(
+  saveNamedWeights(
     dir,
     "kdrec-neumf",
     { architecture: "neumf", config: model.config, parameters: model.parameterCount, ...meta },
+    model.namedWeights(),
+  );
+
+export const saveSequentialTransformer = (
+  model: SequentialTransformer,
+  dir: string,
+  meta: Record<string, unknown>,
+): Promise<void> =>
+  saveNamedWeights(
+    dir,
+    "kdrec-sequential-transformer",
+    {
+      architecture: model.config.direction === "bidirectional" ? "bert4rec" : "sasrec",
+      config: model.config,
+      parameters: model.parameterCount,
+      ...meta,
+    },
     model.namedWeights(),
   );

@@ -4,6 +4,8 @@
  * - {@link MatrixFactorization}: dot-product MF (optional item biases) trained by any loss over
  *   per-user item lists, with sparse updates of the touched rows;
  * - sparse optimizers ({@link sparseOptimizer}: lazy Adam, Adagrad, SGD) over Float32Array tables;
+ * - {@link HierarchicalAttentionTower}: item embeddings and a two-level attention user tower over
+ *   the user's sessions — no per-user parameters;
  * - {@link denseAdam}: Adam over TF.js variables with a state that checkpoints can read.
  * @packageDocumentation
  */
@@ -17,10 +19,17 @@ export {
 } from "./als.js";
 export { type DenseAdam, type DenseAdamConfig, type DenseAdamState, denseAdam } from "./dense_adam.js";
 export {
+  HierarchicalAttentionTower,
+  HierarchicalTowerConfig,
+  type HierarchicalTowerState,
+  type TowerFeatures,
+} from "./hierarchical_tower.js";
+export {
   type ItemListBatch,
   MatrixFactorization,
   MatrixFactorizationConfig,
   type MatrixFactorizationState,
   type MatrixFactorizationWeights,
 } from "./matrix_factorization.js";
+export { fillGroups, type GroupingOptions } from "./session_groups.js";
 export { type SparseOptimizer, SparseOptimizerConfig, sparseOptimizer } from "./sparse_optimizer.js";

@@ -3,10 +3,11 @@ import {
   asItemLists,
   leaveLastOut,
   pairwiseBatches,
+  selectRows,
+  sequencePositions,
   syntheticDataset,
   uniformNegatives,
   userItemSets,
-  userSequences,
 } from "@kdrec/data";
 import { bprLoss } from "@kdrec/losses";
 import { evaluateFullRanking } from "@kdrec/metrics";
@@ -25,7 +26,11 @@ describe("sequenceWindows", () => {
 
   it("causal: one window serves every row whose previous item it holds; a row without history reads nothing", () => {
     // ends 4, 2, 0 with length 3: window [11, 12, 13]; row e=4 reads 13 (slot 2), e=2 reads 11 (slot 0)
-    const w = sequenceWindows(users, Int32Array.from([4, 2, 0]), histories, { length: 3, bidirectional: false, mask: 21 });
+    const w = sequenceWindows(users, Int32Array.from([4, 2, 0]), histories, {
+      length: 3,
+      bidirectional: false,
+      mask: 21,
+    });
     expect(w.windows).toBe(1);
     expect(Array.from(w.tokens)).toEqual([11, 12, 13]);
     expect(Array.from(w.readAt)).toEqual([2, 0, -1]);
@@ -33,7 +38,11 @@ describe("sequenceWindows", () => {
 
   it("bidirectional: each row's own item is masked and read, at most a fifth of a window masked per copy", () => {
     // ends 4 and 3 share the window of positions 2..4, one mask per copy; end 1 gets [pad, 10, mask]
-    const w = sequenceWindows(users, Int32Array.from([4, 3, 1]), histories, { length: 3, bidirectional: true, mask: 21 });
+    const w = sequenceWindows(users, Int32Array.from([4, 3, 1]), histories, {
+      length: 3,
+      bidirectional: true,
+      mask: 21,
+    });
     expect(w.windows).toBe(3);
     expect(Array.from(w.tokens)).toEqual([12, 13, 21, 12, 21, 14, 20, 10, 21]);
     expect(Array.from(w.valid)).toEqual([1, 1, 1, 1, 1, 1, 0, 1, 1]);
@@ -48,7 +57,6 @@ describeEachBackend("SequentialTransformer", (backend) => {
   it("scores a user's next item in training as its scorer does from the same history (SASRec, no dropout)", () => {
     const model = SequentialTransformer.create({ ...small, dropout: 0, learningRate: 1e-9 }, split.train);
     // One row per user (their latest training interaction): each row's window is its prefix.
-    const sequences = userSequences(split.train);
     const users = Int32Array.from([3, 7, 11]);
     const rows = Int32Array.from(users, (u) => {
       for (let r = split.train.users.length - 1; r >= 0; r--) if (split.train.users[r] === u) return r;
@@ -61,27 +69,17 @@ describeEachBackend("SequentialTransformer", (backend) => {
       return tf.mul(tf.sum(scores), 0) as tf.Scalar;
     });
     // The same rows from the scorer, given histories that end before each row's interaction.
-    const position = (u: number, r: number) => {
-      const own = Array.from(sequences.items.subarray(sequences.offsets[u]!, sequences.offsets[u + 1]!));
-      return own.lastIndexOf(split.train.items[r]!);
-    };
-    const trimmed: number[] = [];
-    const offsets = [0];
-    for (let u = 0; u < sequences.offsets.length - 1; u++) {
-      const own = sequences.items.subarray(sequences.offsets[u]!, sequences.offsets[u + 1]!);
-      const k = users.indexOf(u);
-      const end = k >= 0 ? position(u, rows[k]!) : own.length;
-      trimmed.push(...own.subarray(0, end));
-      offsets.push(trimmed.length);
-    }
-    const scorer = model.allItemScorer({
-      numItems: sequences.numItems,
-      offsets: Int32Array.from(offsets),
-      items: Int32Array.from(trimmed),
-    });
+    const positions = sequencePositions(split.train);
+    const cut = new Map(Array.from(users, (u, k) => [u, positions[rows[k]!]!]));
+    const kept = Int32Array.from({ length: split.train.users.length }, (_, r) => r).filter(
+      (r) => positions[r]! < (cut.get(split.train.users[r]!) ?? Number.POSITIVE_INFINITY),
+    );
+    const scorer = model.allItemScorer(selectRows(split.train, kept));
     const all = readTidy(() => scorer.score(users));
     scorer.dispose();
-    expect(Array.from(seen)).toEqual(Array.from(items, (item, k) => expect.closeTo(all[Math.floor(k / 2) * 150 + item]!, 4)));
+    expect(Array.from(seen)).toEqual(
+      Array.from(items, (item, k) => expect.closeTo(all[Math.floor(k / 2) * 150 + item]!, 4)),
+    );
     model.dispose();
   });
 

@@ -279,10 +279,10 @@ export class SequentialTransformer {
 
   /**
    * The user representation and block outputs for `users` from their whole history in
-   * `histories` (default: the training histories). Inference mode (no dropout).
+   * `history` (default: the training interactions). Inference mode (no dropout).
    */
-  features(users: Int32Array, histories?: UserItems): SequenceFeatures {
-    const { tokens, valid } = this.tokens(users, histories ?? this.histories);
+  features(users: Int32Array, history?: Interactions): SequenceFeatures {
+    const { tokens, valid } = this.tokens(users, history === undefined ? this.histories : userSequences(history));
     const { user, blocks } = tf.tidy(() => {
       const out = this.forward(this.params, tokens, valid, users.length);
       return { user: out.user, blocks: [...out.blocks] };
@@ -291,15 +291,15 @@ export class SequentialTransformer {
   }
 
   /**
-   * A snapshot scorer of users against every item from their histories in `histories` (default:
-   * training); for the test split pass the training + validation histories.
+   * A snapshot scorer of users against every item from their histories in `history` (default:
+   * training); for the test split pass the training + validation interactions.
    */
-  allItemScorer(histories?: UserItems): {
+  allItemScorer(history?: Interactions): {
     readonly score: (users: Int32Array) => tf.Tensor2D;
     readonly dispose: () => void;
   } {
     const frozen = mapParams(this.params, (x) => tf.clone(x));
-    const source = histories ?? this.histories;
+    const source = history === undefined ? this.histories : userSequences(history);
     const { items } = this.config;
     const hidden = this.config.hidden ?? 64;
     return {

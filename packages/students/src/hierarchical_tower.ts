@@ -1,0 +1,324 @@
+/**
+ * The hierarchical attention tower: a lightweight student with no per-user parameters. The item
+ * tower is a small embedding table; the user tower reads the user's recent history in two levels —
+ * attention pooling of the items within each group (session), then attention pooling of the group
+ * vectors — and projects the result into the item space. Score = user · item (+ item bias). A new
+ * user is served from their history alone.
+ * @module
+ */
+import { integerInRange, numberInRange, positiveNumber, seededRandom } from "@kdrec/core";
+import { type Interactions, numItems, numUsers, sequencePositions } from "@kdrec/data";
+import {
+  type AttentionPoolingParams,
+  attentionPooling,
+  type DenseParams,
+  dense,
+  initAttentionPooling,
+  initDense,
+  namedVariablesOf,
+  normalVariable,
+} from "@kdrec/layers";
+import * as tf from "@tensorflow/tfjs-core";
+import * as t from "io-ts";
+import { type DenseAdam, type DenseAdamState, denseAdam } from "./dense_adam.js";
+import { fillGroups, type GroupingOptions } from "./session_groups.js";
+
+/**
+ * The tower's shape and training settings (an io-ts codec).
+ * @category Students
+ */
+export const HierarchicalTowerConfig = t.intersection(
+  [
+    t.type({ items: integerInRange(1), dim: integerInRange(1, 4096) }),
+    t.partial({
+      /** Groups (sessions) read per history; default 8. */
+      groups: integerInRange(1, 256),
+      /** Items read per group; default 8. */
+      perGroup: integerInRange(1, 256),
+      /** Seconds of silence that start a new session; default 3,600. */
+      sessionGap: numberInRange(0, 1e12),
+      /** Width of the attention key space; default `dim`. */
+      attention: integerInRange(1, 4096),
+      /** Adam's learning rate; default 1e-3. */
+      learningRate: positiveNumber,
+      /** L2 penalty on the item embeddings a batch reads, per row; default 0. */
+      l2: numberInRange(0, 100),
+      seed: t.number,
+    }),
+  ],
+  "HierarchicalTowerConfig",
+);
+/**
+ * The decoded form of {@link HierarchicalTowerConfig}.
+ * @category Students
+ */
+export type HierarchicalTowerConfig = t.TypeOf<typeof HierarchicalTowerConfig>;
+
+interface TowerParams {
+  /** `[items + 1, dim]`: the catalogue, then padding. */
+  readonly items: tf.Variable;
+  readonly itemBias: tf.Variable;
+  readonly withinGroup: AttentionPoolingParams;
+  readonly acrossGroups: AttentionPoolingParams;
+  readonly user: DenseParams;
+}
+
+/**
+ * The tower's two levels for a batch: group vectors `[B, groups, dim]` pooled to `[B, dim]`
+ * (level 1, averaged over valid groups) and the user vector `[B, dim]` (level 2).
+ * @category Students
+ */
+export interface TowerFeatures {
+  readonly level1: tf.Tensor2D;
+  readonly level2: tf.Tensor2D;
+}
+
+/**
+ * Weights plus the optimizer's state.
+ * @category Students
+ */
+export interface HierarchicalTowerState {
+  readonly weights: ReadonlyArray<Float32Array>;
+  readonly optimizer: DenseAdamState;
+}
+
+/** Per-user time-ordered items (and times) of some interactions. */
+interface Histories {
+  readonly offsets: Int32Array;
+  readonly items: Int32Array;
+  readonly times?: Float64Array;
+}
+
+const historiesOf = (data: Interactions): { histories: Histories; positions: Int32Array } => {
+  const positions = sequencePositions(data);
+  const offsets = new Int32Array(numUsers(data) + 1);
+  for (let r = 0; r < data.users.length; r++) offsets[data.users[r]! + 1]! += 1;
+  for (let u = 0; u < numUsers(data); u++) offsets[u + 1]! += offsets[u]!;
+  const items = new Int32Array(data.users.length);
+  const times = data.timestamps === undefined ? undefined : new Float64Array(data.users.length);
+  for (let r = 0; r < data.users.length; r++) {
+    const at = offsets[data.users[r]!]! + positions[r]!;
+    items[at] = data.items[r]!;
+    if (times !== undefined) times[at] = data.timestamps![r]!;
+  }
+  return { histories: { offsets, items, ...(times === undefined ? {} : { times }) }, positions };
+};
+
+/**
+ * A hierarchical attention tower. It offers the trainer's model interface (`trainStep` on rows
+ * with their interaction indices, `allItemScorer`, snapshots).
+ * @example
+ * ```ts
+ * const tower = HierarchicalAttentionTower.create({ items: 1682, dim: 16 }, split.train);
+ * ```
+ * @category Students
+ */
+export class HierarchicalAttentionTower {
+  private readonly optimizer: DenseAdam;
+  private readonly variables: tf.Variable[];
+  private readonly histories: Histories;
+  private readonly positions: Int32Array;
+  private readonly grouping: GroupingOptions;
+
+  private constructor(
+    readonly config: HierarchicalTowerConfig,
+    private readonly params: TowerParams,
+    train: Interactions,
+  ) {
+    this.variables = namedVariablesOf(params).map(([, v]) => v);
+    this.optimizer = denseAdam(this.variables, { learningRate: config.learningRate ?? 1e-3 });
+    const { histories, positions } = historiesOf(train);
+    this.histories = histories;
+    this.positions = positions;
+    this.grouping = {
+      groups: config.groups ?? 8,
+      perGroup: config.perGroup ?? 8,
+      sessionGap: config.sessionGap ?? 3600,
+    };
+  }
+
+  /** A tower initialised from the config's seed, reading histories from `train`. */
+  static create(config: HierarchicalTowerConfig, train: Interactions): HierarchicalAttentionTower {
+    if (numItems(train) !== config.items)
+      throw new RangeError(
+        `HierarchicalAttentionTower: config.items ${config.items} but the data has ${numItems(train)}`,
+      );
+    const rng = seededRandom(config.seed ?? 0);
+    const { dim } = config;
+    const attention = config.attention ?? dim;
+    const params: TowerParams = {
+      items: normalVariable(rng.split("items"), [config.items + 1, dim], 0.1),
+      itemBias: tf.tidy(() => tf.variable(tf.zeros([config.items]), true)),
+      withinGroup: initAttentionPooling(rng.split("within"), dim, attention),
+      acrossGroups: initAttentionPooling(rng.split("across"), dim, attention),
+      user: initDense(rng.split("user"), dim, dim),
+    };
+    return new HierarchicalAttentionTower(config, params, train);
+  }
+
+  /** Item embeddings and biases, the two poolings and the user projection. */
+  get parameterCount(): number {
+    return this.variables.reduce((n, x) => n + x.size, 0);
+  }
+
+  /** Grouped histories `[B, groups, perGroup]` of `users`, each cut at `ends[b]` (default: whole). */
+  private groups(users: Int32Array, histories: Histories, ends?: Int32Array): { ids: Int32Array; valid: Float32Array } {
+    const { groups, perGroup } = this.grouping;
+    const ids = new Int32Array(users.length * groups * perGroup).fill(this.config.items);
+    const valid = new Float32Array(ids.length);
+    for (let b = 0; b < users.length; b++) {
+      const from = histories.offsets[users[b]!]!;
+      const to = ends === undefined ? histories.offsets[users[b]! + 1]! : from + ends[b]!;
+      fillGroups(histories.items, histories.times, from, to, this.grouping, b, ids, valid);
+    }
+    return { ids, valid };
+  }
+
+  private encode(params: TowerParams, ids: Int32Array, valid: Float32Array, rows: number): TowerFeatures {
+    const { groups, perGroup } = this.grouping;
+    const { dim } = this.config;
+    const x = tf.reshape(tf.gather(params.items, tf.tensor1d(ids, "int32")), [rows, groups, perGroup, dim]);
+    const itemMask = tf.tensor3d(valid, [rows, groups, perGroup]);
+    const { pooled: groupVectors } = attentionPooling(x, itemMask, params.withinGroup); // [B, G, d]
+    const groupMask = tf.cast(tf.greater(tf.sum(itemMask, 2), 0), "float32"); // [B, G]
+    const { pooled } = attentionPooling(groupVectors, groupMask, params.acrossGroups); // [B, d]
+    const level1 = tf.div(tf.sum(groupVectors, 1), tf.maximum(tf.sum(groupMask, 1, true), 1)) as tf.Tensor2D;
+    const level2 = dense(pooled, params.user) as tf.Tensor2D;
+    return { level1, level2 };
+  }
+
+  /** Scores `[B, width]` of the rows' lists against their users' vectors. */
+  private scoreLists(params: TowerParams, user: tf.Tensor2D, items: Int32Array, width: number): tf.Tensor2D {
+    const rows = user.shape[0];
+    const listItems = tf.tensor1d(items, "int32");
+    const embeddings = tf.reshape(tf.gather(params.items, listItems), [rows, width, this.config.dim]);
+    return tf.add(
+      tf.sum(tf.mul(embeddings, tf.expandDims(user, 1)), 2),
+      tf.reshape(tf.gather(params.itemBias, listItems), [rows, width]),
+    ) as tf.Tensor2D;
+  }
+
+  /**
+   * One Adam step on `loss` of the rows' list scores; each row's user vector is read from the
+   * history before the interaction it stands for (`batch.rows`, required).
+   */
+  trainStep(
+    batch: { users: Int32Array; items: Int32Array; width: number; rows?: Int32Array },
+    loss: (scores: tf.Tensor2D) => tf.Scalar,
+  ): number {
+    return this.trainStepWithFeatures(batch, (scores) => loss(scores));
+  }
+
+  /**
+   * {@link HierarchicalAttentionTower.trainStep} with a loss that also reads the tower's features
+   * (feature alignment).
+   */
+  trainStepWithFeatures(
+    batch: { users: Int32Array; items: Int32Array; width: number; rows?: Int32Array },
+    loss: (scores: tf.Tensor2D, features: TowerFeatures) => tf.Scalar,
+  ): number {
+    const { users, items, width, rows } = batch;
+    if (rows === undefined)
+      throw new RangeError(
+        "HierarchicalAttentionTower.trainStep: the batch has no rows (the interactions it stands for)",
+      );
+    const ends = Int32Array.from(rows, (r) => this.positions[r]!);
+    const { ids, valid } = this.groups(users, this.histories, ends);
+    const l2 = this.config.l2 ?? 0;
+    return this.optimizer.minimize(() => {
+      const features = this.encode(this.params, ids, valid, users.length);
+      const scores = this.scoreLists(this.params, features.level2, items, width);
+      const value = loss(scores, features);
+      if (l2 === 0) return value;
+      const read = tf.gather(this.params.items, tf.tensor1d(items, "int32"));
+      return tf.add(value, tf.mul(tf.sum(tf.square(read)), l2 / users.length)) as tf.Scalar;
+    });
+  }
+
+  /** Both levels' vectors for `users` from their whole history in `history` (default: training). */
+  features(users: Int32Array, history?: Interactions): TowerFeatures {
+    const { ids, valid } = this.groups(users, history === undefined ? this.histories : historiesOf(history).histories);
+    const { level1, level2 } = tf.tidy(() => {
+      const out = this.encode(this.params, ids, valid, users.length);
+      return { level1: out.level1, level2: out.level2 };
+    });
+    return { level1, level2 };
+  }
+
+  /**
+   * A snapshot scorer of users against every item from their histories in `history` (default:
+   * training; pass training + validation for the test split).
+   */
+  allItemScorer(history?: Interactions): {
+    readonly score: (users: Int32Array) => tf.Tensor2D;
+    readonly dispose: () => void;
+  } {
+    const frozen = namedVariablesOf(this.params).map(([, v]) => tf.clone(v));
+    const params = rebuild(this.params, frozen);
+    const source = history === undefined ? this.histories : historiesOf(history).histories;
+    const { items, dim } = this.config;
+    return {
+      score: (users) =>
+        tf.tidy(() => {
+          const { ids, valid } = this.groups(users, source);
+          const { level2 } = this.encode(params, ids, valid, users.length);
+          const table = tf.slice(params.items, [0, 0], [items, dim]);
+          return tf.add(tf.matMul(level2, table, false, true), params.itemBias) as tf.Tensor2D;
+        }),
+      dispose: () => tf.dispose(frozen),
+    };
+  }
+
+  /** Every variable with its path, shape and a copy of its values (for saving). */
+  namedWeights(): Array<{ name: string; shape: number[]; values: Float32Array }> {
+    return namedVariablesOf(this.params).map(([name, x]) => ({
+      name,
+      shape: [...x.shape],
+      values: (x.dataSync() as Float32Array).slice(),
+    }));
+  }
+
+  /** Copies of every variable's values. */
+  snapshot(): ReadonlyArray<Float32Array> {
+    return this.variables.map((x) => (x.dataSync() as Float32Array).slice());
+  }
+
+  /** Puts weights from {@link HierarchicalAttentionTower.snapshot} back. */
+  restore(weights: ReadonlyArray<Float32Array>): void {
+    tf.tidy(() => {
+      this.variables.forEach((x, k) => {
+        x.assign(tf.tensor(weights[k]!.slice(), x.shape));
+      });
+    });
+  }
+
+  /** Weights and optimizer state, copied. */
+  trainingState(): HierarchicalTowerState {
+    return { weights: this.snapshot(), optimizer: this.optimizer.state() };
+  }
+
+  /** Restores {@link HierarchicalAttentionTower.trainingState}. */
+  restoreTrainingState(state: HierarchicalTowerState): void {
+    this.restore(state.weights);
+    this.optimizer.load(state.optimizer);
+  }
+
+  /** Frees the variables and the optimizer's moments. */
+  dispose(): void {
+    this.optimizer.dispose();
+    tf.dispose(this.variables);
+  }
+}
+
+/** The same parameter record with its variables replaced, in {@link namedVariablesOf} order. */
+const rebuild = (params: TowerParams, tensors: ReadonlyArray<tf.Tensor>): TowerParams => {
+  let next = 0;
+  const walk = (node: unknown): unknown => {
+    if (node instanceof tf.Tensor) return tensors[next++];
+    if (Array.isArray(node)) return node.map(walk);
+    if (node !== null && typeof node === "object")
+      return Object.fromEntries(Object.keys(node).map((k) => [k, walk((node as Record<string, unknown>)[k])]));
+    return node;
+  };
+  return walk(params) as TowerParams;
+};
