@@ -223,6 +223,73 @@ describe("kdrec run", () => {
     expect(existsSync(join(dir, "out-3"))).toBe(false);
   });
 
+  it("trains a SASRec teacher and tower students, with soft labels and feature alignment", async () => {
+    const out = join(scratch(), "out");
+    const distil = (featureAlignment?: unknown) => ({
+      kind: "one-way",
+      loss: { kind: "soft-label", candidates: 10, temperature: 1 },
+      rounds: 1,
+      epochsPerRound: 2,
+      finetuneEpochs: 1,
+      ...(featureAlignment === undefined ? {} : { featureAlignment }),
+    });
+    const tower = { architecture: "tower", dim: 4, groups: 2, perGroup: 4, ...quick };
+    const config = {
+      ...tiny,
+      teacher: { name: "sasrec", architecture: "sasrec", dim: 8, blocks: 1, heads: 2, maxLength: 6, ...quick },
+      students: [
+        { name: "tower", ...tower, strategy: { kind: "none" } },
+        { name: "tower-kd", ...tower, strategy: distil() },
+        { name: "tower-kd-fa", ...tower, strategy: distil({ weight: 0.5, distance: "cosine" }) },
+      ],
+    };
+    const { code, errors, out: table } = await run("run", configFile(config), "--out", out);
+    expect(errors).toEqual([]);
+    expect(code).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+    expect(results.models.map((m: { architecture: string }) => m.architecture)).toEqual([
+      "sasrec",
+      "tower",
+      "tower",
+      "tower",
+    ]);
+    expect(results.models[3].losses).toEqual(["bpr", "soft-label-ce", "feature-alignment"]);
+    expect(results.models[3].params).toBe(results.models[1].params); // alignment heads are not served
+    expect(table).toMatch(/paired t-test tower-kd-fa vs tower: /);
+    const manifest = JSON.parse(readFileSync(join(out, "models", "sasrec-seed1", "model.json"), "utf8"));
+    expect(manifest.format).toBe("kdrec-sequential-transformer");
+  });
+
+  it("refuses a hidden size not divisible by the heads, and feature alignment without features", async () => {
+    const out = join(scratch(), "out");
+    const heads = await run(
+      "run",
+      configFile({ ...tiny, teacher: { name: "t", architecture: "sasrec", dim: 10, heads: 3 } }),
+      "--out",
+      out,
+    );
+    expect(heads.errors[0]).toMatch(/teacher\.heads: dim 10 \(the hidden size\) is not divisible by 3 heads$/);
+    const align = await run(
+      "run",
+      configFile({
+        ...tiny,
+        students: [
+          {
+            name: "s",
+            dim: 4,
+            strategy: { kind: "one-way", loss: { kind: "soft-label" }, featureAlignment: { weight: 1 } },
+          },
+        ],
+      }),
+      "--out",
+      out,
+    );
+    expect(align.errors[0]).toMatch(
+      /students\[0\]\.strategy\.featureAlignment: feature alignment needs a tower student/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("refuses K larger than the catalogue before training", async () => {
     const out = join(scratch(), "out");
     const tooDeep = {

@@ -29,6 +29,7 @@ import {
   MatrixFactorization,
 } from "@kdrec/students";
 import {
+  type FeatureSource,
   frozenModel,
   NeuMF,
   parseTopKLists,
@@ -81,8 +82,25 @@ const checkShapes = (config: RunConfig, source: string): E.Either<KdrecError, vo
     ["teacher", config.teacher as Partial<ModelSpec>],
     ...config.students.map((s, k): [string, Partial<ModelSpec>] => [`students[${k}]`, s]),
   ];
+  const sequential = (spec: Partial<ModelSpec>) => spec.architecture === "sasrec" || spec.architecture === "bert4rec";
+  for (const [k, student] of config.students.entries()) {
+    if (student.strategy?.kind !== "one-way" || student.strategy.featureAlignment === undefined) continue;
+    const where = `${source}: students[${k}].strategy.featureAlignment`;
+    if (student.architecture !== "tower")
+      return E.left(
+        kdrecError("INVALID_CONFIG", 'feature alignment needs a tower student (architecture "tower")', where),
+      );
+    if (!sequential(config.teacher as Partial<ModelSpec>))
+      return E.left(
+        kdrecError(
+          "INVALID_CONFIG",
+          "feature alignment needs a sequential transformer teacher (sasrec or bert4rec)",
+          where,
+        ),
+      );
+  }
   for (const [path, spec] of models) {
-    if (spec.architecture !== "sasrec" && spec.architecture !== "bert4rec") continue;
+    if (!sequential(spec)) continue;
     const heads = spec.heads ?? 2;
     if ((spec.dim ?? 0) % heads !== 0)
       return E.left(
@@ -273,11 +291,13 @@ interface RunModel {
   readonly testScorer: () => { readonly score: (users: Int32Array) => tf.Tensor2D; readonly dispose: () => void };
   readonly save: (dir: string, meta: Record<string, unknown>) => Promise<void>;
   readonly dispose: () => void;
+  /** The per-user features a frozen teacher exposes (sequence models). */
+  readonly features?: () => FeatureSource;
   /** Set for MF models (ALS trains those in closed form). */
   readonly mf?: MatrixFactorization;
 }
 
-const createModel = (spec: ModelSpec, seed: number, split: Split): RunModel => {
+const createModel = (spec: ModelSpec, seed: number, split: Split, alignTo?: ReadonlyArray<number>): RunModel => {
   const users = numUsers(split.train);
   const items = numItems(split.train);
   if (spec.architecture === "tower") {
@@ -291,6 +311,7 @@ const createModel = (spec: ModelSpec, seed: number, split: Split): RunModel => {
         ...(spec.groups === undefined ? {} : { groups: spec.groups }),
         ...(spec.perGroup === undefined ? {} : { perGroup: spec.perGroup }),
         ...(spec.sessionGap === undefined ? {} : { sessionGap: spec.sessionGap }),
+        ...(alignTo === undefined ? {} : { alignTo: [...alignTo] }),
       },
       split.train,
     );
@@ -325,6 +346,7 @@ const createModel = (spec: ModelSpec, seed: number, split: Split): RunModel => {
     return {
       model: model as TrainableModel<unknown, unknown> & ScoringModel,
       testScorer: () => model.allItemScorer(concatInteractions(split.train, split.valid)),
+      features: () => model.featureSource(),
       save: (dir, meta) => saveSequentialTransformer(model, dir, meta),
       dispose: () => model.dispose(),
     };
@@ -421,7 +443,9 @@ const trainAndEvaluate = async (
   targets: TeacherTargets | undefined,
   where: { readonly io: CommandIo; readonly metricsFile: string; readonly out: string; readonly resume: boolean },
 ): Promise<E.Either<KdrecError, { teacher?: Teacher; result: ModelResult; report: RankingReport }>> => {
-  const created = createModel(spec, seed, split);
+  const alignTo =
+    strategy.kind === "one-way" && strategy.featureAlignment !== undefined ? teacher?.featureWidths : undefined;
+  const created = createModel(spec, seed, split, alignTo);
   const { model } = created;
   const { io, metricsFile, out } = where;
   const label = `[${spec.name} seed ${seed}]`;
@@ -511,6 +535,7 @@ const trainAndEvaluate = async (
           architecture: spec.architecture ?? "mf",
           users: numUsers(split.train),
           items: numItems(split.train),
+          ...(created.features === undefined ? {} : { features: created.features() }),
         })
       : undefined;
   created.dispose();

@@ -7,10 +7,18 @@
  * - plans: {@link batchPlan} — a batch's item lists and its loss mixture.
  * @packageDocumentation
  */
-export { type BatchPlan, batchPlan, type Phase, type PlanContext, type ScoredLists } from "./plan.js";
+export {
+  type AlignedFeature,
+  type BatchPlan,
+  batchPlan,
+  type Phase,
+  type PlanContext,
+  type ScoredLists,
+} from "./plan.js";
 export {
   DistillationLoss,
   describeStrategy,
+  FeatureAlignmentSpec,
   lossNames,
   mseDistillation,
   noDistillation,
@@ -20,6 +28,7 @@ export {
   Strategy,
   softLabel,
   teacherTopKNeeded,
+  withFeatureAlignment,
   withFinetuning,
   withRatio,
   withRounds,

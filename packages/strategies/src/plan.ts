@@ -8,6 +8,7 @@ import { column, type KdrecError, kdrecError, type Random } from "@kdrec/core";
 import type { PairwiseBatch } from "@kdrec/data";
 import {
   bprLoss,
+  featureAlignment,
   type LossTerm,
   lossTerm,
   meanSquaredError,
@@ -27,6 +28,19 @@ import { type Strategy, teacherTopKNeeded } from "./strategy.js";
 export interface ScoredLists {
   readonly student: tf.Tensor2D;
   readonly teacher?: tf.Tensor2D;
+  /** The student's features per level, each with the projection it learns into the teacher's space. */
+  readonly studentFeatures?: ReadonlyArray<AlignedFeature>;
+  /** The teacher's features per level (`[B, width]`), for the rows' users. */
+  readonly teacherFeatures?: ReadonlyArray<tf.Tensor2D>;
+}
+
+/**
+ * One level of a student's features (`[B, ds]`) and its learned projection (`[ds, dt]`).
+ * @category Plans
+ */
+export interface AlignedFeature {
+  readonly value: tf.Tensor2D;
+  readonly projection: tf.Tensor2D;
 }
 
 /**
@@ -38,6 +52,8 @@ export interface BatchPlan {
   readonly width: number;
   /** Whether the loss reads the teacher's scores of the lists. */
   readonly needsTeacherScores: boolean;
+  /** Whether the loss reads both models' features (feature alignment). */
+  readonly needsFeatures: boolean;
   /**
    * The rows' item lists: positive, negative, then what the strategy adds; `rows` are the
    * training interactions the rows stand for (sequence models read each row's history by them).
@@ -115,9 +131,31 @@ const teacherScores = (scored: ScoredLists): tf.Tensor2D => {
  * @category Plans
  */
 export const batchPlan = (strategy: Strategy, phase: Phase, context: PlanContext): E.Either<KdrecError, BatchPlan> => {
+  const plan = distillationPlan(strategy, phase, context);
+  if (E.isLeft(plan) || strategy.kind === "none" || phase !== "distill" || strategy.featureAlignment === undefined)
+    return plan;
+  const { weight, ...options } = strategy.featureAlignment;
+  const align = lossTerm(
+    "feature-alignment",
+    (s: ScoredLists) => {
+      const student = s.studentFeatures ?? [];
+      const teacher = s.teacherFeatures ?? [];
+      if (student.length === 0 || student.length !== teacher.length)
+        throw new Error(`feature alignment got ${student.length} student and ${teacher.length} teacher feature levels`);
+      return tf.addN(
+        student.map((level, k) => featureAlignment(level.value, teacher[k]!, level.projection, options)),
+      ) as tf.Scalar;
+    },
+    weight,
+  );
+  return E.right({ ...plan.right, needsFeatures: true, terms: [...plan.right.terms, align] });
+};
+
+const distillationPlan = (strategy: Strategy, phase: Phase, context: PlanContext): E.Either<KdrecError, BatchPlan> => {
   const taskOnly: BatchPlan = {
     width: 2,
     needsTeacherScores: false,
+    needsFeatures: false,
     lists: lists(2, () => undefined),
     terms: [lossTerm("bpr", (s: ScoredLists) => bpr(s.student))],
   };
@@ -146,6 +184,7 @@ export const batchPlan = (strategy: Strategy, phase: Phase, context: PlanContext
       return E.right({
         width: n + 2,
         needsTeacherScores: true,
+        needsFeatures: false,
         lists: withCandidates(n, context.numItems, true, fromTeacher, targets),
         terms: [
           lossTerm("bpr", (s: ScoredLists) => bprLoss(column(s.student, 1), column(s.student, 0)), 1 - alpha),
@@ -162,6 +201,7 @@ export const batchPlan = (strategy: Strategy, phase: Phase, context: PlanContext
       return E.right({
         width: n + 2,
         needsTeacherScores: true,
+        needsFeatures: false,
         lists: withCandidates(n, context.numItems, false),
         terms: [
           lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha),
@@ -185,6 +225,7 @@ export const batchPlan = (strategy: Strategy, phase: Phase, context: PlanContext
       return E.right({
         width: k + 2,
         needsTeacherScores: false,
+        needsFeatures: false,
         lists: lists(k + 2, (user, _row, out, offset) =>
           out.set(targets.items.subarray(user * targets.k, user * targets.k + k), offset),
         ),

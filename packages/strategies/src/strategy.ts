@@ -38,6 +38,25 @@ export const DistillationLoss = t.union(
 export type DistillationLoss = t.TypeOf<typeof DistillationLoss>;
 
 /**
+ * Feature alignment (FitNets-style hints) added to a one-way strategy: the student's level-1 and
+ * level-2 vectors, through projections it learns, should match the teacher's first-block output and
+ * final user representation; `weight` scales the term.
+ * @category Strategies
+ */
+export const FeatureAlignmentSpec = t.intersection(
+  [
+    t.type({ weight: positiveNumber }),
+    t.partial({ distance: t.keyof({ l2: null, cosine: null }), normalize: t.boolean }),
+  ],
+  "FeatureAlignmentSpec",
+);
+/**
+ * The decoded form of {@link FeatureAlignmentSpec}.
+ * @category Strategies
+ */
+export type FeatureAlignmentSpec = t.TypeOf<typeof FeatureAlignmentSpec>;
+
+/**
  * A training strategy: `none` (the task loss alone, no teacher) or `one-way` distillation.
  * In one-way distillation the loss is (1 − α)·BPR + α·distillation for `rounds` × `epochsPerRound`
  * epochs, then BPR alone for up to `finetuneEpochs`; early stopping on validation NDCG@10 applies
@@ -54,6 +73,7 @@ export const Strategy = t.union(
         rounds: integerInRange(1, 1000),
         epochsPerRound: integerInRange(1, 10_000),
         finetuneEpochs: integerInRange(0, 10_000),
+        featureAlignment: FeatureAlignmentSpec,
       }),
     ]),
   ],
@@ -130,6 +150,14 @@ export const teacherTopKNeeded = (strategy: Strategy): number => {
   return 0;
 };
 
+/**
+ * Adds feature alignment (needs a student and a teacher that expose features).
+ * @category Strategies
+ */
+export const withFeatureAlignment =
+  (weight: number, options: Omit<FeatureAlignmentSpec, "weight"> = {}) =>
+  (strategy: OneWay): OneWay => ({ ...strategy, featureAlignment: { weight, ...options } });
+
 /** Sets the number of distillation rounds and their length. @category Strategies */
 export const withRounds =
   (rounds: number, epochsPerRound = 40) =>
@@ -146,7 +174,7 @@ export const withFinetuning =
 export const lossNames = (strategy: Strategy): string[] => {
   if (strategy.kind === "none") return ["bpr"];
   const kd = { "soft-label": "soft-label-ce", mse: "mse", ranking: "ranking-distillation" }[strategy.loss.kind];
-  return ["bpr", kd];
+  return strategy.featureAlignment === undefined ? ["bpr", kd] : ["bpr", kd, "feature-alignment"];
 };
 
 /**
@@ -162,5 +190,10 @@ export const describeStrategy = (strategy: Strategy): string => {
       : loss.kind === "mse"
         ? `${loss.candidates ?? 14} candidates`
         : `top ${loss.topK ?? 10}, λ=${loss.lambda ?? 5}`;
-  return `one-way ${loss.kind} (α=${strategy.alpha ?? 0.8}, ${detail}, ${strategy.rounds ?? 5}×${strategy.epochsPerRound ?? 40} epochs, fine-tune ${strategy.finetuneEpochs ?? 20})`;
+  const align = strategy.featureAlignment;
+  const features =
+    align === undefined
+      ? ""
+      : `, feature alignment ${align.distance ?? "l2"}${align.normalize === true ? " normalised" : ""} ×${align.weight}`;
+  return `one-way ${loss.kind} (α=${strategy.alpha ?? 0.8}, ${detail}${features}, ${strategy.rounds ?? 5}×${strategy.epochsPerRound ?? 40} epochs, fine-tune ${strategy.finetuneEpochs ?? 20})`;
 };

@@ -67,7 +67,9 @@ export const denseAdam = (variables: ReadonlyArray<tf.Variable>, config: DenseAd
       const value = tf.tidy(() => {
         const { value, grads } = tf.variableGrads(loss, variables as tf.Variable[]);
         variables.forEach((x, k) => {
-          const g = grads[x.name]!;
+          const g = grads[x.name];
+          // A variable the loss does not read (an alignment head while fine-tuning) stays as it is.
+          if (g === undefined || g === null) return;
           const mk = tf.add(tf.mul(m[k]!, beta1), tf.mul(g, 1 - beta1));
           const vk = tf.add(tf.mul(v[k]!, beta2), tf.mul(tf.square(g), 1 - beta2));
           m[k]!.assign(mk);

@@ -70,7 +70,9 @@ describeEachBackend("HierarchicalAttentionTower", (backend) => {
     const scorer = tower.allItemScorer(selectRows(split.train, kept));
     const all = readTidy(() => scorer.score(users));
     scorer.dispose();
-    expect(Array.from(seen)).toEqual(Array.from(items, (item, k) => expect.closeTo(all[Math.floor(k / 2) * 150 + item]!, 4)));
+    expect(Array.from(seen)).toEqual(
+      Array.from(items, (item, k) => expect.closeTo(all[Math.floor(k / 2) * 150 + item]!, 4)),
+    );
     tower.dispose();
   });
 

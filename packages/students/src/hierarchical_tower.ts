@@ -43,6 +43,11 @@ export const HierarchicalTowerConfig = t.intersection(
       learningRate: positiveNumber,
       /** L2 penalty on the item embeddings a batch reads, per row; default 0. */
       l2: numberInRange(0, 100),
+      /**
+       * Feature alignment: the teacher's feature widths for level 1 and level 2; the tower then
+       * learns a projection of each level into them (trained with the tower, saved with it).
+       */
+      alignTo: t.array(integerInRange(1, 65_536)),
       seed: t.number,
     }),
   ],
@@ -61,6 +66,17 @@ interface TowerParams {
   readonly withinGroup: AttentionPoolingParams;
   readonly acrossGroups: AttentionPoolingParams;
   readonly user: DenseParams;
+  /** Projections of level 1 and level 2 into the teacher's feature spaces (feature alignment). */
+  readonly align: ReadonlyArray<tf.Variable>;
+}
+
+/**
+ * A level of the tower's features with its learned projection into the teacher's space.
+ * @category Students
+ */
+export interface ProjectedFeature {
+  readonly value: tf.Tensor2D;
+  readonly projection: tf.Tensor2D;
 }
 
 /**
@@ -152,13 +168,25 @@ export class HierarchicalAttentionTower {
       withinGroup: initAttentionPooling(rng.split("within"), dim, attention),
       acrossGroups: initAttentionPooling(rng.split("across"), dim, attention),
       user: initDense(rng.split("user"), dim, dim),
+      align: (config.alignTo ?? [])
+        .slice(0, 2)
+        .map((width, k) => normalVariable(rng.split(`align-${k}`), [dim, width], 1 / Math.sqrt(dim))),
     };
     return new HierarchicalAttentionTower(config, params, train);
   }
 
-  /** Item embeddings and biases, the two poolings and the user projection. */
+  /**
+   * The served model's parameters: item embeddings and biases, the two poolings and the user
+   * projection (the alignment projections are training aids, not counted).
+   */
   get parameterCount(): number {
-    return this.variables.reduce((n, x) => n + x.size, 0);
+    const aids = this.params.align.reduce((n, x) => n + x.size, 0);
+    return this.variables.reduce((n, x) => n + x.size, 0) - aids;
+  }
+
+  /** Widths of the teacher features this tower aligns to (empty without alignment). */
+  get alignedWidths(): ReadonlyArray<number> {
+    return this.params.align.map((x) => x.shape[1]!);
   }
 
   /** Grouped histories `[B, groups, perGroup]` of `users`, each cut at `ends[b]` (default: whole). */
@@ -210,12 +238,12 @@ export class HierarchicalAttentionTower {
   }
 
   /**
-   * {@link HierarchicalAttentionTower.trainStep} with a loss that also reads the tower's features
-   * (feature alignment).
+   * {@link HierarchicalAttentionTower.trainStep} with a loss that also reads the tower's features,
+   * level 1 and level 2, each with its learned projection (needs `alignTo` in the config).
    */
   trainStepWithFeatures(
     batch: { users: Int32Array; items: Int32Array; width: number; rows?: Int32Array },
-    loss: (scores: tf.Tensor2D, features: TowerFeatures) => tf.Scalar,
+    loss: (scores: tf.Tensor2D, features: ReadonlyArray<ProjectedFeature>) => tf.Scalar,
   ): number {
     const { users, items, width, rows } = batch;
     if (rows === undefined)
@@ -228,7 +256,11 @@ export class HierarchicalAttentionTower {
     return this.optimizer.minimize(() => {
       const features = this.encode(this.params, ids, valid, users.length);
       const scores = this.scoreLists(this.params, features.level2, items, width);
-      const value = loss(scores, features);
+      const levels = [features.level1, features.level2];
+      const value = loss(
+        scores,
+        this.params.align.map((projection, k) => ({ value: levels[k]!, projection: projection as tf.Tensor2D })),
+      );
       if (l2 === 0) return value;
       const read = tf.gather(this.params.items, tf.tensor1d(items, "int32"));
       return tf.add(value, tf.mul(tf.sum(tf.square(read)), l2 / users.length)) as tf.Scalar;

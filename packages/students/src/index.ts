@@ -22,6 +22,7 @@ export {
   HierarchicalAttentionTower,
   HierarchicalTowerConfig,
   type HierarchicalTowerState,
+  type ProjectedFeature,
   type TowerFeatures,
 } from "./hierarchical_tower.js";
 export {

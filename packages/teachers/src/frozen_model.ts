@@ -27,10 +27,18 @@ export interface ScoringModel {
  */
 export const frozenModel = (
   model: ScoringModel,
-  options: { readonly name: string; readonly architecture: string; readonly users: number; readonly items: number },
+  options: {
+    readonly name: string;
+    readonly architecture: string;
+    readonly users: number;
+    readonly items: number;
+    /** Per-user features to freeze too (computed now for every user, 512 at a time). */
+    readonly features?: FeatureSource;
+  },
 ): Teacher => {
   const { users, items } = options;
   const scorer = model.allItemScorer();
+  const featureTables = options.features === undefined ? undefined : freezeFeatures(options.features, users);
   let table: Float32Array | undefined;
   if (users * items <= MAX_PRECOMPUTED_SCORES) {
     table = new Float32Array(users * items);
@@ -66,6 +74,43 @@ export const frozenModel = (
       return tf.tensor2d(lists, [userIds.length, width]);
     },
     scoreAll: scorer.score,
-    dispose: scorer.dispose,
+    dispose: () => {
+      scorer.dispose();
+      if (featureTables !== undefined) tf.dispose(featureTables);
+    },
+    ...(featureTables === undefined
+      ? {}
+      : {
+          featureWidths: options.features!.widths,
+          features: (userIds: Int32Array) =>
+            tf.tidy(() => {
+              const ids = tf.tensor1d(userIds, "int32");
+              return featureTables.map((table) => tf.gather(table, ids) as tf.Tensor2D);
+            }),
+        }),
   };
+};
+
+/**
+ * A model's per-user features: their widths per level, and how to compute them for users.
+ * @category Teachers
+ */
+export interface FeatureSource {
+  readonly widths: ReadonlyArray<number>;
+  readonly of: (users: Int32Array) => tf.Tensor2D[];
+}
+
+const freezeFeatures = (source: FeatureSource, users: number): tf.Tensor2D[] => {
+  const parts: tf.Tensor2D[][] = source.widths.map(() => []);
+  for (let start = 0; start < users; start += 512) {
+    const batch = Int32Array.from({ length: Math.min(512, users - start) }, (_, b) => start + b);
+    source.of(batch).forEach((level, k) => {
+      parts[k]!.push(level);
+    });
+  }
+  return parts.map((levels) => {
+    const table = tf.concat(levels) as tf.Tensor2D;
+    tf.dispose(levels);
+    return table;
+  });
 };

@@ -9,7 +9,7 @@
  */
 export { externalTeacher } from "./external.js";
 export { frozenMatrixFactorization } from "./frozen_mf.js";
-export { frozenModel, type ScoringModel } from "./frozen_model.js";
+export { type FeatureSource, frozenModel, type ScoringModel } from "./frozen_model.js";
 export { NeuMF, NeuMFConfig, type NeuMFState, type NeuMFWeights } from "./neumf.js";
 export {
   type SequenceFeatures,
@@ -18,5 +18,5 @@ export {
   type SequentialTransformerState,
 } from "./sequential_transformer.js";
 export { type TeacherTargets, teacherTopK } from "./targets.js";
-export type { Teacher } from "./teacher.js";
+export { type FeatureTeacher, hasFeatures, type Teacher } from "./teacher.js";
 export { parseTopKLists, topKListTeacher } from "./top_k_lists.js";

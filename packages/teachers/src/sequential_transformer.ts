@@ -291,6 +291,24 @@ export class SequentialTransformer {
   }
 
   /**
+   * The features feature alignment reads, by level: the first block's output (level 1) and the
+   * final user representation (level 2), from the training histories.
+   */
+  featureSource(): { readonly widths: ReadonlyArray<number>; readonly of: (users: Int32Array) => tf.Tensor2D[] } {
+    const hidden = this.config.hidden ?? 64;
+    return {
+      widths: [hidden, hidden],
+      of: (users) => {
+        const { user, blocks } = this.features(users);
+        const first = blocks[0]!;
+        tf.dispose(blocks.filter((b) => b !== first && b !== user));
+        // With one block the two levels are the same tensor: give each level its own.
+        return [first, first === user ? tf.clone(user) : user];
+      },
+    };
+  }
+
+  /**
    * A snapshot scorer of users against every item from their histories in `history` (default:
    * training); for the test split pass the training + validation interactions.
    */

@@ -23,4 +23,21 @@ export interface Teacher {
   scoreAll(users: Int32Array): tf.Tensor2D;
   /** Frees what the teacher holds on the backend. */
   dispose(): void;
+  /** Widths of the features the teacher exposes, per level (absent: no features). */
+  readonly featureWidths?: ReadonlyArray<number>;
+  /** The teacher's features per level for `users` (`[B, width]` each), for feature alignment. */
+  features?(users: Int32Array): tf.Tensor2D[];
 }
+
+/**
+ * A teacher that exposes features (what feature alignment needs of it).
+ * @category Teachers
+ */
+export type FeatureTeacher = Teacher & Required<Pick<Teacher, "featureWidths" | "features">>;
+
+/**
+ * Whether `teacher` exposes features.
+ * @category Teachers
+ */
+export const hasFeatures = (teacher: Teacher): teacher is FeatureTeacher =>
+  teacher.features !== undefined && teacher.featureWidths !== undefined;

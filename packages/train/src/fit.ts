@@ -8,8 +8,8 @@ import { type KdrecError, kdrecError, seededRandom } from "@kdrec/core";
 import { numItems, pairwiseBatches, type Split, uniformNegatives, userItemSets } from "@kdrec/data";
 import { mixtureLoss } from "@kdrec/losses";
 import { evaluateFullRanking, type MetricSummary } from "@kdrec/metrics";
-import { batchPlan, type Phase, type Strategy } from "@kdrec/strategies";
-import type { Teacher, TeacherTargets } from "@kdrec/teachers";
+import { type AlignedFeature, batchPlan, type Phase, type Strategy } from "@kdrec/strategies";
+import { hasFeatures, type Teacher, type TeacherTargets } from "@kdrec/teachers";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 
@@ -33,6 +33,21 @@ export interface TrainableModel<W, S = unknown> {
   trainingState(): S;
   restoreTrainingState(state: S): void;
 }
+
+/**
+ * A model whose training step can also hand its features (with their learned projections) to the
+ * loss — what feature alignment needs of a student.
+ * @category Training
+ */
+export interface FeatureTrainableModel {
+  trainStepWithFeatures(
+    batch: { users: Int32Array; items: Int32Array; width: number; rows?: Int32Array },
+    loss: (scores: tf.Tensor2D, features: ReadonlyArray<AlignedFeature>) => tf.Scalar,
+  ): number;
+}
+
+const hasFeatureStep = (model: object): model is FeatureTrainableModel =>
+  typeof (model as Partial<FeatureTrainableModel>).trainStepWithFeatures === "function";
 
 /**
  * Where training stands after an epoch: enough to resume it to the same result.
@@ -145,6 +160,24 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
     plans.push(plan.right);
   }
 
+  if (plans.some((p) => p.needsFeatures)) {
+    if (!hasFeatureStep(model))
+      return E.left(
+        kdrecError(
+          "INVALID_ARGUMENT",
+          "feature alignment needs a student that exposes features (e.g. the hierarchical tower)",
+          "strategy.featureAlignment",
+        ),
+      );
+    if (teacher === undefined || !hasFeatures(teacher))
+      return E.left(
+        kdrecError(
+          "INVALID_ARGUMENT",
+          `feature alignment needs a teacher that exposes features (a sequential transformer); ${teacher?.name ?? "none"} does not`,
+          "strategy.featureAlignment",
+        ),
+      );
+  }
   const rng = seededRandom(options.seed);
   const patience = options.patience ?? 20;
   const batchSize = options.batchSize ?? 1024;
@@ -181,15 +214,21 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
       const teacherScores = plan.needsTeacherScores
         ? teacher!.scoreLists(lists.users, lists.items, lists.width)
         : undefined;
-      lossSum += model.trainStep(
-        lists,
-        (student: tf.Tensor2D) =>
-          mixtureLoss(
-            plan.terms,
-            teacherScores === undefined ? { student } : { student, teacher: teacherScores },
-            progress,
-          ).total,
-      );
+      const scored = teacherScores === undefined ? {} : { teacher: teacherScores };
+      if (plan.needsFeatures && hasFeatureStep(model) && teacher !== undefined && hasFeatures(teacher)) {
+        const teacherFeatures = teacher.features(lists.users);
+        lossSum += model.trainStepWithFeatures(
+          lists,
+          (student, studentFeatures) =>
+            mixtureLoss(plan.terms, { student, ...scored, studentFeatures, teacherFeatures }, progress).total,
+        );
+        tf.dispose(teacherFeatures);
+      } else {
+        lossSum += model.trainStep(
+          lists,
+          (student: tf.Tensor2D) => mixtureLoss(plan.terms, { student, ...scored }, progress).total,
+        );
+      }
       teacherScores?.dispose();
       options.onBatch?.(b + 1, batches.length, epoch);
     });

@@ -7,6 +7,7 @@
 export {
   type CheckpointStore,
   type EpochRecord,
+  type FeatureTrainableModel,
   type FitCheckpoint,
   type FitOptions,
   type FitResult,
