@@ -64,7 +64,7 @@ export const userSequences = (data: Interactions): UserItems => {
  */
 export const sequencePositions = (data: Interactions): Int32Array => {
   const positions = new Int32Array(data.users.length);
-  for (const rows of rowsByUserInTime(data)) rows.forEach((r, k) => (positions[r] = k));
+  for (const rows of rowsByUserInTime(data)) for (let k = 0; k < rows.length; k++) positions[rows[k]!] = k;
   return positions;
 };
 

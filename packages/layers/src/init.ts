@@ -88,8 +88,9 @@ export const namedVariablesOf = (params: unknown): Array<[string, tf.Variable]> 
         seen.add(node);
         out.push([path, node]);
       }
-    } else if (Array.isArray(node)) node.forEach((child, k) => walk(child, path === "" ? String(k) : `${path}.${k}`));
-    else if (node !== null && typeof node === "object" && !(node instanceof tf.Tensor))
+    } else if (Array.isArray(node)) {
+      for (const [k, child] of node.entries()) walk(child, path === "" ? String(k) : `${path}.${k}`);
+    } else if (node !== null && typeof node === "object" && !(node instanceof tf.Tensor))
       for (const key of Object.keys(node))
         walk((node as Record<string, unknown>)[key], path === "" ? key : `${path}.${key}`);
   };
