@@ -11,6 +11,7 @@ export { externalTeacher } from "./external.js";
 export { frozenMatrixFactorization } from "./frozen_mf.js";
 export { type FeatureSource, frozenModel, type ScoringModel } from "./frozen_model.js";
 export { NeuMF, NeuMFConfig, type NeuMFState, type NeuMFWeights } from "./neumf.js";
+export { type SequenceWindows, sequenceWindows } from "./sequence_windows.js";
 export {
   type SequenceFeatures,
   SequentialTransformer,
