@@ -147,6 +147,26 @@ describeEachBackend("SequentialTransformer", (backend) => {
     expect(run(true)).toEqual(run(false));
   });
 
+  it("reads only the most recent maxLength items of a longer history", () => {
+    const model = SequentialTransformer.create({ ...small, maxLength: 4 }, split.train);
+    const positions = sequencePositions(split.train);
+    const lengths = new Map<number, number>();
+    for (let r = 0; r < split.train.users.length; r++)
+      lengths.set(split.train.users[r]!, Math.max(lengths.get(split.train.users[r]!) ?? 0, positions[r]! + 1));
+    const user = [...lengths.entries()].find(([, n]) => n > 6)![0];
+    const recent = Int32Array.from({ length: split.train.users.length }, (_, r) => r).filter(
+      (r) => split.train.users[r] !== user || positions[r]! >= lengths.get(user)! - 4,
+    );
+    const whole = model.allItemScorer();
+    const cut = model.allItemScorer(selectRows(split.train, recent));
+    const a = readTidy(() => whole.score(Int32Array.of(user)));
+    const b = readTidy(() => cut.score(Int32Array.of(user)));
+    expect(Array.from(a)).toEqual(Array.from(b));
+    whole.dispose();
+    cut.dispose();
+    model.dispose();
+  });
+
   it("refuses a hidden size not divisible by the heads, and rows without their interactions", () => {
     expect(() => SequentialTransformer.create({ items: 10, hidden: 10, heads: 3 }, split.train)).toThrow(
       /hidden size 10 is not divisible by 3 heads/,
