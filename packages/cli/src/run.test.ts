@@ -290,6 +290,62 @@ describe("kdrec run", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("composes strategies: a teacher → assistant → student chain, an ensemble, and two-way training", async () => {
+    const out = join(scratch(), "out");
+    const soft = tiny.students[1]!.strategy;
+    const config = {
+      ...tiny,
+      students: [
+        { name: "assistant", dim: 8, ...quick, strategy: soft },
+        { name: "via-assistant", dim: 2, ...quick, strategy: soft, teacher: "assistant" },
+        {
+          name: "from-both",
+          dim: 2,
+          ...quick,
+          strategy: soft,
+          teacher: ["teacher", "assistant"],
+          teacherWeights: [2, 1],
+        },
+        { name: "two-way", dim: 2, ...quick, strategy: { kind: "two-way", epochs: 3, candidates: 5 } },
+      ],
+    };
+    const { code, errors } = await run("run", configFile(config), "--out", out);
+    expect(errors).toEqual([]);
+    expect(code).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+    expect(results.models.map((m: { name: string; role: string }) => `${m.name}/${m.role}`)).toEqual([
+      "teacher/teacher",
+      "assistant/student",
+      "via-assistant/student",
+      "from-both/student",
+      "two-way/student",
+      "teacher~two-way/teacher",
+    ]);
+    expect(results.models[5].strategy).toMatch(/^two-way .*the teacher's side$/);
+    expect(results.models[5].params).toBe((60 + 80) * 16);
+    expect(existsSync(join(out, "models", "teacher~two-way-seed1", "weights.bin"))).toBe(true);
+  });
+
+  it("refuses compositions that cannot run, naming the config path", async () => {
+    const out = join(scratch(), "out");
+    const soft = tiny.students[1]!.strategy;
+    const refusal = async (students: unknown[], teacher: unknown = tiny.teacher) =>
+      (await run("run", configFile({ ...tiny, teacher, students }), "--out", out)).errors[0];
+    expect(
+      await refusal([
+        { name: "s", dim: 2, strategy: soft, teacher: "later" },
+        { name: "later", dim: 4 },
+      ]),
+    ).toMatch(/students\[0\]\.teacher: "later" is not the run's teacher or an earlier student$/);
+    expect(
+      await refusal([{ name: "s", dim: 2, strategy: soft, teacher: ["teacher"], teacherWeights: [1, 2] }]),
+    ).toMatch(/students\[0\]\.teacherWeights: 2 weight\(s\) for 1 named teacher\(s\)$/);
+    expect(await refusal([{ name: "s", dim: 2, architecture: "tower", strategy: { kind: "two-way" } }])).toMatch(
+      /students\[0\]\.strategy: two-way distillation trains the run's teacher with the student: both must be MF/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("refuses K larger than the catalogue before training", async () => {
     const out = join(scratch(), "out");
     const tooDeep = {

@@ -29,6 +29,7 @@ import {
   MatrixFactorization,
 } from "@kdrec/students";
 import {
+  ensembleTeacher,
   type FeatureSource,
   frozenModel,
   NeuMF,
@@ -45,7 +46,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { checkpointFile } from "./checkpoint_files.js";
 import type { CommandIo } from "./io.js";
-import { DEFAULT_RUN, type ExternalTeacherSpec, type ModelSpec, RunConfig } from "./run_config.js";
+import { DEFAULT_RUN, type ExternalTeacherSpec, type ModelSpec, RunConfig, type StudentSpec } from "./run_config.js";
 import { saveMatrixFactorization, saveNamedWeights, saveNeuMF, saveSequentialTransformer } from "./save_model.js";
 
 interface ModelResult {
@@ -76,13 +77,53 @@ const readConfig = (path: string | undefined): E.Either<KdrecError, RunConfig> =
   return decodeConfig(RunConfig, json, path);
 };
 
-/** Checks across fields: a transformer's hidden size (`dim`) divisible by its heads. */
+/**
+ * Checks across fields: who teaches whom (chains name earlier students; ensemble weights match;
+ * two-way pairs are MF), feature alignment's needs, a transformer's `dim` divisible by its heads.
+ */
 const checkShapes = (config: RunConfig, source: string): E.Either<KdrecError, void> => {
   const models: Array<[string, Partial<ModelSpec>]> = [
     ["teacher", config.teacher as Partial<ModelSpec>],
     ...config.students.map((s, k): [string, Partial<ModelSpec>] => [`students[${k}]`, s]),
   ];
   const sequential = (spec: Partial<ModelSpec>) => spec.architecture === "sasrec" || spec.architecture === "bert4rec";
+  const isMf = (spec: Partial<ModelSpec> | { architecture: string }) => (spec.architecture ?? "mf") === "mf";
+  const known = new Set([config.teacher.name]);
+  for (const [k, student] of config.students.entries()) {
+    const names = teachersOf(student);
+    for (const name of names ?? [])
+      if (!known.has(name))
+        return E.left(
+          kdrecError(
+            "INVALID_CONFIG",
+            `"${name}" is not the run's teacher or an earlier student`,
+            `${source}: students[${k}].teacher`,
+          ),
+        );
+    if (student.teacherWeights !== undefined) {
+      if (names === undefined || student.teacherWeights.length !== names.length)
+        return E.left(
+          kdrecError(
+            "INVALID_CONFIG",
+            `${student.teacherWeights.length} weight(s) for ${names?.length ?? 0} named teacher(s)`,
+            `${source}: students[${k}].teacherWeights`,
+          ),
+        );
+      if (!student.teacherWeights.some((w) => w > 0))
+        return E.left(
+          kdrecError("INVALID_CONFIG", "the weights must not all be zero", `${source}: students[${k}].teacherWeights`),
+        );
+    }
+    if (student.strategy?.kind === "two-way" && (!isMf(config.teacher) || !isMf(student) || names !== undefined))
+      return E.left(
+        kdrecError(
+          "INVALID_CONFIG",
+          'two-way distillation trains the run\'s teacher with the student: both must be MF (architecture "mf")',
+          `${source}: students[${k}].strategy`,
+        ),
+      );
+    known.add(student.name);
+  }
   for (const [k, student] of config.students.entries()) {
     if (student.strategy?.kind !== "one-way" || student.strategy.featureAlignment === undefined) continue;
     const where = `${source}: students[${k}].strategy.featureAlignment`;
@@ -212,44 +253,69 @@ export const runExperiment = async (
   const results: ModelResult[] = [];
   const perUser = new Map<string, Float64Array[]>(); // name -> per-seed per-user test NDCG@10
   const where = { io, metricsFile, out, resume: values.resume === true };
+  // Students that later students learn from (multi-level chains and ensembles) are frozen too.
+  const referenced = new Set(config.students.flatMap((s) => teachersOf(s) ?? []));
   for (const seed of seeds) {
     const teacherRun =
       external === undefined
         ? await trainAndEvaluate(
-            config.teacher as ModelSpec,
-            { kind: "none" },
-            "teacher",
-            seed,
+            { spec: config.teacher as ModelSpec, strategy: { kind: "none" }, role: "teacher", seed, freeze: true },
             split.right,
-            undefined,
-            undefined,
             where,
           )
         : await evaluateExternal(external.right, config.teacher.name, seed, split.right);
     if (E.isLeft(teacherRun)) return teacherRun;
     results.push(teacherRun.right.result);
     remember(perUser, config.teacher.name, teacherRun.right.report);
-    const teacher = teacherRun.right.teacher!;
-    const targets = topK > 0 ? await teacherTopK(teacher, split.right.train, topK) : undefined;
+    const teachers = new Map<string, Teacher>([[config.teacher.name, teacherRun.right.teacher!]]);
+    const disposeAll = () => {
+      for (const t of teachers.values()) t.dispose();
+    };
+    const targets = topK > 0 ? await teacherTopK(teacherRun.right.teacher!, split.right.train, topK) : undefined;
     for (const student of config.students) {
+      const names = teachersOf(student);
+      const teacher =
+        names === undefined
+          ? teacherRun.right.teacher!
+          : names.length === 1
+            ? teachers.get(names[0]!)!
+            : ensembleTeacher(
+                names.map((n) => teachers.get(n)!),
+                student.teacherWeights ?? names.map(() => 1 / names.length),
+              );
+      const strategy = student.strategy ?? { kind: "none" };
+      const peer =
+        strategy.kind === "two-way" && teacherRun.right.state !== undefined
+          ? { spec: config.teacher as ModelSpec, state: teacherRun.right.state }
+          : undefined;
       const run = await trainAndEvaluate(
-        student,
-        student.strategy ?? { kind: "none" },
-        "student",
-        seed,
+        {
+          spec: student,
+          strategy,
+          role: "student",
+          seed,
+          teacher,
+          ...(targets === undefined || names !== undefined ? {} : { targets }),
+          freeze: referenced.has(student.name),
+          ...(peer === undefined ? {} : { peer }),
+        },
         split.right,
-        teacher,
-        targets,
         where,
       );
+      if (names !== undefined && names.length > 1) teacher.dispose();
       if (E.isLeft(run)) {
-        teacher.dispose();
+        disposeAll();
         return run;
       }
       results.push(run.right.result);
       remember(perUser, student.name, run.right.report);
+      if (run.right.peer !== undefined) {
+        results.push(run.right.peer.result);
+        remember(perUser, run.right.peer.result.name, run.right.peer.report);
+      }
+      if (run.right.teacher !== undefined) teachers.set(student.name, run.right.teacher);
     }
-    teacher.dispose();
+    disposeAll();
   }
 
   const summary = {
@@ -269,6 +335,14 @@ export const runExperiment = async (
   io.out(`\nwrote ${join(out, "results.json")}, ${metricsFile} and ${join(out, "models")}/\n`);
   return E.right(undefined);
 };
+
+/** The teachers a student names (`teacher`: one name or several), or undefined for the run's teacher. */
+const teachersOf = (student: StudentSpec): string[] | undefined =>
+  student.teacher === undefined
+    ? undefined
+    : typeof student.teacher === "string"
+      ? [student.teacher]
+      : [...student.teacher];
 
 const remember = (perUser: Map<string, Float64Array[]>, name: string, report: RankingReport) => {
   perUser.set(name, [...(perUser.get(name) ?? []), report.perUser["ndcg@10"]!]);
@@ -405,7 +479,7 @@ const evaluateExternal = async (
   name: string,
   seed: number,
   split: Split,
-): Promise<E.Either<KdrecError, { teacher: Teacher; result: ModelResult; report: RankingReport }>> => {
+): Promise<E.Either<KdrecError, TrainOutcome>> => {
   const teacher = topKListTeacher(name, lists, numItems(split.train));
   const valid = await evaluateFullRanking(teacher.scoreAll, { heldOut: split.valid, exclude: [split.train] });
   if (E.isLeft(valid)) return valid;
@@ -433,20 +507,42 @@ const evaluateExternal = async (
   return E.right({ teacher, result, report: report.right });
 };
 
+/** What to train: a model spec under a strategy, and what it learns from. */
+interface TrainRequest {
+  readonly spec: ModelSpec;
+  readonly strategy: Strategy;
+  readonly role: "teacher" | "student";
+  readonly seed: number;
+  readonly teacher?: Teacher;
+  readonly targets?: TeacherTargets;
+  /** Freeze the trained model as a teacher (for the students that follow). */
+  readonly freeze: boolean;
+  /** Two-way: the teacher's spec and trained state, continued as a peer that learns too. */
+  readonly peer?: { readonly spec: ModelSpec; readonly state: unknown };
+}
+
+interface TrainOutcome {
+  readonly teacher?: Teacher;
+  /** The trained model's state (teachers: what a two-way peer starts from). */
+  readonly state?: unknown;
+  readonly result: ModelResult;
+  readonly report: RankingReport;
+  /** Two-way: the teacher after learning with the student. */
+  readonly peer?: { readonly result: ModelResult; readonly report: RankingReport };
+}
+
 const trainAndEvaluate = async (
-  spec: ModelSpec,
-  strategy: Strategy,
-  role: "teacher" | "student",
-  seed: number,
+  request: TrainRequest,
   split: Split,
-  teacher: Teacher | undefined,
-  targets: TeacherTargets | undefined,
   where: { readonly io: CommandIo; readonly metricsFile: string; readonly out: string; readonly resume: boolean },
-): Promise<E.Either<KdrecError, { teacher?: Teacher; result: ModelResult; report: RankingReport }>> => {
+): Promise<E.Either<KdrecError, TrainOutcome>> => {
+  const { spec, strategy, role, seed, teacher, targets } = request;
   const alignTo =
     strategy.kind === "one-way" && strategy.featureAlignment !== undefined ? teacher?.featureWidths : undefined;
   const created = createModel(spec, seed, split, alignTo);
   const { model } = created;
+  const peerModel = request.peer === undefined ? undefined : createModel(request.peer.spec, seed, split);
+  if (peerModel !== undefined && request.peer !== undefined) peerModel.model.restoreTrainingState(request.peer.state);
   const { io, metricsFile, out } = where;
   const label = `[${spec.name} seed ${seed}]`;
   const onEpoch = (r: EpochRecord) => {
@@ -468,7 +564,8 @@ const trainAndEvaluate = async (
           model,
           split,
           strategy,
-          ...(teacher === undefined || strategy.kind === "none" ? {} : { teacher }),
+          ...(teacher === undefined || strategy.kind !== "one-way" ? {} : { teacher }),
+          ...(peerModel === undefined ? {} : { peer: peerModel.model }),
           ...(targets === undefined ? {} : { targets }),
           seed,
           ...(spec.batchSize === undefined ? {} : { batchSize: spec.batchSize }),
@@ -480,6 +577,7 @@ const trainAndEvaluate = async (
         });
   if (E.isLeft(fitted)) {
     created.dispose();
+    peerModel?.dispose();
     return E.left({ ...fitted.left, location: `${spec.name} seed ${seed}: ${fitted.left.location ?? ""}` });
   }
 
@@ -515,7 +613,7 @@ const trainAndEvaluate = async (
     architecture: spec.architecture ?? "mf",
     dim: spec.dim,
     params: model.parameterCount,
-    strategy: strategy.kind === "none" ? "none" : describeStrategy(strategy),
+    strategy: describeStrategy(strategy),
     losses: lossNames(strategy),
     seed,
     train_seconds: Number(fitted.right.trainSeconds.toFixed(2)),
@@ -527,19 +625,62 @@ const trainAndEvaluate = async (
   io.err(
     `${label} test ndcg@10 ${result.test["ndcg@10"]!.toFixed(4)} hr@10 ${result.test["hr@10"]!.toFixed(4)} (best epoch ${result.best_epoch}, ${result.train_seconds} s)\n`,
   );
+  let peer: TrainOutcome["peer"];
+  if (
+    peerModel !== undefined &&
+    request.peer !== undefined &&
+    "peer" in fitted.right &&
+    fitted.right.peer !== undefined
+  ) {
+    const peerScorer = peerModel.testScorer();
+    const peerReport = await evaluateFullRanking(peerScorer.score, {
+      heldOut: split.test,
+      exclude: [split.train, split.valid],
+    });
+    peerScorer.dispose();
+    if (E.isLeft(peerReport)) return peerReport;
+    const name = `${request.peer.spec.name}~${spec.name}`;
+    await peerModel.save(join(out, "models", `${name}-seed${seed}`), { name, role: "teacher", seed, strategy });
+    peer = {
+      report: peerReport.right,
+      result: {
+        ...result,
+        name,
+        role: "teacher",
+        architecture: request.peer.spec.architecture ?? "mf",
+        dim: request.peer.spec.dim,
+        params: peerModel.model.parameterCount,
+        strategy: `${describeStrategy(strategy)}, the teacher's side`,
+        best_epoch: fitted.right.peer.bestEpoch,
+        valid: pick(fitted.right.peer.valid, TEST_METRICS),
+        test: pick(peerReport.right.summary, TEST_METRICS),
+        score_all_users_ms: 0,
+      },
+    };
+    io.err(
+      `[${name} seed ${seed}] test ndcg@10 ${peer.result.test["ndcg@10"]!.toFixed(4)} (the teacher after two-way training)\n`,
+    );
+    peerModel.dispose();
+  }
   // A teacher is frozen (a snapshot) for the students that follow.
-  const frozen =
-    role === "teacher"
-      ? frozenModel(model, {
-          name: spec.name,
-          architecture: spec.architecture ?? "mf",
-          users: numUsers(split.train),
-          items: numItems(split.train),
-          ...(created.features === undefined ? {} : { features: created.features() }),
-        })
-      : undefined;
+  const state = role === "teacher" ? model.trainingState() : undefined;
+  const frozen = request.freeze
+    ? frozenModel(model, {
+        name: spec.name,
+        architecture: spec.architecture ?? "mf",
+        users: numUsers(split.train),
+        items: numItems(split.train),
+        ...(created.features === undefined ? {} : { features: created.features() }),
+      })
+    : undefined;
   created.dispose();
-  return E.right({ ...(frozen === undefined ? {} : { teacher: frozen }), result, report: report.right });
+  return E.right({
+    ...(frozen === undefined ? {} : { teacher: frozen }),
+    ...(state === undefined ? {} : { state }),
+    result,
+    report: report.right,
+    ...(peer === undefined ? {} : { peer }),
+  });
 };
 
 /**

@@ -62,7 +62,22 @@ export type ExternalTeacherSpec = t.TypeOf<typeof ExternalTeacherSpec>;
 export const TeacherSpec = t.union([ModelSpec, ExternalTeacherSpec], "TeacherSpec");
 export type TeacherSpec = t.TypeOf<typeof TeacherSpec>;
 
-export const StudentSpec = t.intersection([ModelSpec, t.partial({ strategy: Strategy })], "StudentSpec");
+export const StudentSpec = t.intersection(
+  [
+    ModelSpec,
+    t.partial({
+      strategy: Strategy,
+      /**
+       * Whom the student learns from: the run's teacher (default), an earlier student by name (a
+       * multi-level chain: teacher → assistant → student), or several names (a weighted ensemble).
+       */
+      teacher: t.union([t.string, t.array(t.string)]),
+      /** Ensemble weights, one per name in `teacher`; default equal. */
+      teacherWeights: t.array(numberInRange(0, 1e6)),
+    }),
+  ],
+  "StudentSpec",
+);
 export type StudentSpec = t.TypeOf<typeof StudentSpec>;
 
 export const RunConfig = t.intersection(

@@ -14,6 +14,7 @@ import {
   meanSquaredError,
   rankingDistillation,
   rankWeights,
+  softBinaryCrossEntropy,
   softLabelCrossEntropy,
 } from "@kdrec/losses";
 import type { TeacherTargets } from "@kdrec/teachers";
@@ -61,6 +62,11 @@ export interface BatchPlan {
   lists(batch: PairwiseBatch, rng: Random): { users: Int32Array; items: Int32Array; width: number; rows: Int32Array };
   /** The loss mixture over the lists' scores. */
   readonly terms: ReadonlyArray<LossTerm<ScoredLists>>;
+  /**
+   * Two-way: the teacher's own loss mixture (its scores as `student`, the student's as `teacher`),
+   * and whether both models train every batch.
+   */
+  readonly peerTerms?: ReadonlyArray<LossTerm<ScoredLists>>;
 }
 
 /**
@@ -70,6 +76,11 @@ export interface BatchPlan {
 export interface PlanContext {
   readonly numItems: number;
   readonly targets?: TeacherTargets;
+  /**
+   * Two-way: draws a row's extra item for `user` (the trainer re-derives it every epoch from the
+   * two models' rankings); uniform when absent.
+   */
+  readonly sampleItem?: (user: number, rng: Random) => number;
 }
 
 /**
@@ -120,6 +131,40 @@ const withCandidates = (
   };
 };
 
+/**
+ * Two-way rows are [positive, negative, n sampled items]; each model minimises its BPR and, on the
+ * sampled items, the soft binary cross-entropy towards the other model's predictions.
+ */
+const twoWayPlan = (strategy: Extract<Strategy, { kind: "two-way" }>, context: PlanContext): BatchPlan => {
+  const n = strategy.candidates ?? 10;
+  const temperature = strategy.temperature ?? 1;
+  let rng: Random | undefined;
+  const sample = context.sampleItem ?? ((_user: number, r: Random) => r.int(context.numItems));
+  const fill = lists(n + 2, (user, _row, out, offset) => {
+    for (let j = 0; j < n; j++) out[offset + j] = sample(user, rng!);
+  });
+  const sampled = (scores: tf.Tensor2D) => tf.slice(scores, [0, 2], [-1, n]);
+  const mixture = (alpha: number) => [
+    lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha),
+    lossTerm(
+      `soft-bce(T=${temperature})`,
+      (s: ScoredLists) => softBinaryCrossEntropy(sampled(s.student), sampled(teacherScores(s)), temperature),
+      alpha,
+    ),
+  ];
+  return {
+    width: n + 2,
+    needsTeacherScores: true,
+    needsFeatures: false,
+    lists: (batch, r) => {
+      rng = r;
+      return fill(batch);
+    },
+    terms: mixture(strategy.alpha ?? 0.5),
+    peerTerms: mixture(strategy.teacherAlpha ?? 0.1),
+  };
+};
+
 const teacherScores = (scored: ScoredLists): tf.Tensor2D => {
   if (scored.teacher === undefined) throw new Error("a distillation loss ran without the teacher's scores");
   return scored.teacher;
@@ -132,7 +177,7 @@ const teacherScores = (scored: ScoredLists): tf.Tensor2D => {
  */
 export const batchPlan = (strategy: Strategy, phase: Phase, context: PlanContext): E.Either<KdrecError, BatchPlan> => {
   const plan = distillationPlan(strategy, phase, context);
-  if (E.isLeft(plan) || strategy.kind === "none" || phase !== "distill" || strategy.featureAlignment === undefined)
+  if (E.isLeft(plan) || strategy.kind !== "one-way" || phase !== "distill" || strategy.featureAlignment === undefined)
     return plan;
   const { weight, ...options } = strategy.featureAlignment;
   const align = lossTerm(
@@ -160,6 +205,7 @@ const distillationPlan = (strategy: Strategy, phase: Phase, context: PlanContext
     terms: [lossTerm("bpr", (s: ScoredLists) => bpr(s.student))],
   };
   if (strategy.kind === "none" || phase !== "distill") return E.right(taskOnly);
+  if (strategy.kind === "two-way") return E.right(twoWayPlan(strategy, context));
   const alpha = strategy.alpha ?? 0.8;
   const { loss } = strategy;
   switch (loss.kind) {

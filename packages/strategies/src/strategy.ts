@@ -76,6 +76,23 @@ export const Strategy = t.union(
         featureAlignment: FeatureAlignmentSpec,
       }),
     ]),
+    t.intersection([
+      t.type({ kind: t.literal("two-way") }),
+      t.partial({
+        /** The student's weight on learning from the teacher; default 0.5. */
+        alpha: unitInterval,
+        /** The teacher's weight on learning from the student; default 0.1. */
+        teacherAlpha: unitInterval,
+        /** Items per row both learn from (beyond the positive and the negative); default 10. */
+        candidates: integerInRange(1, 10_000),
+        /** `rank-discrepancy` (default): items one model ranks much higher than the other; or `uniform`. */
+        sampling: t.keyof({ uniform: null, "rank-discrepancy": null }),
+        /** Temperature of the soft binary targets; default 1. */
+        temperature: positiveNumber,
+        /** Epochs of mutual training at most (early stopping on the student); default 100. */
+        epochs: integerInRange(1, 10_000),
+      }),
+    ]),
   ],
   "Strategy",
 );
@@ -87,6 +104,18 @@ export type Strategy = t.TypeOf<typeof Strategy>;
 
 /** A one-way strategy (the variant of {@link Strategy} the combinators refine). @category Strategies */
 export type OneWay = Extract<Strategy, { kind: "one-way" }>;
+
+/** A two-way strategy: teacher and student train together and teach each other. @category Strategies */
+export type TwoWay = Extract<Strategy, { kind: "two-way" }>;
+
+/**
+ * Two-way (bidirectional) distillation, as in Bidirectional Distillation for top-K recommendation
+ * (Kang et al., WWW 2021): both models train together, each also fitting the other's soft binary
+ * predictions on items sampled where the two rankings disagree most (`uniform` sampling gives deep
+ * mutual learning). Defaults: α 0.5 (student), 0.1 (teacher), 10 items, T 1, 100 epochs.
+ * @category Strategies
+ */
+export const twoWay = (options: Omit<TwoWay, "kind"> = {}): TwoWay => ({ kind: "two-way", ...options });
 
 /**
  * Training without a teacher.
@@ -143,7 +172,7 @@ export const withTeacherCandidates =
  * @category Strategies
  */
 export const teacherTopKNeeded = (strategy: Strategy): number => {
-  if (strategy.kind === "none") return 0;
+  if (strategy.kind !== "one-way") return 0;
   const { loss } = strategy;
   if (loss.kind === "ranking") return loss.topK ?? 10;
   if (loss.kind === "soft-label") return 5 * (loss.teacherTop ?? 0);
@@ -173,6 +202,7 @@ export const withFinetuning =
  */
 export const lossNames = (strategy: Strategy): string[] => {
   if (strategy.kind === "none") return ["bpr"];
+  if (strategy.kind === "two-way") return ["bpr", "soft-bce"];
   const kd = { "soft-label": "soft-label-ce", mse: "mse", ranking: "ranking-distillation" }[strategy.loss.kind];
   return strategy.featureAlignment === undefined ? ["bpr", kd] : ["bpr", kd, "feature-alignment"];
 };
@@ -183,6 +213,8 @@ export const lossNames = (strategy: Strategy): string[] => {
  */
 export const describeStrategy = (strategy: Strategy): string => {
   if (strategy.kind === "none") return "none";
+  if (strategy.kind === "two-way")
+    return `two-way (α=${strategy.alpha ?? 0.5}, teacher α=${strategy.teacherAlpha ?? 0.1}, ${strategy.candidates ?? 10} ${strategy.sampling ?? "rank-discrepancy"} items, T=${strategy.temperature ?? 1}, ≤${strategy.epochs ?? 100} epochs)`;
   const { loss } = strategy;
   const detail =
     loss.kind === "soft-label"

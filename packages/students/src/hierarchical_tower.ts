@@ -216,7 +216,7 @@ export class HierarchicalAttentionTower {
   }
 
   /** Scores `[B, width]` of the rows' lists against their users' vectors. */
-  private scoreLists(params: TowerParams, user: tf.Tensor2D, items: Int32Array, width: number): tf.Tensor2D {
+  private listScores(params: TowerParams, user: tf.Tensor2D, items: Int32Array, width: number): tf.Tensor2D {
     const rows = user.shape[0];
     const listItems = tf.tensor1d(items, "int32");
     const embeddings = tf.reshape(tf.gather(params.items, listItems), [rows, width, this.config.dim]);
@@ -255,7 +255,7 @@ export class HierarchicalAttentionTower {
     const l2 = this.config.l2 ?? 0;
     return this.optimizer.minimize(() => {
       const features = this.encode(this.params, ids, valid, users.length);
-      const scores = this.scoreLists(this.params, features.level2, items, width);
+      const scores = this.listScores(this.params, features.level2, items, width);
       const levels = [features.level1, features.level2];
       const value = loss(
         scores,

@@ -162,7 +162,7 @@ export class MatrixFactorization {
     if (batchItems.length !== rows * width) {
       throw new RangeError(`trainStep: ${batchItems.length} items for ${rows} users of width ${width}`);
     }
-    const scores = this.scoreLists(batch);
+    const scores = this.listScores(batch);
     const { value, gradient } = tf.tidy(() => {
       const { value, grad } = tf.valueAndGrad((s: tf.Tensor) => loss(s as tf.Tensor2D))(
         tf.tensor2d(scores, [rows, width]),
@@ -205,8 +205,13 @@ export class MatrixFactorization {
     return lossValue;
   }
 
+  /** The scores `[B, width]` of a batch's item lists, as a tensor (no training). */
+  scoreLists(batch: ItemListBatch): tf.Tensor2D {
+    return tf.tensor2d(this.listScores(batch), [batch.users.length, batch.width]);
+  }
+
   /** The scores of a batch's item lists, computed here (row-major `[B, width]`). */
-  private scoreLists(batch: ItemListBatch): Float32Array {
+  private listScores(batch: ItemListBatch): Float32Array {
     const { dim } = this.config;
     // Locals, not this.*, in the hot loop: V8 cannot hoist property loads it cannot prove constant.
     const P = this.userFactors;

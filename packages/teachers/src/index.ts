@@ -7,6 +7,8 @@
  * - {@link teacherTopK}: the teacher's top-K unobserved items per user, computed once and cached.
  * @packageDocumentation
  */
+
+export { ensembleTeacher } from "./ensemble.js";
 export { externalTeacher } from "./external.js";
 export { frozenMatrixFactorization } from "./frozen_mf.js";
 export { type FeatureSource, frozenModel, type ScoringModel } from "./frozen_model.js";

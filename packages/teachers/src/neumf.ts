@@ -127,7 +127,7 @@ export class NeuMF {
   }
 
   /** Scores `[B, width]` of a batch's item lists (differentiable with respect to the variables). */
-  private scoreLists(users: Int32Array, items: Int32Array, width: number): { scores: tf.Tensor2D; penalty: tf.Scalar } {
+  private listLogits(users: Int32Array, items: Int32Array, width: number): { scores: tf.Tensor2D; penalty: tf.Scalar } {
     const [gmfUsers, gmfItems, mlpUsers, mlpItems] = this.variables as tf.Variable[];
     const userOfEntry = new Int32Array(items.length);
     for (let k = 0; k < items.length; k++) userOfEntry[k] = users[Math.floor(k / width)]!;
@@ -161,7 +161,7 @@ export class NeuMF {
     let taskLoss = 0;
     let read: tf.Scalar | undefined;
     this.optimizer.minimize(() => {
-      const { scores, penalty } = this.scoreLists(batch.users, batch.items, batch.width);
+      const { scores, penalty } = this.listLogits(batch.users, batch.items, batch.width);
       const value = loss(scores);
       read = tf.keep(tf.clone(value));
       return tf.add(value, penalty) as tf.Scalar;

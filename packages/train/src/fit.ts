@@ -4,7 +4,7 @@
  * evaluated on the validation split (full ranking, NDCG@10) and the best weights are kept.
  * @module
  */
-import { type KdrecError, kdrecError, seededRandom } from "@kdrec/core";
+import { type KdrecError, kdrecError, type Random, seededRandom } from "@kdrec/core";
 import { numItems, pairwiseBatches, type Split, uniformNegatives, userItemSets } from "@kdrec/data";
 import { mixtureLoss } from "@kdrec/losses";
 import { evaluateFullRanking, type MetricSummary } from "@kdrec/metrics";
@@ -12,6 +12,7 @@ import { type AlignedFeature, batchPlan, type Phase, type Strategy } from "@kdre
 import { hasFeatures, type Teacher, type TeacherTargets } from "@kdrec/teachers";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
+import { rankDiscrepancySampler } from "./rank_discrepancy.js";
 
 /**
  * What the trainer needs of a model: a step on item lists, a scorer for evaluation, and weight
@@ -29,6 +30,8 @@ export interface TrainableModel<W, S = unknown> {
   allItemScorer(): { readonly score: (users: Int32Array) => tf.Tensor2D; readonly dispose: () => void };
   snapshot(): W;
   restore(weights: W): void;
+  /** Scores `[B, width]` of item lists without training (needed of both sides of two-way training). */
+  scoreLists?(batch: { users: Int32Array; items: Int32Array; width: number; rows?: Int32Array }): tf.Tensor2D;
   /** Weights and optimizer state, for checkpoints. */
   trainingState(): S;
   restoreTrainingState(state: S): void;
@@ -67,6 +70,16 @@ export interface FitCheckpoint<W, S> {
   readonly history: ReadonlyArray<EpochRecord>;
   readonly trainSeconds: number;
   readonly model: S;
+  /** Two-way: the peer's training state and best epoch. */
+  readonly peer?: { readonly model: unknown; readonly best: PeerBest };
+}
+
+/** The best epoch of a two-way peer (by its own validation NDCG@10). */
+interface PeerBest {
+  readonly ndcg: number;
+  readonly epoch: number;
+  readonly weights: unknown;
+  readonly valid: Record<string, MetricSummary>;
 }
 
 /**
@@ -89,6 +102,8 @@ export interface EpochRecord {
   readonly loss: number;
   readonly validNdcg10: number;
   readonly validHr10: number;
+  /** Two-way: the peer's (teacher's) validation NDCG@10 after the epoch. */
+  readonly peerValidNdcg10?: number;
   readonly seconds: number;
   readonly tensors: number;
 }
@@ -102,6 +117,8 @@ export interface FitOptions<W, S = unknown> {
   readonly split: Split;
   readonly strategy: Strategy;
   readonly teacher?: Teacher;
+  /** Two-way: the teacher as a trainable model (it learns too; its best epoch is kept). */
+  readonly peer?: TrainableModel<unknown, unknown>;
   readonly targets?: TeacherTargets;
   readonly seed: number;
   /** Default 1,024. */
@@ -128,6 +145,8 @@ export interface FitResult {
   readonly epochs: number;
   readonly trainSeconds: number;
   readonly history: ReadonlyArray<EpochRecord>;
+  /** Two-way: the peer's best epoch and validation metrics (the peer holds its best weights). */
+  readonly peer?: { readonly bestEpoch: number; readonly valid: Readonly<Record<string, MetricSummary>> };
 }
 
 /**
@@ -136,23 +155,39 @@ export interface FitResult {
  * @category Training
  */
 export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<KdrecError, FitResult>> => {
-  const { model, split, strategy, teacher } = options;
-  if (strategy.kind !== "none" && teacher === undefined) {
+  const { model, split, strategy, teacher, peer } = options;
+  if (strategy.kind === "one-way" && teacher === undefined) {
     return E.left(kdrecError("INVALID_ARGUMENT", "a one-way strategy needs a teacher", "fit"));
+  }
+  if (strategy.kind === "two-way" && (peer?.scoreLists === undefined || model.scoreLists === undefined)) {
+    return E.left(
+      kdrecError(
+        "INVALID_ARGUMENT",
+        "a two-way strategy needs the teacher as a trainable peer, and both models able to score lists (e.g. MF)",
+        "fit",
+      ),
+    );
   }
   const sampler = uniformNegatives(userItemSets(split.train));
   if (E.isLeft(sampler)) return sampler;
+  // Two-way rank-discrepancy sampling: re-derived from both models' rankings every epoch.
+  let sampleItem: ((user: number, rng: Random) => number) | undefined;
   const context = {
     numItems: numItems(split.train),
     ...(options.targets === undefined ? {} : { targets: options.targets }),
+    ...(strategy.kind === "two-way" && strategy.sampling !== "uniform"
+      ? { sampleItem: (user: number, rng: Random) => sampleItem!(user, rng) }
+      : {}),
   };
   const phases: Array<[Phase, number]> =
     strategy.kind === "none"
       ? [["train", options.maxEpochs ?? 200]]
-      : [
-          ["distill", (strategy.rounds ?? 5) * (strategy.epochsPerRound ?? 40)],
-          ["finetune", strategy.finetuneEpochs ?? 20],
-        ];
+      : strategy.kind === "two-way"
+        ? [["distill", strategy.epochs ?? 100]]
+        : [
+            ["distill", (strategy.rounds ?? 5) * (strategy.epochsPerRound ?? 40)],
+            ["finetune", strategy.finetuneEpochs ?? 20],
+          ];
   const plans = [];
   for (const [phase] of phases) {
     const plan = batchPlan(strategy, phase, context);
@@ -184,6 +219,12 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
   const tensorsAtStart = tf.memory().numTensors;
   const resumed = await options.checkpoints?.load();
   if (resumed !== undefined) model.restoreTrainingState(resumed.model);
+  if (resumed?.peer !== undefined) peer?.restoreTrainingState(resumed.peer.model);
+  let peerBest: PeerBest | undefined =
+    resumed?.peer?.best ??
+    (peer === undefined
+      ? undefined
+      : { ndcg: Number.NEGATIVE_INFINITY, epoch: -1, weights: peer.snapshot(), valid: {} });
   const history: EpochRecord[] = [...(resumed?.history ?? [])];
   let best = resumed?.best ?? {
     ndcg: Number.NEGATIVE_INFINITY,
@@ -198,7 +239,7 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
     const [phase, maxEpochs] = phases[position.phase]!;
     const plan = plans[position.phase]!;
     const { epoch, inPhase } = position;
-    const epochsPerRound = strategy.kind === "none" ? maxEpochs : (strategy.epochsPerRound ?? 40);
+    const epochsPerRound = strategy.kind === "one-way" ? (strategy.epochsPerRound ?? 40) : maxEpochs;
     const started = performance.now();
     // Every epoch's randomness is derived from the seed and the epoch's number alone, so a
     // resumed run draws exactly what the uninterrupted one would have.
@@ -207,15 +248,33 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
     const batches = [
       ...pairwiseBatches(split.train, sampler.right, batchSize, epochRng, { byUser: model.batchOrder === "by-user" }),
     ];
+    if (context.sampleItem !== undefined && peer !== undefined)
+      sampleItem = await rankDiscrepancySampler(model, peer, split.train);
     let lossSum = 0;
     const progress = { epoch, round: Math.floor(inPhase / epochsPerRound) };
     batches.forEach((batch, b) => {
       const lists = plan.lists(batch, listRng);
-      const teacherScores = plan.needsTeacherScores
-        ? teacher!.scoreLists(lists.users, lists.items, lists.width)
-        : undefined;
+      // Two-way plans read the peer's live scores below, not a frozen teacher's.
+      const teacherScores =
+        plan.needsTeacherScores && plan.peerTerms === undefined
+          ? teacher!.scoreLists(lists.users, lists.items, lists.width)
+          : undefined;
       const scored = teacherScores === undefined ? {} : { teacher: teacherScores };
-      if (plan.needsFeatures && hasFeatureStep(model) && teacher !== undefined && hasFeatures(teacher)) {
+      if (plan.peerTerms !== undefined && peer !== undefined) {
+        // Both sides learn from the other's predictions before this batch's updates.
+        const studentScores = model.scoreLists!(lists);
+        const peerScores = peer.scoreLists!(lists);
+        lossSum += model.trainStep(
+          lists,
+          (student) => mixtureLoss(plan.terms, { student, teacher: peerScores }, progress).total,
+        );
+        const peerTerms = plan.peerTerms;
+        peer.trainStep(
+          lists,
+          (own) => mixtureLoss(peerTerms, { student: own, teacher: studentScores }, progress).total,
+        );
+        tf.dispose([studentScores, peerScores]);
+      } else if (plan.needsFeatures && hasFeatureStep(model) && teacher !== undefined && hasFeatures(teacher)) {
         const teacherFeatures = teacher.features(lists.users);
         lossSum += model.trainStepWithFeatures(
           lists,
@@ -239,6 +298,16 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
     scorer.dispose();
     if (E.isLeft(report)) return report;
     const summary = report.right.summary;
+    let peerNdcg: number | undefined;
+    if (peer !== undefined && peerBest !== undefined) {
+      const peerScorer = peer.allItemScorer();
+      const peerReport = await evaluateFullRanking(peerScorer.score, { heldOut: split.valid, exclude: [split.train] });
+      peerScorer.dispose();
+      if (E.isLeft(peerReport)) return peerReport;
+      peerNdcg = peerReport.right.summary["ndcg@10"]!.mean;
+      if (peerNdcg > peerBest.ndcg)
+        peerBest = { ndcg: peerNdcg, epoch, weights: peer.snapshot(), valid: peerReport.right.summary };
+    }
     const record: EpochRecord = {
       phase,
       epoch,
@@ -246,6 +315,7 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
       loss: lossSum / batches.length,
       validNdcg10: summary["ndcg@10"]!.mean,
       validHr10: summary["hr@10"]!.mean,
+      ...(peerNdcg === undefined ? {} : { peerValidNdcg10: peerNdcg }),
       seconds: (performance.now() - started) / 1000,
       tensors: tf.memory().numTensors,
     };
@@ -273,8 +343,19 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
       history,
       trainSeconds,
       model: model.trainingState(),
+      ...(peer === undefined || peerBest === undefined
+        ? {}
+        : { peer: { model: peer.trainingState(), best: peerBest } }),
     });
   }
   model.restore(best.weights);
-  return E.right({ bestEpoch: best.epoch, valid: best.valid, epochs: position.epoch, trainSeconds, history });
+  if (peer !== undefined && peerBest !== undefined) peer.restore(peerBest.weights);
+  return E.right({
+    bestEpoch: best.epoch,
+    valid: best.valid,
+    epochs: position.epoch,
+    trainSeconds,
+    history,
+    ...(peerBest === undefined ? {} : { peer: { bestEpoch: peerBest.epoch, valid: peerBest.valid } }),
+  });
 };
