@@ -74,8 +74,11 @@ export interface FitCheckpoint<W, S> {
   readonly peer?: { readonly model: unknown; readonly best: PeerBest };
 }
 
-/** The best epoch of a two-way peer (by its own validation NDCG@10). */
-interface PeerBest {
+/**
+ * The best epoch of a two-way peer (by its own validation NDCG@10).
+ * @category Training
+ */
+export interface PeerBest {
   readonly ndcg: number;
   readonly epoch: number;
   readonly weights: unknown;

@@ -12,5 +12,6 @@ export {
   type FitOptions,
   type FitResult,
   fit,
+  type PeerBest,
   type TrainableModel,
 } from "./fit.js";

@@ -38,7 +38,7 @@ describeEachBackend("two-way fit", () => {
     const a = await run();
     expect(tf.memory().numTensors).toBe(tensors);
     expect(a.peers.every(Number.isFinite)).toBe(true);
-    expect(a.result.peer?.valid["ndcg@10"]!.mean).toBe(Math.max(...a.peers));
+    expect(a.result.peer?.valid["ndcg@10"]?.mean).toBe(Math.max(...a.peers));
     expect(Array.from(a.teacher.itemFactors)).not.toEqual(Array.from(a.before)); // the teacher learned
     const b = await run();
     expect(Array.from(b.student.userFactors)).toEqual(Array.from(a.student.userFactors));
