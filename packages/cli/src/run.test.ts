@@ -326,6 +326,36 @@ describe("kdrec run", () => {
     expect(existsSync(join(out, "models", "teacher~two-way-seed1", "weights.bin"))).toBe(true);
   });
 
+  it("trains multi-task models and distils each head, reporting every task's metric", async () => {
+    const out = join(scratch(), "out");
+    const soft = tiny.students[1]!.strategy;
+    const multi = { architecture: "multi-task", hidden: 8, ...quick };
+    const config = {
+      ...tiny,
+      teacher: { name: "mt-teacher", dim: 16, bottom: "mmoe", experts: 2, ...multi },
+      students: [
+        { name: "mt-nokd", dim: 4, ...multi, strategy: { kind: "none" } },
+        {
+          name: "mt-kd",
+          dim: 4,
+          weighting: "uncertainty",
+          ...multi,
+          strategy: soft,
+          taskDistillation: { rating: { alpha: 0.5 }, like: { alpha: 0.5, temperature: 2 } },
+        },
+      ],
+    };
+    const { code, errors, out: table } = await run("run", configFile(config), "--out", out);
+    expect(errors).toEqual([]);
+    expect(code).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+    for (const model of results.models) {
+      expect(Object.keys(model.tasks)).toEqual(["rmse", "mae", "auc", "log_loss"]);
+      expect(model.tasks.rmse).toBeGreaterThan(0);
+    }
+    expect(table).toMatch(/test rmse\s+test like-auc/);
+  });
+
   it("refuses compositions that cannot run, naming the config path", async () => {
     const out = join(scratch(), "out");
     const soft = tiny.students[1]!.strategy;

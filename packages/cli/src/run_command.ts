@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { appendFile, mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { decodeConfig, type EngineInfo, initEngine, type KdrecError, kdrecError } from "@kdrec/core";
+import { decodeConfig, type EngineInfo, initEngine, type KdrecError, kdrecError, seededRandom } from "@kdrec/core";
 import {
   concatInteractions,
   filterMinRating,
@@ -19,6 +19,7 @@ import {
   type Split,
   splitBy,
 } from "@kdrec/data";
+import { evaluateTasks, MultiTaskModel, type TaskTeacher } from "@kdrec/heads";
 import { evaluateFullRanking, type MetricSummary, pairedTTest, type RankingReport } from "@kdrec/metrics";
 import { describeStrategy, lossNames, type Strategy, teacherTopKNeeded } from "@kdrec/strategies";
 import {
@@ -63,6 +64,8 @@ interface ModelResult {
   readonly valid: Record<string, number>;
   readonly test: Record<string, number>;
   readonly score_all_users_ms: number;
+  /** Multi-task models: the rating and like heads on the test split. */
+  readonly tasks?: { readonly rmse: number; readonly mae: number; readonly auc: number; readonly log_loss: number };
 }
 
 const readConfig = (path: string | undefined): E.Either<KdrecError, RunConfig> => {
@@ -114,6 +117,17 @@ const checkShapes = (config: RunConfig, source: string): E.Either<KdrecError, vo
           kdrecError("INVALID_CONFIG", "the weights must not all be zero", `${source}: students[${k}].teacherWeights`),
         );
     }
+    if (
+      student.taskDistillation !== undefined &&
+      (student.architecture !== "multi-task" || config.teacher.architecture !== "multi-task" || names !== undefined)
+    )
+      return E.left(
+        kdrecError(
+          "INVALID_CONFIG",
+          'per-task distillation needs a multi-task student of the run\'s multi-task teacher (architecture "multi-task")',
+          `${source}: students[${k}].taskDistillation`,
+        ),
+      );
     if (student.strategy?.kind === "two-way" && (!isMf(config.teacher) || !isMf(student) || names !== undefined))
       return E.left(
         kdrecError(
@@ -270,6 +284,7 @@ export const runExperiment = async (
     const teachers = new Map<string, Teacher>([[config.teacher.name, teacherRun.right.teacher!]]);
     const disposeAll = () => {
       for (const t of teachers.values()) t.dispose();
+      teacherRun.right.taskTeacher?.dispose();
     };
     const targets = topK > 0 ? await teacherTopK(teacherRun.right.teacher!, split.right.train, topK) : undefined;
     for (const student of config.students) {
@@ -298,6 +313,7 @@ export const runExperiment = async (
           ...(targets === undefined || names !== undefined ? {} : { targets }),
           freeze: referenced.has(student.name),
           ...(peer === undefined ? {} : { peer }),
+          ...(teacherRun.right.taskTeacher === undefined ? {} : { taskTeacher: teacherRun.right.taskTeacher }),
         },
         split.right,
         where,
@@ -365,6 +381,8 @@ interface RunModel {
   readonly testScorer: () => { readonly score: (users: Int32Array) => tf.Tensor2D; readonly dispose: () => void };
   readonly save: (dir: string, meta: Record<string, unknown>) => Promise<void>;
   readonly dispose: () => void;
+  /** Multi-task models: the heads (for their metrics, and to teach a multi-task student). */
+  readonly tasks?: MultiTaskModel;
   /** The per-user features a frozen teacher exposes (sequence models). */
   readonly features?: () => FeatureSource;
   /** Set for MF models (ALS trains those in closed form). */
@@ -374,6 +392,39 @@ interface RunModel {
 const createModel = (spec: ModelSpec, seed: number, split: Split, alignTo?: ReadonlyArray<number>): RunModel => {
   const users = numUsers(split.train);
   const items = numItems(split.train);
+  if (spec.architecture === "multi-task") {
+    const created = MultiTaskModel.create(
+      {
+        users,
+        items,
+        dim: spec.dim,
+        seed,
+        l2: spec.l2 ?? 0,
+        learningRate: spec.learningRate ?? 1e-3,
+        ...(spec.bottom === undefined ? {} : { bottom: spec.bottom }),
+        ...(spec.hidden === undefined ? {} : { hidden: spec.hidden }),
+        ...(spec.experts === undefined ? {} : { experts: spec.experts }),
+        ...(spec.weighting === undefined ? {} : { weighting: spec.weighting }),
+        ...(spec.taskWeights === undefined ? {} : { taskWeights: spec.taskWeights }),
+      },
+      split.train,
+    );
+    if (E.isLeft(created)) throw new RangeError(created.left);
+    const model = created.right;
+    return {
+      model: model as TrainableModel<unknown, unknown> & ScoringModel,
+      testScorer: () => model.allItemScorer(),
+      tasks: model,
+      save: (dir, meta) =>
+        saveNamedWeights(
+          dir,
+          "kdrec-multi-task",
+          { architecture: "multi-task", config: model.config, parameters: model.parameterCount, ...meta },
+          model.namedWeights(),
+        ),
+      dispose: () => model.dispose(),
+    };
+  }
   if (spec.architecture === "tower") {
     const model = HierarchicalAttentionTower.create(
       {
@@ -519,10 +570,14 @@ interface TrainRequest {
   readonly freeze: boolean;
   /** Two-way: the teacher's spec and trained state, continued as a peer that learns too. */
   readonly peer?: { readonly spec: ModelSpec; readonly state: unknown };
+  /** Multi-task: the teacher's heads, for the student's per-head distillation. */
+  readonly taskTeacher?: TaskTeacher;
 }
 
 interface TrainOutcome {
   readonly teacher?: Teacher;
+  /** A multi-task teacher's heads, kept alive for its students (the caller disposes it). */
+  readonly taskTeacher?: MultiTaskModel;
   /** The trained model's state (teachers: what a two-way peer starts from). */
   readonly state?: unknown;
   readonly result: ModelResult;
@@ -542,6 +597,11 @@ const trainAndEvaluate = async (
   const created = createModel(spec, seed, split, alignTo);
   const { model } = created;
   const peerModel = request.peer === undefined ? undefined : createModel(request.peer.spec, seed, split);
+  const distillation = (spec as StudentSpec).taskDistillation;
+  if (created.tasks !== undefined && request.taskTeacher !== undefined && distillation !== undefined) {
+    const attached = created.tasks.distillFrom(request.taskTeacher, distillation);
+    if (E.isLeft(attached)) return E.left(kdrecError("INVALID_CONFIG", attached.left, `${spec.name}.taskDistillation`));
+  }
   if (peerModel !== undefined && request.peer !== undefined) peerModel.model.restoreTrainingState(request.peer.state);
   const { io, metricsFile, out } = where;
   const label = `[${spec.name} seed ${seed}]`;
@@ -601,6 +661,17 @@ const trainAndEvaluate = async (
   }
   const pick = (s: Record<string, { mean: number }>, names: string[]) =>
     Object.fromEntries(names.map((n) => [n, s[n]!.mean]));
+  const taskMetrics =
+    created.tasks === undefined
+      ? undefined
+      : evaluateTasks(
+          created.tasks,
+          split.test,
+          concatInteractions(split.train, split.valid),
+          seededRandom(seed).split("tasks"),
+        );
+  if (taskMetrics !== undefined && E.isLeft(taskMetrics))
+    return E.left(kdrecError("INVALID_DATA", taskMetrics.left, `${spec.name}: test split`));
   await created.save(join(out, "models", `${spec.name}-seed${seed}`), {
     name: spec.name,
     role,
@@ -621,6 +692,16 @@ const trainAndEvaluate = async (
     valid: pick(fitted.right.valid, TEST_METRICS),
     test: pick(report.right.summary, TEST_METRICS),
     score_all_users_ms: Number(scoreAllMs.toFixed(3)),
+    ...(taskMetrics === undefined || E.isLeft(taskMetrics)
+      ? {}
+      : {
+          tasks: {
+            rmse: taskMetrics.right.rmse,
+            mae: taskMetrics.right.mae,
+            auc: taskMetrics.right.auc,
+            log_loss: taskMetrics.right.logLoss,
+          },
+        }),
   };
   io.err(
     `${label} test ndcg@10 ${result.test["ndcg@10"]!.toFixed(4)} hr@10 ${result.test["hr@10"]!.toFixed(4)} (best epoch ${result.best_epoch}, ${result.train_seconds} s)\n`,
@@ -673,9 +754,12 @@ const trainAndEvaluate = async (
         ...(created.features === undefined ? {} : { features: created.features() }),
       })
     : undefined;
-  created.dispose();
+  // A multi-task teacher stays alive: its students distil from its heads.
+  const keepHeads = role === "teacher" && created.tasks !== undefined;
+  if (!keepHeads) created.dispose();
   return E.right({
     ...(frozen === undefined ? {} : { teacher: frozen }),
+    ...(keepHeads ? { taskTeacher: created.tasks } : {}),
     ...(state === undefined ? {} : { state }),
     result,
     report: report.right,
@@ -743,6 +827,11 @@ const fitAlsModel = async (
 
 const resultTable = (results: ModelResult[], perUser: Map<string, Float64Array[]>, config: RunConfig): string => {
   const names = [...new Set(results.map((r) => r.name))];
+  const withTasks = results.some((r) => r.tasks !== undefined);
+  const taskCell = (runs: ModelResult[], metric: "rmse" | "auc") => {
+    const xs = runs.flatMap((r) => (r.tasks === undefined ? [] : [r.tasks[metric]]));
+    return xs.length === 0 ? "-" : `${mean(xs).toFixed(4)} ± ${std(xs).toFixed(4)}`;
+  };
   const rows = names.map((name) => {
     const runs = results.filter((r) => r.name === name);
     const cell = (metric: string) => {
@@ -757,10 +846,21 @@ const resultTable = (results: ModelResult[], perUser: Map<string, Float64Array[]
       cell("hr@10"),
       cell("ndcg@20"),
       mean(runs.map((r) => r.train_seconds)).toFixed(1),
+      ...(withTasks ? [taskCell(runs, "rmse"), taskCell(runs, "auc")] : []),
       runs[0]!.strategy,
     ];
   });
-  const header = ["model", "role", "params", "test ndcg@10", "test hr@10", "test ndcg@20", "train s", "strategy"];
+  const header = [
+    "model",
+    "role",
+    "params",
+    "test ndcg@10",
+    "test hr@10",
+    "test ndcg@20",
+    "train s",
+    ...(withTasks ? ["test rmse", "test like-auc"] : []),
+    "strategy",
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
     cells

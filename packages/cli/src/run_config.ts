@@ -3,7 +3,7 @@
  * protocol, the teacher and the students with their strategies.
  * @module
  */
-import { integerInRange, numberInRange, positiveNumber } from "@kdrec/core";
+import { integerInRange, numberInRange, positiveNumber, unitInterval } from "@kdrec/core";
 import { DatasetSpec, SplitProtocol } from "@kdrec/data";
 import { Strategy } from "@kdrec/strategies";
 import * as t from "io-ts";
@@ -18,7 +18,25 @@ export const ModelSpec = t.intersection(
        * the sequential transformers `sasrec` (causal) and `bert4rec` (bidirectional, cloze) — for
        * these `dim` is the hidden size — or `tower` (the hierarchical attention tower).
        */
-      architecture: t.keyof({ mf: null, als: null, neumf: null, sasrec: null, bert4rec: null, tower: null }),
+      architecture: t.keyof({
+        mf: null,
+        als: null,
+        neumf: null,
+        sasrec: null,
+        bert4rec: null,
+        tower: null,
+        "multi-task": null,
+      }),
+      /** Multi-task: the bottom (`shared-bottom` or `mmoe`), its width, MMoE's experts, and task weighting. */
+      bottom: t.keyof({ "shared-bottom": null, mmoe: null }),
+      hidden: integerInRange(1, 4096),
+      experts: integerInRange(1, 64),
+      weighting: t.keyof({ fixed: null, uncertainty: null }),
+      taskWeights: t.partial({
+        rating: numberInRange(0, 1e3),
+        like: numberInRange(0, 1e3),
+        ranking: numberInRange(0, 1e3),
+      }),
       /** Tower: sessions read (default 8), items per session (default 8), session gap in seconds (default 3,600). */
       groups: integerInRange(1, 256),
       perGroup: integerInRange(1, 256),
@@ -74,6 +92,14 @@ export const StudentSpec = t.intersection(
       teacher: t.union([t.string, t.array(t.string)]),
       /** Ensemble weights, one per name in `teacher`; default equal. */
       teacherWeights: t.array(numberInRange(0, 1e6)),
+      /**
+       * Multi-task students of a multi-task teacher: each head's distillation (rating: α; like: α
+       * and T); the ranking head distils by `strategy`.
+       */
+      taskDistillation: t.partial({
+        rating: t.type({ alpha: unitInterval }),
+        like: t.intersection([t.type({ alpha: unitInterval }), t.partial({ temperature: positiveNumber })]),
+      }),
     }),
   ],
   "StudentSpec",
