@@ -48,7 +48,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { checkpointFile } from "./checkpoint_files.js";
 import type { CommandIo } from "./io.js";
 import { DEFAULT_RUN, type ExternalTeacherSpec, type ModelSpec, RunConfig, type StudentSpec } from "./run_config.js";
-import { saveMatrixFactorization, saveNamedWeights, saveNeuMF, saveSequentialTransformer } from "./save_model.js";
+import { namedWeightsSaver, saveMatrixFactorization } from "./save_model.js";
 
 interface ModelResult {
   readonly name: string;
@@ -415,13 +415,7 @@ const createModel = (spec: ModelSpec, seed: number, split: Split, alignTo?: Read
       model: model as TrainableModel<unknown, unknown> & ScoringModel,
       testScorer: () => model.allItemScorer(),
       tasks: model,
-      save: (dir, meta) =>
-        saveNamedWeights(
-          dir,
-          "kdrec-multi-task",
-          { architecture: "multi-task", config: model.config, parameters: model.parameterCount, ...meta },
-          model.namedWeights(),
-        ),
+      save: namedWeightsSaver("kdrec-multi-task", "multi-task", model),
       dispose: () => model.dispose(),
     };
   }
@@ -443,13 +437,7 @@ const createModel = (spec: ModelSpec, seed: number, split: Split, alignTo?: Read
     return {
       model: model as TrainableModel<unknown, unknown> & ScoringModel,
       testScorer: () => model.allItemScorer(concatInteractions(split.train, split.valid)),
-      save: (dir, meta) =>
-        saveNamedWeights(
-          dir,
-          "kdrec-hierarchical-tower",
-          { architecture: "tower", config: model.config, parameters: model.parameterCount, ...meta },
-          model.namedWeights(),
-        ),
+      save: namedWeightsSaver("kdrec-hierarchical-tower", "tower", model),
       dispose: () => model.dispose(),
     };
   }
@@ -472,7 +460,7 @@ const createModel = (spec: ModelSpec, seed: number, split: Split, alignTo?: Read
       model: model as TrainableModel<unknown, unknown> & ScoringModel,
       testScorer: () => model.allItemScorer(concatInteractions(split.train, split.valid)),
       features: () => model.featureSource(),
-      save: (dir, meta) => saveSequentialTransformer(model, dir, meta),
+      save: namedWeightsSaver("kdrec-sequential-transformer", spec.architecture, model),
       dispose: () => model.dispose(),
     };
   }
@@ -490,7 +478,7 @@ const createModel = (spec: ModelSpec, seed: number, split: Split, alignTo?: Read
     return {
       model: model as TrainableModel<unknown, unknown> & ScoringModel,
       testScorer: () => model.allItemScorer(),
-      save: (dir, meta) => saveNeuMF(model, dir, meta),
+      save: namedWeightsSaver("kdrec-neumf", "neumf", model),
       dispose: () => model.dispose(),
     };
   }

@@ -5,6 +5,7 @@
  */
 import { integerInRange, numberInRange, positiveNumber, unitInterval } from "@kdrec/core";
 import { DatasetSpec, SplitProtocol } from "@kdrec/data";
+import { TaskWeights } from "@kdrec/heads";
 import { Strategy } from "@kdrec/strategies";
 import * as t from "io-ts";
 
@@ -32,11 +33,7 @@ export const ModelSpec = t.intersection(
       hidden: integerInRange(1, 4096),
       experts: integerInRange(1, 64),
       weighting: t.keyof({ fixed: null, uncertainty: null }),
-      taskWeights: t.partial({
-        rating: numberInRange(0, 1e3),
-        like: numberInRange(0, 1e3),
-        ranking: numberInRange(0, 1e3),
-      }),
+      taskWeights: TaskWeights,
       /** Tower: sessions read (default 8), items per session (default 8), session gap in seconds (default 3,600). */
       groups: integerInRange(1, 256),
       perGroup: integerInRange(1, 256),

@@ -7,7 +7,6 @@
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { MatrixFactorization } from "@kdrec/students";
-import type { NeuMF, SequentialTransformer } from "@kdrec/teachers";
 
 interface NamedWeight {
   readonly name: string;
@@ -57,27 +56,20 @@ export const saveMatrixFactorization = (
   );
 };
 
-export const saveNeuMF = (model: NeuMF, dir: string, meta: Record<string, unknown>): Promise<void> =>
-  saveNamedWeights(
-    dir,
-    "kdrec-neumf",
-    { architecture: "neumf", config: model.config, parameters: model.parameterCount, ...meta },
-    model.namedWeights(),
-  );
-
-export const saveSequentialTransformer = (
-  model: SequentialTransformer,
-  dir: string,
-  meta: Record<string, unknown>,
-): Promise<void> =>
-  saveNamedWeights(
-    dir,
-    "kdrec-sequential-transformer",
-    {
-      architecture: model.config.direction === "bidirectional" ? "bert4rec" : "sasrec",
-      config: model.config,
-      parameters: model.parameterCount,
-      ...meta,
-    },
-    model.namedWeights(),
-  );
+/**
+ * The saver of a model that names its weights (NeuMF, the transformers, the tower, multi-task):
+ * its config and parameter count go into `model.json` beside `meta`.
+ */
+export const namedWeightsSaver =
+  (
+    format: string,
+    architecture: string,
+    model: { readonly config: unknown; readonly parameterCount: number; namedWeights(): NamedWeight[] },
+  ) =>
+  (dir: string, meta: Record<string, unknown>): Promise<void> =>
+    saveNamedWeights(
+      dir,
+      format,
+      { architecture, config: model.config, parameters: model.parameterCount, ...meta },
+      model.namedWeights(),
+    );

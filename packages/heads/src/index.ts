@@ -18,4 +18,5 @@ export {
   type TaskDistillation,
   type TaskPredictions,
   type TaskTeacher,
+  TaskWeights,
 } from "./multi_task_model.js";

@@ -10,7 +10,7 @@
  */
 import { integerInRange, numberInRange, positiveNumber, type Random, seededRandom } from "@kdrec/core";
 import { type Interactions, numItems, numUsers, uniformNegatives, userItemSets } from "@kdrec/data";
-import { type DenseParams, dense, initDense, namedVariablesOf, normalVariable } from "@kdrec/layers";
+import { type DenseParams, dense, initDense, normalVariable, type VariableSet, variableSet } from "@kdrec/layers";
 import { binaryCrossEntropy, softBinaryCrossEntropy } from "@kdrec/losses";
 import { type DenseAdam, type DenseAdamState, denseAdam } from "@kdrec/students";
 import * as tf from "@tensorflow/tfjs-core";
@@ -29,6 +29,15 @@ export const TASKS = ["rating", "like", "ranking"] as const;
 export type Task = (typeof TASKS)[number];
 
 /**
+ * Fixed task weights (an io-ts codec); a missing task weighs 1.
+ * @category Heads
+ */
+export const TaskWeights = t.partial(
+  { rating: numberInRange(0, 1e3), like: numberInRange(0, 1e3), ranking: numberInRange(0, 1e3) },
+  "TaskWeights",
+);
+
+/**
  * The model's shape and training settings (an io-ts codec).
  * @category Heads
  */
@@ -45,11 +54,7 @@ export const MultiTaskConfig = t.intersection(
       /** `fixed` (default, `taskWeights`) or `uncertainty` (learned). */
       weighting: t.keyof({ fixed: null, uncertainty: null }),
       /** Fixed weights; default 1 each. */
-      taskWeights: t.partial({
-        rating: numberInRange(0, 1e3),
-        like: numberInRange(0, 1e3),
-        ranking: numberInRange(0, 1e3),
-      }),
+      taskWeights: TaskWeights,
       /** Ratings at or above this are likes; default 4. */
       likeThreshold: t.number,
       learningRate: positiveNumber,
@@ -129,7 +134,7 @@ export interface MultiTaskState {
  */
 export class MultiTaskModel {
   private readonly optimizer: DenseAdam;
-  private readonly variables: tf.Variable[];
+  private readonly variables: VariableSet<Params>;
   private readonly meanRating: number;
   private readonly negatives: ReturnType<typeof uniformNegatives> extends E.Either<unknown, infer S> ? S : never;
   private teacher: { readonly model: TaskTeacher; readonly settings: TaskDistillation } | undefined;
@@ -140,8 +145,8 @@ export class MultiTaskModel {
     private readonly params: Params,
     private readonly train: Interactions & { readonly ratings: Float32Array },
   ) {
-    this.variables = namedVariablesOf(params).map(([, v]) => v);
-    this.optimizer = denseAdam(this.variables, { learningRate: config.learningRate ?? 1e-3 });
+    this.variables = variableSet(params);
+    this.optimizer = denseAdam(this.variables.variables, { learningRate: config.learningRate ?? 1e-3 });
     this.meanRating = train.ratings.reduce((a, b) => a + b, 0) / Math.max(1, train.ratings.length);
     const sampler = uniformNegatives(userItemSets(train));
     if (E.isLeft(sampler)) throw new RangeError(`MultiTaskModel: ${sampler.left.message}`);
@@ -180,7 +185,7 @@ export class MultiTaskModel {
 
   /** Embeddings, bottom and heads (the learned task weights are training aids, not counted). */
   get parameterCount(): number {
-    return this.variables.reduce((n, x) => n + x.size, 0) - TASKS.length;
+    return this.variables.size - TASKS.length;
   }
 
   /** Per-task inputs `[N, hidden]` for pairs (one shared tensor, or MMoE's per-task mixtures). */
@@ -319,8 +324,8 @@ export class MultiTaskModel {
 
   /** A snapshot scorer of users against every item by the ranking head. */
   allItemScorer(): { readonly score: (users: Int32Array) => tf.Tensor2D; readonly dispose: () => void } {
-    const frozen = this.variables.map((v) => tf.clone(v));
-    const params = rebuild(this.params, frozen);
+    const frozen = this.variables.frozenCopy();
+    const { params } = frozen;
     const { items } = this.config;
     return {
       score: (users) =>
@@ -335,7 +340,7 @@ export class MultiTaskModel {
           const bottom = this.bottoms(params, tf.tensor1d(pairUsers, "int32"), tf.tensor1d(pairItems, "int32"));
           return tf.reshape(this.head(params, "ranking", bottom.ranking), [users.length, items]) as tf.Tensor2D;
         }),
-      dispose: () => tf.dispose(frozen),
+      dispose: frozen.dispose,
     };
   }
 
@@ -347,25 +352,17 @@ export class MultiTaskModel {
 
   /** Every variable with its path, shape and a copy of its values (for saving). */
   namedWeights(): Array<{ name: string; shape: number[]; values: Float32Array }> {
-    return namedVariablesOf(this.params).map(([name, x]) => ({
-      name,
-      shape: [...x.shape],
-      values: (x.dataSync() as Float32Array).slice(),
-    }));
+    return this.variables.namedWeights();
   }
 
   /** Copies of every variable's values. */
   snapshot(): ReadonlyArray<Float32Array> {
-    return this.variables.map((x) => (x.dataSync() as Float32Array).slice());
+    return this.variables.snapshot();
   }
 
   /** Puts weights from {@link MultiTaskModel.snapshot} back. */
   restore(weights: ReadonlyArray<Float32Array>): void {
-    tf.tidy(() => {
-      this.variables.forEach((x, k) => {
-        x.assign(tf.tensor(weights[k]!.slice(), x.shape));
-      });
-    });
+    this.variables.restore(weights);
   }
 
   /** Weights, optimizer state and the step counter (negative samples follow it). */
@@ -383,19 +380,6 @@ export class MultiTaskModel {
   /** Frees the variables and the optimizer's moments. */
   dispose(): void {
     this.optimizer.dispose();
-    tf.dispose(this.variables);
+    this.variables.dispose();
   }
 }
-
-/** The same parameter record with its variables replaced, in walk order. */
-const rebuild = (params: Params, tensors: ReadonlyArray<tf.Tensor>): Params => {
-  let next = 0;
-  const walk = (node: unknown): unknown => {
-    if (node instanceof tf.Tensor) return tensors[next++];
-    if (Array.isArray(node)) return node.map(walk);
-    if (node !== null && typeof node === "object")
-      return Object.fromEntries(Object.keys(node).map((k) => [k, walk((node as Record<string, unknown>)[k])]));
-    return node;
-  };
-  return walk(params) as Params;
-};

@@ -6,7 +6,8 @@
  * - {@link multiHeadSelfAttention} (padding and causal masks) and {@link transformerBlock}
  *   (post-norm, as BERT);
  * - {@link attentionPooling} (a learned query over a masked set);
- * - initialisers creating seeded TF.js variables, and {@link variablesOf} to list them.
+ * - initialisers creating seeded TF.js variables, {@link variablesOf} to list them, and
+ *   {@link variableSet}: snapshots, restores, named weights and frozen copies of a record.
  * @packageDocumentation
  */
 export { type AttentionPoolingParams, attentionPooling } from "./attention_pooling.js";
@@ -25,3 +26,4 @@ export {
 export { type LayerNormParams, layerNorm } from "./layer_norm.js";
 export { type AttentionOptions, type AttentionParams, multiHeadSelfAttention } from "./multi_head_attention.js";
 export { type TransformerBlockOptions, type TransformerBlockParams, transformerBlock } from "./transformer_block.js";
+export { type VariableSet, variableSet } from "./variable_set.js";

@@ -10,6 +10,7 @@ import { initTransformerBlock, variablesOf } from "./init.js";
 import { layerNorm } from "./layer_norm.js";
 import { multiHeadSelfAttention } from "./multi_head_attention.js";
 import { transformerBlock } from "./transformer_block.js";
+import { variableSet } from "./variable_set.js";
 
 const close = (xs: ArrayLike<number>, digits = 4) => Array.from(xs, (x) => expect.closeTo(x, digits));
 const values = (t: tf.Tensor) => {
@@ -149,5 +150,27 @@ describeEachBackend("layers", () => {
     tf.dispose([pooled, weights]);
     // the two identity tensors and the query made by this test
     expect(tf.memory().numTensors).toBe(before + 3);
+  });
+});
+
+describeEachBackend("variableSet", () => {
+  it("copies out and back in, names every variable, and freezes a copy that later training leaves alone", () => {
+    const params = { a: tf.variable(tf.tensor1d([1, 2])), nested: [{ b: tf.variable(tf.tensor2d([[3]])) }] };
+    const set = variableSet(params);
+    expect(set.size).toBe(3);
+    expect(set.namedWeights().map((w) => [w.name, w.shape])).toEqual([
+      ["a", [2]],
+      ["nested.0.b", [1, 1]],
+    ]);
+    const saved = set.snapshot();
+    const frozen = set.frozenCopy();
+    params.a.assign(tf.tensor1d([9, 9]));
+    expect(Array.from(frozen.params.a.dataSync())).toEqual([1, 2]);
+    set.restore(saved);
+    expect(Array.from(params.a.dataSync())).toEqual([1, 2]);
+    const before = tf.memory().numTensors;
+    frozen.dispose();
+    set.dispose();
+    expect(tf.memory().numTensors).toBe(before - 4);
   });
 });

@@ -15,8 +15,9 @@ import {
   dense,
   initAttentionPooling,
   initDense,
-  namedVariablesOf,
   normalVariable,
+  type VariableSet,
+  variableSet,
 } from "@kdrec/layers";
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
@@ -131,7 +132,7 @@ const historiesOf = (data: Interactions): { histories: Histories; positions: Int
  */
 export class HierarchicalAttentionTower {
   private readonly optimizer: DenseAdam;
-  private readonly variables: tf.Variable[];
+  private readonly variables: VariableSet<TowerParams>;
   private readonly histories: Histories;
   private readonly positions: Int32Array;
   private readonly grouping: GroupingOptions;
@@ -141,8 +142,8 @@ export class HierarchicalAttentionTower {
     private readonly params: TowerParams,
     train: Interactions,
   ) {
-    this.variables = namedVariablesOf(params).map(([, v]) => v);
-    this.optimizer = denseAdam(this.variables, { learningRate: config.learningRate ?? 1e-3 });
+    this.variables = variableSet(params);
+    this.optimizer = denseAdam(this.variables.variables, { learningRate: config.learningRate ?? 1e-3 });
     const { histories, positions } = historiesOf(train);
     this.histories = histories;
     this.positions = positions;
@@ -181,7 +182,7 @@ export class HierarchicalAttentionTower {
    */
   get parameterCount(): number {
     const aids = this.params.align.reduce((n, x) => n + x.size, 0);
-    return this.variables.reduce((n, x) => n + x.size, 0) - aids;
+    return this.variables.size - aids;
   }
 
   /** Widths of the teacher features this tower aligns to (empty without alignment). */
@@ -285,8 +286,8 @@ export class HierarchicalAttentionTower {
     readonly score: (users: Int32Array) => tf.Tensor2D;
     readonly dispose: () => void;
   } {
-    const frozen = namedVariablesOf(this.params).map(([, v]) => tf.clone(v));
-    const params = rebuild(this.params, frozen);
+    const frozen = this.variables.frozenCopy();
+    const { params } = frozen;
     const source = history === undefined ? this.histories : historiesOf(history).histories;
     const { items, dim } = this.config;
     return {
@@ -297,31 +298,23 @@ export class HierarchicalAttentionTower {
           const table = tf.slice(params.items, [0, 0], [items, dim]);
           return tf.add(tf.matMul(level2, table, false, true), params.itemBias) as tf.Tensor2D;
         }),
-      dispose: () => tf.dispose(frozen),
+      dispose: frozen.dispose,
     };
   }
 
   /** Every variable with its path, shape and a copy of its values (for saving). */
   namedWeights(): Array<{ name: string; shape: number[]; values: Float32Array }> {
-    return namedVariablesOf(this.params).map(([name, x]) => ({
-      name,
-      shape: [...x.shape],
-      values: (x.dataSync() as Float32Array).slice(),
-    }));
+    return this.variables.namedWeights();
   }
 
   /** Copies of every variable's values. */
   snapshot(): ReadonlyArray<Float32Array> {
-    return this.variables.map((x) => (x.dataSync() as Float32Array).slice());
+    return this.variables.snapshot();
   }
 
   /** Puts weights from {@link HierarchicalAttentionTower.snapshot} back. */
   restore(weights: ReadonlyArray<Float32Array>): void {
-    tf.tidy(() => {
-      this.variables.forEach((x, k) => {
-        x.assign(tf.tensor(weights[k]!.slice(), x.shape));
-      });
-    });
+    this.variables.restore(weights);
   }
 
   /** Weights and optimizer state, copied. */
@@ -338,19 +331,6 @@ export class HierarchicalAttentionTower {
   /** Frees the variables and the optimizer's moments. */
   dispose(): void {
     this.optimizer.dispose();
-    tf.dispose(this.variables);
+    this.variables.dispose();
   }
 }
-
-/** The same parameter record with its variables replaced, in {@link namedVariablesOf} order. */
-const rebuild = (params: TowerParams, tensors: ReadonlyArray<tf.Tensor>): TowerParams => {
-  let next = 0;
-  const walk = (node: unknown): unknown => {
-    if (node instanceof tf.Tensor) return tensors[next++];
-    if (Array.isArray(node)) return node.map(walk);
-    if (node !== null && typeof node === "object")
-      return Object.fromEntries(Object.keys(node).map((k) => [k, walk((node as Record<string, unknown>)[k])]));
-    return node;
-  };
-  return walk(params) as TowerParams;
-};

@@ -6,6 +6,7 @@
  * @module
  */
 import { integerInRange, numberInRange, positiveNumber, seededRandom } from "@kdrec/core";
+import { type VariableSet, variableSet } from "@kdrec/layers";
 import { type DenseAdam, type DenseAdamState, denseAdam } from "@kdrec/students";
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
@@ -77,12 +78,14 @@ const normal = (rng: ReturnType<typeof seededRandom>, rows: number, cols: number
  */
 export class NeuMF {
   private readonly optimizer: DenseAdam;
+  private readonly set: VariableSet<ReadonlyArray<tf.Variable>>;
 
   private constructor(
     readonly config: NeuMFConfig,
     /** gmfUsers, gmfItems, mlpUsers, mlpItems, then (kernel, bias) per MLP layer, then the output weights. */
     private readonly variables: ReadonlyArray<tf.Variable>,
   ) {
+    this.set = variableSet(variables);
     this.optimizer = denseAdam(variables, { learningRate: config.learningRate ?? 1e-3 });
   }
 
@@ -111,7 +114,7 @@ export class NeuMF {
 
   /** Embeddings plus MLP and output weights. */
   get parameterCount(): number {
-    return this.variables.reduce((n, x) => n + x.size, 0);
+    return this.set.size;
   }
 
   /** Logits `[P]` of pairs given their gathered embeddings. */
@@ -253,16 +256,12 @@ export class NeuMF {
 
   /** Copies of every variable's values. */
   snapshot(): NeuMFWeights {
-    return this.variables.map((x) => (x.dataSync() as Float32Array).slice());
+    return this.set.snapshot();
   }
 
   /** Puts weights from {@link NeuMF.snapshot} back (optimizer state is kept). */
   restore(weights: NeuMFWeights): void {
-    tf.tidy(() => {
-      this.variables.forEach((x, k) => {
-        x.assign(tf.tensor(weights[k]!.slice(), x.shape));
-      });
-    });
+    this.set.restore(weights);
   }
 
   /** Weights and optimizer state, copied. */
@@ -279,6 +278,6 @@ export class NeuMF {
   /** Frees the variables and the optimizer's moments. */
   dispose(): void {
     this.optimizer.dispose();
-    tf.dispose([...this.variables]);
+    this.set.dispose();
   }
 }

@@ -17,10 +17,11 @@ import {
   initTransformerBlock,
   type LayerNormParams,
   layerNorm,
-  namedVariablesOf,
   normalVariable,
   type TransformerBlockParams,
   transformerBlock,
+  type VariableSet,
+  variableSet,
 } from "@kdrec/layers";
 import { type DenseAdam, type DenseAdamState, denseAdam } from "@kdrec/students";
 import * as tf from "@tensorflow/tfjs-core";
@@ -89,17 +90,6 @@ export interface SequentialTransformerState {
   readonly step: number;
 }
 
-const mapParams = (params: Params, f: (x: tf.Tensor) => tf.Tensor): Params => {
-  const walk = (node: unknown): unknown => {
-    if (node instanceof tf.Tensor) return f(node);
-    if (Array.isArray(node)) return node.map(walk);
-    if (node !== null && typeof node === "object")
-      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v)]));
-    return node;
-  };
-  return walk(params) as Params;
-};
-
 /**
  * A SASRec or BERT4Rec model. It offers the trainer's model interface (`trainStep` on rows with
  * their interaction indices, `allItemScorer`, snapshots), so `fit` trains it like any model.
@@ -112,7 +102,7 @@ const mapParams = (params: Params, f: (x: tf.Tensor) => tf.Tensor): Params => {
  */
 export class SequentialTransformer {
   private readonly optimizer: DenseAdam;
-  private readonly variables: tf.Variable[];
+  private readonly variables: VariableSet<Params>;
   private readonly histories: UserItems;
   private readonly positions: Int32Array;
   private step = 0;
@@ -122,8 +112,8 @@ export class SequentialTransformer {
     private readonly params: Params,
     train: Interactions,
   ) {
-    this.variables = namedVariablesOf(params).map(([, v]) => v);
-    this.optimizer = denseAdam(this.variables, { learningRate: config.learningRate ?? 1e-3 });
+    this.variables = variableSet(params);
+    this.optimizer = denseAdam(this.variables.variables, { learningRate: config.learningRate ?? 1e-3 });
     this.histories = userSequences(train);
     this.positions = sequencePositions(train);
   }
@@ -154,7 +144,7 @@ export class SequentialTransformer {
 
   /** Embeddings, blocks and the output bias. */
   get parameterCount(): number {
-    return this.variables.reduce((n, x) => n + x.size, 0);
+    return this.variables.size;
   }
 
   private get maxLength(): number {
@@ -316,7 +306,8 @@ export class SequentialTransformer {
     readonly score: (users: Int32Array) => tf.Tensor2D;
     readonly dispose: () => void;
   } {
-    const frozen = mapParams(this.params, (x) => tf.clone(x));
+    const snapshot = this.variables.frozenCopy();
+    const frozen = snapshot.params;
     const source = history === undefined ? this.histories : userSequences(history);
     const { items } = this.config;
     const hidden = this.config.hidden ?? 64;
@@ -328,31 +319,23 @@ export class SequentialTransformer {
           const table = tf.slice(frozen.items, [0, 0], [items, hidden]);
           return tf.add(tf.matMul(user, table, false, true), frozen.outputBias) as tf.Tensor2D;
         }),
-      dispose: () => tf.dispose(namedVariablesOfTensors(frozen)),
+      dispose: snapshot.dispose,
     };
   }
 
   /** Every variable with its path, shape and a copy of its values (for saving). */
   namedWeights(): Array<{ name: string; shape: number[]; values: Float32Array }> {
-    return namedVariablesOf(this.params).map(([name, x]) => ({
-      name,
-      shape: [...x.shape],
-      values: (x.dataSync() as Float32Array).slice(),
-    }));
+    return this.variables.namedWeights();
   }
 
   /** Copies of every variable's values. */
   snapshot(): ReadonlyArray<Float32Array> {
-    return this.variables.map((x) => (x.dataSync() as Float32Array).slice());
+    return this.variables.snapshot();
   }
 
   /** Puts weights from {@link SequentialTransformer.snapshot} back (optimizer state is kept). */
   restore(weights: ReadonlyArray<Float32Array>): void {
-    tf.tidy(() => {
-      this.variables.forEach((x, k) => {
-        x.assign(tf.tensor(weights[k]!.slice(), x.shape));
-      });
-    });
+    this.variables.restore(weights);
   }
 
   /** Weights, optimizer state and the step counter (dropout masks follow it). */
@@ -370,15 +353,6 @@ export class SequentialTransformer {
   /** Frees the variables and the optimizer's moments. */
   dispose(): void {
     this.optimizer.dispose();
-    tf.dispose(this.variables);
+    this.variables.dispose();
   }
 }
-
-const namedVariablesOfTensors = (params: Params): tf.Tensor[] => {
-  const out: tf.Tensor[] = [];
-  mapParams(params, (x) => {
-    out.push(x);
-    return x;
-  });
-  return out;
-};
