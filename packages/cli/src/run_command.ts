@@ -31,7 +31,6 @@ import {
 } from "@kdrec/students";
 import {
   ensembleTeacher,
-  type FeatureSource,
   frozenModel,
   NeuMF,
   parseTopKLists,
@@ -383,8 +382,8 @@ interface RunModel {
   readonly dispose: () => void;
   /** Multi-task models: the heads (for their metrics, and to teach a multi-task student). */
   readonly tasks?: MultiTaskModel;
-  /** The per-user features a frozen teacher exposes (sequence models). */
-  readonly features?: () => FeatureSource;
+  /** How the trained model freezes into a teacher, where not by `frozenModel` (sequence models). */
+  readonly freeze?: (name: string) => Teacher;
   /** Set for MF models (ALS trains those in closed form). */
   readonly mf?: MatrixFactorization;
 }
@@ -459,7 +458,7 @@ const createModel = (spec: ModelSpec, seed: number, split: Split, alignTo?: Read
     return {
       model: model as TrainableModel<unknown, unknown> & ScoringModel,
       testScorer: () => model.allItemScorer(concatInteractions(split.train, split.valid)),
-      features: () => model.featureSource(),
+      freeze: (name) => model.frozenTeacher({ name, users }),
       save: namedWeightsSaver("kdrec-sequential-transformer", spec.architecture, model),
       dispose: () => model.dispose(),
     };
@@ -733,15 +732,16 @@ const trainAndEvaluate = async (
   }
   // A teacher is frozen (a snapshot) for the students that follow.
   const state = role === "teacher" ? model.trainingState() : undefined;
-  const frozen = request.freeze
-    ? frozenModel(model, {
-        name: spec.name,
-        architecture: spec.architecture ?? "mf",
-        users: numUsers(split.train),
-        items: numItems(split.train),
-        ...(created.features === undefined ? {} : { features: created.features() }),
-      })
-    : undefined;
+  const frozen = !request.freeze
+    ? undefined
+    : created.freeze !== undefined
+      ? created.freeze(spec.name)
+      : frozenModel(model, {
+          name: spec.name,
+          architecture: spec.architecture ?? "mf",
+          users: numUsers(split.train),
+          items: numItems(split.train),
+        });
   // A multi-task teacher stays alive: its students distil from its heads.
   const keepHeads = role === "teacher" && created.tasks !== undefined;
   if (!keepHeads) created.dispose();

@@ -31,8 +31,9 @@ export const ensembleTeacher = (teachers: ReadonlyArray<Teacher>, weights: Reado
     architecture: "ensemble",
     numItems,
     parameterCount: teachers.reduce((n, t) => n + t.parameterCount, 0),
-    scoreLists: (users, items, width) => combine((t) => t.scoreLists(users, items, width)),
+    scoreLists: (users, items, width, rows) => combine((t) => t.scoreLists(users, items, width, rows)),
     scoreAll: (users) => combine((t) => t.scoreAll(users)),
+    ...(teachers.some((t) => t.batchOrder === "by-user") ? { batchOrder: "by-user" as const } : {}),
     // The members belong to the caller.
     dispose: () => undefined,
   };

@@ -147,6 +147,35 @@ describeEachBackend("SequentialTransformer", (backend) => {
     expect(run(true)).toEqual(run(false));
   });
 
+  it("freezes into a teacher that scores each row from the history before its interaction", () => {
+    const model = SequentialTransformer.create({ ...small, dropout: 0, learningRate: 1e-9 }, split.train);
+    // Two rows of user 3 (different prefixes) and one of user 7.
+    const rowsOf = (u: number) => Array.from(split.train.users.keys()).filter((r) => split.train.users[r] === u);
+    const rows = Int32Array.from([rowsOf(3)[0]!, rowsOf(3)[4]!, rowsOf(7)[2]!]);
+    const users = Int32Array.from(rows, (r) => split.train.users[r]!);
+    const items = Int32Array.from([5, 9, 5, 9, 100, 149]);
+    let trained: Float32Array = new Float32Array(0);
+    model.trainStep({ users, items, width: 2, rows }, (scores) => {
+      trained = Float32Array.from(scores.dataSync());
+      return tf.mul(tf.sum(scores), 0) as tf.Scalar;
+    });
+    const teacher = model.frozenTeacher({ name: "sasrec", users: 120 });
+    model.dispose(); // the teacher keeps its own snapshot
+    const before = tf.memory().numTensors;
+    const byRow = readTidy(() => teacher.scoreLists(users, items, 2, rows));
+    expect(Array.from(byRow)).toEqual(Array.from(trained, (x) => expect.closeTo(x, 4)));
+    expect(byRow[0]).not.toBeCloseTo(byRow[2]!, 4); // same user and items, different histories
+    const whole = readTidy(() => teacher.scoreLists(users, items, 2));
+    const all = readTidy(() => teacher.scoreAll(users));
+    expect(Array.from(whole)).toEqual(
+      Array.from(items, (item, k) => expect.closeTo(all[Math.floor(k / 2) * 150 + item]!, 4)),
+    );
+    expect(teacher.batchOrder).toBe("by-user");
+    expect(teacher.featureWidths).toEqual([16, 16]);
+    expect(tf.memory().numTensors).toBe(before);
+    teacher.dispose();
+  });
+
   it("reads only the most recent maxLength items of a longer history", () => {
     const model = SequentialTransformer.create({ ...small, maxLength: 4 }, split.train);
     const positions = sequencePositions(split.train);

@@ -26,7 +26,9 @@ import {
 import { type DenseAdam, type DenseAdamState, denseAdam } from "@kdrec/students";
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
+import { frozenModel } from "./frozen_model.js";
 import { sequenceWindows } from "./sequence_windows.js";
+import type { Teacher } from "./teacher.js";
 
 /**
  * A sequential transformer's shape and training settings (an io-ts codec).
@@ -241,6 +243,20 @@ export class SequentialTransformer {
     const { users, items, width, rows } = batch;
     if (rows === undefined)
       throw new RangeError("SequentialTransformer.trainStep: the batch has no rows (the interactions it stands for)");
+    this.step += 1;
+    return this.optimizer.minimize(() => loss(this.rowScores(this.params, { users, items, width, rows }, true)));
+  }
+
+  /**
+   * Scores `[B, width]` of rows' lists, each row read from the history before its interaction
+   * (the windows of {@link sequenceWindows}).
+   */
+  private rowScores(
+    params: Params,
+    batch: { users: Int32Array; items: Int32Array; width: number; rows: Int32Array },
+    training: boolean,
+  ): tf.Tensor2D {
+    const { users, items, width, rows } = batch;
     const ends = new Int32Array(users.length);
     for (let b = 0; b < users.length; b++) ends[b] = this.positions[rows[b]!]!;
     const windows = sequenceWindows(users, ends, this.histories, {
@@ -251,20 +267,45 @@ export class SequentialTransformer {
     const flatSize = windows.windows * this.maxLength;
     // −1 (no history) reads an appended zero row.
     const readAt = Int32Array.from(windows.readAt, (i) => (i < 0 ? flatSize : i));
-    this.step += 1;
     const hidden = this.config.hidden ?? 64;
-    return this.optimizer.minimize(() => {
-      const outputs = this.encode(this.params, windows.tokens, windows.valid, windows.windows, true);
-      const flat = tf.concat([tf.reshape(outputs[outputs.length - 1]!, [flatSize, hidden]), tf.zeros([1, hidden])]);
-      const user = tf.gather(flat, tf.tensor1d(readAt, "int32"));
-      const listItems = tf.tensor1d(items, "int32");
-      const embeddings = tf.reshape(tf.gather(this.params.items, listItems), [users.length, width, hidden]);
-      const scores = tf.add(
-        tf.sum(tf.mul(embeddings, tf.expandDims(user, 1)), 2),
-        tf.reshape(tf.gather(this.params.outputBias, listItems), [users.length, width]),
-      ) as tf.Tensor2D;
-      return loss(scores);
+    const outputs = this.encode(params, windows.tokens, windows.valid, windows.windows, training);
+    const flat = tf.concat([tf.reshape(outputs[outputs.length - 1]!, [flatSize, hidden]), tf.zeros([1, hidden])]);
+    const user = tf.gather(flat, tf.tensor1d(readAt, "int32"));
+    const listItems = tf.tensor1d(items, "int32");
+    const embeddings = tf.reshape(tf.gather(params.items, listItems), [users.length, width, hidden]);
+    return tf.add(
+      tf.sum(tf.mul(embeddings, tf.expandDims(user, 1)), 2),
+      tf.reshape(tf.gather(params.outputBias, listItems), [users.length, width]),
+    ) as tf.Tensor2D;
+  }
+
+  /**
+   * Freezes the model as a teacher whose list scores follow the rows: each row is scored from the
+   * history before its interaction (the next-item distribution the student's row should match),
+   * from a snapshot of the weights; all-item scores and per-user features come from the whole
+   * training history (computed now, see {@link frozenModel}).
+   */
+  frozenTeacher(options: { readonly name: string; readonly users: number }): Teacher {
+    const base = frozenModel(this, {
+      name: options.name,
+      architecture: this.config.direction === "bidirectional" ? "bert4rec" : "sasrec",
+      users: options.users,
+      items: this.config.items,
+      features: this.featureSource(),
     });
+    const snapshot = this.variables.frozenCopy();
+    return {
+      ...base,
+      batchOrder: "by-user",
+      scoreLists: (users, items, width, rows) =>
+        rows === undefined
+          ? base.scoreLists(users, items, width)
+          : tf.tidy(() => this.rowScores(snapshot.params, { users, items, width, rows }, false)),
+      dispose: () => {
+        base.dispose();
+        snapshot.dispose();
+      },
+    };
   }
 
   /**

@@ -17,8 +17,14 @@ export interface Teacher {
   readonly numItems: number;
   /** Trainable parameters of the model it freezes (0 when unknown, e.g. external). */
   readonly parameterCount: number;
-  /** Scores `[B, width]`: row `b` is user `users[b]` against `items[b·width … (b+1)·width)`. */
-  scoreLists(users: Int32Array, items: Int32Array, width: number): tf.Tensor2D;
+  /**
+   * Scores `[B, width]`: row `b` is user `users[b]` against `items[b·width … (b+1)·width)`.
+   * `rows` (the training interactions the rows stand for) lets a teacher that reads histories
+   * score each row from the history before its interaction; others ignore it.
+   */
+  scoreLists(users: Int32Array, items: Int32Array, width: number, rows?: Int32Array): tf.Tensor2D;
+  /** `by-user`: the teacher scores fastest when each user's rows come together (history readers). */
+  readonly batchOrder?: "by-user";
   /** Scores `[B, numItems]` of users against every item. */
   scoreAll(users: Int32Array): tf.Tensor2D;
   /** Frees what the teacher holds on the backend. */

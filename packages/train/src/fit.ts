@@ -216,6 +216,8 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
         ),
       );
   }
+  // A model or a teacher that reads histories wants each user's rows together.
+  const byUser = model.batchOrder === "by-user" || (strategy.kind === "one-way" && teacher?.batchOrder === "by-user");
   const rng = seededRandom(options.seed);
   const patience = options.patience ?? 20;
   const batchSize = options.batchSize ?? 1024;
@@ -248,9 +250,7 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
     // resumed run draws exactly what the uninterrupted one would have.
     const epochRng = rng.split(`epoch-${epoch}`);
     const listRng = epochRng.split("lists");
-    const batches = [
-      ...pairwiseBatches(split.train, sampler.right, batchSize, epochRng, { byUser: model.batchOrder === "by-user" }),
-    ];
+    const batches = [...pairwiseBatches(split.train, sampler.right, batchSize, epochRng, { byUser })];
     if (context.sampleItem !== undefined && peer !== undefined)
       sampleItem = await rankDiscrepancySampler(model, peer, split.train);
     let lossSum = 0;
@@ -260,7 +260,7 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
       // Two-way plans read the peer's live scores below, not a frozen teacher's.
       const teacherScores =
         plan.needsTeacherScores && plan.peerTerms === undefined
-          ? teacher!.scoreLists(lists.users, lists.items, lists.width)
+          ? teacher!.scoreLists(lists.users, lists.items, lists.width, lists.rows)
           : undefined;
       const scored = teacherScores === undefined ? {} : { teacher: teacherScores };
       if (plan.peerTerms !== undefined && peer !== undefined) {
