@@ -17,7 +17,10 @@ export interface FeatureAlignmentOptions {
   readonly normalize?: boolean;
 }
 
-const unitRows = (x: tf.Tensor2D): tf.Tensor2D => tf.div(x, tf.add(tf.norm(x, 2, 1, true), 1e-8)) as tf.Tensor2D;
+// sqrt(Σx² + ε), not ‖x‖ + ε: the norm's gradient is NaN at a zero row (a student level with no
+// history to read), this form's is 0.
+const unitRows = (x: tf.Tensor2D): tf.Tensor2D =>
+  tf.div(x, tf.sqrt(tf.add(tf.sum(tf.square(x), 1, true), 1e-12))) as tf.Tensor2D;
 
 /**
  * Distance between `teacherFeatures` `[B, dt]` and `studentFeatures` `[B, ds]` · `projection`

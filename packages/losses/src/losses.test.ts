@@ -185,6 +185,18 @@ describeEachBackend("losses", () => {
         tf.zeros([3, 3]) as tf.Tensor2D,
       ),
     ).toThrow(/projection is 3x3, expected 2x3/);
+    // A zero student row (nothing to read) has a finite gradient under the cosine distance.
+    const grads = tf.grad((x: tf.Tensor) =>
+      featureAlignment(x as tf.Tensor2D, tf.ones([2, 3]) as tf.Tensor2D, tf.ones([2, 3]) as tf.Tensor2D, {
+        distance: "cosine",
+      }),
+    )(
+      tf.tensor2d([
+        [0, 0],
+        [1, 2],
+      ]),
+    );
+    expect(Array.from(grads.dataSync()).every(Number.isFinite)).toBe(true);
   });
 
   it("rankingDistillation: position-weighted −log σ of the teacher's top items, pointwise or against negatives", () => {
