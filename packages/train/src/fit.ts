@@ -8,7 +8,7 @@ import { type KdrecError, kdrecError, type Random, seededRandom } from "@kdrec/c
 import { numItems, pairwiseBatches, type Split, uniformNegatives, userItemSets } from "@kdrec/data";
 import { mixtureLoss } from "@kdrec/losses";
 import { evaluateFullRanking, type MetricSummary } from "@kdrec/metrics";
-import { type AlignedFeature, batchPlan, type Phase, type Strategy } from "@kdrec/strategies";
+import { type AlignedFeature, type BatchPlan, batchPlan, type Phase, type Strategy } from "@kdrec/strategies";
 import { hasFeatures, type Teacher, type TeacherTargets } from "@kdrec/teachers";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
@@ -159,18 +159,6 @@ export interface FitResult {
  */
 export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<KdrecError, FitResult>> => {
   const { model, split, strategy, teacher, peer } = options;
-  if (strategy.kind === "one-way" && teacher === undefined) {
-    return E.left(kdrecError("INVALID_ARGUMENT", "a one-way strategy needs a teacher", "fit"));
-  }
-  if (strategy.kind === "two-way" && (peer?.scoreLists === undefined || model.scoreLists === undefined)) {
-    return E.left(
-      kdrecError(
-        "INVALID_ARGUMENT",
-        "a two-way strategy needs the teacher as a trainable peer, and both models able to score lists (e.g. MF)",
-        "fit",
-      ),
-    );
-  }
   const sampler = uniformNegatives(userItemSets(split.train));
   if (E.isLeft(sampler)) return sampler;
   // Two-way rank-discrepancy sampling: re-derived from both models' rankings every epoch.
@@ -198,24 +186,8 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
     plans.push(plan.right);
   }
 
-  if (plans.some((p) => p.needsFeatures)) {
-    if (!hasFeatureStep(model))
-      return E.left(
-        kdrecError(
-          "INVALID_ARGUMENT",
-          "feature alignment needs a student that exposes features (e.g. the hierarchical tower)",
-          "strategy.featureAlignment",
-        ),
-      );
-    if (teacher === undefined || !hasFeatures(teacher))
-      return E.left(
-        kdrecError(
-          "INVALID_ARGUMENT",
-          `feature alignment needs a teacher that exposes features (a sequential transformer); ${teacher?.name ?? "none"} does not`,
-          "strategy.featureAlignment",
-        ),
-      );
-  }
+  const unmet = unmetNeeds(options, plans);
+  if (unmet !== undefined) return E.left(unmet);
   // A model or a teacher that reads histories wants each user's rows together.
   const byUser = model.batchOrder === "by-user" || (strategy.kind === "one-way" && teacher?.batchOrder === "by-user");
   const rng = seededRandom(options.seed);
@@ -256,60 +228,21 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
     let lossSum = 0;
     const progress = { epoch, round: Math.floor(inPhase / epochsPerRound) };
     batches.forEach((batch, b) => {
-      const lists = plan.lists(batch, listRng);
-      // Two-way plans read the peer's live scores below, not a frozen teacher's.
-      const teacherScores =
-        plan.needsTeacherScores && plan.peerTerms === undefined
-          ? teacher!.scoreLists(lists.users, lists.items, lists.width, lists.rows)
-          : undefined;
-      const scored = teacherScores === undefined ? {} : { teacher: teacherScores };
-      if (plan.peerTerms !== undefined && peer !== undefined) {
-        // Both sides learn from the other's predictions before this batch's updates.
-        const studentScores = model.scoreLists!(lists);
-        const peerScores = peer.scoreLists!(lists);
-        lossSum += model.trainStep(
-          lists,
-          (student) => mixtureLoss(plan.terms, { student, teacher: peerScores }, progress).total,
-        );
-        const peerTerms = plan.peerTerms;
-        peer.trainStep(
-          lists,
-          (own) => mixtureLoss(peerTerms, { student: own, teacher: studentScores }, progress).total,
-        );
-        tf.dispose([studentScores, peerScores]);
-      } else if (plan.needsFeatures && hasFeatureStep(model) && teacher !== undefined && hasFeatures(teacher)) {
-        const teacherFeatures = teacher.features(lists.users);
-        lossSum += model.trainStepWithFeatures(
-          lists,
-          (student, studentFeatures) =>
-            mixtureLoss(plan.terms, { student, ...scored, studentFeatures, teacherFeatures }, progress).total,
-        );
-        tf.dispose(teacherFeatures);
-      } else {
-        lossSum += model.trainStep(
-          lists,
-          (student: tf.Tensor2D) => mixtureLoss(plan.terms, { student, ...scored }, progress).total,
-        );
-      }
-      teacherScores?.dispose();
+      lossSum += trainBatch(plan.lists(batch, listRng), plan, options, progress);
       options.onBatch?.(b + 1, batches.length, epoch);
     });
     trainSeconds += (performance.now() - started) / 1000;
 
-    const scorer = model.allItemScorer();
-    const report = await evaluateFullRanking(scorer.score, { heldOut: split.valid, exclude: [split.train] });
-    scorer.dispose();
+    const report = await validate(model, split);
     if (E.isLeft(report)) return report;
-    const summary = report.right.summary;
+    const summary = report.right;
     let peerNdcg: number | undefined;
     if (peer !== undefined && peerBest !== undefined) {
-      const peerScorer = peer.allItemScorer();
-      const peerReport = await evaluateFullRanking(peerScorer.score, { heldOut: split.valid, exclude: [split.train] });
-      peerScorer.dispose();
+      const peerReport = await validate(peer, split);
       if (E.isLeft(peerReport)) return peerReport;
-      peerNdcg = peerReport.right.summary["ndcg@10"]!.mean;
+      peerNdcg = peerReport.right["ndcg@10"]!.mean;
       if (peerNdcg > peerBest.ndcg)
-        peerBest = { ndcg: peerNdcg, epoch, weights: peer.snapshot(), valid: peerReport.right.summary };
+        peerBest = { ndcg: peerNdcg, epoch, weights: peer.snapshot(), valid: peerReport.right };
     }
     const record: EpochRecord = {
       phase,
@@ -361,4 +294,86 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
     history,
     ...(peerBest === undefined ? {} : { peer: { bestEpoch: peerBest.epoch, valid: peerBest.valid } }),
   });
+};
+
+/** Full-ranking validation metrics of a model's current weights. */
+const validate = async (
+  model: { allItemScorer: TrainableModel<unknown>["allItemScorer"] },
+  split: Split,
+): Promise<E.Either<KdrecError, Record<string, MetricSummary>>> => {
+  const scorer = model.allItemScorer();
+  const report = await evaluateFullRanking(scorer.score, { heldOut: split.valid, exclude: [split.train] });
+  scorer.dispose();
+  return E.map((r: { summary: Record<string, MetricSummary> }) => r.summary)(report);
+};
+
+/** Why the strategy cannot run with these models (undefined when it can). */
+const unmetNeeds = <W, S>(options: FitOptions<W, S>, plans: ReadonlyArray<BatchPlan>): KdrecError | undefined => {
+  const { model, strategy, teacher, peer } = options;
+  if (strategy.kind === "one-way" && teacher === undefined)
+    return kdrecError("INVALID_ARGUMENT", "a one-way strategy needs a teacher", "fit");
+  if (strategy.kind === "two-way" && (peer?.scoreLists === undefined || model.scoreLists === undefined))
+    return kdrecError(
+      "INVALID_ARGUMENT",
+      "a two-way strategy needs the teacher as a trainable peer, and both models able to score lists (e.g. MF)",
+      "fit",
+    );
+  if (!plans.some((p) => p.needsFeatures)) return undefined;
+  if (!hasFeatureStep(model))
+    return kdrecError(
+      "INVALID_ARGUMENT",
+      "feature alignment needs a student that exposes features (e.g. the hierarchical tower)",
+      "strategy.featureAlignment",
+    );
+  if (teacher === undefined || !hasFeatures(teacher))
+    return kdrecError(
+      "INVALID_ARGUMENT",
+      `feature alignment needs a teacher that exposes features (a sequential transformer); ${teacher?.name ?? "none"} does not`,
+      "strategy.featureAlignment",
+    );
+  return undefined;
+};
+
+/**
+ * One batch under a plan: the model's step on its loss mixture (with the frozen teacher's list
+ * scores, both sides' features, or — two-way — the peer's step too). Returns the model's loss.
+ */
+const trainBatch = <W, S>(
+  lists: { users: Int32Array; items: Int32Array; width: number; rows: Int32Array },
+  plan: BatchPlan,
+  options: FitOptions<W, S>,
+  progress: { epoch: number; round: number },
+): number => {
+  const { model, teacher, peer } = options;
+  if (plan.peerTerms !== undefined && peer !== undefined) {
+    // Both sides learn from the other's predictions before this batch's updates.
+    const studentScores = model.scoreLists!(lists);
+    const peerScores = peer.scoreLists!(lists);
+    const loss = model.trainStep(
+      lists,
+      (student) => mixtureLoss(plan.terms, { student, teacher: peerScores }, progress).total,
+    );
+    const peerTerms = plan.peerTerms;
+    peer.trainStep(lists, (own) => mixtureLoss(peerTerms, { student: own, teacher: studentScores }, progress).total);
+    tf.dispose([studentScores, peerScores]);
+    return loss;
+  }
+  const teacherScores = plan.needsTeacherScores
+    ? teacher!.scoreLists(lists.users, lists.items, lists.width, lists.rows)
+    : undefined;
+  const scored = teacherScores === undefined ? {} : { teacher: teacherScores };
+  let loss: number;
+  if (plan.needsFeatures && hasFeatureStep(model) && teacher !== undefined && hasFeatures(teacher)) {
+    const teacherFeatures = teacher.features(lists.users);
+    loss = model.trainStepWithFeatures(
+      lists,
+      (student, studentFeatures) =>
+        mixtureLoss(plan.terms, { student, ...scored, studentFeatures, teacherFeatures }, progress).total,
+    );
+    tf.dispose(teacherFeatures);
+  } else {
+    loss = model.trainStep(lists, (student) => mixtureLoss(plan.terms, { student, ...scored }, progress).total);
+  }
+  teacherScores?.dispose();
+  return loss;
 };
