@@ -10,9 +10,9 @@
  */
 import { integerInRange, numberInRange, positiveNumber, type Random, seededRandom } from "@kdrec/core";
 import { type Interactions, numItems, numUsers, uniformNegatives, userItemSets } from "@kdrec/data";
-import { type DenseParams, dense, initDense, normalVariable, type VariableSet, variableSet } from "@kdrec/layers";
+import { type DenseParams, dense, initDense, normalVariable } from "@kdrec/layers";
 import { binaryCrossEntropy, softBinaryCrossEntropy } from "@kdrec/losses";
-import { type DenseAdam, type DenseAdamState, denseAdam } from "@kdrec/students";
+import { VariableModel, type VariableModelState } from "@kdrec/students";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
@@ -113,14 +113,10 @@ interface Params {
 }
 
 /**
- * Weights plus the optimizer's state.
+ * Weights plus the optimizer's state and the step counter.
  * @category Heads
  */
-export interface MultiTaskState {
-  readonly weights: ReadonlyArray<Float32Array>;
-  readonly optimizer: DenseAdamState;
-  readonly step: number;
-}
+export type MultiTaskState = VariableModelState;
 
 /**
  * A multi-task model with the trainer's model interface: the trainer's loss (a strategy's
@@ -132,21 +128,17 @@ export interface MultiTaskState {
  * ```
  * @category Heads
  */
-export class MultiTaskModel {
-  private readonly optimizer: DenseAdam;
-  private readonly variables: VariableSet<Params>;
+export class MultiTaskModel extends VariableModel<Params> {
   private readonly meanRating: number;
   private readonly negatives: ReturnType<typeof uniformNegatives> extends E.Either<unknown, infer S> ? S : never;
   private teacher: { readonly model: TaskTeacher; readonly settings: TaskDistillation } | undefined;
-  private step = 0;
 
   private constructor(
     readonly config: MultiTaskConfig,
-    private readonly params: Params,
+    params: Params,
     private readonly train: Interactions & { readonly ratings: Float32Array },
   ) {
-    this.variables = variableSet(params);
-    this.optimizer = denseAdam(this.variables.variables, { learningRate: config.learningRate ?? 1e-3 });
+    super(params, config.learningRate ?? 1e-3);
     this.meanRating = train.ratings.reduce((a, b) => a + b, 0) / Math.max(1, train.ratings.length);
     const sampler = uniformNegatives(userItemSets(train));
     if (E.isLeft(sampler)) throw new RangeError(`MultiTaskModel: ${sampler.left.message}`);
@@ -348,38 +340,5 @@ export class MultiTaskModel {
   learnedTaskWeights(): Record<Task, number> {
     const s = this.params.logVariances.dataSync();
     return { rating: Math.exp(-s[0]!), like: Math.exp(-s[1]!), ranking: Math.exp(-s[2]!) };
-  }
-
-  /** Every variable with its path, shape and a copy of its values (for saving). */
-  namedWeights(): Array<{ name: string; shape: number[]; values: Float32Array }> {
-    return this.variables.namedWeights();
-  }
-
-  /** Copies of every variable's values. */
-  snapshot(): ReadonlyArray<Float32Array> {
-    return this.variables.snapshot();
-  }
-
-  /** Puts weights from {@link MultiTaskModel.snapshot} back. */
-  restore(weights: ReadonlyArray<Float32Array>): void {
-    this.variables.restore(weights);
-  }
-
-  /** Weights, optimizer state and the step counter (negative samples follow it). */
-  trainingState(): MultiTaskState {
-    return { weights: this.snapshot(), optimizer: this.optimizer.state(), step: this.step };
-  }
-
-  /** Restores {@link MultiTaskModel.trainingState}. */
-  restoreTrainingState(state: MultiTaskState): void {
-    this.restore(state.weights);
-    this.optimizer.load(state.optimizer);
-    this.step = state.step;
-  }
-
-  /** Frees the variables and the optimizer's moments. */
-  dispose(): void {
-    this.optimizer.dispose();
-    this.variables.dispose();
   }
 }

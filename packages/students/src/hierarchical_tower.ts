@@ -16,13 +16,11 @@ import {
   initAttentionPooling,
   initDense,
   normalVariable,
-  type VariableSet,
-  variableSet,
 } from "@kdrec/layers";
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
-import { type DenseAdam, type DenseAdamState, denseAdam } from "./dense_adam.js";
 import { fillGroups, type GroupingOptions } from "./session_groups.js";
+import { VariableModel, type VariableModelState } from "./variable_model.js";
 
 /**
  * The tower's shape and training settings (an io-ts codec).
@@ -94,10 +92,7 @@ export interface TowerFeatures {
  * Weights plus the optimizer's state.
  * @category Students
  */
-export interface HierarchicalTowerState {
-  readonly weights: ReadonlyArray<Float32Array>;
-  readonly optimizer: DenseAdamState;
-}
+export type HierarchicalTowerState = VariableModelState;
 
 /** Per-user time-ordered items (and times) of some interactions. */
 interface Histories {
@@ -130,20 +125,17 @@ const historiesOf = (data: Interactions): { histories: Histories; positions: Int
  * ```
  * @category Students
  */
-export class HierarchicalAttentionTower {
-  private readonly optimizer: DenseAdam;
-  private readonly variables: VariableSet<TowerParams>;
+export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
   private readonly histories: Histories;
   private readonly positions: Int32Array;
   private readonly grouping: GroupingOptions;
 
   private constructor(
     readonly config: HierarchicalTowerConfig,
-    private readonly params: TowerParams,
+    params: TowerParams,
     train: Interactions,
   ) {
-    this.variables = variableSet(params);
-    this.optimizer = denseAdam(this.variables.variables, { learningRate: config.learningRate ?? 1e-3 });
+    super(params, config.learningRate ?? 1e-3);
     const { histories, positions } = historiesOf(train);
     this.histories = histories;
     this.positions = positions;
@@ -300,37 +292,5 @@ export class HierarchicalAttentionTower {
         }),
       dispose: frozen.dispose,
     };
-  }
-
-  /** Every variable with its path, shape and a copy of its values (for saving). */
-  namedWeights(): Array<{ name: string; shape: number[]; values: Float32Array }> {
-    return this.variables.namedWeights();
-  }
-
-  /** Copies of every variable's values. */
-  snapshot(): ReadonlyArray<Float32Array> {
-    return this.variables.snapshot();
-  }
-
-  /** Puts weights from {@link HierarchicalAttentionTower.snapshot} back. */
-  restore(weights: ReadonlyArray<Float32Array>): void {
-    this.variables.restore(weights);
-  }
-
-  /** Weights and optimizer state, copied. */
-  trainingState(): HierarchicalTowerState {
-    return { weights: this.snapshot(), optimizer: this.optimizer.state() };
-  }
-
-  /** Restores {@link HierarchicalAttentionTower.trainingState}. */
-  restoreTrainingState(state: HierarchicalTowerState): void {
-    this.restore(state.weights);
-    this.optimizer.load(state.optimizer);
-  }
-
-  /** Frees the variables and the optimizer's moments. */
-  dispose(): void {
-    this.optimizer.dispose();
-    this.variables.dispose();
   }
 }

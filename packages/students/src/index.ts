@@ -34,3 +34,4 @@ export {
 } from "./matrix_factorization.js";
 export { fillGroups, type GroupingOptions } from "./session_groups.js";
 export { type SparseOptimizer, SparseOptimizerConfig, sparseOptimizer } from "./sparse_optimizer.js";
+export { VariableModel, type VariableModelState } from "./variable_model.js";

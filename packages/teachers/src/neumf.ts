@@ -6,8 +6,7 @@
  * @module
  */
 import { integerInRange, numberInRange, positiveNumber, seededRandom } from "@kdrec/core";
-import { type VariableSet, variableSet } from "@kdrec/layers";
-import { type DenseAdam, type DenseAdamState, denseAdam } from "@kdrec/students";
+import { VariableModel, type VariableModelState } from "@kdrec/students";
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
 
@@ -48,10 +47,7 @@ export type NeuMFWeights = ReadonlyArray<Float32Array>;
  * Weights plus the optimizer's state.
  * @category Teachers
  */
-export interface NeuMFState {
-  readonly weights: NeuMFWeights;
-  readonly optimizer: DenseAdamState;
-}
+export type NeuMFState = VariableModelState;
 
 const glorot = (rng: ReturnType<typeof seededRandom>, rows: number, cols: number): tf.Tensor2D => {
   const limit = Math.sqrt(6 / (rows + cols));
@@ -76,17 +72,13 @@ const normal = (rng: ReturnType<typeof seededRandom>, rows: number, cols: number
  * ```
  * @category Teachers
  */
-export class NeuMF {
-  private readonly optimizer: DenseAdam;
-  private readonly set: VariableSet<ReadonlyArray<tf.Variable>>;
-
+export class NeuMF extends VariableModel<ReadonlyArray<tf.Variable>> {
   private constructor(
     readonly config: NeuMFConfig,
     /** gmfUsers, gmfItems, mlpUsers, mlpItems, then (kernel, bias) per MLP layer, then the output weights. */
-    private readonly variables: ReadonlyArray<tf.Variable>,
+    params: ReadonlyArray<tf.Variable>,
   ) {
-    this.set = variableSet(variables);
-    this.optimizer = denseAdam(variables, { learningRate: config.learningRate ?? 1e-3 });
+    super(params, config.learningRate ?? 1e-3);
   }
 
   /** A model initialised from the config's seed: N(0, initStd²) embeddings, Glorot layers. */
@@ -114,12 +106,12 @@ export class NeuMF {
 
   /** Embeddings plus MLP and output weights. */
   get parameterCount(): number {
-    return this.set.size;
+    return this.variables.size;
   }
 
   /** Logits `[P]` of pairs given their gathered embeddings. */
   private logits(gmfU: tf.Tensor2D, gmfI: tf.Tensor2D, mlpU: tf.Tensor2D, mlpI: tf.Tensor2D): tf.Tensor1D {
-    const [, , , , ...rest] = this.variables;
+    const [, , , , ...rest] = this.params;
     const output = rest[rest.length - 1]!;
     let hidden: tf.Tensor2D = tf.concat([mlpU, mlpI], 1);
     for (let k = 0; k + 1 < rest.length; k += 2) {
@@ -131,7 +123,7 @@ export class NeuMF {
 
   /** Scores `[B, width]` of a batch's item lists (differentiable with respect to the variables). */
   private listLogits(users: Int32Array, items: Int32Array, width: number): { scores: tf.Tensor2D; penalty: tf.Scalar } {
-    const [gmfUsers, gmfItems, mlpUsers, mlpItems] = this.variables as tf.Variable[];
+    const [gmfUsers, gmfItems, mlpUsers, mlpItems] = this.params as tf.Variable[];
     const userOfEntry = new Int32Array(items.length);
     for (let k = 0; k < items.length; k++) userOfEntry[k] = users[Math.floor(k / width)]!;
     const u = tf.tensor1d(userOfEntry, "int32");
@@ -179,7 +171,7 @@ export class NeuMF {
    * half and an item half (computed once per call), so only the deeper layers run per pair.
    */
   allItemScorer(): { readonly score: (users: Int32Array) => tf.Tensor2D; readonly dispose: () => void } {
-    const [gmfUsers, gmfItems, mlpUsers, mlpItems, ...rest] = this.variables as tf.Variable[];
+    const [gmfUsers, gmfItems, mlpUsers, mlpItems, ...rest] = this.params as tf.Variable[];
     const { items, dim } = this.config;
     const output = rest[rest.length - 1]!;
     const layers = rest.slice(0, -1);
@@ -241,43 +233,16 @@ export class NeuMF {
   }
 
   /** Every variable with a descriptive name and its shape (for saving in the TF.js weights format). */
-  namedWeights(): Array<{ name: string; shape: number[]; values: Float32Array }> {
+  override namedWeights(): Array<{ name: string; shape: number[]; values: Float32Array }> {
     const names = ["gmf_users", "gmf_items", "mlp_users", "mlp_items"];
-    return this.variables.map((x, k) => ({
+    return this.params.map((x, k) => ({
       name:
         names[k] ??
-        (k === this.variables.length - 1
+        (k === this.params.length - 1
           ? "output"
           : `mlp_layer_${Math.floor((k - 4) / 2)}_${(k - 4) % 2 === 0 ? "kernel" : "bias"}`),
       shape: [...x.shape],
       values: (x.dataSync() as Float32Array).slice(),
     }));
-  }
-
-  /** Copies of every variable's values. */
-  snapshot(): NeuMFWeights {
-    return this.set.snapshot();
-  }
-
-  /** Puts weights from {@link NeuMF.snapshot} back (optimizer state is kept). */
-  restore(weights: NeuMFWeights): void {
-    this.set.restore(weights);
-  }
-
-  /** Weights and optimizer state, copied. */
-  trainingState(): NeuMFState {
-    return { weights: this.snapshot(), optimizer: this.optimizer.state() };
-  }
-
-  /** Restores {@link NeuMF.trainingState}. */
-  restoreTrainingState(state: NeuMFState): void {
-    this.restore(state.weights);
-    this.optimizer.load(state.optimizer);
-  }
-
-  /** Frees the variables and the optimizer's moments. */
-  dispose(): void {
-    this.optimizer.dispose();
-    this.set.dispose();
   }
 }

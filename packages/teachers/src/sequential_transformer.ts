@@ -20,10 +20,8 @@ import {
   normalVariable,
   type TransformerBlockParams,
   transformerBlock,
-  type VariableSet,
-  variableSet,
 } from "@kdrec/layers";
-import { type DenseAdam, type DenseAdamState, denseAdam } from "@kdrec/students";
+import { VariableModel, type VariableModelState } from "@kdrec/students";
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
 import { frozenModel } from "./frozen_model.js";
@@ -83,14 +81,10 @@ export interface SequenceFeatures {
 }
 
 /**
- * Weights plus the optimizer's state.
+ * Weights plus the optimizer's state and the step counter (dropout masks follow it).
  * @category Teachers
  */
-export interface SequentialTransformerState {
-  readonly weights: ReadonlyArray<Float32Array>;
-  readonly optimizer: DenseAdamState;
-  readonly step: number;
-}
+export type SequentialTransformerState = VariableModelState;
 
 /**
  * A SASRec or BERT4Rec model. It offers the trainer's model interface (`trainStep` on rows with
@@ -102,20 +96,16 @@ export interface SequentialTransformerState {
  * ```
  * @category Teachers
  */
-export class SequentialTransformer {
-  private readonly optimizer: DenseAdam;
-  private readonly variables: VariableSet<Params>;
+export class SequentialTransformer extends VariableModel<Params> {
   private readonly histories: UserItems;
   private readonly positions: Int32Array;
-  private step = 0;
 
   private constructor(
     readonly config: SequentialTransformerConfig,
-    private readonly params: Params,
+    params: Params,
     train: Interactions,
   ) {
-    this.variables = variableSet(params);
-    this.optimizer = denseAdam(this.variables.variables, { learningRate: config.learningRate ?? 1e-3 });
+    super(params, config.learningRate ?? 1e-3);
     this.histories = userSequences(train);
     this.positions = sequencePositions(train);
   }
@@ -362,38 +352,5 @@ export class SequentialTransformer {
         }),
       dispose: snapshot.dispose,
     };
-  }
-
-  /** Every variable with its path, shape and a copy of its values (for saving). */
-  namedWeights(): Array<{ name: string; shape: number[]; values: Float32Array }> {
-    return this.variables.namedWeights();
-  }
-
-  /** Copies of every variable's values. */
-  snapshot(): ReadonlyArray<Float32Array> {
-    return this.variables.snapshot();
-  }
-
-  /** Puts weights from {@link SequentialTransformer.snapshot} back (optimizer state is kept). */
-  restore(weights: ReadonlyArray<Float32Array>): void {
-    this.variables.restore(weights);
-  }
-
-  /** Weights, optimizer state and the step counter (dropout masks follow it). */
-  trainingState(): SequentialTransformerState {
-    return { weights: this.snapshot(), optimizer: this.optimizer.state(), step: this.step };
-  }
-
-  /** Restores {@link SequentialTransformer.trainingState}. */
-  restoreTrainingState(state: SequentialTransformerState): void {
-    this.restore(state.weights);
-    this.optimizer.load(state.optimizer);
-    this.step = state.step;
-  }
-
-  /** Frees the variables and the optimizer's moments. */
-  dispose(): void {
-    this.optimizer.dispose();
-    this.variables.dispose();
   }
 }
