@@ -307,9 +307,10 @@ describe("kdrec run", () => {
           teacherWeights: [2, 1],
         },
         { name: "two-way", dim: 2, ...quick, strategy: { kind: "two-way", epochs: 3, candidates: 5 } },
+        { name: "s-nokd-2", dim: 2, ...quick, strategy: { kind: "none" } },
       ],
     };
-    const { code, errors } = await run("run", configFile(config), "--out", out);
+    const { code, errors, out: table } = await run("run", configFile(config), "--out", out);
     expect(errors).toEqual([]);
     expect(code).toBe(0);
     const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
@@ -320,9 +321,11 @@ describe("kdrec run", () => {
       "from-both/student",
       "two-way/student",
       "teacher~two-way/teacher",
+      "s-nokd-2/student",
     ]);
     expect(results.models[5].strategy).toMatch(/^two-way .*the teacher's side$/);
     expect(results.models[5].params).toBe((60 + 80) * 16);
+    expect(table).toMatch(/paired t-test two-way vs s-nokd-2: /);
     expect(existsSync(join(out, "models", "teacher~two-way-seed1", "weights.bin"))).toBe(true);
   });
 

@@ -859,7 +859,7 @@ const resultTable = (results: ModelResult[], perUser: Map<string, Float64Array[]
   // Paired t-tests (per-user test NDCG@10, all seeds pooled): each distilled student against the
   // undistilled student of the same size.
   for (const student of config.students) {
-    if (student.strategy?.kind !== "one-way") continue;
+    if ((student.strategy?.kind ?? "none") === "none") continue;
     const baseline = config.students.find(
       (s) =>
         (s.strategy ?? { kind: "none" }).kind === "none" &&
