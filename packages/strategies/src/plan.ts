@@ -63,8 +63,8 @@ export interface BatchPlan {
   /** The loss mixture over the lists' scores. */
   readonly terms: ReadonlyArray<LossTerm<ScoredLists>>;
   /**
-   * Two-way: the teacher's own loss mixture (its scores as `student`, the student's as `teacher`),
-   * and whether both models train every batch.
+   * Two-way: the teacher's own loss mixture (its scores as `student`, the student's as
+   * `teacher`); present when both models train every batch.
    */
   readonly peerTerms?: ReadonlyArray<LossTerm<ScoredLists>>;
 }
@@ -91,45 +91,45 @@ export type Phase = "train" | "distill" | "finetune";
 
 const bpr = (s: tf.Tensor2D): tf.Scalar => bprLoss(column(s, 0), column(s, 1));
 
+/** Rows of [positive, negative, …what `extra` writes from `offset`], drawing from the batch's stream. */
 const lists =
-  (width: number, extra: (user: number, row: number, out: Int32Array, offset: number) => void) =>
-  (batch: PairwiseBatch) => {
+  (width: number, extra: (user: number, out: Int32Array, offset: number, rng: Random) => void) =>
+  (batch: PairwiseBatch, rng: Random) => {
     const items = new Int32Array(batch.users.length * width);
     for (let row = 0; row < batch.users.length; row++) {
       items[row * width] = batch.positives[row]!;
       items[row * width + 1] = batch.negatives[row]!;
-      extra(batch.users[row]!, row, items, row * width + 2);
+      extra(batch.users[row]!, items, row * width + 2, rng);
     }
     return { users: batch.users, items, width, rows: batch.rows };
   };
 
+/** A uniform draw from the catalogue. */
+const uniformItem =
+  (numItems: number) =>
+  (_user: number, rng: Random): number =>
+    rng.int(numItems);
+
 /**
  * Lists of [positive, negative, n candidates] (or, with `negativeFirst`, [negative, positive, …]):
- * the first `fromTeacher` candidates drawn from the user's row of `targets`, the rest uniform, all
- * from the random stream of the batch being built.
+ * the first `fromTeacher` candidates drawn from the user's row of `targets`, the rest by `sample`.
  */
 const withCandidates = (
   n: number,
-  numItems: number,
+  sample: (user: number, rng: Random) => number,
   negativeFirst: boolean,
   fromTeacher = 0,
   targets?: TeacherTargets,
-) => {
-  let rng: Random | undefined;
-  const fill = lists(n + 2, (user, _row, out, offset) => {
+) =>
+  lists(n + 2, (user, out, offset, rng) => {
     if (negativeFirst) {
       const positive = out[offset - 2]!;
       out[offset - 2] = out[offset - 1]!;
       out[offset - 1] = positive;
     }
-    for (let j = 0; j < fromTeacher; j++) out[offset + j] = targets!.items[user * targets!.k + rng!.int(targets!.k)]!;
-    for (let j = fromTeacher; j < n; j++) out[offset + j] = rng!.int(numItems);
+    for (let j = 0; j < fromTeacher; j++) out[offset + j] = targets!.items[user * targets!.k + rng.int(targets!.k)]!;
+    for (let j = fromTeacher; j < n; j++) out[offset + j] = sample(user, rng);
   });
-  return (batch: PairwiseBatch, r: Random) => {
-    rng = r;
-    return fill(batch);
-  };
-};
 
 /**
  * Two-way rows are [positive, negative, n sampled items]; each model minimises its BPR and, on the
@@ -138,11 +138,6 @@ const withCandidates = (
 const twoWayPlan = (strategy: Extract<Strategy, { kind: "two-way" }>, context: PlanContext): BatchPlan => {
   const n = strategy.candidates ?? 10;
   const temperature = strategy.temperature ?? 1;
-  let rng: Random | undefined;
-  const sample = context.sampleItem ?? ((_user: number, r: Random) => r.int(context.numItems));
-  const fill = lists(n + 2, (user, _row, out, offset) => {
-    for (let j = 0; j < n; j++) out[offset + j] = sample(user, rng!);
-  });
   const sampled = (scores: tf.Tensor2D) => tf.slice(scores, [0, 2], [-1, n]);
   const mixture = (alpha: number) => [
     lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha),
@@ -156,10 +151,7 @@ const twoWayPlan = (strategy: Extract<Strategy, { kind: "two-way" }>, context: P
     width: n + 2,
     needsTeacherScores: true,
     needsFeatures: false,
-    lists: (batch, r) => {
-      rng = r;
-      return fill(batch);
-    },
+    lists: withCandidates(n, context.sampleItem ?? uniformItem(context.numItems), false),
     terms: mixture(strategy.alpha ?? 0.5),
     peerTerms: mixture(strategy.teacherAlpha ?? 0.1),
   };
@@ -231,7 +223,7 @@ const distillationPlan = (strategy: Strategy, phase: Phase, context: PlanContext
         width: n + 2,
         needsTeacherScores: true,
         needsFeatures: false,
-        lists: withCandidates(n, context.numItems, true, fromTeacher, targets),
+        lists: withCandidates(n, uniformItem(context.numItems), true, fromTeacher, targets),
         terms: [
           lossTerm("bpr", (s: ScoredLists) => bprLoss(column(s.student, 1), column(s.student, 0)), 1 - alpha),
           lossTerm(
@@ -248,7 +240,7 @@ const distillationPlan = (strategy: Strategy, phase: Phase, context: PlanContext
         width: n + 2,
         needsTeacherScores: true,
         needsFeatures: false,
-        lists: withCandidates(n, context.numItems, false),
+        lists: withCandidates(n, uniformItem(context.numItems), false),
         terms: [
           lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha),
           lossTerm("mse", (s: ScoredLists) => meanSquaredError(s.student, teacherScores(s)), alpha),
@@ -272,7 +264,7 @@ const distillationPlan = (strategy: Strategy, phase: Phase, context: PlanContext
         width: k + 2,
         needsTeacherScores: false,
         needsFeatures: false,
-        lists: lists(k + 2, (user, _row, out, offset) =>
+        lists: lists(k + 2, (user, out, offset) =>
           out.set(targets.items.subarray(user * targets.k, user * targets.k + k), offset),
         ),
         terms: [
