@@ -268,21 +268,26 @@ export const runExperiment = async (
   const where = { io, metricsFile, out, resume: values.resume === true };
   // Students that later students learn from (multi-level chains and ensembles) are frozen too.
   const referenced = new Set(config.students.flatMap((s) => teachersOf(s) ?? []));
+  // An external teacher is the same for every seed: read and evaluated once.
+  const externalRun =
+    external === undefined ? undefined : await evaluateExternal(external.right, config.teacher.name, split.right);
+  if (externalRun !== undefined && E.isLeft(externalRun)) return externalRun;
   for (const seed of seeds) {
     const teacherRun =
-      external === undefined
+      externalRun === undefined
         ? await trainAndEvaluate(
             { spec: config.teacher as ModelSpec, strategy: { kind: "none" }, role: "teacher", seed, freeze: true },
             split.right,
             where,
           )
-        : await evaluateExternal(external.right, config.teacher.name, seed, split.right);
+        : E.right({ ...externalRun.right, result: { ...externalRun.right.result, seed } });
     if (E.isLeft(teacherRun)) return teacherRun;
     results.push(teacherRun.right.result);
     remember(perUser, config.teacher.name, teacherRun.right.report);
     const teachers = new Map<string, Teacher>([[config.teacher.name, teacherRun.right.teacher!]]);
+    // What this seed trained (an external teacher belongs to the whole run).
     const disposeAll = () => {
-      for (const t of teachers.values()) t.dispose();
+      for (const t of teachers.values()) if (t !== externalRun?.right.teacher) t.dispose();
       teacherRun.right.taskTeacher?.dispose();
     };
     const targets = topK > 0 ? await teacherTopK(teacherRun.right.teacher!, split.right.train, topK) : undefined;
@@ -348,8 +353,13 @@ export const runExperiment = async (
   await rename(join(out, "results.json.tmp"), join(out, "results.json"));
   io.out(resultTable(results, perUser, config));
   io.out(`\nwrote ${join(out, "results.json")}, ${metricsFile} and ${join(out, "models")}/\n`);
+  if (externalRun !== undefined) externalRun.right.teacher?.dispose();
   return E.right(undefined);
 };
+
+/** Full-ranking metrics on the test split (training and validation items excluded). */
+const onTestSplit = (score: (users: Int32Array) => tf.Tensor2D, split: Split) =>
+  evaluateFullRanking(score, { heldOut: split.test, exclude: [split.train, split.valid] });
 
 /** The teachers a student names (`teacher`: one name or several), or undefined for the run's teacher. */
 const teachersOf = (student: StudentSpec): string[] | undefined =>
@@ -388,6 +398,15 @@ interface RunModel {
   readonly mf?: MatrixFactorization;
 }
 
+/** The fields of `spec` named in `keys` that are set (model configs take optional fields only when set). */
+const setFields = <T extends object, K extends keyof T>(
+  spec: T,
+  keys: ReadonlyArray<K>,
+): { [P in K]?: Exclude<T[P], undefined> } =>
+  Object.fromEntries(keys.filter((k) => spec[k] !== undefined).map((k) => [k, spec[k]])) as {
+    [P in K]?: Exclude<T[P], undefined>;
+  };
+
 const createModel = (spec: ModelSpec, seed: number, split: Split, alignTo?: ReadonlyArray<number>): RunModel => {
   const users = numUsers(split.train);
   const items = numItems(split.train);
@@ -400,11 +419,7 @@ const createModel = (spec: ModelSpec, seed: number, split: Split, alignTo?: Read
         seed,
         l2: spec.l2 ?? 0,
         learningRate: spec.learningRate ?? 1e-3,
-        ...(spec.bottom === undefined ? {} : { bottom: spec.bottom }),
-        ...(spec.hidden === undefined ? {} : { hidden: spec.hidden }),
-        ...(spec.experts === undefined ? {} : { experts: spec.experts }),
-        ...(spec.weighting === undefined ? {} : { weighting: spec.weighting }),
-        ...(spec.taskWeights === undefined ? {} : { taskWeights: spec.taskWeights }),
+        ...setFields(spec, ["bottom", "hidden", "experts", "weighting", "taskWeights"]),
       },
       split.train,
     );
@@ -426,9 +441,7 @@ const createModel = (spec: ModelSpec, seed: number, split: Split, alignTo?: Read
         seed,
         l2: spec.l2 ?? 0,
         learningRate: spec.learningRate ?? 1e-3,
-        ...(spec.groups === undefined ? {} : { groups: spec.groups }),
-        ...(spec.perGroup === undefined ? {} : { perGroup: spec.perGroup }),
-        ...(spec.sessionGap === undefined ? {} : { sessionGap: spec.sessionGap }),
+        ...setFields(spec, ["groups", "perGroup", "sessionGap"]),
         ...(alignTo === undefined ? {} : { alignTo: [...alignTo] }),
       },
       split.train,
@@ -448,10 +461,7 @@ const createModel = (spec: ModelSpec, seed: number, split: Split, alignTo?: Read
         hidden: spec.dim,
         seed,
         learningRate: spec.learningRate ?? 1e-3,
-        ...(spec.blocks === undefined ? {} : { blocks: spec.blocks }),
-        ...(spec.heads === undefined ? {} : { heads: spec.heads }),
-        ...(spec.maxLength === undefined ? {} : { maxLength: spec.maxLength }),
-        ...(spec.dropout === undefined ? {} : { dropout: spec.dropout }),
+        ...setFields(spec, ["blocks", "heads", "maxLength", "dropout"]),
       },
       split.train,
     );
@@ -471,8 +481,7 @@ const createModel = (spec: ModelSpec, seed: number, split: Split, alignTo?: Read
       seed,
       l2: spec.l2 ?? 0,
       learningRate: spec.learningRate ?? 1e-3,
-      ...(spec.mlpLayers === undefined ? {} : { mlpLayers: spec.mlpLayers }),
-      ...(spec.initStd === undefined ? {} : { initStd: spec.initStd }),
+      ...setFields(spec, ["mlpLayers", "initStd"]),
     });
     return {
       model: model as TrainableModel<unknown, unknown> & ScoringModel,
@@ -487,8 +496,7 @@ const createModel = (spec: ModelSpec, seed: number, split: Split, alignTo?: Read
     dim: spec.dim,
     seed,
     l2: spec.l2 ?? 0,
-    ...(spec.initStd === undefined ? {} : { initStd: spec.initStd }),
-    ...(spec.itemBias === undefined ? {} : { itemBias: spec.itemBias }),
+    ...setFields(spec, ["initStd", "itemBias"]),
     optimizer: { kind: "adam", learningRate: spec.learningRate ?? 1e-3 },
   });
   return {
@@ -511,20 +519,16 @@ const readExternalTeacher = (
   return parseTopKLists(readFileSync(path, "utf8"), data.userIds, data.itemIds, path);
 };
 
-/** The external teacher's row of the results: its lists ranked on the test split. */
+/** The external teacher's row of the results (seed 0 until a seed's row is made of it). */
 const evaluateExternal = async (
   lists: TeacherTargets,
   name: string,
-  seed: number,
   split: Split,
 ): Promise<E.Either<KdrecError, TrainOutcome>> => {
   const teacher = topKListTeacher(name, lists, numItems(split.train));
   const valid = await evaluateFullRanking(teacher.scoreAll, { heldOut: split.valid, exclude: [split.train] });
   if (E.isLeft(valid)) return valid;
-  const report = await evaluateFullRanking(teacher.scoreAll, {
-    heldOut: split.test,
-    exclude: [split.train, split.valid],
-  });
+  const report = await onTestSplit(teacher.scoreAll, split);
   if (E.isLeft(report)) return report;
   const pick = (s: Record<string, { mean: number }>) => Object.fromEntries(TEST_METRICS.map((n) => [n, s[n]!.mean]));
   const result: ModelResult = {
@@ -535,7 +539,7 @@ const evaluateExternal = async (
     params: 0,
     strategy: "none",
     losses: [],
-    seed,
+    seed: 0,
     train_seconds: 0,
     best_epoch: -1,
     valid: pick(valid.right.summary),
@@ -573,17 +577,42 @@ interface TrainOutcome {
   readonly peer?: { readonly result: ModelResult; readonly report: RankingReport };
 }
 
+type Where = { readonly io: CommandIo; readonly metricsFile: string; readonly out: string; readonly resume: boolean };
+
+/**
+ * Creates the model (and a two-way peer), trains and evaluates it, and frees what the outcome does
+ * not keep — on every path, failures included.
+ */
 const trainAndEvaluate = async (
   request: TrainRequest,
   split: Split,
-  where: { readonly io: CommandIo; readonly metricsFile: string; readonly out: string; readonly resume: boolean },
+  where: Where,
 ): Promise<E.Either<KdrecError, TrainOutcome>> => {
-  const { spec, strategy, role, seed, teacher, targets } = request;
+  const { spec, strategy, seed, teacher } = request;
   const alignTo =
     strategy.kind === "one-way" && strategy.featureAlignment !== undefined ? teacher?.featureWidths : undefined;
   const created = createModel(spec, seed, split, alignTo);
-  const { model } = created;
   const peerModel = request.peer === undefined ? undefined : createModel(request.peer.spec, seed, split);
+  let outcome: E.Either<KdrecError, TrainOutcome> | undefined;
+  try {
+    outcome = await trainCreated(request, created, peerModel, split, where);
+    return outcome;
+  } finally {
+    peerModel?.dispose();
+    // A multi-task teacher's heads stay alive: its students distil from them.
+    if (outcome === undefined || E.isLeft(outcome) || outcome.right.taskTeacher === undefined) created.dispose();
+  }
+};
+
+const trainCreated = async (
+  request: TrainRequest,
+  created: RunModel,
+  peerModel: RunModel | undefined,
+  split: Split,
+  where: Where,
+): Promise<E.Either<KdrecError, TrainOutcome>> => {
+  const { spec, strategy, role, seed, teacher, targets } = request;
+  const { model } = created;
   const distillation = (spec as StudentSpec).taskDistillation;
   if (created.tasks !== undefined && request.taskTeacher !== undefined && distillation !== undefined) {
     const attached = created.tasks.distillFrom(request.taskTeacher, distillation);
@@ -615,21 +644,16 @@ const trainAndEvaluate = async (
           ...(peerModel === undefined ? {} : { peer: peerModel.model }),
           ...(targets === undefined ? {} : { targets }),
           seed,
-          ...(spec.batchSize === undefined ? {} : { batchSize: spec.batchSize }),
-          ...(spec.patience === undefined ? {} : { patience: spec.patience }),
-          ...(spec.maxEpochs === undefined ? {} : { maxEpochs: spec.maxEpochs }),
+          ...setFields(spec, ["batchSize", "patience", "maxEpochs"]),
           onEpoch,
           ...(onBatch === undefined ? {} : { onBatch }),
           checkpoints: checkpointFile(join(out, "checkpoints", `${spec.name}-seed${seed}.json`), where.resume),
         });
-  if (E.isLeft(fitted)) {
-    created.dispose();
-    peerModel?.dispose();
+  if (E.isLeft(fitted))
     return E.left({ ...fitted.left, location: `${spec.name} seed ${seed}: ${fitted.left.location ?? ""}` });
-  }
 
   const scorer = created.testScorer();
-  const report = await evaluateFullRanking(scorer.score, { heldOut: split.test, exclude: [split.train, split.valid] });
+  const report = await onTestSplit(scorer.score, split);
   const allUsers = Int32Array.from({ length: numUsers(split.train) }, (_, u) => u);
   const started = performance.now();
   const reps = 5;
@@ -642,10 +666,7 @@ const trainAndEvaluate = async (
   }
   const scoreAllMs = (performance.now() - started) / reps;
   scorer.dispose();
-  if (E.isLeft(report)) {
-    created.dispose();
-    return report;
-  }
+  if (E.isLeft(report)) return report;
   const pick = (s: Record<string, { mean: number }>, names: string[]) =>
     Object.fromEntries(names.map((n) => [n, s[n]!.mean]));
   const taskMetrics =
@@ -701,10 +722,7 @@ const trainAndEvaluate = async (
     fitted.right.peer !== undefined
   ) {
     const peerScorer = peerModel.testScorer();
-    const peerReport = await evaluateFullRanking(peerScorer.score, {
-      heldOut: split.test,
-      exclude: [split.train, split.valid],
-    });
+    const peerReport = await onTestSplit(peerScorer.score, split);
     peerScorer.dispose();
     if (E.isLeft(peerReport)) return peerReport;
     const name = `${request.peer.spec.name}~${spec.name}`;
@@ -728,7 +746,6 @@ const trainAndEvaluate = async (
     io.err(
       `[${name} seed ${seed}] test ndcg@10 ${peer.result.test["ndcg@10"]!.toFixed(4)} (the teacher after two-way training)\n`,
     );
-    peerModel.dispose();
   }
   // A teacher is frozen (a snapshot) for the students that follow.
   const state = role === "teacher" ? model.trainingState() : undefined;
@@ -742,12 +759,9 @@ const trainAndEvaluate = async (
           users: numUsers(split.train),
           items: numItems(split.train),
         });
-  // A multi-task teacher stays alive: its students distil from its heads.
-  const keepHeads = role === "teacher" && created.tasks !== undefined;
-  if (!keepHeads) created.dispose();
   return E.right({
     ...(frozen === undefined ? {} : { teacher: frozen }),
-    ...(keepHeads ? { taskTeacher: created.tasks } : {}),
+    ...(role === "teacher" && created.tasks !== undefined ? { taskTeacher: created.tasks } : {}),
     ...(state === undefined ? {} : { state }),
     result,
     report: report.right,
