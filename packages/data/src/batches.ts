@@ -57,6 +57,18 @@ function* chunks(order: Int32Array, batchSize: number): Generator<Int32Array> {
 }
 
 /**
+ * The indices 0 … n − 1 in consecutive batches of `batchSize` (the last one shorter): e.g. every
+ * user, a batch at a time, for scoring against all items.
+ * @category Sampling
+ */
+export function* indexBatches(n: number, batchSize: number): Generator<Int32Array> {
+  yield* chunks(
+    Int32Array.from({ length: n }, (_, i) => i),
+    batchSize,
+  );
+}
+
+/**
  * One epoch of pairwise batches: every training interaction once, each with one sampled negative.
  * With `byUser`, each user's rows come together (users in a seeded order).
  * @example

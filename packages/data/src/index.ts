@@ -11,6 +11,7 @@
  */
 export {
   asItemLists,
+  indexBatches,
   type ListwiseBatch,
   listwiseBatches,
   type PairwiseBatch,

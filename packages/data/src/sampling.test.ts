@@ -1,7 +1,7 @@
 import { seededRandom } from "@kdrec/core";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import { listwiseBatches, pairwiseBatches, pointwiseBatches, sequenceBatches } from "./batches.js";
+import { indexBatches, listwiseBatches, pairwiseBatches, pointwiseBatches, sequenceBatches } from "./batches.js";
 import type { Interactions } from "./interactions.js";
 import { itemPopularity, type NegativeSampler, popularityNegatives, uniformNegatives } from "./negative_sampling.js";
 import { leaveLastOut } from "./splits.js";
@@ -142,5 +142,12 @@ describe("batches", () => {
   it("refuses batch sizes that are not positive integers", () => {
     expect(() => pairwiseBatches(train, sampler, 0, seededRandom(1)).next()).toThrow(RangeError);
     expect(() => listwiseBatches(train, sampler, 4, 0, seededRandom(1)).next()).toThrow(RangeError);
+  });
+});
+
+describe("indexBatches", () => {
+  it("covers 0 … n − 1 in consecutive batches, the last one shorter", () => {
+    expect([...indexBatches(7, 3)].map((b) => Array.from(b))).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
+    expect([...indexBatches(0, 3)]).toEqual([]);
   });
 });

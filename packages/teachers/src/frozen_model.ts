@@ -4,6 +4,7 @@
  * @module
  */
 import { readTidy } from "@kdrec/core";
+import { indexBatches } from "@kdrec/data";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Teacher } from "./teacher.js";
 
@@ -42,13 +43,11 @@ export const frozenModel = (
   let table: Float32Array | undefined;
   if (users * items <= MAX_PRECOMPUTED_SCORES) {
     table = new Float32Array(users * items);
-    for (let start = 0; start < users; start += 512) {
-      const batch = Int32Array.from({ length: Math.min(512, users - start) }, (_, b) => start + b);
+    for (const batch of indexBatches(users, 512))
       table.set(
         readTidy(() => scorer.score(batch)),
-        start * items,
+        batch[0]! * items,
       );
-    }
   }
   const onTheFly = (userIds: Int32Array, itemIds: Int32Array, width: number): tf.Tensor2D =>
     tf.tidy(() => {
@@ -102,12 +101,10 @@ export interface FeatureSource {
 
 const freezeFeatures = (source: FeatureSource, users: number): tf.Tensor2D[] => {
   const parts: tf.Tensor2D[][] = source.widths.map(() => []);
-  for (let start = 0; start < users; start += 512) {
-    const batch = Int32Array.from({ length: Math.min(512, users - start) }, (_, b) => start + b);
+  for (const batch of indexBatches(users, 512))
     source.of(batch).forEach((level, k) => {
       parts[k]!.push(level);
     });
-  }
   return parts.map((levels) => {
     const table = tf.concat(levels) as tf.Tensor2D;
     tf.dispose(levels);

@@ -3,7 +3,7 @@
  * user has not interacted with in training, with the teacher's scores, best first.
  * @module
  */
-import { type Interactions, itemsOf, numUsers, userItemSets } from "@kdrec/data";
+import { type Interactions, indexBatches, itemsOf, numUsers, userItemSets } from "@kdrec/data";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Teacher } from "./teacher.js";
 
@@ -34,8 +34,8 @@ export const teacherTopK = async (
   const seen = userItemSets(train);
   const items = new Int32Array(users * k);
   const scores = new Float32Array(users * k);
-  for (let start = 0; start < users; start += batchSize) {
-    const batch = Int32Array.from({ length: Math.min(batchSize, users - start) }, (_, b) => start + b);
+  for (const batch of indexBatches(users, batchSize)) {
+    const start = batch[0]!;
     const mask = new Float32Array(batch.length * teacher.numItems);
     batch.forEach((u, b) => {
       for (const i of itemsOf(seen, u)) mask[b * teacher.numItems + i] = Number.NEGATIVE_INFINITY;

@@ -6,7 +6,7 @@
  * @module
  */
 import { type Random, readTidy } from "@kdrec/core";
-import { hasItem, type Interactions, numItems, numUsers, userItemSets } from "@kdrec/data";
+import { hasItem, type Interactions, indexBatches, numItems, numUsers, userItemSets } from "@kdrec/data";
 import type * as tf from "@tensorflow/tfjs-core";
 
 interface Scorer {
@@ -40,8 +40,7 @@ export const rankDiscrepancySampler = async (
   const rankS = new Int32Array(items);
   const rankT = new Int32Array(items);
   const order = new Int32Array(items);
-  for (let start = 0; start < users; start += 256) {
-    const batch = Int32Array.from({ length: Math.min(256, users - start) }, (_, b) => start + b);
+  for (const batch of indexBatches(users, 256)) {
     const s = readTidy(() => scorers[0]!.score(batch)) as Float32Array;
     const t = readTidy(() => scorers[1]!.score(batch)) as Float32Array;
     batch.forEach((u, b) => {
