@@ -6,12 +6,14 @@
  * - {@link multiHeadSelfAttention} (padding and causal masks) and {@link transformerBlock}
  *   (post-norm, as BERT);
  * - {@link attentionPooling} (a learned query over a masked set);
+ * - {@link listDotScores}, {@link catalogueDotScores}: the shared item table as output layer;
  * - initialisers creating seeded TF.js variables, {@link variablesOf} to list them, and
  *   {@link variableSet}: snapshots, restores, named weights and frozen copies of a record.
  * @packageDocumentation
  */
 export { type AttentionPoolingParams, attentionPooling } from "./attention_pooling.js";
 export { type DenseParams, dense } from "./dense.js";
+export { catalogueDotScores, listDotScores } from "./dot_scores.js";
 export { type FeedForwardParams, feedForward } from "./feed_forward.js";
 export { gelu } from "./gelu.js";
 export {

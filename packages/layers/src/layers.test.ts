@@ -5,6 +5,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { expect, it } from "vitest";
 import { attentionPooling } from "./attention_pooling.js";
 import { dense } from "./dense.js";
+import { catalogueDotScores, listDotScores } from "./dot_scores.js";
 import { gelu } from "./gelu.js";
 import { initTransformerBlock, variablesOf } from "./init.js";
 import { layerNorm } from "./layer_norm.js";
@@ -140,6 +141,23 @@ describeEachBackend("layers", () => {
     );
     expect(values(weights)).toEqual(close([0.6817, 0.3183, 0, 0, 0, 0]));
     expect(values(pooled)).toEqual(close([0.6817, 0.3183, 0, 0]));
+  });
+
+  it("dot scores: each row's user against its list, or against the catalogue (extra table rows ignored)", () => {
+    // table rows: items 0, 1, 2, then a padding row; users [1, 0] and [0, 2]
+    const table = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+      [9, 9],
+    ]);
+    const bias = tf.tensor1d([0.5, 0, -1]);
+    const users = tf.tensor2d([
+      [1, 0],
+      [0, 2],
+    ]);
+    expect(values(listDotScores(users, table, bias, Int32Array.of(2, 0, 1, 1), 2))).toEqual([4, 1.5, 8, 8]);
+    expect(values(catalogueDotScores(users, table, bias, 3))).toEqual([1.5, 3, 4, 4.5, 8, 11]);
   });
 
   it("the ops leave no tensor behind", () => {

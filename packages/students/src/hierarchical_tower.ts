@@ -11,10 +11,12 @@ import { type Interactions, numItems, numUsers, sequencePositions } from "@kdrec
 import {
   type AttentionPoolingParams,
   attentionPooling,
+  catalogueDotScores,
   type DenseParams,
   dense,
   initAttentionPooling,
   initDense,
+  listDotScores,
   normalVariable,
 } from "@kdrec/layers";
 import * as tf from "@tensorflow/tfjs-core";
@@ -208,17 +210,6 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
     return { level1, level2 };
   }
 
-  /** Scores `[B, width]` of the rows' lists against their users' vectors. */
-  private listScores(params: TowerParams, user: tf.Tensor2D, items: Int32Array, width: number): tf.Tensor2D {
-    const rows = user.shape[0];
-    const listItems = tf.tensor1d(items, "int32");
-    const embeddings = tf.reshape(tf.gather(params.items, listItems), [rows, width, this.config.dim]);
-    return tf.add(
-      tf.sum(tf.mul(embeddings, tf.expandDims(user, 1)), 2),
-      tf.reshape(tf.gather(params.itemBias, listItems), [rows, width]),
-    ) as tf.Tensor2D;
-  }
-
   /**
    * One Adam step on `loss` of the rows' list scores; each row's user vector is read from the
    * history before the interaction it stands for (`batch.rows`, required).
@@ -248,7 +239,7 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
     const l2 = this.config.l2 ?? 0;
     return this.optimizer.minimize(() => {
       const features = this.encode(this.params, ids, valid, users.length);
-      const scores = this.listScores(this.params, features.level2, items, width);
+      const scores = listDotScores(features.level2, this.params.items, this.params.itemBias, items, width);
       const levels = [features.level1, features.level2];
       const value = loss(
         scores,
@@ -281,14 +272,13 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
     const frozen = this.variables.frozenCopy();
     const { params } = frozen;
     const source = history === undefined ? this.histories : historiesOf(history).histories;
-    const { items, dim } = this.config;
+    const { items } = this.config;
     return {
       score: (users) =>
         tf.tidy(() => {
           const { ids, valid } = this.groups(users, source);
           const { level2 } = this.encode(params, ids, valid, users.length);
-          const table = tf.slice(params.items, [0, 0], [items, dim]);
-          return tf.add(tf.matMul(level2, table, false, true), params.itemBias) as tf.Tensor2D;
+          return catalogueDotScores(level2, params.items, params.itemBias, items);
         }),
       dispose: frozen.dispose,
     };

@@ -13,10 +13,12 @@
 import { integerInRange, numberInRange, positiveNumber, seededRandom } from "@kdrec/core";
 import { type Interactions, itemsOf, sequencePositions, type UserItems, userSequences } from "@kdrec/data";
 import {
+  catalogueDotScores,
   initLayerNorm,
   initTransformerBlock,
   type LayerNormParams,
   layerNorm,
+  listDotScores,
   normalVariable,
   type TransformerBlockParams,
   transformerBlock,
@@ -143,6 +145,10 @@ export class SequentialTransformer extends VariableModel<Params> {
     return this.config.maxLength ?? 50;
   }
 
+  private get hidden(): number {
+    return this.config.hidden ?? 64;
+  }
+
   /**
    * Right-aligned token rows `[B, maxLength]` (padding = items, [mask] = items + 1) and their
    * validity, from each row's history `histories[u][0 .. end)`.
@@ -184,7 +190,7 @@ export class SequentialTransformer extends VariableModel<Params> {
     training: boolean,
   ): tf.Tensor3D[] {
     const length = this.maxLength;
-    const hidden = this.config.hidden ?? 64;
+    const { hidden } = this;
     const heads = this.config.heads ?? 2;
     const mask = tf.tensor2d(valid, [rows, length]);
     const embedded = tf.add(
@@ -211,7 +217,7 @@ export class SequentialTransformer extends VariableModel<Params> {
   /** Features read at the last position of each row (inference). */
   private forward(params: Params, tokens: Int32Array, valid: Float32Array, rows: number): SequenceFeatures {
     const length = this.maxLength;
-    const hidden = this.config.hidden ?? 64;
+    const { hidden } = this;
     const last = (x: tf.Tensor3D) =>
       tf.reshape(tf.slice(x, [0, length - 1, 0], [rows, 1, hidden]), [rows, hidden]) as tf.Tensor2D;
     const blocks = this.encode(params, tokens, valid, rows, false).map(last);
@@ -257,16 +263,11 @@ export class SequentialTransformer extends VariableModel<Params> {
     const flatSize = windows.windows * this.maxLength;
     // −1 (no history) reads an appended zero row.
     const readAt = Int32Array.from(windows.readAt, (i) => (i < 0 ? flatSize : i));
-    const hidden = this.config.hidden ?? 64;
+    const { hidden } = this;
     const outputs = this.encode(params, windows.tokens, windows.valid, windows.windows, training);
     const flat = tf.concat([tf.reshape(outputs[outputs.length - 1]!, [flatSize, hidden]), tf.zeros([1, hidden])]);
-    const user = tf.gather(flat, tf.tensor1d(readAt, "int32"));
-    const listItems = tf.tensor1d(items, "int32");
-    const embeddings = tf.reshape(tf.gather(params.items, listItems), [users.length, width, hidden]);
-    return tf.add(
-      tf.sum(tf.mul(embeddings, tf.expandDims(user, 1)), 2),
-      tf.reshape(tf.gather(params.outputBias, listItems), [users.length, width]),
-    ) as tf.Tensor2D;
+    const user = tf.gather(flat, tf.tensor1d(readAt, "int32")) as tf.Tensor2D;
+    return listDotScores(user, params.items, params.outputBias, items, width);
   }
 
   /**
@@ -316,7 +317,7 @@ export class SequentialTransformer extends VariableModel<Params> {
    * final user representation (level 2), from the training histories.
    */
   featureSource(): { readonly widths: ReadonlyArray<number>; readonly of: (users: Int32Array) => tf.Tensor2D[] } {
-    const hidden = this.config.hidden ?? 64;
+    const { hidden } = this;
     return {
       widths: [hidden, hidden],
       of: (users) => {
@@ -341,14 +342,12 @@ export class SequentialTransformer extends VariableModel<Params> {
     const frozen = snapshot.params;
     const source = history === undefined ? this.histories : userSequences(history);
     const { items } = this.config;
-    const hidden = this.config.hidden ?? 64;
     return {
       score: (users) =>
         tf.tidy(() => {
           const { tokens, valid } = this.tokens(users, source);
           const { user } = this.forward(frozen, tokens, valid, users.length);
-          const table = tf.slice(frozen.items, [0, 0], [items, hidden]);
-          return tf.add(tf.matMul(user, table, false, true), frozen.outputBias) as tf.Tensor2D;
+          return catalogueDotScores(user, frozen.items, frozen.outputBias, items);
         }),
       dispose: snapshot.dispose,
     };
