@@ -137,6 +137,17 @@ export const asItemLists = (
 };
 
 /**
+ * The user of every entry of per-row item lists: `users[b]` repeated `width` times, row by row
+ * (what a model that scores (user, item) pairs needs beside the flat item list).
+ * @category Sampling
+ */
+export const entryUsers = (users: Int32Array, width: number): Int32Array => {
+  const out = new Int32Array(users.length * width);
+  for (let b = 0; b < users.length; b++) out.fill(users[b]!, b * width, (b + 1) * width);
+  return out;
+};
+
+/**
  * One epoch of pointwise batches: `batchSize` positives per batch, each followed by
  * `negativesPerPositive` sampled negatives with label 0.
  * @category Sampling

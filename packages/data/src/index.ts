@@ -11,6 +11,7 @@
  */
 export {
   asItemLists,
+  entryUsers,
   indexBatches,
   type ListwiseBatch,
   listwiseBatches,

@@ -1,7 +1,14 @@
 import { seededRandom } from "@kdrec/core";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import { indexBatches, listwiseBatches, pairwiseBatches, pointwiseBatches, sequenceBatches } from "./batches.js";
+import {
+  entryUsers,
+  indexBatches,
+  listwiseBatches,
+  pairwiseBatches,
+  pointwiseBatches,
+  sequenceBatches,
+} from "./batches.js";
 import type { Interactions } from "./interactions.js";
 import { itemPopularity, type NegativeSampler, popularityNegatives, uniformNegatives } from "./negative_sampling.js";
 import { leaveLastOut } from "./splits.js";
@@ -149,5 +156,11 @@ describe("indexBatches", () => {
   it("covers 0 … n − 1 in consecutive batches, the last one shorter", () => {
     expect([...indexBatches(7, 3)].map((b) => Array.from(b))).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
     expect([...indexBatches(0, 3)]).toEqual([]);
+  });
+});
+
+describe("entryUsers", () => {
+  it("repeats each row's user over the row's list", () => {
+    expect(Array.from(entryUsers(Int32Array.of(4, 1), 3))).toEqual([4, 4, 4, 1, 1, 1]);
   });
 });

@@ -9,7 +9,7 @@
  * @module
  */
 import { integerInRange, numberInRange, positiveNumber, type Random, seededRandom } from "@kdrec/core";
-import { type Interactions, numItems, numUsers, uniformNegatives, userItemSets } from "@kdrec/data";
+import { entryUsers, type Interactions, numItems, numUsers, uniformNegatives, userItemSets } from "@kdrec/data";
 import { type DenseParams, dense, initDense, normalVariable } from "@kdrec/layers";
 import { binaryCrossEntropy, softBinaryCrossEntropy } from "@kdrec/losses";
 import { VariableModel, type VariableModelState } from "@kdrec/students";
@@ -264,9 +264,11 @@ export class MultiTaskModel extends VariableModel<Params> {
     const weights = this.config.taskWeights ?? {};
     const l2 = this.config.l2 ?? 0;
     const value = this.optimizer.minimize(() => {
-      const listUsers = new Int32Array(items.length);
-      for (let k = 0; k < items.length; k++) listUsers[k] = users[Math.floor(k / width)]!;
-      const rankBottom = this.bottoms(this.params, tf.tensor1d(listUsers, "int32"), tf.tensor1d(items, "int32"));
+      const rankBottom = this.bottoms(
+        this.params,
+        tf.tensor1d(entryUsers(users, width), "int32"),
+        tf.tensor1d(items, "int32"),
+      );
       const scores = tf.reshape(this.head(this.params, "ranking", rankBottom.ranking), [n, width]) as tf.Tensor2D;
       const rankingLoss = loss(scores);
       const b = this.bottoms(this.params, tf.tensor1d(pairUsers, "int32"), tf.tensor1d(pairItems, "int32"));
@@ -322,14 +324,14 @@ export class MultiTaskModel extends VariableModel<Params> {
     return {
       score: (users) =>
         tf.tidy(() => {
-          const pairUsers = new Int32Array(users.length * items);
+          // Every (user, item) pair: each user repeated over the catalogue, the catalogue tiled.
           const pairItems = new Int32Array(users.length * items);
-          for (let b = 0; b < users.length; b++)
-            for (let i = 0; i < items; i++) {
-              pairUsers[b * items + i] = users[b]!;
-              pairItems[b * items + i] = i;
-            }
-          const bottom = this.bottoms(params, tf.tensor1d(pairUsers, "int32"), tf.tensor1d(pairItems, "int32"));
+          for (let k = 0; k < pairItems.length; k++) pairItems[k] = k % items;
+          const bottom = this.bottoms(
+            params,
+            tf.tensor1d(entryUsers(users, items), "int32"),
+            tf.tensor1d(pairItems, "int32"),
+          );
           return tf.reshape(this.head(params, "ranking", bottom.ranking), [users.length, items]) as tf.Tensor2D;
         }),
       dispose: frozen.dispose,

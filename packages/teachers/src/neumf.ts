@@ -5,7 +5,9 @@
  * backend) and then frozen with {@link frozenModel}.
  * @module
  */
+
 import { integerInRange, numberInRange, positiveNumber, seededRandom } from "@kdrec/core";
+import { entryUsers } from "@kdrec/data";
 import { VariableModel, type VariableModelState } from "@kdrec/students";
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
@@ -124,9 +126,7 @@ export class NeuMF extends VariableModel<ReadonlyArray<tf.Variable>> {
   /** Scores `[B, width]` of a batch's item lists (differentiable with respect to the variables). */
   private listLogits(users: Int32Array, items: Int32Array, width: number): { scores: tf.Tensor2D; penalty: tf.Scalar } {
     const [gmfUsers, gmfItems, mlpUsers, mlpItems] = this.params as tf.Variable[];
-    const userOfEntry = new Int32Array(items.length);
-    for (let k = 0; k < items.length; k++) userOfEntry[k] = users[Math.floor(k / width)]!;
-    const u = tf.tensor1d(userOfEntry, "int32");
+    const u = tf.tensor1d(entryUsers(users, width), "int32");
     const i = tf.tensor1d(items, "int32");
     const embeddings = [
       tf.gather(gmfUsers!, u),
