@@ -68,15 +68,20 @@ export interface Recommender {
 
 const tanh = Math.tanh;
 
-/** Attention pooling over `n` vectors of width `d` (rows of `x` from `offset`, where `valid`). */
+/** One attention pooling's weights: key kernel `[d, a]`, key bias `[a]`, query `[a]`. */
+interface PoolingWeights {
+  readonly key: Float32Array;
+  readonly keyBias: Float32Array;
+  readonly query: Float32Array;
+}
+
+/** Attention pooling into `out` over the `n` rows of width `d` of `x` where `valid`. */
 const pool = (
   x: Float32Array,
   n: number,
   d: number,
   valid: ArrayLike<number>,
-  key: Float32Array,
-  keyBias: Float32Array,
-  query: Float32Array,
+  { key, keyBias, query }: PoolingWeights,
   out: Float32Array,
 ): void => {
   const a = query.length;
@@ -155,6 +160,15 @@ export const towerRecommender = (
     sessionGap: config.sessionGap ?? 3600,
   };
   const { groups, perGroup } = grouping;
+  const pooling = (name: string): PoolingWeights => ({
+    key: w(`${name}.key.kernel`),
+    keyBias: w(`${name}.key.bias`),
+    query: w(`${name}.query`),
+  });
+  const within = pooling("withinGroup");
+  const across = pooling("acrossGroups");
+  const userKernel = w("user.kernel");
+  const userBias = w("user.bias");
 
   const userVector = (history: History): Float32Array => {
     const ids = new Int32Array(groups * perGroup).fill(items);
@@ -169,34 +183,14 @@ export const towerRecommender = (
         x.set(table.subarray(ids[g * perGroup + s]! * d, (ids[g * perGroup + s]! + 1) * d), s * d);
       const groupMask = valid.subarray(g * perGroup, (g + 1) * perGroup);
       groupValid[g] = groupMask.some((v) => v > 0) ? 1 : 0;
-      pool(
-        x,
-        perGroup,
-        d,
-        groupMask,
-        w("withinGroup.key.kernel"),
-        w("withinGroup.key.bias"),
-        w("withinGroup.query"),
-        pooled,
-      );
+      pool(x, perGroup, d, groupMask, within, pooled);
       groupVectors.set(pooled, g * d);
     }
-    pool(
-      groupVectors,
-      groups,
-      d,
-      groupValid,
-      w("acrossGroups.key.kernel"),
-      w("acrossGroups.key.bias"),
-      w("acrossGroups.query"),
-      pooled,
-    );
+    pool(groupVectors, groups, d, groupValid, across, pooled);
     const user = new Float32Array(d);
-    const kernel = w("user.kernel");
-    const userBias = w("user.bias");
     for (let j = 0; j < d; j++) {
       let v = userBias[j]!;
-      for (let c = 0; c < d; c++) v += pooled[c]! * kernel[c * d + j]!;
+      for (let c = 0; c < d; c++) v += pooled[c]! * userKernel[c * d + j]!;
       user[j] = v;
     }
     return user;
