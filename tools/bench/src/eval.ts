@@ -3,16 +3,14 @@
 // MovieLens-100K comes from KDREC_DATA_DIR (default ../shared/datasets beside the checkout).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { type BackendName, formatKdrecError, initEngine, seededRandom } from "@kdrec/core";
 import { type Dataset, leaveLastOut, loadDataset, numItems, numUsers, syntheticDataset } from "@kdrec/data";
 import { evaluateFullRanking, referenceFullRanking } from "@kdrec/metrics";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
+import { movieLens100K, orThrow } from "./support.js";
 import { secondsPerCall } from "./timing.js";
-
-const dataDir = process.env.KDREC_DATA_DIR ?? resolve(fileURLToPath(import.meta.url), "../../../../../shared/datasets");
 
 const timed = async <A>(work: () => Promise<A>): Promise<[A, number]> => {
   const start = performance.now();
@@ -20,17 +18,10 @@ const timed = async <A>(work: () => Promise<A>): Promise<[A, number]> => {
   return [result, performance.now() - start];
 };
 
-const orThrow = <A>(x: E.Either<{ message: string }, A>): A => {
-  if (E.isLeft(x)) throw new Error(x.left.message);
-  return x.right;
-};
-
 const main = async (): Promise<void> => {
   console.log(`kdrec evaluation benchmark (${new Date().toISOString()})\n`);
   // Loading: each format, on MovieLens-100K's 100,000 ratings where the format allows.
-  const [ml, mlMs] = await timed(async () =>
-    orThrow(await loadDataset({ format: "ml-100k", path: join(dataDir, "ml-100k") })()),
-  );
+  const [ml, mlMs] = await timed(async () => movieLens100K());
   const scratch = mkdtempSync(join(tmpdir(), "kdrec-bench-"));
   const { interactions: x } = ml;
   const rows = Array.from(x.users, (u, r) => [x.userIds[u], x.itemIds[x.items[r]!], x.ratings![r], x.timestamps![r]]);

@@ -3,14 +3,11 @@
 // 50 items, on MovieLens-100K's shapes; plus parameter counts and weight-file sizes. The tower is
 // timed twice: through its TF.js scorer and through @kdrec/serving (plain typed-array loops, how it
 // is served). MF-128 and MF-8 (per-user tables, no history) are printed beside as reference points.
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { formatKdrecError, initEngine } from "@kdrec/core";
 import {
   type Interactions,
   itemsOf,
   leaveLastOut,
-  loadDataset,
   numItems,
   numUsers,
   selectRows,
@@ -22,10 +19,8 @@ import { HierarchicalAttentionTower, MatrixFactorization } from "@kdrec/students
 import { SequentialTransformer } from "@kdrec/teachers";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
+import { movieLens100K } from "./support.js";
 
-const shared = process.env.KDREC_DATA_DIR
-  ? resolve(process.env.KDREC_DATA_DIR, "..")
-  : resolve(fileURLToPath(import.meta.url), "../../../../../shared");
 const HISTORY = 50;
 const USERS = 400;
 
@@ -74,9 +69,7 @@ const timesOf = (data: Interactions): Float64Array[] => {
 const main = async (): Promise<void> => {
   const engine = await initEngine({ backend: "tensorflow" })();
   if (E.isLeft(engine)) throw new Error(formatKdrecError(engine.left));
-  const loaded = await loadDataset({ format: "ml-100k", path: join(shared, "datasets", "ml-100k") })();
-  if (E.isLeft(loaded)) throw new Error(formatKdrecError(loaded.left));
-  const { train } = leaveLastOut(loaded.right.interactions);
+  const { train } = leaveLastOut((await movieLens100K()).interactions);
   const [users, items] = [numUsers(train), numItems(train)];
   // Users with at least 50 training items, each served from exactly their latest 50.
   const sequences = userSequences(train);

@@ -3,33 +3,23 @@
 // TF.js optimizer on the same backend, and the time to score all users for a student (d = 8) and
 // a teacher (d = 128). The PyTorch reference's figures (../shared/reference) are printed beside.
 
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { column, formatKdrecError, initEngine, seededRandom } from "@kdrec/core";
 import {
   asItemLists,
   type Interactions,
   leaveLastOut,
-  loadDataset,
   pairwiseBatches,
   uniformNegatives,
   userItemSets,
 } from "@kdrec/data";
 import { bprLoss } from "@kdrec/losses";
 import { MatrixFactorization } from "@kdrec/students";
+import { referenceJson } from "@kdrec/testing/shared-data";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
+import { movieLens100K, orThrow } from "./support.js";
 
-const shared = process.env.KDREC_DATA_DIR
-  ? resolve(process.env.KDREC_DATA_DIR, "..")
-  : resolve(fileURLToPath(import.meta.url), "../../../../../shared");
 const BATCH = 1024;
-
-const orThrow = <A>(x: E.Either<{ message: string }, A>): A => {
-  if (E.isLeft(x)) throw new Error(x.left.message);
-  return x.right;
-};
 
 const epochTriples = (train: Interactions, epoch: number) => {
   const sampler = orThrow(uniformNegatives(userItemSets(train)));
@@ -102,10 +92,12 @@ const scoreAllMs = (users: number, items: number, dim: number): number => {
 const main = async (): Promise<void> => {
   const engine = await initEngine({ backend: "tensorflow" })();
   if (E.isLeft(engine)) throw new Error(formatKdrecError(engine.left));
-  const ml = orThrow(await loadDataset({ format: "ml-100k", path: join(shared, "datasets", "ml-100k") })());
+  const ml = await movieLens100K();
   const { train } = leaveLastOut(ml.interactions);
   const [users, items] = [ml.interactions.userIds.length, ml.interactions.itemIds.length];
-  const reference = JSON.parse(readFileSync(join(shared, "reference", "ml-100k.json"), "utf8")).results;
+  const { results: reference } = referenceJson("ml-100k.json") as {
+    results: Record<"student_mf8_nokd" | "teacher_mf128", { interactions_per_s: number; score_all_ms: number }>;
+  };
 
   console.log(
     `kdrec training benchmark: MovieLens-100K leave-last-out train (${train.users.length.toLocaleString("en-US")} interactions), BPR, Adam, batch ${BATCH}, backend tensorflow\n`,
