@@ -53,6 +53,8 @@ export {
   itemsOf,
   sequencePositions,
   type UserItems,
+  type UserTimelines,
   userItemSets,
   userSequences,
+  userTimelines,
 } from "./user_items.js";

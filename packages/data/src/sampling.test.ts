@@ -13,7 +13,7 @@ import type { Interactions } from "./interactions.js";
 import { itemPopularity, type NegativeSampler, popularityNegatives, uniformNegatives } from "./negative_sampling.js";
 import { leaveLastOut } from "./splits.js";
 import { syntheticDataset } from "./synthetic.js";
-import { hasItem, itemsOf, userItemSets, userSequences } from "./user_items.js";
+import { hasItem, itemsOf, userItemSets, userSequences, userTimelines } from "./user_items.js";
 
 const train = leaveLastOut(syntheticDataset({ seed: 2, users: 80, items: 120 }).interactions).train;
 const positives = userItemSets(train);
@@ -162,5 +162,22 @@ describe("indexBatches", () => {
 describe("entryUsers", () => {
   it("repeats each row's user over the row's list", () => {
     expect(Array.from(entryUsers(Int32Array.of(4, 1), 3))).toEqual([4, 4, 4, 1, 1, 1]);
+  });
+});
+
+describe("userTimelines", () => {
+  it("carries each history's times beside its items, in time order; none without timestamps", () => {
+    const data: Interactions = {
+      users: Int32Array.of(0, 1, 0),
+      items: Int32Array.of(5, 6, 7),
+      timestamps: Float64Array.of(30, 10, 20),
+      userIds: ["a", "b"],
+      itemIds: ["0", "1", "2", "3", "4", "5", "6", "7"],
+    };
+    const timelines = userTimelines(data);
+    expect(Array.from(timelines.items)).toEqual([7, 5, 6]);
+    expect(Array.from(timelines.times!)).toEqual([20, 30, 10]);
+    const { timestamps: _, ...untimed } = data;
+    expect(userTimelines(untimed).times).toBeUndefined();
   });
 });

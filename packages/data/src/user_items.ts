@@ -58,6 +58,30 @@ export const userSequences = (data: Interactions): UserItems => {
 };
 
 /**
+ * Per-user histories with their times: {@link userSequences} plus `times` (parallel to `items`)
+ * when the data has timestamps — what models that cut histories into sessions read.
+ * @category Data
+ */
+export interface UserTimelines extends UserItems {
+  readonly times?: Float64Array;
+}
+
+/**
+ * Each user's items in time order with their timestamps (none when the data has none).
+ * @category Data
+ */
+export const userTimelines = (data: Interactions): UserTimelines => {
+  const sequences = userSequences(data);
+  const { timestamps } = data;
+  if (timestamps === undefined) return sequences;
+  const positions = sequencePositions(data);
+  const times = new Float64Array(data.users.length);
+  for (let r = 0; r < data.users.length; r++)
+    times[sequences.offsets[data.users[r]!]! + positions[r]!] = timestamps[r]!;
+  return { ...sequences, times };
+};
+
+/**
  * Where each interaction (row) sits in its user's time-ordered history: row `r` is item
  * `sequences.items[offsets[users[r]] + positions[r]]` of {@link userSequences}.
  * @category Data

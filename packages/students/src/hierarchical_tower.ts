@@ -7,7 +7,7 @@
  * @module
  */
 import { integerInRange, numberInRange, positiveNumber, seededRandom } from "@kdrec/core";
-import { type Interactions, numItems, numUsers, sequencePositions } from "@kdrec/data";
+import { type Interactions, numItems, sequencePositions, type UserTimelines, userTimelines } from "@kdrec/data";
 import {
   type AttentionPoolingParams,
   attentionPooling,
@@ -96,28 +96,6 @@ export interface TowerFeatures {
  */
 export type HierarchicalTowerState = VariableModelState;
 
-/** Per-user time-ordered items (and times) of some interactions. */
-interface Histories {
-  readonly offsets: Int32Array;
-  readonly items: Int32Array;
-  readonly times?: Float64Array;
-}
-
-const historiesOf = (data: Interactions): { histories: Histories; positions: Int32Array } => {
-  const positions = sequencePositions(data);
-  const offsets = new Int32Array(numUsers(data) + 1);
-  for (let r = 0; r < data.users.length; r++) offsets[data.users[r]! + 1]! += 1;
-  for (let u = 0; u < numUsers(data); u++) offsets[u + 1]! += offsets[u]!;
-  const items = new Int32Array(data.users.length);
-  const times = data.timestamps === undefined ? undefined : new Float64Array(data.users.length);
-  for (let r = 0; r < data.users.length; r++) {
-    const at = offsets[data.users[r]!]! + positions[r]!;
-    items[at] = data.items[r]!;
-    if (times !== undefined) times[at] = data.timestamps![r]!;
-  }
-  return { histories: { offsets, items, ...(times === undefined ? {} : { times }) }, positions };
-};
-
 /**
  * A hierarchical attention tower. It offers the trainer's model interface (`trainStep` on rows
  * with their interaction indices, `allItemScorer`, snapshots).
@@ -128,7 +106,7 @@ const historiesOf = (data: Interactions): { histories: Histories; positions: Int
  * @category Students
  */
 export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
-  private readonly histories: Histories;
+  private readonly histories: UserTimelines;
   private readonly positions: Int32Array;
   private readonly grouping: GroupingOptions;
 
@@ -138,9 +116,8 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
     train: Interactions,
   ) {
     super(params, config.learningRate ?? 1e-3);
-    const { histories, positions } = historiesOf(train);
-    this.histories = histories;
-    this.positions = positions;
+    this.histories = userTimelines(train);
+    this.positions = sequencePositions(train);
     this.grouping = {
       groups: config.groups ?? 8,
       perGroup: config.perGroup ?? 8,
@@ -185,7 +162,11 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
   }
 
   /** Grouped histories `[B, groups, perGroup]` of `users`, each cut at `ends[b]` (default: whole). */
-  private groups(users: Int32Array, histories: Histories, ends?: Int32Array): { ids: Int32Array; valid: Float32Array } {
+  private groups(
+    users: Int32Array,
+    histories: UserTimelines,
+    ends?: Int32Array,
+  ): { ids: Int32Array; valid: Float32Array } {
     const { groups, perGroup } = this.grouping;
     const ids = new Int32Array(users.length * groups * perGroup).fill(this.config.items);
     const valid = new Float32Array(ids.length);
@@ -253,7 +234,7 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
 
   /** Both levels' vectors for `users` from their whole history in `history` (default: training). */
   features(users: Int32Array, history?: Interactions): TowerFeatures {
-    const { ids, valid } = this.groups(users, history === undefined ? this.histories : historiesOf(history).histories);
+    const { ids, valid } = this.groups(users, history === undefined ? this.histories : userTimelines(history));
     const { level1, level2 } = tf.tidy(() => {
       const out = this.encode(this.params, ids, valid, users.length);
       return { level1: out.level1, level2: out.level2 };
@@ -271,7 +252,7 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
   } {
     const frozen = this.variables.frozenCopy();
     const { params } = frozen;
-    const source = history === undefined ? this.histories : historiesOf(history).histories;
+    const source = history === undefined ? this.histories : userTimelines(history);
     const { items } = this.config;
     return {
       score: (users) =>

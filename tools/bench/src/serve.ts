@@ -5,7 +5,6 @@
 // is served). MF-128 and MF-8 (per-user tables, no history) are printed beside as reference points.
 import { formatKdrecError, initEngine } from "@kdrec/core";
 import {
-  type Interactions,
   itemsOf,
   leaveLastOut,
   numItems,
@@ -13,6 +12,7 @@ import {
   selectRows,
   sequencePositions,
   userSequences,
+  userTimelines,
 } from "@kdrec/data";
 import { towerRecommender } from "@kdrec/serving";
 import { HierarchicalAttentionTower, MatrixFactorization } from "@kdrec/students";
@@ -57,15 +57,6 @@ const latencies = async (model: Served, users: Int32Array): Promise<number[]> =>
   return out.sort((a, b) => a - b);
 };
 
-/** Each user's interaction times in history order (what sessions are cut by). */
-const timesOf = (data: Interactions): Float64Array[] => {
-  const sequences = userSequences(data);
-  const positions = sequencePositions(data);
-  const out = Array.from({ length: numUsers(data) }, (_, u) => new Float64Array(itemsOf(sequences, u).length));
-  for (let r = 0; r < data.users.length; r++) out[data.users[r]!]![positions[r]!] = data.timestamps![r]!;
-  return out;
-};
-
 const main = async (): Promise<void> => {
   const engine = await initEngine({ backend: "tensorflow" })();
   if (E.isLeft(engine)) throw new Error(formatKdrecError(engine.left));
@@ -92,8 +83,7 @@ const main = async (): Promise<void> => {
   const bytes = (weights: Array<{ values: Float32Array }>) => weights.reduce((n, w) => n + w.values.byteLength, 0);
   const recommender = towerRecommender(tower.config, tower.namedWeights());
   if (E.isLeft(recommender)) throw new Error(formatKdrecError(recommender.left));
-  const recentSequences = userSequences(recent);
-  const recentTimes = timesOf(recent);
+  const timelines = userTimelines(recent);
   const models: Served[] = [
     {
       name: "SASRec teacher (hidden 64, 2 blocks), TF.js",
@@ -106,7 +96,12 @@ const main = async (): Promise<void> => {
       params: tower.parameterCount,
       weightBytes: bytes(tower.namedWeights()),
       top10: async (u) => {
-        const top = recommender.right.recommend({ items: itemsOf(recentSequences, u), times: recentTimes[u]! }, 10);
+        const from = timelines.offsets[u]!;
+        const to = timelines.offsets[u + 1]!;
+        const top = recommender.right.recommend(
+          { items: timelines.items.subarray(from, to), times: timelines.times!.subarray(from, to) },
+          10,
+        );
         if (E.isLeft(top)) throw new Error(top.left.message);
       },
       dispose: () => undefined,
