@@ -3,7 +3,8 @@
  *
  * - {@link MatrixFactorization}: dot-product MF (optional item biases) trained by any loss over
  *   per-user item lists, with sparse updates of the touched rows;
- * - sparse optimizers ({@link sparseOptimizer}: lazy Adam, Adagrad, SGD) over Float32Array tables;
+ * - sparse optimizers ({@link sparseOptimizer}: lazy Adam, Adagrad, SGD) over Float32Array tables,
+ *   with Adam as a WebAssembly SIMD kernel for tables held in a {@link RowArena};
  * - {@link HierarchicalAttentionTower}: item embeddings and a two-level attention user tower over
  *   the user's sessions — no per-user parameters;
  * - {@link denseAdam}: Adam over TF.js variables with a state that checkpoints can read.
@@ -32,6 +33,7 @@ export {
   type MatrixFactorizationState,
   type MatrixFactorizationWeights,
 } from "./matrix_factorization.js";
+export { RowArena, type RowKernelExports } from "./row_arena.js";
 export { fillGroups, type GroupingOptions } from "./session_groups.js";
 export { type SparseOptimizer, SparseOptimizerConfig, sparseOptimizer } from "./sparse_optimizer.js";
 export { VariableModel, type VariableModelState } from "./variable_model.js";

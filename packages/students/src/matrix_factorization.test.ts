@@ -18,51 +18,58 @@ import { MatrixFactorization } from "./matrix_factorization.js";
 const bpr = (scores: tf.Tensor2D) => bprLoss(column(scores, 0), column(scores, 1));
 
 describeEachBackend("MatrixFactorization", () => {
-  it("updates exactly the rows TF.js autodiff through the full tables would (SGD, L2, item biases)", () => {
-    const config = {
-      users: 5,
-      items: 7,
-      dim: 3,
-      seed: 3,
-      l2: 0.01,
-      itemBias: true,
-      optimizer: { kind: "sgd", learningRate: 0.5 },
-    } as const;
-    const model = MatrixFactorization.create(config);
-    const before = {
-      p: Float32Array.from(model.userFactors),
-      q: Float32Array.from(model.itemFactors),
-      b: Float32Array.from(model.itemBiases!),
-    };
-    const batch = { users: Int32Array.from([0, 3, 0]), items: Int32Array.from([1, 2, 2, 6, 4, 1]), width: 2 };
-    const teacher = tf.tensor2d([
-      [1, 0],
-      [0.5, 2],
-      [0, 0],
-    ]);
-    const loss = (s: tf.Tensor2D) => tf.add(bpr(s), softLabelCrossEntropy(s, teacher, 2)) as tf.Scalar;
-    model.trainStep(batch, loss);
+  it.each([
+    [3, "wasm simd"],
+    [6, "wasm simd"],
+    [6, "javascript"],
+  ] as const)(
+    "updates exactly the rows TF.js autodiff through the full tables would (SGD, L2, item biases; dim %i, %s)",
+    (dim, kernels) => {
+      const config = {
+        users: 5,
+        items: 7,
+        dim,
+        seed: 3,
+        l2: 0.01,
+        itemBias: true,
+        optimizer: { kind: "sgd", learningRate: 0.5 },
+      } as const;
+      const model = MatrixFactorization.create(config, { simd: kernels === "wasm simd" });
+      const before = {
+        p: Float32Array.from(model.userFactors),
+        q: Float32Array.from(model.itemFactors),
+        b: Float32Array.from(model.itemBiases!),
+      };
+      const batch = { users: Int32Array.from([0, 3, 0]), items: Int32Array.from([1, 2, 2, 6, 4, 1]), width: 2 };
+      const teacher = tf.tensor2d([
+        [1, 0],
+        [0.5, 2],
+        [0, 0],
+      ]);
+      const loss = (s: tf.Tensor2D) => tf.add(bpr(s), softLabelCrossEntropy(s, teacher, 2)) as tf.Scalar;
+      model.trainStep(batch, loss);
 
-    // The same objective differentiated by TF.js through gathers on the whole tables.
-    const grads = tf.grads((p: tf.Tensor, q: tf.Tensor, b: tf.Tensor) => {
-      const u = tf.gather(p, tf.tensor1d(batch.users, "int32"));
-      const i = tf.reshape(tf.gather(q, tf.tensor1d(batch.items, "int32")), [3, 2, 3]);
-      const scores = tf.add(
-        tf.sum(tf.mul(i, tf.expandDims(u, 1)), 2),
-        tf.reshape(tf.gather(b, tf.tensor1d(batch.items, "int32")), [3, 2]),
-      );
-      const touched = (table: tf.Tensor, rows: number[]) =>
-        tf.sum(tf.square(tf.gather(table, tf.tensor1d(rows, "int32"))));
-      const penalty = tf.mul(tf.add(touched(p, [0, 3]), touched(q, [1, 2, 6, 4])), 0.01 / 3);
-      return tf.add(loss(scores as tf.Tensor2D), penalty) as tf.Scalar;
-    })([tf.tensor2d(before.p, [5, 3]), tf.tensor2d(before.q, [7, 3]), tf.tensor1d(before.b)]);
-    const expected = (start: Float32Array, g: tf.Tensor) =>
-      Array.from(start, (x, k) => expect.closeTo(x - 0.5 * g.dataSync()[k]!, 5));
-    expect(Array.from(model.userFactors)).toEqual(expected(before.p, grads[0]!));
-    expect(Array.from(model.itemFactors)).toEqual(expected(before.q, grads[1]!));
-    expect(Array.from(model.itemBiases!)).toEqual(expected(before.b, grads[2]!));
-    expect(model.parameterCount).toBe((5 + 7) * 3 + 7);
-  });
+      // The same objective differentiated by TF.js through gathers on the whole tables.
+      const grads = tf.grads((p: tf.Tensor, q: tf.Tensor, b: tf.Tensor) => {
+        const u = tf.gather(p, tf.tensor1d(batch.users, "int32"));
+        const i = tf.reshape(tf.gather(q, tf.tensor1d(batch.items, "int32")), [3, 2, dim]);
+        const scores = tf.add(
+          tf.sum(tf.mul(i, tf.expandDims(u, 1)), 2),
+          tf.reshape(tf.gather(b, tf.tensor1d(batch.items, "int32")), [3, 2]),
+        );
+        const touched = (table: tf.Tensor, rows: number[]) =>
+          tf.sum(tf.square(tf.gather(table, tf.tensor1d(rows, "int32"))));
+        const penalty = tf.mul(tf.add(touched(p, [0, 3]), touched(q, [1, 2, 6, 4])), 0.01 / 3);
+        return tf.add(loss(scores as tf.Tensor2D), penalty) as tf.Scalar;
+      })([tf.tensor2d(before.p, [5, dim]), tf.tensor2d(before.q, [7, dim]), tf.tensor1d(before.b)]);
+      const expected = (start: Float32Array, g: tf.Tensor) =>
+        Array.from(start, (x, k) => expect.closeTo(x - 0.5 * g.dataSync()[k]!, 5));
+      expect(Array.from(model.userFactors)).toEqual(expected(before.p, grads[0]!));
+      expect(Array.from(model.itemFactors)).toEqual(expected(before.q, grads[1]!));
+      expect(Array.from(model.itemBiases!)).toEqual(expected(before.b, grads[2]!));
+      expect(model.parameterCount).toBe((5 + 7) * dim + 7);
+    },
+  );
 
   it("learns to rank with BPR on synthetic data, leaving no tensor behind across epochs", async () => {
     const split = leaveLastOut(syntheticDataset({ seed: 4, users: 150, items: 200 }).interactions);
@@ -99,5 +106,27 @@ describeEachBackend("MatrixFactorization", () => {
     }
     expect(losses[losses.length - 1]!).toBeLessThan(losses[0]!);
     if (tf.getBackend() !== "cpu") expect(await evaluate()).toBeGreaterThan(untrained + 0.03);
+  });
+
+  it("trains to the same tables with the WebAssembly kernels as with the JavaScript loops (Adam, L2, biases)", () => {
+    const split = leaveLastOut(syntheticDataset({ seed: 5, users: 60, items: 90 }).interactions);
+    const sampler = uniformNegatives(userItemSets(split.train));
+    if (E.isLeft(sampler)) throw new Error(sampler.left.message);
+    const config = { users: 60, items: 90, dim: 12, seed: 2, l2: 0.01, itemBias: true } as const;
+    const [simd, plain] = [true, false].map((simd) => {
+      const model = MatrixFactorization.create(
+        { ...config, optimizer: { kind: "adam", learningRate: 0.01 } },
+        { simd },
+      );
+      for (let epoch = 0; epoch < 2; epoch++)
+        for (const b of pairwiseBatches(split.train, sampler.right, 64, seededRandom(epoch)))
+          model.trainStep(asItemLists(b), bpr);
+      return model;
+    });
+    const close = (a: Float32Array, b: Float32Array) =>
+      expect(Array.from(a)).toEqual(Array.from(b, (x) => expect.closeTo(x, 4)));
+    close(simd!.userFactors, plain!.userFactors);
+    close(simd!.itemFactors, plain!.itemFactors);
+    close(simd!.itemBiases!, plain!.itemBiases!);
   });
 });

@@ -2,15 +2,19 @@
  * Matrix factorization: score(u, i) = pᵤ · qᵢ (+ bᵢ), trained by any loss over a batch of
  * per-user item lists, with sparse updates of the rows the batch touches.
  *
- * The tables live in Float32Arrays owned by the model. A training step scores the batch's item
- * lists, lets TF.js differentiate the loss with respect to those scores, carries the gradient down
- * to the touched rows and hands it to a {@link SparseOptimizer} — so a step costs O(batch), not
- * O(table) as with TF.js optimizers.
+ * The tables live in a WebAssembly memory owned by the model (a {@link RowArena}). A training step
+ * scores the batch's item lists, lets TF.js differentiate the loss with respect to those scores,
+ * carries the gradient down to the touched rows and hands it to a {@link SparseOptimizer} — so a
+ * step costs O(batch), not O(table) as with TF.js optimizers. The three row loops (scores,
+ * gradient rows, Adam) run as WebAssembly SIMD kernels where the engine has SIMD.
  * @module
  */
 import { integerInRange, numberInRange, positiveNumber, seededRandom } from "@kdrec/core";
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
+import { listScores } from "./kernels/list_scores.js";
+import { rowGradients } from "./kernels/row_gradients.js";
+import { RowArena } from "./row_arena.js";
 import { type SparseOptimizer, SparseOptimizerConfig, sparseOptimizer } from "./sparse_optimizer.js";
 
 /**
@@ -73,26 +77,25 @@ export interface ItemListBatch {
 }
 
 /**
- * Distinct values in first-appearance order, and each input's position among them. `slots` is a
- * scratch table over the value range filled with -1 (left that way on return): a Map would cost
- * more than the rest of a step on long candidate lists.
+ * Writes the distinct values in first-appearance order to `unique` and each input's position among
+ * them to `index`; returns how many there are. `slots` is a scratch table over the value range
+ * filled with -1 (left that way on return): a Map would cost more than the rest of a step on long
+ * candidate lists.
  */
-const distinct = (values: Int32Array, slots: Int32Array): [Int32Array, Int32Array] => {
-  const index = new Int32Array(values.length);
-  const order: number[] = [];
+const distinct = (values: Int32Array, slots: Int32Array, unique: Int32Array, index: Int32Array): number => {
+  let count = 0;
   for (let k = 0; k < values.length; k++) {
     const v = values[k]!;
     let p = slots[v]!;
     if (p < 0) {
-      p = order.length;
+      p = count++;
       slots[v] = p;
-      order.push(v);
+      unique[p] = v;
     }
     index[k] = p;
   }
-  const unique = Int32Array.from(order);
-  for (const v of unique) slots[v] = -1;
-  return [unique, index];
+  for (let p = 0; p < count; p++) slots[unique[p]!] = -1;
+  return count;
 };
 
 /**
@@ -110,35 +113,59 @@ export class MatrixFactorization {
   private readonly biasOptimizer: SparseOptimizer | undefined;
   private readonly userSlots: Int32Array;
   private readonly itemSlots: Int32Array;
+  // Byte offsets of the tables in the arena: views are made on demand, since growing the
+  // arena's memory (for a larger batch) detaches earlier ones.
+  private readonly userTable: number;
+  private readonly itemTable: number;
+  private readonly biasTable: number | undefined;
 
   private constructor(
     readonly config: MatrixFactorizationConfig,
-    readonly userFactors: Float32Array,
-    readonly itemFactors: Float32Array,
-    readonly itemBiases: Float32Array | undefined,
+    private readonly arena: RowArena,
   ) {
+    const { users, items, dim } = config;
+    this.userTable = arena.reserve(users * dim);
+    this.itemTable = arena.reserve(items * dim);
+    this.biasTable = config.itemBias === true ? arena.reserve(items) : undefined;
     const optimizer = config.optimizer ?? { kind: "adam", learningRate: 1e-3 };
-    this.userOptimizer = sparseOptimizer(optimizer, userFactors.length);
-    this.itemOptimizer = sparseOptimizer(optimizer, itemFactors.length);
-    this.biasOptimizer = itemBiases === undefined ? undefined : sparseOptimizer(optimizer, itemBiases.length);
-    this.userSlots = new Int32Array(config.users).fill(-1);
-    this.itemSlots = new Int32Array(config.items).fill(-1);
+    this.userOptimizer = sparseOptimizer(optimizer, users * dim, arena);
+    this.itemOptimizer = sparseOptimizer(optimizer, items * dim, arena);
+    this.biasOptimizer = this.biasTable === undefined ? undefined : sparseOptimizer(optimizer, items, arena);
+    this.userSlots = new Int32Array(users).fill(-1);
+    this.itemSlots = new Int32Array(items).fill(-1);
   }
 
-  /** A model with factors drawn from N(0, initStd²) by the config's seed. */
-  static create(config: MatrixFactorizationConfig): MatrixFactorization {
+  /**
+   * A model with factors drawn from N(0, initStd²) by the config's seed (item biases start at 0).
+   * `simd: false` runs the row loops in JavaScript instead of WebAssembly SIMD (same results up to
+   * float rounding; for comparisons).
+   */
+  static create(config: MatrixFactorizationConfig, options: { readonly simd?: boolean } = {}): MatrixFactorization {
+    const model = new MatrixFactorization(config, RowArena.create(options));
     const rng = seededRandom(config.seed ?? 0);
     const std = config.initStd ?? 0.1;
-    const init = (n: number, name: string) => {
+    const init = (table: Float32Array, name: string) => {
       const r = rng.split(name);
-      return Float32Array.from({ length: n }, () => r.normal() * std);
+      for (let k = 0; k < table.length; k++) table[k] = r.normal() * std;
     };
-    return new MatrixFactorization(
-      config,
-      init(config.users * config.dim, "users"),
-      init(config.items * config.dim, "items"),
-      config.itemBias === true ? new Float32Array(config.items) : undefined,
-    );
+    init(model.userFactors, "users");
+    init(model.itemFactors, "items");
+    return model;
+  }
+
+  /** The user table, row-major `[users, dim]` (a live view: writes change the model). */
+  get userFactors(): Float32Array {
+    return this.arena.f32(this.userTable, this.config.users * this.config.dim);
+  }
+
+  /** The item table, row-major `[items, dim]` (a live view). */
+  get itemFactors(): Float32Array {
+    return this.arena.f32(this.itemTable, this.config.items * this.config.dim);
+  }
+
+  /** The item biases, when the model has them (a live view). */
+  get itemBiases(): Float32Array | undefined {
+    return this.biasTable === undefined ? undefined : this.arena.f32(this.biasTable, this.config.items);
   }
 
   /** Trainable parameters: (users + items) × dim (+ items with item biases). */
@@ -157,80 +184,100 @@ export class MatrixFactorization {
    */
   trainStep(batch: ItemListBatch, loss: (scores: tf.Tensor2D) => tf.Scalar): number {
     const { dim } = this.config;
-    const { users: batchUsers, items: batchItems, width } = batch;
-    const rows = batchUsers.length;
-    if (batchItems.length !== rows * width) {
-      throw new RangeError(`trainStep: ${batchItems.length} items for ${rows} users of width ${width}`);
+    const { width } = batch;
+    const rows = batch.users.length;
+    if (batch.items.length !== rows * width) {
+      throw new RangeError(`trainStep: ${batch.items.length} items for ${rows} users of width ${width}`);
     }
-    const scores = this.listScores(batch);
+    const step = this.stepArrays(rows, width);
+    step.users.set(batch.users);
+    step.items.set(batch.items);
+    listScores(this.arena, { ...this.tables(), users: step.users, items: step.items, width, dim, out: step.scores });
     const { value, gradient } = tf.tidy(() => {
       const { value, grad } = tf.valueAndGrad((s: tf.Tensor) => loss(s as tf.Tensor2D))(
-        tf.tensor2d(scores, [rows, width]),
+        // A copy: the tensor may keep the array it is given, and the arena reuses this one.
+        tf.tensor2d(step.scores.slice(), [rows, width]),
       );
       return { value, gradient: grad };
     });
     // Read outside tidy: tidy would walk every element of a returned TypedArray.
-    const scoreGradient = gradient.dataSync() as Float32Array;
+    step.scoreGradients.set(gradient.dataSync() as Float32Array);
     const lossValue = value.dataSync()[0]!;
     tf.dispose([value, gradient]);
 
-    const [users, userIndex] = distinct(batchUsers, this.userSlots);
-    const [items, itemIndex] = distinct(batchItems, this.itemSlots);
-    const userGrad = new Float32Array(users.length * dim);
-    const itemGrad = new Float32Array(items.length * dim);
-    const biasGrad = this.itemBiases === undefined ? undefined : new Float32Array(items.length);
-    const P = this.userFactors;
-    const Q = this.itemFactors;
-    for (let b = 0; b < rows; b++) {
-      const pu = batchUsers[b]! * dim;
-      const gu = userIndex[b]! * dim;
-      for (let j = 0; j < width; j++) {
-        const k = b * width + j;
-        const g = scoreGradient[k]!;
-        if (g === 0) continue;
-        const qi = batchItems[k]! * dim;
-        const gi = itemIndex[k]! * dim;
-        for (let d = 0; d < dim; d++) {
-          userGrad[gu + d]! += g * Q[qi + d]!;
-          itemGrad[gi + d]! += g * P[pu + d]!;
-        }
-        if (biasGrad !== undefined) biasGrad[itemIndex[k]!]! += g;
-      }
-    }
+    const userCount = distinct(step.users, this.userSlots, step.distinctUsers, step.userSlots);
+    const itemCount = distinct(step.items, this.itemSlots, step.distinctItems, step.itemSlots);
+    const userGradients = step.userGradients.subarray(0, userCount * dim).fill(0);
+    const itemGradients = step.itemGradients.subarray(0, itemCount * dim).fill(0);
+    const biasGradients = this.biasTable === undefined ? undefined : step.biasGradients.subarray(0, itemCount).fill(0);
+    const tables = this.tables();
+    rowGradients(this.arena, { ...tables, ...step, width, dim, userGradients, itemGradients, biasGradients });
     // L2 (l2/B · Σ‖touched row‖²) enters as weight decay inside the optimizers' row loops.
     const decay = (2 * (this.config.l2 ?? 0)) / rows;
-    this.userOptimizer.apply(P, dim, users, userGrad, decay);
-    this.itemOptimizer.apply(Q, dim, items, itemGrad, decay);
-    if (biasGrad !== undefined) this.biasOptimizer!.apply(this.itemBiases!, 1, items, biasGrad);
+    const distinctUsers = step.distinctUsers.subarray(0, userCount);
+    const distinctItems = step.distinctItems.subarray(0, itemCount);
+    this.userOptimizer.apply(tables.userFactors, dim, distinctUsers, userGradients, decay);
+    this.itemOptimizer.apply(tables.itemFactors, dim, distinctItems, itemGradients, decay);
+    if (biasGradients !== undefined) this.biasOptimizer!.apply(tables.itemBiases!, 1, distinctItems, biasGradients);
     return lossValue;
   }
 
   /** The scores `[B, width]` of a batch's item lists, as a tensor (no training). */
   scoreLists(batch: ItemListBatch): tf.Tensor2D {
-    return tf.tensor2d(this.listScores(batch), [batch.users.length, batch.width]);
+    const { users, items, width } = batch;
+    const step = this.stepArrays(users.length, width);
+    step.users.set(users);
+    step.items.set(items);
+    listScores(this.arena, {
+      ...this.tables(),
+      users: step.users,
+      items: step.items,
+      width,
+      dim: this.config.dim,
+      out: step.scores,
+    });
+    return tf.tensor2d(step.scores.slice(), [users.length, width]);
   }
 
-  /** The scores of a batch's item lists, computed here (row-major `[B, width]`). */
-  private listScores(batch: ItemListBatch): Float32Array {
-    const { dim } = this.config;
-    // Locals, not this.*, in the hot loop: V8 cannot hoist property loads it cannot prove constant.
-    const P = this.userFactors;
-    const Q = this.itemFactors;
-    const biases = this.itemBiases;
-    const { users, items, width } = batch;
-    const out = new Float32Array(items.length);
-    for (let b = 0; b < users.length; b++) {
-      const pu = users[b]! * dim;
-      for (let j = 0; j < width; j++) {
-        const k = b * width + j;
-        const item = items[k]!;
-        const qi = item * dim;
-        let dot = biases === undefined ? 0 : biases[item]!;
-        for (let d = 0; d < dim; d++) dot += P[pu + d]! * Q[qi + d]!;
-        out[k] = dot;
-      }
-    }
-    return out;
+  /** Fresh views of the tables (taken after any growth of the arena). */
+  private tables(): { userFactors: Float32Array; itemFactors: Float32Array; itemBiases: Float32Array | undefined } {
+    return { userFactors: this.userFactors, itemFactors: this.itemFactors, itemBiases: this.itemBiases };
+  }
+
+  /** A step's arrays in the arena's scratch space, sized for `rows` lists of `width` items. */
+  private stepArrays(rows: number, width: number) {
+    const { dim, users, items } = this.config;
+    const lists = rows * width;
+    const maxUsers = Math.min(rows, users);
+    const maxItems = Math.min(lists, items);
+    const at = this.arena.scratch([
+      rows,
+      lists,
+      lists,
+      lists,
+      rows,
+      lists,
+      maxUsers,
+      maxItems,
+      maxUsers * dim,
+      maxItems * dim,
+      maxItems,
+    ]);
+    const f32 = (k: number, n: number) => this.arena.f32(at[k]!, n);
+    const i32 = (k: number, n: number) => this.arena.i32(at[k]!, n);
+    return {
+      users: i32(0, rows),
+      items: i32(1, lists),
+      scores: f32(2, lists),
+      scoreGradients: f32(3, lists),
+      userSlots: i32(4, rows),
+      itemSlots: i32(5, lists),
+      distinctUsers: i32(6, maxUsers),
+      distinctItems: i32(7, maxItems),
+      userGradients: f32(8, maxUsers * dim),
+      itemGradients: f32(9, maxItems * dim),
+      biasGradients: f32(10, maxItems),
+    };
   }
 
   /** Copies of the weights (the trainer keeps the best epoch's). */

@@ -12,6 +12,8 @@
 
 import { numberInRange, positiveNumber } from "@kdrec/core";
 import * as t from "io-ts";
+import { adamRows } from "./kernels/adam_rows.js";
+import type { RowArena } from "./row_arena.js";
 
 /**
  * Which sparse optimizer and its hyper-parameters (an io-ts codec, for configs).
@@ -53,10 +55,11 @@ export interface SparseOptimizer {
 }
 
 /**
- * Creates the optimizer for one table of `size` values.
+ * Creates the optimizer for one table of `size` values. With an `arena` (the one that holds the
+ * table), Adam keeps its moments there too and updates rows with a WebAssembly SIMD kernel.
  * @category Optimizers
  */
-export const sparseOptimizer = (config: SparseOptimizerConfig, size: number): SparseOptimizer => {
+export const sparseOptimizer = (config: SparseOptimizerConfig, size: number, arena?: RowArena): SparseOptimizer => {
   switch (config.kind) {
     case "sgd":
       return {
@@ -93,42 +96,48 @@ export const sparseOptimizer = (config: SparseOptimizerConfig, size: number): Sp
       };
     }
     case "adam": {
-      // Float64 moments: this loop runs ~40% faster on them than on Float32 (no conversions).
-      const m = new Float64Array(size);
-      const v = new Float64Array(size);
+      const m = moments(size, arena);
+      const v = moments(size, arena);
       const beta1 = config.beta1 ?? 0.9;
       const beta2 = config.beta2 ?? 0.999;
       const epsilon = config.epsilon ?? 1e-8;
       let step = 0;
       return {
         config,
-        state: () => ({ m, v, step }),
+        state: () => ({ m: m(), v: v(), step }),
         load: (state) => {
-          m.set(state.m as Float64Array);
-          v.set(state.v as Float64Array);
+          m().set(state.m as Float32Array | Float64Array);
+          v().set(state.v as Float32Array | Float64Array);
           step = state.step as number;
         },
         apply: (values, width, rows, gradients, decay = 0) => {
           step += 1;
-          const lr = (config.learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
-          const keep1 = 1 - beta1;
-          const keep2 = 1 - beta2;
-          // A plain indexed loop: this is the hot path of every training step.
-          for (let k = 0; k < rows.length; k++) {
-            const base = rows[k]! * width;
-            const from = k * width;
-            for (let d = 0; d < width; d++) {
-              const i = base + d;
-              const g = gradients[from + d]! + decay * values[i]!;
-              const mi = beta1 * m[i]! + keep1 * g;
-              const vi = beta2 * v[i]! + keep2 * g * g;
-              m[i] = mi;
-              v[i] = vi;
-              values[i]! -= (lr * mi) / (Math.sqrt(vi) + epsilon);
-            }
-          }
+          const learningRate = (config.learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
+          adamRows(arena, {
+            values,
+            m: m(),
+            v: v(),
+            rows,
+            gradients,
+            width,
+            learningRate,
+            beta1,
+            beta2,
+            epsilon,
+            decay,
+          });
         },
       };
     }
   }
+};
+
+/** A zeroed Float32 table, in the arena when there is one (read through a fresh view each time). */
+const moments = (size: number, arena: RowArena | undefined): (() => Float32Array) => {
+  if (arena === undefined) {
+    const table = new Float32Array(size);
+    return () => table;
+  }
+  const at = arena.reserve(size);
+  return () => arena.f32(at, size);
 };

@@ -1,0 +1,4 @@
+// The row kernels of sparse embedding training, compiled to one WebAssembly module with SIMD.
+export { adamRows } from "./adam_rows";
+export { listScores } from "./list_scores";
+export { rowGradients } from "./row_gradients";
