@@ -68,7 +68,6 @@ const kernelModule = (): WebAssembly.Module | null => {
   return compiled;
 };
 
-
 /**
  * A growable WebAssembly memory with two regions: tables that live as long as the model
  * ({@link RowArena.reserve}) and per-step scratch space after them ({@link RowArena.scratch}).
@@ -162,4 +161,5 @@ export class RowArena {
 const align = (bytes: number): number => Math.ceil(bytes / ALIGN) * ALIGN;
 
 /** The byte offset of a WebAssembly kernel argument (0 stands for "absent"). */
-export const pointer = (array: Float32Array | Int32Array | undefined): number => (array === undefined ? 0 : array.byteOffset);
+export const pointer = (array: Float32Array | Int32Array | undefined): number =>
+  array === undefined ? 0 : array.byteOffset;
