@@ -63,4 +63,13 @@ describe("seededRandom", () => {
     expect(() => rng.int(0)).toThrow(/positive integer/);
     expect(() => rng.int(2.5)).toThrow(/positive integer/);
   });
+
+  it("fills a range with the same integers as that many int() calls, leaving the rest alone", () => {
+    const [a, b] = [seededRandom(9), seededRandom(9)];
+    const out = new Int32Array(8).fill(-1);
+    a.fillInts(out, 2, 7, 1682);
+    expect(Array.from(out)).toEqual([-1, -1, ...Array.from({ length: 5 }, () => b.int(1682)), -1]);
+    expect(a.uint32()).toBe(b.uint32()); // the streams stay in step
+    expect(() => a.fillInts(out, 0, 1, 0)).toThrow(/Random.fillInts: expected a positive integer bound/);
+  });
 });

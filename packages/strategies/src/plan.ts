@@ -104,11 +104,21 @@ const lists =
     return { users: batch.users, items, width, rows: batch.rows };
   };
 
-/** A uniform draw from the catalogue. */
-const uniformItem =
-  (numItems: number) =>
-  (_user: number, rng: Random): number =>
-    rng.int(numItems);
+/** Writes a user's candidates to `out[from..to)`. */
+type CandidateSampler = (user: number, out: Int32Array, from: number, to: number, rng: Random) => void;
+
+/** Uniform draws from the catalogue, in one loop (a call per candidate cost a third of a step). */
+const uniformItems =
+  (numItems: number): CandidateSampler =>
+  (_user, out, from, to, rng) =>
+    rng.fillInts(out, from, to, numItems);
+
+/** Draws by a per-user item sampler. */
+const sampledItems =
+  (sampleItem: (user: number, rng: Random) => number): CandidateSampler =>
+  (user, out, from, to, rng) => {
+    for (let k = from; k < to; k++) out[k] = sampleItem(user, rng);
+  };
 
 /**
  * Lists of [positive, negative, n candidates] (or, with `negativeFirst`, [negative, positive, …]):
@@ -116,7 +126,7 @@ const uniformItem =
  */
 const withCandidates = (
   n: number,
-  sample: (user: number, rng: Random) => number,
+  sample: CandidateSampler,
   negativeFirst: boolean,
   fromTeacher = 0,
   targets?: TeacherTargets,
@@ -128,7 +138,7 @@ const withCandidates = (
       out[offset - 1] = positive;
     }
     for (let j = 0; j < fromTeacher; j++) out[offset + j] = targets!.items[user * targets!.k + rng.int(targets!.k)]!;
-    for (let j = fromTeacher; j < n; j++) out[offset + j] = sample(user, rng);
+    sample(user, out, offset + fromTeacher, offset + n, rng);
   });
 
 /**
@@ -151,7 +161,11 @@ const twoWayPlan = (strategy: Extract<Strategy, { kind: "two-way" }>, context: P
     width: n + 2,
     needsTeacherScores: true,
     needsFeatures: false,
-    lists: withCandidates(n, context.sampleItem ?? uniformItem(context.numItems), false),
+    lists: withCandidates(
+      n,
+      context.sampleItem === undefined ? uniformItems(context.numItems) : sampledItems(context.sampleItem),
+      false,
+    ),
     terms: mixture(strategy.alpha ?? 0.5),
     peerTerms: mixture(strategy.teacherAlpha ?? 0.1),
   };
@@ -223,7 +237,7 @@ const distillationPlan = (strategy: Strategy, phase: Phase, context: PlanContext
         width: n + 2,
         needsTeacherScores: true,
         needsFeatures: false,
-        lists: withCandidates(n, uniformItem(context.numItems), true, fromTeacher, targets),
+        lists: withCandidates(n, uniformItems(context.numItems), true, fromTeacher, targets),
         terms: [
           lossTerm("bpr", (s: ScoredLists) => bprLoss(column(s.student, 1), column(s.student, 0)), 1 - alpha),
           lossTerm(
@@ -240,7 +254,7 @@ const distillationPlan = (strategy: Strategy, phase: Phase, context: PlanContext
         width: n + 2,
         needsTeacherScores: true,
         needsFeatures: false,
-        lists: withCandidates(n, uniformItem(context.numItems), false),
+        lists: withCandidates(n, uniformItems(context.numItems), false),
         terms: [
           lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha),
           lossTerm("mse", (s: ScoredLists) => meanSquaredError(s.student, teacherScores(s)), alpha),
