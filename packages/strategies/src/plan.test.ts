@@ -7,7 +7,15 @@ import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import { expect, it } from "vitest";
 import { batchPlan } from "./plan.js";
-import { mseDistillation, noDistillation, oneWay, rankingDistillationLoss, softLabel, withRatio } from "./strategy.js";
+import {
+  mseDistillation,
+  noDistillation,
+  oneWay,
+  rankingDistillationLoss,
+  softLabel,
+  twoWay,
+  withRatio,
+} from "./strategy.js";
 
 const batch: PairwiseBatch = {
   users: Int32Array.from([0, 1]),
@@ -50,6 +58,38 @@ describeEachBackend("batchPlan", () => {
     const withKd = mixtureLoss(plan.terms, { student: scores, teacher: scores }, { epoch: 0, round: 0 });
     expect(withKd.parts.bpr!.dataSync()[0]).toBeCloseTo((Math.log1p(Math.exp(-2)) + Math.log1p(Math.exp(-2))) / 2, 5);
     tf.dispose([scores, withKd.total, ...Object.values(withKd.parts)]);
+  });
+
+  it("two-way: soft binary targets on the samples, or the listwise soft-label loss; each side with its own α", () => {
+    const sampleItem = (user: number) => 20 + user;
+    const binary = right(
+      batchPlan(twoWay({ candidates: 2, alpha: 0.4, teacherAlpha: 0.1 }), "distill", { numItems: 30, sampleItem }),
+    );
+    expect(Array.from(binary.lists(batch, seededRandom(1)).items)).toEqual([5, 7, 20, 20, 6, 8, 21, 21]);
+    expect(describeMixture(binary.terms)).toBe("0.6·bpr + 0.4·soft-bce(T=1)");
+    expect(describeMixture(binary.peerTerms!)).toBe("0.9·bpr + 0.1·soft-bce(T=1)");
+    const listwise = right(
+      batchPlan(
+        twoWay({ candidates: 2, targets: "soft-label", temperature: 0.5, alpha: 0.8, teacherAlpha: 0.05 }),
+        "distill",
+        {
+          numItems: 30,
+          sampleItem,
+        },
+      ),
+    );
+    // Negative first, so that the positive and the samples are one slice.
+    expect(Array.from(listwise.lists(batch, seededRandom(1)).items)).toEqual([7, 5, 20, 20, 8, 6, 21, 21]);
+    expect(describeMixture(listwise.terms)).toBe("0.2·bpr + 0.8·soft-label-ce(T=0.5)");
+    expect(describeMixture(listwise.peerTerms!)).toBe("0.95·bpr + 0.05·soft-label-ce(T=0.5)");
+    // Equal scores on both sides leave BPR alone: the listwise part is at its minimum (its gradient is 0).
+    const scores = tf.tensor2d([
+      [0, 2, 1, 0],
+      [1, 3, 0, 0],
+    ]);
+    const mixed = mixtureLoss(listwise.terms, { student: scores, teacher: scores }, { epoch: 0, round: 0 });
+    expect(mixed.parts.bpr!.dataSync()[0]).toBeCloseTo((Math.log1p(Math.exp(-2)) + Math.log1p(Math.exp(-2))) / 2, 5);
+    tf.dispose([scores, mixed.total, ...Object.values(mixed.parts)]);
   });
 
   it("MSE lists: positive, negative, then uniform items, all compared with the teacher", () => {

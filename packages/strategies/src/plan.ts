@@ -142,21 +142,28 @@ const withCandidates = (
   });
 
 /**
- * Two-way rows are [positive, negative, n sampled items]; each model minimises its BPR and, on the
- * sampled items, the soft binary cross-entropy towards the other model's predictions.
+ * Two-way rows are [positive, negative, n sampled items] ([negative, positive, …] for soft-label
+ * targets, so that the positive and the samples are one slice); each model minimises its BPR and,
+ * on the sampled items, fits the other model's predictions: soft binary cross-entropy, or the
+ * listwise soft-label cross-entropy over the positive and the samples.
  */
 const twoWayPlan = (strategy: Extract<Strategy, { kind: "two-way" }>, context: PlanContext): BatchPlan => {
   const n = strategy.candidates ?? 10;
   const temperature = strategy.temperature ?? 1;
-  const sampled = (scores: tf.Tensor2D) => tf.slice(scores, [0, 2], [-1, n]);
-  const mixture = (alpha: number) => [
-    lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha),
-    lossTerm(
-      `soft-bce(T=${temperature})`,
-      (s: ScoredLists) => softBinaryCrossEntropy(sampled(s.student), sampled(teacherScores(s)), temperature),
-      alpha,
-    ),
-  ];
+  const listwise = strategy.targets === "soft-label";
+  const task = listwise
+    ? (s: ScoredLists) => bprLoss(column(s.student, 1), column(s.student, 0))
+    : (s: ScoredLists) => bpr(s.student);
+  const distillation = listwise
+    ? lossTerm(`soft-label-ce(T=${temperature})`, (s: ScoredLists) => {
+        const list = (scores: tf.Tensor2D) => tf.slice(scores, [0, 1], [-1, n + 1]) as tf.Tensor2D;
+        return softLabelCrossEntropy(list(s.student), list(teacherScores(s)), temperature);
+      })
+    : lossTerm(`soft-bce(T=${temperature})`, (s: ScoredLists) => {
+        const sampled = (scores: tf.Tensor2D) => tf.slice(scores, [0, 2], [-1, n]);
+        return softBinaryCrossEntropy(sampled(s.student), sampled(teacherScores(s)), temperature);
+      });
+  const mixture = (alpha: number) => [lossTerm("bpr", task, 1 - alpha), { ...distillation, weight: alpha }];
   return {
     width: n + 2,
     needsTeacherScores: true,
@@ -164,7 +171,7 @@ const twoWayPlan = (strategy: Extract<Strategy, { kind: "two-way" }>, context: P
     lists: withCandidates(
       n,
       context.sampleItem === undefined ? uniformItems(context.numItems) : sampledItems(context.sampleItem),
-      false,
+      listwise,
     ),
     terms: mixture(strategy.alpha ?? 0.5),
     peerTerms: mixture(strategy.teacherAlpha ?? 0.1),

@@ -87,7 +87,14 @@ export const Strategy = t.union(
         candidates: integerInRange(1, 10_000),
         /** `rank-discrepancy` (default): items one model ranks much higher than the other; or `uniform`. */
         sampling: t.keyof({ uniform: null, "rank-discrepancy": null }),
-        /** Temperature of the soft binary targets; default 1. */
+        /**
+         * What each side fits of the other's scores: `soft-bce` (default; the paper's soft binary
+         * targets on the sampled items) or `soft-label` (the listwise soft-label cross-entropy of
+         * one-way distillation over the positive and the sampled items, T² scaled): two one-way
+         * soft-label flows on one schedule.
+         */
+        targets: t.keyof({ "soft-bce": null, "soft-label": null }),
+        /** Temperature of the targets; default 1. */
         temperature: positiveNumber,
         /** Epochs of mutual training at most (early stopping on the student); default 100. */
         epochs: integerInRange(1, 10_000),
@@ -202,7 +209,7 @@ export const withFinetuning =
  */
 export const lossNames = (strategy: Strategy): string[] => {
   if (strategy.kind === "none") return ["bpr"];
-  if (strategy.kind === "two-way") return ["bpr", "soft-bce"];
+  if (strategy.kind === "two-way") return ["bpr", strategy.targets === "soft-label" ? "soft-label-ce" : "soft-bce"];
   const kd = { "soft-label": "soft-label-ce", mse: "mse", ranking: "ranking-distillation" }[strategy.loss.kind];
   return strategy.featureAlignment === undefined ? ["bpr", kd] : ["bpr", kd, "feature-alignment"];
 };
@@ -214,7 +221,7 @@ export const lossNames = (strategy: Strategy): string[] => {
 export const describeStrategy = (strategy: Strategy): string => {
   if (strategy.kind === "none") return "none";
   if (strategy.kind === "two-way")
-    return `two-way (α=${strategy.alpha ?? 0.5}, teacher α=${strategy.teacherAlpha ?? 0.1}, ${strategy.candidates ?? 10} ${strategy.sampling ?? "rank-discrepancy"} items, T=${strategy.temperature ?? 1}, ≤${strategy.epochs ?? 100} epochs)`;
+    return `two-way ${strategy.targets ?? "soft-bce"} (α=${strategy.alpha ?? 0.5}, teacher α=${strategy.teacherAlpha ?? 0.1}, ${strategy.candidates ?? 10} ${strategy.sampling ?? "rank-discrepancy"} items, T=${strategy.temperature ?? 1}, ≤${strategy.epochs ?? 100} epochs)`;
   const { loss } = strategy;
   const detail =
     loss.kind === "soft-label"

@@ -45,6 +45,33 @@ describeEachBackend("two-way fit", () => {
     expect(Array.from(b.teacher.userFactors)).toEqual(Array.from(a.teacher.userFactors));
   });
 
+  it("runs two one-way soft-label flows on one schedule (listwise targets), both models learning", async () => {
+    const student = mf(4, 1);
+    const teacher = mf(16, 2);
+    const before = { student: Float32Array.from(student.itemFactors), teacher: Float32Array.from(teacher.itemFactors) };
+    const tensors = tf.memory().numTensors;
+    const result = await fit({
+      model: student,
+      peer: teacher,
+      split,
+      strategy: twoWay({
+        epochs: 3,
+        candidates: 20,
+        targets: "soft-label",
+        temperature: 0.5,
+        alpha: 0.8,
+        teacherAlpha: 0.1,
+      }),
+      seed: 3,
+      batchSize: 256,
+    });
+    if (E.isLeft(result)) throw new Error(result.left.message);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(result.right.history.every((epoch) => Number.isFinite(epoch.loss))).toBe(true);
+    expect(Array.from(student.itemFactors)).not.toEqual(Array.from(before.student));
+    expect(Array.from(teacher.itemFactors)).not.toEqual(Array.from(before.teacher));
+  });
+
   it("refuses a two-way strategy without a trainable peer", async () => {
     const result = await fit({ model: mf(4, 1), split, strategy: twoWay(), seed: 1 });
     expect(E.isLeft(result) && result.left.message).toMatch(/needs the teacher as a trainable peer/);
