@@ -389,6 +389,10 @@ describe("kdrec run", () => {
     expect(result.errors[0]).toMatch(
       /students\[0\]\.strategy\.loss\.topK: topK 500 must be smaller than the 80 items of the dataset$/,
     );
+    const twoWayTooWide = { ...tiny, students: [{ name: "s", dim: 4, strategy: { kind: "two-way", candidates: 90 } }] };
+    expect((await run("run", configFile(twoWayTooWide), "--out", out)).errors[0]).toMatch(
+      /students\[0\]\.strategy\.candidates: candidates 90 must be smaller than the 80 items of the dataset$/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 });

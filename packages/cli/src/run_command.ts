@@ -135,23 +135,22 @@ const checkShapes = (config: RunConfig, source: string): E.Either<KdrecError, vo
           `${source}: students[${k}].strategy`,
         ),
       );
+    if (student.strategy?.kind === "one-way" && student.strategy.featureAlignment !== undefined) {
+      const where = `${source}: students[${k}].strategy.featureAlignment`;
+      if (student.architecture !== "tower")
+        return E.left(
+          kdrecError("INVALID_CONFIG", 'feature alignment needs a tower student (architecture "tower")', where),
+        );
+      if (!sequential(config.teacher as Partial<ModelSpec>))
+        return E.left(
+          kdrecError(
+            "INVALID_CONFIG",
+            "feature alignment needs a sequential transformer teacher (sasrec or bert4rec)",
+            where,
+          ),
+        );
+    }
     known.add(student.name);
-  }
-  for (const [k, student] of config.students.entries()) {
-    if (student.strategy?.kind !== "one-way" || student.strategy.featureAlignment === undefined) continue;
-    const where = `${source}: students[${k}].strategy.featureAlignment`;
-    if (student.architecture !== "tower")
-      return E.left(
-        kdrecError("INVALID_CONFIG", 'feature alignment needs a tower student (architecture "tower")', where),
-      );
-    if (!sequential(config.teacher as Partial<ModelSpec>))
-      return E.left(
-        kdrecError(
-          "INVALID_CONFIG",
-          "feature alignment needs a sequential transformer teacher (sasrec or bert4rec)",
-          where,
-        ),
-      );
   }
   for (const [path, spec] of models) {
     if (!sequential(spec)) continue;
@@ -171,25 +170,29 @@ const checkShapes = (config: RunConfig, source: string): E.Either<KdrecError, vo
 /** Checks that need the data: K within the catalogue. */
 const checkAgainstData = (config: RunConfig, items: number, source: string): E.Either<KdrecError, void> => {
   for (const [index, student] of config.students.entries()) {
-    const loss = student.strategy?.kind === "one-way" ? student.strategy.loss : undefined;
+    const { strategy } = student;
+    const loss = strategy?.kind === "one-way" ? strategy.loss : undefined;
+    // [path under the strategy, K, what K is]
     const sizes: Array<[string, number, string]> =
-      loss === undefined
-        ? []
-        : loss.kind === "ranking"
-          ? [["topK", loss.topK ?? 10, "topK"]]
-          : loss.kind === "soft-label"
-            ? [
-                ["candidates", loss.candidates ?? 100, "candidates"],
-                ["teacherTop", 5 * (loss.teacherTop ?? 0), "the teacher's pool (5 × teacherTop)"],
-              ]
-            : [["candidates", loss.candidates ?? 14, "candidates"]];
+      strategy?.kind === "two-way"
+        ? [["candidates", strategy.candidates ?? 10, "candidates"]]
+        : loss === undefined
+          ? []
+          : loss.kind === "ranking"
+            ? [["loss.topK", loss.topK ?? 10, "topK"]]
+            : loss.kind === "soft-label"
+              ? [
+                  ["loss.candidates", loss.candidates ?? 100, "candidates"],
+                  ["loss.teacherTop", 5 * (loss.teacherTop ?? 0), "the teacher's pool (5 × teacherTop)"],
+                ]
+              : [["loss.candidates", loss.candidates ?? 14, "candidates"]];
     for (const [field, k, what] of sizes) {
       if (k >= items)
         return E.left(
           kdrecError(
             "INVALID_CONFIG",
             `${what} ${k} must be smaller than the ${items} items of the dataset`,
-            `${source}: students[${index}].strategy.loss.${field}`,
+            `${source}: students[${index}].strategy.${field}`,
           ),
         );
     }
