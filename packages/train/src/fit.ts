@@ -75,7 +75,8 @@ export interface FitCheckpoint<W, S> {
 }
 
 /**
- * The best epoch of a two-way peer (by its own validation NDCG@10).
+ * The best epoch of a two-way peer (by its own validation NDCG@10); epoch -1 is the peer as it
+ * came in, kept when no epoch of two-way training validates better.
  * @category Training
  */
 export interface PeerBest {
@@ -197,11 +198,14 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
   const resumed = await options.checkpoints?.load();
   if (resumed !== undefined) model.restoreTrainingState(resumed.model);
   if (resumed?.peer !== undefined) peer?.restoreTrainingState(resumed.peer.model);
-  let peerBest: PeerBest | undefined =
-    resumed?.peer?.best ??
-    (peer === undefined
-      ? undefined
-      : { ndcg: Number.NEGATIVE_INFINITY, epoch: -1, weights: peer.snapshot(), valid: {} });
+  let peerBest: PeerBest | undefined = resumed?.peer?.best;
+  if (peer !== undefined && peerBest === undefined) {
+    // The teacher as it came in is a candidate too (epoch -1): two-way training replaces it only
+    // with a state that validates better.
+    const before = await validate(peer, split);
+    if (E.isLeft(before)) return before;
+    peerBest = { ndcg: before.right["ndcg@10"]!.mean, epoch: -1, weights: peer.snapshot(), valid: before.right };
+  }
   const history: EpochRecord[] = [...(resumed?.history ?? [])];
   let best = resumed?.best ?? {
     ndcg: Number.NEGATIVE_INFINITY,

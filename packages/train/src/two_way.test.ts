@@ -2,7 +2,7 @@
 // rankings' disagreements, and the run is deterministic.
 import { seededRandom } from "@kdrec/core";
 import { leaveLastOut, syntheticDataset } from "@kdrec/data";
-import { twoWay } from "@kdrec/strategies";
+import { noDistillation, twoWay } from "@kdrec/strategies";
 import { MatrixFactorization } from "@kdrec/students";
 import { describeEachBackend } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
@@ -70,6 +70,34 @@ describeEachBackend("two-way fit", () => {
     expect(result.right.history.every((epoch) => Number.isFinite(epoch.loss))).toBe(true);
     expect(Array.from(student.itemFactors)).not.toEqual(Array.from(before.student));
     expect(Array.from(teacher.itemFactors)).not.toEqual(Array.from(before.teacher));
+  });
+
+  it("keeps the teacher as it came in unless two-way training validates better", async () => {
+    const trained = mf(16, 2);
+    const pretrained = await fit({ model: trained, split, strategy: noDistillation, seed: 1, batchSize: 256 });
+    if (E.isLeft(pretrained)) throw new Error(pretrained.left.message);
+    const before = pretrained.right.valid["ndcg@10"]!.mean;
+    // The same weights under an absurd learning rate: every epoch of two-way training wrecks them.
+    const teacher = MatrixFactorization.create({
+      users: 80,
+      items: 100,
+      dim: 16,
+      optimizer: { kind: "adam", learningRate: 5 },
+    });
+    teacher.restore(trained.snapshot());
+    const result = await fit({
+      model: mf(4, 1),
+      peer: teacher,
+      split,
+      strategy: twoWay({ epochs: 2, candidates: 6 }),
+      seed: 3,
+      batchSize: 256,
+    });
+    if (E.isLeft(result)) throw new Error(result.left.message);
+    const peer = result.right.peer!;
+    expect(peer.bestEpoch).toBe(-1);
+    expect(peer.valid["ndcg@10"]!.mean).toBe(before);
+    expect(Array.from(teacher.itemFactors)).toEqual(Array.from(trained.itemFactors));
   });
 
   it("refuses a two-way strategy without a trainable peer", async () => {
