@@ -141,6 +141,23 @@ const withCandidates = (
     sample(user, out, offset + fromTeacher, offset + n, rng);
   });
 
+/** BPR over rows that start [negative, positive, …] (the soft-label layout). */
+const negativeFirstBpr = (s: ScoredLists): tf.Scalar => bprLoss(column(s.student, 1), column(s.student, 0));
+
+/**
+ * The soft-label cross-entropy over rows [negative, positive, n candidates]: the distribution over
+ * the positive and the candidates, one contiguous slice (a slice's gradient is cheap; a gather's
+ * is not).
+ */
+const softLabelTerm = (n: number, temperature: number, weight: number): LossTerm<ScoredLists> => {
+  const list = (scores: tf.Tensor2D) => tf.slice(scores, [0, 1], [-1, n + 1]) as tf.Tensor2D;
+  return lossTerm(
+    `soft-label-ce(T=${temperature})`,
+    (s: ScoredLists) => softLabelCrossEntropy(list(s.student), list(teacherScores(s)), temperature),
+    weight,
+  );
+};
+
 /**
  * Two-way rows are [positive, negative, n sampled items] ([negative, positive, …] for soft-label
  * targets, so that the positive and the samples are one slice); each model minimises its BPR and,
@@ -151,19 +168,20 @@ const twoWayPlan = (strategy: Extract<Strategy, { kind: "two-way" }>, context: P
   const n = strategy.candidates ?? 10;
   const temperature = strategy.temperature ?? 1;
   const listwise = strategy.targets === "soft-label";
-  const task = listwise
-    ? (s: ScoredLists) => bprLoss(column(s.student, 1), column(s.student, 0))
-    : (s: ScoredLists) => bpr(s.student);
-  const distillation = listwise
-    ? lossTerm(`soft-label-ce(T=${temperature})`, (s: ScoredLists) => {
-        const list = (scores: tf.Tensor2D) => tf.slice(scores, [0, 1], [-1, n + 1]) as tf.Tensor2D;
-        return softLabelCrossEntropy(list(s.student), list(teacherScores(s)), temperature);
-      })
-    : lossTerm(`soft-bce(T=${temperature})`, (s: ScoredLists) => {
-        const sampled = (scores: tf.Tensor2D) => tf.slice(scores, [0, 2], [-1, n]);
-        return softBinaryCrossEntropy(sampled(s.student), sampled(teacherScores(s)), temperature);
-      });
-  const mixture = (alpha: number) => [lossTerm("bpr", task, 1 - alpha), { ...distillation, weight: alpha }];
+  const mixture = (alpha: number) =>
+    listwise
+      ? [lossTerm("bpr", negativeFirstBpr, 1 - alpha), softLabelTerm(n, temperature, alpha)]
+      : [
+          lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha),
+          lossTerm(
+            `soft-bce(T=${temperature})`,
+            (s: ScoredLists) => {
+              const sampled = (scores: tf.Tensor2D) => tf.slice(scores, [0, 2], [-1, n]);
+              return softBinaryCrossEntropy(sampled(s.student), sampled(teacherScores(s)), temperature);
+            },
+            alpha,
+          ),
+        ];
   return {
     width: n + 2,
     needsTeacherScores: true,
@@ -237,22 +255,12 @@ const distillationPlan = (strategy: Strategy, phase: Phase, context: PlanContext
           ),
         );
       }
-      // Rows are [negative, positive, n uniform items], so that the distribution over the positive
-      // and the candidates is one contiguous slice (a slice's gradient is cheap; a gather's is not).
-      const kd = (scores: tf.Tensor2D) => tf.slice(scores, [0, 1], [-1, n + 1]) as tf.Tensor2D;
       return E.right({
         width: n + 2,
         needsTeacherScores: true,
         needsFeatures: false,
         lists: withCandidates(n, uniformItems(context.numItems), true, fromTeacher, targets),
-        terms: [
-          lossTerm("bpr", (s: ScoredLists) => bprLoss(column(s.student, 1), column(s.student, 0)), 1 - alpha),
-          lossTerm(
-            `soft-label-ce(T=${temperature})`,
-            (s: ScoredLists) => softLabelCrossEntropy(kd(s.student), kd(teacherScores(s)), temperature),
-            alpha,
-          ),
-        ],
+        terms: [lossTerm("bpr", negativeFirstBpr, 1 - alpha), softLabelTerm(n, temperature, alpha)],
       });
     }
     case "mse": {
