@@ -189,10 +189,7 @@ export class MatrixFactorization {
     if (batch.items.length !== rows * width) {
       throw new RangeError(`trainStep: ${batch.items.length} items for ${rows} users of width ${width}`);
     }
-    const step = this.stepArrays(rows, width);
-    step.users.set(batch.users);
-    step.items.set(batch.items);
-    listScores(this.arena, { ...this.tables(), users: step.users, items: step.items, width, dim, out: step.scores });
+    const step = this.scored(batch);
     const { value, gradient } = tf.tidy(() => {
       const { value, grad } = tf.valueAndGrad((s: tf.Tensor) => loss(s as tf.Tensor2D))(
         // A copy: the tensor may keep the array it is given, and the arena reuses this one.
@@ -224,6 +221,11 @@ export class MatrixFactorization {
 
   /** The scores `[B, width]` of a batch's item lists, as a tensor (no training). */
   scoreLists(batch: ItemListBatch): tf.Tensor2D {
+    return tf.tensor2d(this.scored(batch).scores.slice(), [batch.users.length, batch.width]);
+  }
+
+  /** A step's arrays holding the batch's users and items, with their list scores computed. */
+  private scored(batch: ItemListBatch) {
     const { users, items, width } = batch;
     const step = this.stepArrays(users.length, width);
     step.users.set(users);
@@ -236,7 +238,7 @@ export class MatrixFactorization {
       dim: this.config.dim,
       out: step.scores,
     });
-    return tf.tensor2d(step.scores.slice(), [users.length, width]);
+    return step;
   }
 
   /** Fresh views of the tables (taken after any growth of the arena). */
