@@ -1,8 +1,8 @@
 // `npm run bench:train`: matrix-factorization training throughput on MovieLens-100K's training
 // split (BPR, Adam, batch 1,024, one uniform negative) with kdrec's sparse updates (row kernels in
 // WebAssembly SIMD, and the same in JavaScript loops) beside the stock TF.js optimizer on the same
-// backend, and the time to score all users for a student (d = 8) and
-// a teacher (d = 128). The PyTorch reference's figures (../shared/reference) are printed beside.
+// backend, and the time to score all users for a student (d = 8) and a teacher (d = 128). The
+// PyTorch reference's figures (../shared/reference) are printed beside.
 
 import { column, formatKdrecError, initEngine, seededRandom } from "@kdrec/core";
 import {
