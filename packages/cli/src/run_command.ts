@@ -167,26 +167,28 @@ const checkShapes = (config: RunConfig, source: string): E.Either<KdrecError, vo
   return E.right(undefined);
 };
 
+/** The sizes a strategy draws from the catalogue: [path under the strategy, K, what K is]. */
+const catalogueDraws = (strategy: Strategy | undefined): Array<[string, number, string]> => {
+  if (strategy?.kind === "two-way") return [["candidates", strategy.candidates ?? 10, "candidates"]];
+  if (strategy?.kind !== "one-way") return [];
+  const { loss } = strategy;
+  switch (loss.kind) {
+    case "ranking":
+      return [["loss.topK", loss.topK ?? 10, "topK"]];
+    case "soft-label":
+      return [
+        ["loss.candidates", loss.candidates ?? 100, "candidates"],
+        ["loss.teacherTop", 5 * (loss.teacherTop ?? 0), "the teacher's pool (5 × teacherTop)"],
+      ];
+    case "mse":
+      return [["loss.candidates", loss.candidates ?? 14, "candidates"]];
+  }
+};
+
 /** Checks that need the data: K within the catalogue. */
 const checkAgainstData = (config: RunConfig, items: number, source: string): E.Either<KdrecError, void> => {
   for (const [index, student] of config.students.entries()) {
-    const { strategy } = student;
-    const loss = strategy?.kind === "one-way" ? strategy.loss : undefined;
-    // [path under the strategy, K, what K is]
-    const sizes: Array<[string, number, string]> =
-      strategy?.kind === "two-way"
-        ? [["candidates", strategy.candidates ?? 10, "candidates"]]
-        : loss === undefined
-          ? []
-          : loss.kind === "ranking"
-            ? [["loss.topK", loss.topK ?? 10, "topK"]]
-            : loss.kind === "soft-label"
-              ? [
-                  ["loss.candidates", loss.candidates ?? 100, "candidates"],
-                  ["loss.teacherTop", 5 * (loss.teacherTop ?? 0), "the teacher's pool (5 × teacherTop)"],
-                ]
-              : [["loss.candidates", loss.candidates ?? 14, "candidates"]];
-    for (const [field, k, what] of sizes) {
+    for (const [field, k, what] of catalogueDraws(student.strategy)) {
       if (k >= items)
         return E.left(
           kdrecError(
