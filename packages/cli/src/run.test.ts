@@ -260,6 +260,56 @@ describe("kdrec run", () => {
     expect(manifest.format).toBe("kdrec-sequential-transformer");
   });
 
+  it("distils a SASRec teacher's full-history scores into MF students, and trains a tower with recency", async () => {
+    const out = join(scratch(), "out");
+    const oneWay = (loss: unknown) => ({ kind: "one-way", loss, rounds: 1, epochsPerRound: 2, finetuneEpochs: 1 });
+    const tower = { architecture: "tower", dim: 4, groups: 2, perGroup: 4, ...quick };
+    const config = {
+      ...tiny,
+      teacher: {
+        name: "sasrec",
+        architecture: "sasrec",
+        dim: 8,
+        blocks: 1,
+        heads: 2,
+        maxLength: 6,
+        scoring: "full-history",
+        ...quick,
+      },
+      students: [
+        { name: "mf-soft", dim: 4, ...quick, strategy: oneWay({ kind: "soft-label", candidates: 10 }) },
+        { name: "mf-pl", dim: 4, ...quick, strategy: oneWay({ kind: "listwise-ranking", topK: 5, below: 10 }) },
+        { name: "tower", ...tower, strategy: { kind: "none" } },
+        { name: "tower-recency", ...tower, positions: true, strategy: { kind: "none" } },
+      ],
+    };
+    const { code, errors } = await run("run", configFile(config), "--out", out);
+    expect(errors).toEqual([]);
+    expect(code).toBe(0);
+    const models = JSON.parse(readFileSync(join(out, "results.json"), "utf8")).models;
+    expect(models[2].losses).toEqual(["bpr", "plackett-luce"]);
+    expect(models[2].strategy).toMatch(/^one-way listwise-ranking \(α=0.8, top 5, 10 items below/);
+    expect(models[4].params - models[3].params).toBe((2 + 4) * 4);
+    // A full-history table has no features to align with: refused before training.
+    const out2 = join(scratch(), "out2");
+    const align = await run(
+      "run",
+      configFile({
+        ...config,
+        students: [
+          {
+            ...config.students[3],
+            strategy: { ...oneWay({ kind: "soft-label", candidates: 10 }), featureAlignment: { weight: 1 } },
+          },
+        ],
+      }),
+      "--out",
+      out2,
+    );
+    expect(align.errors[0]).toMatch(/students\[0\]\.strategy\.featureAlignment: .*\(not scoring "full-history"\)$/);
+    expect(existsSync(out2)).toBe(false);
+  });
+
   it("refuses a hidden size not divisible by the heads, and feature alignment without features", async () => {
     const out = join(scratch(), "out");
     const heads = await run(

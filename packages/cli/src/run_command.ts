@@ -141,11 +141,12 @@ const checkShapes = (config: RunConfig, source: string): E.Either<KdrecError, vo
         return E.left(
           kdrecError("INVALID_CONFIG", 'feature alignment needs a tower student (architecture "tower")', where),
         );
-      if (!sequential(config.teacher as Partial<ModelSpec>))
+      const teacher = config.teacher as Partial<ModelSpec>;
+      if (!sequential(teacher) || teacher.scoring === "full-history")
         return E.left(
           kdrecError(
             "INVALID_CONFIG",
-            "feature alignment needs a sequential transformer teacher (sasrec or bert4rec)",
+            'feature alignment needs a sequential transformer teacher (sasrec or bert4rec) that scores per row (not scoring "full-history")',
             where,
           ),
         );
@@ -175,6 +176,11 @@ const catalogueDraws = (strategy: Strategy | undefined): Array<[string, number, 
   switch (loss.kind) {
     case "ranking":
       return [["loss.topK", loss.topK ?? 10, "topK"]];
+    case "listwise-ranking":
+      return [
+        ["loss.topK", loss.topK ?? 10, "topK"],
+        ["loss.below", loss.below ?? 50, "below"],
+      ];
     case "soft-label":
       return [
         ["loss.candidates", loss.candidates ?? 100, "candidates"],
@@ -446,7 +452,7 @@ const createModel = (spec: ModelSpec, seed: number, split: Split, alignTo?: Read
         seed,
         l2: spec.l2 ?? 0,
         learningRate: spec.learningRate ?? 1e-3,
-        ...setFields(spec, ["groups", "perGroup", "sessionGap"]),
+        ...setFields(spec, ["groups", "perGroup", "sessionGap", "positions"]),
         ...(alignTo === undefined ? {} : { alignTo: [...alignTo] }),
       },
       split.train,
@@ -473,7 +479,8 @@ const createModel = (spec: ModelSpec, seed: number, split: Split, alignTo?: Read
     return {
       model: model as TrainableModel<unknown, unknown> & ScoringModel,
       testScorer: () => model.allItemScorer(concatInteractions(split.train, split.valid)),
-      freeze: (name) => model.frozenTeacher({ name, users }),
+      // Without `freeze`, the model is frozen by its full-history score table like any other.
+      ...(spec.scoring === "full-history" ? {} : { freeze: (name: string) => model.frozenTeacher({ name, users }) }),
       save: namedWeightsSaver("kdrec-sequential-transformer", spec.architecture, model),
       dispose: () => model.dispose(),
     };

@@ -38,11 +38,19 @@ export const ModelSpec = t.intersection(
       groups: integerInRange(1, 256),
       perGroup: integerInRange(1, 256),
       sessionGap: numberInRange(0, 1e12),
+      /** Tower: learned recency embeddings within and across sessions (default false). */
+      positions: t.boolean,
       /** Transformers: blocks (default 2), heads (default 2; must divide `dim`), history length (default 50), dropout (default 0.2). */
       blocks: integerInRange(1, 64),
       heads: integerInRange(1, 64),
       maxLength: integerInRange(2, 4096),
       dropout: numberInRange(0, 0.9),
+      /**
+       * Transformers as teachers: `per-row` (default) scores each training row from the history
+       * before it; `full-history` scores every user once from the whole training history and
+       * teaches from that table (what a student without sequence input can learn; no features).
+       */
+      scoring: t.keyof({ "per-row": null, "full-history": null }),
       /** NeuMF: widths of the MLP tower; default [64, 32, 16]. */
       mlpLayers: t.array(integerInRange(2, 4096)),
       /** ALS: sweeps (each one over users then items); default 15. */

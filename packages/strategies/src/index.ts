@@ -19,6 +19,7 @@ export {
   DistillationLoss,
   describeStrategy,
   FeatureAlignmentSpec,
+  listwiseRankingDistillation,
   lossNames,
   mseDistillation,
   noDistillation,

@@ -8,6 +8,7 @@ import { pipe } from "fp-ts/lib/function.js";
 import { expect, it } from "vitest";
 import { batchPlan } from "./plan.js";
 import {
+  listwiseRankingDistillation,
   mseDistillation,
   noDistillation,
   oneWay,
@@ -107,5 +108,27 @@ describeEachBackend("batchPlan", () => {
     const missing = batchPlan(strategy, "distill", { numItems: 30 });
     expect(E.isLeft(missing) && missing.left.location).toBe("strategy.loss.topK");
     expect(E.isLeft(batchPlan(oneWay(rankingDistillationLoss(5)), "distill", { numItems: 30, targets }))).toBe(true);
+  });
+
+  it("listwise ranking lists: the teacher's top items in its order, then uniform items below them; PL on the student", () => {
+    const plan = right(
+      batchPlan(pipe(oneWay(listwiseRankingDistillation(2, 1)), withRatio(0.5)), "distill", { numItems: 30, targets }),
+    );
+    const items = plan.lists(batch, seededRandom(1)).items;
+    expect(Array.from(items.subarray(0, 4))).toEqual([5, 7, 10, 11]);
+    expect(Array.from(items.subarray(5, 9))).toEqual([6, 8, 20, 21]);
+    expect(plan.needsTeacherScores).toBe(false);
+    expect(describeMixture(plan.terms)).toBe("0.5·bpr + 0.5·plackett-luce");
+    // Row [pos 0, neg 0, top 2, 1, below 0]: PL = log(e²+e+1) − 2 + log(e+1) − 1.
+    const scores = tf.tensor2d([[0, 0, 2, 1, 0]]);
+    const mixed = mixtureLoss(plan.terms, { student: scores }, { epoch: 0, round: 0 });
+    const e = Math.E;
+    expect(mixed.parts["plackett-luce"]!.dataSync()[0]).toBeCloseTo(
+      Math.log(e * e + e + 1) - 2 + Math.log(e + 1) - 1,
+      5,
+    );
+    tf.dispose([scores, mixed.total, ...Object.values(mixed.parts)]);
+    const missing = batchPlan(oneWay(listwiseRankingDistillation(4)), "distill", { numItems: 30, targets });
+    expect(E.isLeft(missing) && missing.left.message).toMatch(/top 4 per user; got 3/);
   });
 });

@@ -12,6 +12,7 @@ import {
   type LossTerm,
   lossTerm,
   meanSquaredError,
+  plackettLuceLoss,
   rankingDistillation,
   rankWeights,
   softBinaryCrossEntropy,
@@ -196,13 +197,34 @@ const twoWayPlan = (strategy: Extract<Strategy, { kind: "two-way" }>, context: P
   };
 };
 
+/** A user's top `k` of the teacher's targets, in the teacher's order. */
+const topOf = (targets: TeacherTargets, user: number, k: number): Int32Array =>
+  targets.items.subarray(user * targets.k, user * targets.k + k);
+
+/** The teacher's targets when they hold at least its top `k` per user. */
+const teacherTargets = (
+  context: PlanContext,
+  k: number,
+  what: string,
+  path = "strategy.loss.topK",
+): E.Either<KdrecError, TeacherTargets> =>
+  context.targets !== undefined && context.targets.k >= k
+    ? E.right(context.targets)
+    : E.left(
+        kdrecError(
+          "INVALID_ARGUMENT",
+          `${what} needs the teacher's top ${k} per user; got ${context.targets?.k ?? "none"}`,
+          path,
+        ),
+      );
+
 const teacherScores = (scored: ScoredLists): tf.Tensor2D => {
   if (scored.teacher === undefined) throw new Error("a distillation loss ran without the teacher's scores");
   return scored.teacher;
 };
 
 /**
- * The plan of `strategy` in `phase`. Fails when ranking distillation has no teacher targets (or
+ * The plan of `strategy` in `phase`. Fails when (listwise) ranking distillation has no teacher targets (or
  * fewer than it asks for).
  * @category Plans
  */
@@ -244,22 +266,21 @@ const distillationPlan = (strategy: Strategy, phase: Phase, context: PlanContext
       const n = loss.candidates ?? 100;
       const temperature = loss.temperature ?? 1;
       const fromTeacher = Math.min(loss.teacherTop ?? 0, n);
-      const pool = teacherTopKNeeded(strategy);
-      const { targets } = context;
-      if (fromTeacher > 0 && (targets === undefined || targets.k < pool)) {
-        return E.left(
-          kdrecError(
-            "INVALID_ARGUMENT",
-            `soft-label candidates from the teacher need its top ${pool} per user; got ${targets?.k ?? "none"}`,
-            "strategy.loss.teacherTop",
-          ),
-        );
-      }
+      const targets =
+        fromTeacher > 0
+          ? teacherTargets(
+              context,
+              teacherTopKNeeded(strategy),
+              "drawing soft-label candidates",
+              "strategy.loss.teacherTop",
+            )
+          : E.right(context.targets);
+      if (E.isLeft(targets)) return targets;
       return E.right({
         width: n + 2,
         needsTeacherScores: true,
         needsFeatures: false,
-        lists: withCandidates(n, uniformItems(context.numItems), true, fromTeacher, targets),
+        lists: withCandidates(n, uniformItems(context.numItems), true, fromTeacher, targets.right),
         terms: [lossTerm("bpr", negativeFirstBpr, 1 - alpha), softLabelTerm(n, temperature, alpha)],
       });
     }
@@ -278,24 +299,12 @@ const distillationPlan = (strategy: Strategy, phase: Phase, context: PlanContext
     }
     case "ranking": {
       const k = loss.topK ?? 10;
-      const { targets } = context;
-      if (targets === undefined || targets.k < k) {
-        return E.left(
-          kdrecError(
-            "INVALID_ARGUMENT",
-            `ranking distillation needs the teacher's top ${k} per user; got ${targets?.k ?? "none"}`,
-            "strategy.loss.topK",
-          ),
-        );
-      }
       const weights = rankWeights(k, loss.lambda ?? 5);
-      return E.right({
+      return E.map((targets: TeacherTargets) => ({
         width: k + 2,
         needsTeacherScores: false,
         needsFeatures: false,
-        lists: lists(k + 2, (user, out, offset) =>
-          out.set(targets.items.subarray(user * targets.k, user * targets.k + k), offset),
-        ),
+        lists: lists(k + 2, (user, out, offset) => out.set(topOf(targets, user, k), offset)),
         terms: [
           lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha),
           lossTerm(
@@ -309,7 +318,33 @@ const distillationPlan = (strategy: Strategy, phase: Phase, context: PlanContext
             alpha,
           ),
         ],
-      });
+      }))(teacherTargets(context, k, "ranking distillation"));
+    }
+    case "listwise-ranking": {
+      const k = loss.topK ?? 10;
+      const below = loss.below ?? 50;
+      const sample = uniformItems(context.numItems);
+      return E.map((targets: TeacherTargets) => ({
+        width: k + below + 2,
+        needsTeacherScores: false,
+        needsFeatures: false,
+        lists: lists(k + below + 2, (user, out, offset, rng) => {
+          out.set(topOf(targets, user, k), offset);
+          sample(user, out, offset + k, offset + k + below, rng);
+        }),
+        terms: [
+          lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha),
+          lossTerm(
+            "plackett-luce",
+            (s: ScoredLists) =>
+              plackettLuceLoss(
+                tf.slice(s.student, [0, 2], [-1, k]) as tf.Tensor2D,
+                below > 0 ? (tf.slice(s.student, [0, k + 2], [-1, below]) as tf.Tensor2D) : undefined,
+              ),
+            alpha,
+          ),
+        ],
+      }))(teacherTargets(context, k, "listwise ranking distillation"));
     }
   }
 };

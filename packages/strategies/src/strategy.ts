@@ -14,7 +14,9 @@ import * as t from "io-ts";
  *   first `teacherTop` of them drawn from the teacher's top 5·`teacherTop` unobserved items (default
  *   0), the rest uniform;
  * - `mse`: squared error between student and teacher scores on the positive, the negative and `candidates` uniform items;
- * - `ranking`: the teacher's `topK` unobserved items as extra BPR positives, weighted ∝ exp(−rank/`lambda`).
+ * - `ranking`: the teacher's `topK` unobserved items as extra BPR positives, weighted ∝ exp(−rank/`lambda`);
+ * - `listwise-ranking`: the Plackett–Luce likelihood of the teacher's top-`topK` order under the
+ *   student's scores, with `below` uniform items in every denominator (RRD, Kang et al. CIKM 2020).
  * @category Strategies
  */
 export const DistillationLoss = t.union(
@@ -27,6 +29,10 @@ export const DistillationLoss = t.union(
     t.intersection([
       t.type({ kind: t.literal("ranking") }),
       t.partial({ topK: integerInRange(1), lambda: positiveNumber }),
+    ]),
+    t.intersection([
+      t.type({ kind: t.literal("listwise-ranking") }),
+      t.partial({ topK: integerInRange(1), below: integerInRange(0) }),
     ]),
   ],
   "DistillationLoss",
@@ -154,6 +160,16 @@ export const mseDistillation = (candidates = 14): DistillationLoss => ({ kind: "
 /** Tang & Wang's ranking distillation with the teacher's top `topK`. @category Strategies */
 export const rankingDistillationLoss = (topK = 10, lambda = 5): DistillationLoss => ({ kind: "ranking", topK, lambda });
 
+/**
+ * RRD's listwise ranking distillation: the teacher's top `topK` order under Plackett–Luce, against
+ * `below` uniform items. @category Strategies
+ */
+export const listwiseRankingDistillation = (topK = 10, below = 50): DistillationLoss => ({
+  kind: "listwise-ranking",
+  topK,
+  below,
+});
+
 /** Sets the distillation ratio α. @category Strategies */
 export const withRatio =
   (alpha: number) =>
@@ -175,13 +191,13 @@ export const withTeacherCandidates =
 
 /**
  * How many of the teacher's top unobserved items per user a strategy reads (0 for none): the
- * `topK` of ranking distillation, 5·`teacherTop` of a soft-label loss with teacher candidates.
+ * `topK` of (listwise) ranking distillation, 5·`teacherTop` of a soft-label loss with teacher candidates.
  * @category Strategies
  */
 export const teacherTopKNeeded = (strategy: Strategy): number => {
   if (strategy.kind !== "one-way") return 0;
   const { loss } = strategy;
-  if (loss.kind === "ranking") return loss.topK ?? 10;
+  if (loss.kind === "ranking" || loss.kind === "listwise-ranking") return loss.topK ?? 10;
   if (loss.kind === "soft-label") return 5 * (loss.teacherTop ?? 0);
   return 0;
 };
@@ -210,7 +226,12 @@ export const withFinetuning =
 export const lossNames = (strategy: Strategy): string[] => {
   if (strategy.kind === "none") return ["bpr"];
   if (strategy.kind === "two-way") return ["bpr", strategy.targets === "soft-label" ? "soft-label-ce" : "soft-bce"];
-  const kd = { "soft-label": "soft-label-ce", mse: "mse", ranking: "ranking-distillation" }[strategy.loss.kind];
+  const kd = {
+    "soft-label": "soft-label-ce",
+    mse: "mse",
+    ranking: "ranking-distillation",
+    "listwise-ranking": "plackett-luce",
+  }[strategy.loss.kind];
   return strategy.featureAlignment === undefined ? ["bpr", kd] : ["bpr", kd, "feature-alignment"];
 };
 
@@ -223,12 +244,21 @@ export const describeStrategy = (strategy: Strategy): string => {
   if (strategy.kind === "two-way")
     return `two-way ${strategy.targets ?? "soft-bce"} (α=${strategy.alpha ?? 0.5}, teacher α=${strategy.teacherAlpha ?? 0.1}, ${strategy.candidates ?? 10} ${strategy.sampling ?? "rank-discrepancy"} items, T=${strategy.temperature ?? 1}, ≤${strategy.epochs ?? 100} epochs)`;
   const { loss } = strategy;
-  const detail =
-    loss.kind === "soft-label"
-      ? `T=${loss.temperature ?? 1}, ${loss.candidates ?? 100} candidates${(loss.teacherTop ?? 0) > 0 ? ` (${loss.teacherTop} from the teacher's top ${5 * loss.teacherTop!})` : ""}`
-      : loss.kind === "mse"
-        ? `${loss.candidates ?? 14} candidates`
-        : `top ${loss.topK ?? 10}, λ=${loss.lambda ?? 5}`;
+  const detail = (() => {
+    switch (loss.kind) {
+      case "soft-label": {
+        const fromTeacher = loss.teacherTop ?? 0;
+        const pool = fromTeacher > 0 ? ` (${fromTeacher} from the teacher's top ${5 * fromTeacher})` : "";
+        return `T=${loss.temperature ?? 1}, ${loss.candidates ?? 100} candidates${pool}`;
+      }
+      case "mse":
+        return `${loss.candidates ?? 14} candidates`;
+      case "ranking":
+        return `top ${loss.topK ?? 10}, λ=${loss.lambda ?? 5}`;
+      case "listwise-ranking":
+        return `top ${loss.topK ?? 10}, ${loss.below ?? 50} items below`;
+    }
+  })();
   const align = strategy.featureAlignment;
   const features =
     align === undefined

@@ -117,6 +117,41 @@ describeEachBackend("HierarchicalAttentionTower", (backend) => {
     tower.dispose();
   });
 
+  it("with recency embeddings, reads the order of a session; without, only its items", () => {
+    const history = (items: number[]) => ({
+      users: new Int32Array(items.length),
+      items: Int32Array.from(items),
+      timestamps: Float64Array.from(items, (_, k) => k),
+      userIds: ["u"],
+      itemIds: split.train.itemIds,
+    });
+    const batch = asItemLists({
+      users: Int32Array.from([split.train.users[0]!, split.train.users[1]!]),
+      positives: Int32Array.from([split.train.items[0]!, split.train.items[1]!]),
+      negatives: Int32Array.from([3, 4]),
+      rows: Int32Array.from([0, 1]),
+    });
+    const orderMatters = (positions: boolean) => {
+      const tower = HierarchicalAttentionTower.create({ ...small, learningRate: 0.05, positions }, split.train);
+      for (let step = 0; step < 5; step++) tower.trainStep(batch, bpr);
+      const scores = (items: number[]) => {
+        const scorer = tower.allItemScorer(history(items));
+        const out = readTidy(() => scorer.score(Int32Array.from([0])));
+        scorer.dispose();
+        return out;
+      };
+      const [forward, backward] = [scores([1, 2, 3]), scores([3, 2, 1])];
+      const count = tower.parameterCount;
+      tower.dispose();
+      return { gap: Math.max(...forward.map((x, k) => Math.abs(x - backward[k]!))), count };
+    };
+    const plain = orderMatters(false);
+    const recency = orderMatters(true);
+    expect(plain.gap).toBeLessThan(1e-5);
+    expect(recency.gap).toBeGreaterThan(1e-3);
+    expect(recency.count - plain.count).toBe((4 + 4) * 8);
+  });
+
   it("resumes from its training state to the same weights", () => {
     const batch = asItemLists({
       users: Int32Array.from([split.train.users[0]!, split.train.users[1]!]),

@@ -38,6 +38,12 @@ export const HierarchicalTowerConfig = t.intersection(
       perGroup: integerInRange(1, 256),
       /** Seconds of silence that start a new session; default 3,600. */
       sessionGap: numberInRange(0, 1e12),
+      /**
+       * Learned recency embeddings, one per slot within a group and one per group (slots and groups
+       * are right-aligned, so a position is "k-th most recent"), added before each pooling; default
+       * false.
+       */
+      positions: t.boolean,
       /** Width of the attention key space; default `dim`. */
       attention: integerInRange(1, 4096),
       /** Adam's learning rate; default 1e-3. */
@@ -66,6 +72,8 @@ interface TowerParams {
   readonly itemBias: tf.Variable;
   readonly withinGroup: AttentionPoolingParams;
   readonly acrossGroups: AttentionPoolingParams;
+  /** Recency embeddings `[perGroup, dim]` and `[groups, dim]`, when the config asks for them. */
+  readonly positions?: { readonly withinGroup: tf.Variable; readonly acrossGroups: tf.Variable };
   readonly user: DenseParams;
   /** Projections of level 1 and level 2 into the teacher's feature spaces (feature alignment). */
   readonly align: ReadonlyArray<tf.Variable>;
@@ -139,6 +147,15 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
       itemBias: tf.tidy(() => tf.variable(tf.zeros([config.items]), true)),
       withinGroup: initAttentionPooling(rng.split("within"), dim, attention),
       acrossGroups: initAttentionPooling(rng.split("across"), dim, attention),
+      ...(config.positions === true
+        ? {
+            // Zero: training starts from the order-free tower and learns what recency adds.
+            positions: tf.tidy(() => ({
+              withinGroup: tf.variable(tf.zeros([config.perGroup ?? 8, dim]), true),
+              acrossGroups: tf.variable(tf.zeros([config.groups ?? 8, dim]), true),
+            })),
+          }
+        : {}),
       user: initDense(rng.split("user"), dim, dim),
       align: (config.alignTo ?? [])
         .slice(0, 2)
@@ -181,11 +198,14 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
   private encode(params: TowerParams, ids: Int32Array, valid: Float32Array, rows: number): TowerFeatures {
     const { groups, perGroup } = this.grouping;
     const { dim } = this.config;
-    const x = tf.reshape(tf.gather(params.items, tf.tensor1d(ids, "int32")), [rows, groups, perGroup, dim]);
+    const embedded = tf.reshape(tf.gather(params.items, tf.tensor1d(ids, "int32")), [rows, groups, perGroup, dim]);
+    const { positions } = params;
+    const x = positions === undefined ? embedded : tf.add(embedded, positions.withinGroup);
     const itemMask = tf.tensor3d(valid, [rows, groups, perGroup]);
     const { pooled: groupVectors } = attentionPooling(x, itemMask, params.withinGroup); // [B, G, d]
     const groupMask = tf.cast(tf.greater(tf.sum(itemMask, 2), 0), "float32"); // [B, G]
-    const { pooled } = attentionPooling(groupVectors, groupMask, params.acrossGroups); // [B, d]
+    const groupInput = positions === undefined ? groupVectors : tf.add(groupVectors, positions.acrossGroups);
+    const { pooled } = attentionPooling(groupInput, groupMask, params.acrossGroups); // [B, d]
     const level1 = tf.div(tf.sum(groupVectors, 1), tf.maximum(tf.sum(groupMask, 1, true), 1)) as tf.Tensor2D;
     const level2 = dense(pooled, params.user) as tf.Tensor2D;
     return { level1, level2 };
