@@ -131,6 +131,11 @@ export const towerRecommender = (
   const { items, dim: d } = config;
   const attention = config.attention ?? d;
   const byName = new Map(weights.map((w) => [w.name, w.values]));
+  const grouping: GroupingOptions = {
+    groups: config.groups ?? 8,
+    perGroup: config.perGroup ?? 8,
+    sessionGap: config.sessionGap ?? 3600,
+  };
   const expected: Array<[string, number]> = [
     ["items", (items + 1) * d],
     ["itemBias", items],
@@ -143,6 +148,9 @@ export const towerRecommender = (
     ["user.kernel", d * d],
     ["user.bias", d],
   ];
+  const { groups, perGroup } = grouping;
+  if (config.positions === true)
+    expected.push(["positions.withinGroup", perGroup * d], ["positions.acrossGroups", groups * d]);
   for (const [name, size] of expected) {
     const w = byName.get(name);
     if (w === undefined) return E.left(kdrecError("INVALID_DATA", "missing from the weights", `tower weight ${name}`));
@@ -154,12 +162,6 @@ export const towerRecommender = (
   const w = (name: string) => byName.get(name)!;
   const table = w("items");
   const bias = w("itemBias");
-  const grouping: GroupingOptions = {
-    groups: config.groups ?? 8,
-    perGroup: config.perGroup ?? 8,
-    sessionGap: config.sessionGap ?? 3600,
-  };
-  const { groups, perGroup } = grouping;
   const pooling = (name: string): PoolingWeights => ({
     key: w(`${name}.key.kernel`),
     keyBias: w(`${name}.key.bias`),
@@ -167,6 +169,9 @@ export const towerRecommender = (
   });
   const within = pooling("withinGroup");
   const across = pooling("acrossGroups");
+  // Recency embeddings (zero when the tower has none), added to each slot and group before pooling.
+  const slotPositions = config.positions === true ? w("positions.withinGroup") : new Float32Array(perGroup * d);
+  const groupPositions = config.positions === true ? w("positions.acrossGroups") : new Float32Array(groups * d);
   const userKernel = w("user.kernel");
   const userBias = w("user.bias");
 
@@ -179,12 +184,14 @@ export const towerRecommender = (
     const x = new Float32Array(perGroup * d);
     const pooled = new Float32Array(d);
     for (let g = 0; g < groups; g++) {
-      for (let s = 0; s < perGroup; s++)
-        x.set(table.subarray(ids[g * perGroup + s]! * d, (ids[g * perGroup + s]! + 1) * d), s * d);
+      for (let s = 0; s < perGroup; s++) {
+        const id = ids[g * perGroup + s]!;
+        for (let c = 0; c < d; c++) x[s * d + c] = table[id * d + c]! + slotPositions[s * d + c]!;
+      }
       const groupMask = valid.subarray(g * perGroup, (g + 1) * perGroup);
       groupValid[g] = groupMask.some((v) => v > 0) ? 1 : 0;
       pool(x, perGroup, d, groupMask, within, pooled);
-      groupVectors.set(pooled, g * d);
+      for (let c = 0; c < d; c++) groupVectors[g * d + c] = pooled[c]! + groupPositions[g * d + c]!;
     }
     pool(groupVectors, groups, d, groupValid, across, pooled);
     const user = new Float32Array(d);
