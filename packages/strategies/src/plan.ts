@@ -218,6 +218,28 @@ const teacherTargets = (
         ),
       );
 
+/**
+ * Lists [positive, negative, the teacher's top `k` in its order, `below` uniform items], trained by
+ * (1 − α)·BPR plus the distillation `term` (weighted α). Fails without the teacher's top `k`.
+ */
+const teacherTopPlan = (
+  context: PlanContext,
+  { k, below, alpha, what }: { k: number; below: number; alpha: number; what: string },
+  term: LossTerm<ScoredLists>,
+): E.Either<KdrecError, BatchPlan> => {
+  const sample = uniformItems(context.numItems);
+  return E.map((targets: TeacherTargets) => ({
+    width: k + below + 2,
+    needsTeacherScores: false,
+    needsFeatures: false,
+    lists: lists(k + below + 2, (user, out, offset, rng) => {
+      out.set(topOf(targets, user, k), offset);
+      sample(user, out, offset + k, offset + k + below, rng);
+    }),
+    terms: [lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha), term],
+  }))(teacherTargets(context, k, what));
+};
+
 const teacherScores = (scored: ScoredLists): tf.Tensor2D => {
   if (scored.teacher === undefined) throw new Error("a distillation loss ran without the teacher's scores");
   return scored.teacher;
@@ -300,51 +322,31 @@ const distillationPlan = (strategy: Strategy, phase: Phase, context: PlanContext
     case "ranking": {
       const k = loss.topK ?? 10;
       const weights = rankWeights(k, loss.lambda ?? 5);
-      return E.map((targets: TeacherTargets) => ({
-        width: k + 2,
-        needsTeacherScores: false,
-        needsFeatures: false,
-        lists: lists(k + 2, (user, out, offset) => out.set(topOf(targets, user, k), offset)),
-        terms: [
-          lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha),
-          lossTerm(
-            "ranking-distillation",
-            (s: ScoredLists) =>
-              rankingDistillation(
-                tf.slice(s.student, [0, 2], [-1, k]) as tf.Tensor2D,
-                tf.tensor1d(weights),
-                column(s.student, 1),
-              ),
-            alpha,
+      const term = lossTerm(
+        "ranking-distillation",
+        (s: ScoredLists) =>
+          rankingDistillation(
+            tf.slice(s.student, [0, 2], [-1, k]) as tf.Tensor2D,
+            tf.tensor1d(weights),
+            column(s.student, 1),
           ),
-        ],
-      }))(teacherTargets(context, k, "ranking distillation"));
+        alpha,
+      );
+      return teacherTopPlan(context, { k, below: 0, alpha, what: "ranking distillation" }, term);
     }
     case "listwise-ranking": {
       const k = loss.topK ?? 10;
       const below = loss.below ?? 50;
-      const sample = uniformItems(context.numItems);
-      return E.map((targets: TeacherTargets) => ({
-        width: k + below + 2,
-        needsTeacherScores: false,
-        needsFeatures: false,
-        lists: lists(k + below + 2, (user, out, offset, rng) => {
-          out.set(topOf(targets, user, k), offset);
-          sample(user, out, offset + k, offset + k + below, rng);
-        }),
-        terms: [
-          lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha),
-          lossTerm(
-            "plackett-luce",
-            (s: ScoredLists) =>
-              plackettLuceLoss(
-                tf.slice(s.student, [0, 2], [-1, k]) as tf.Tensor2D,
-                below > 0 ? (tf.slice(s.student, [0, k + 2], [-1, below]) as tf.Tensor2D) : undefined,
-              ),
-            alpha,
+      const term = lossTerm(
+        "plackett-luce",
+        (s: ScoredLists) =>
+          plackettLuceLoss(
+            tf.slice(s.student, [0, 2], [-1, k]) as tf.Tensor2D,
+            below > 0 ? (tf.slice(s.student, [0, k + 2], [-1, below]) as tf.Tensor2D) : undefined,
           ),
-        ],
-      }))(teacherTargets(context, k, "listwise ranking distillation"));
+        alpha,
+      );
+      return teacherTopPlan(context, { k, below, alpha, what: "listwise ranking distillation" }, term);
     }
   }
 };

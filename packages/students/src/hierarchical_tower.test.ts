@@ -47,6 +47,13 @@ describe("fillGroups", () => {
 describeEachBackend("HierarchicalAttentionTower", (backend) => {
   const split = leaveLastOut(syntheticDataset({ seed: 4, users: 120, items: 150 }).interactions);
   const small = { items: 150, dim: 8, groups: 4, perGroup: 4, seed: 1 } as const;
+  // The first two training rows, for a few quick steps.
+  const twoRows = asItemLists({
+    users: Int32Array.from([split.train.users[0]!, split.train.users[1]!]),
+    positives: Int32Array.from([split.train.items[0]!, split.train.items[1]!]),
+    negatives: Int32Array.from([3, 4]),
+    rows: Int32Array.from([0, 1]),
+  });
 
   it("has no per-user parameters, and scores a training row as its scorer does from the same history", () => {
     const tower = HierarchicalAttentionTower.create({ ...small, learningRate: 1e-9 }, split.train);
@@ -125,15 +132,9 @@ describeEachBackend("HierarchicalAttentionTower", (backend) => {
       userIds: ["u"],
       itemIds: split.train.itemIds,
     });
-    const batch = asItemLists({
-      users: Int32Array.from([split.train.users[0]!, split.train.users[1]!]),
-      positives: Int32Array.from([split.train.items[0]!, split.train.items[1]!]),
-      negatives: Int32Array.from([3, 4]),
-      rows: Int32Array.from([0, 1]),
-    });
     const orderMatters = (positions: boolean) => {
       const tower = HierarchicalAttentionTower.create({ ...small, learningRate: 0.05, positions }, split.train);
-      for (let step = 0; step < 5; step++) tower.trainStep(batch, bpr);
+      for (let step = 0; step < 5; step++) tower.trainStep(twoRows, bpr);
       const scores = (items: number[]) => {
         const scorer = tower.allItemScorer(history(items));
         const out = readTidy(() => scorer.score(Int32Array.from([0])));
@@ -153,12 +154,6 @@ describeEachBackend("HierarchicalAttentionTower", (backend) => {
   });
 
   it("resumes from its training state to the same weights", () => {
-    const batch = asItemLists({
-      users: Int32Array.from([split.train.users[0]!, split.train.users[1]!]),
-      positives: Int32Array.from([split.train.items[0]!, split.train.items[1]!]),
-      negatives: Int32Array.from([3, 4]),
-      rows: Int32Array.from([0, 1]),
-    });
     const run = (interrupt: boolean) => {
       let tower = HierarchicalAttentionTower.create({ ...small, learningRate: 0.05 }, split.train);
       for (let step = 0; step < 5; step++) {
@@ -168,7 +163,7 @@ describeEachBackend("HierarchicalAttentionTower", (backend) => {
           tower = HierarchicalAttentionTower.create({ ...small, seed: 9, learningRate: 0.05 }, split.train);
           tower.restoreTrainingState(state);
         }
-        tower.trainStep(batch, bpr);
+        tower.trainStep(twoRows, bpr);
       }
       const weights = tower.snapshot().flatMap((w) => Array.from(w));
       tower.dispose();
