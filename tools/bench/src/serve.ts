@@ -77,7 +77,7 @@ const main = async (): Promise<void> => {
   );
 
   const sasrec = SequentialTransformer.create({ items, hidden: 64, blocks: 2, heads: 2, maxLength: HISTORY }, train);
-  const tower = HierarchicalAttentionTower.create({ items, dim: 8 }, train);
+  const tower = HierarchicalAttentionTower.create({ items, dim: 8, positions: true }, train);
   const mf128 = MatrixFactorization.create({ users, items, dim: 128 });
   const mf8 = MatrixFactorization.create({ users, items, dim: 8 });
   const bytes = (weights: Array<{ values: Float32Array }>) => weights.reduce((n, w) => n + w.values.byteLength, 0);
@@ -92,7 +92,7 @@ const main = async (): Promise<void> => {
       ...onBackend(sasrec.allItemScorer(recent)),
     },
     {
-      name: "tower student (d = 8), @kdrec/serving",
+      name: "tower student (d = 8, recency), @kdrec/serving",
       params: tower.parameterCount,
       weightBytes: bytes(tower.namedWeights()),
       top10: async (u) => {
@@ -107,7 +107,7 @@ const main = async (): Promise<void> => {
       dispose: () => undefined,
     },
     {
-      name: "tower student (d = 8), TF.js",
+      name: "tower student (d = 8, recency), TF.js",
       params: tower.parameterCount,
       weightBytes: bytes(tower.namedWeights()),
       ...onBackend(tower.allItemScorer(recent)),
