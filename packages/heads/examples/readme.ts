@@ -1,4 +1,4 @@
-import { column, initEngine, seededRandom } from "@kdrec/core";
+import { initEngine, seededRandom } from "@kdrec/core";
 import {
   asItemLists,
   leaveLastOut,
@@ -8,7 +8,7 @@ import {
   userItemSets,
 } from "@kdrec/data";
 import { evaluateTasks, MultiTaskModel } from "@kdrec/heads";
-import { bprLoss } from "@kdrec/losses";
+import { rowBprLoss } from "@kdrec/losses";
 import * as E from "fp-ts/lib/Either.js";
 
 await initEngine()();
@@ -29,7 +29,7 @@ console.log(`parameters: ${model.parameterCount}`);
 // labels of the rows (`rows`) the batch stands for.
 for (let epoch = 0; epoch < 3; epoch++)
   for (const batch of pairwiseBatches(split.train, sampler.right, 256, seededRandom(1).split(`epoch-${epoch}`)))
-    model.trainStep(asItemLists(batch), (s) => bprLoss(column(s, 0), column(s, 1)));
+    model.trainStep(asItemLists(batch), (s) => rowBprLoss(s));
 
 const metrics = evaluateTasks(model, split.test, split.train, seededRandom(2));
 if (E.isRight(metrics))

@@ -1,4 +1,4 @@
-import { checkTensorLeak, column, readTidy, seededRandom } from "@kdrec/core";
+import { checkTensorLeak, readTidy, seededRandom } from "@kdrec/core";
 import {
   asItemLists,
   leaveLastOut,
@@ -7,7 +7,7 @@ import {
   uniformNegatives,
   userItemSets,
 } from "@kdrec/data";
-import { bprLoss } from "@kdrec/losses";
+import { rowBprLoss } from "@kdrec/losses";
 import { evaluateFullRanking } from "@kdrec/metrics";
 import { describeEachBackend } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
@@ -17,7 +17,7 @@ import { evaluateTasks } from "./evaluate_tasks.js";
 import { type MultiTaskConfig, MultiTaskModel } from "./multi_task_model.js";
 
 const split = leaveLastOut(syntheticDataset({ seed: 2, users: 120, items: 150 }).interactions);
-const bpr = (s: tf.Tensor2D) => bprLoss(column(s, 0), column(s, 1));
+const bpr = (s: tf.Tensor2D) => rowBprLoss(s);
 const created = (config: Partial<MultiTaskConfig>) => {
   const model = MultiTaskModel.create(
     { users: 120, items: 150, dim: 8, seed: 1, learningRate: 0.01, ...config },

@@ -2,7 +2,7 @@
  * `@kdrec/losses`: every loss kdrec trains with, as a pure function of typed tensors that returns
  * a scalar (and disposes its intermediates), plus mixtures of them as data.
  *
- * - task losses: {@link bprLoss}, {@link binaryCrossEntropy}, {@link sampledSoftmaxCrossEntropy};
+ * - task losses: {@link bprLoss} (and {@link rowBprLoss} on list rows), {@link binaryCrossEntropy}, {@link sampledSoftmaxCrossEntropy};
  * - distillation: {@link softLabelCrossEntropy} (listwise, T² scaled), {@link softBinaryCrossEntropy}
  *   (pointwise), {@link meanSquaredError} (logit matching), {@link featureAlignment} (hints through a
  *   learned projection), {@link rankingDistillation} (Tang & Wang) and {@link plackettLuceLoss} (RRD);
@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 export { binaryCrossEntropy } from "./binary_cross_entropy.js";
-export { bprLoss } from "./bpr.js";
+export { bprLoss, rowBprLoss } from "./bpr.js";
 export { type FeatureAlignmentOptions, featureAlignment } from "./feature_alignment.js";
 export {
   describeMixture,

@@ -5,7 +5,7 @@ import { describeEachBackend } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
 import { expect, it } from "vitest";
 import { binaryCrossEntropy } from "./binary_cross_entropy.js";
-import { bprLoss } from "./bpr.js";
+import { bprLoss, rowBprLoss } from "./bpr.js";
 import { featureAlignment } from "./feature_alignment.js";
 import { meanSquaredError } from "./mse.js";
 import { plackettLuceLoss } from "./plackett_luce.js";
@@ -71,6 +71,17 @@ describeEachBackend("losses", () => {
     );
     // Stays finite where a naive log(sigmoid) would not.
     expect(bprLoss(tf.tensor1d([-200]), tf.tensor1d([200])).dataSync()[0]).toBeCloseTo(400, 3);
+  });
+
+  it("rowBprLoss reads the positive and the negative from the first two columns of list rows", () => {
+    for (const width of [2, 5])
+      for (const negativeFirst of [false, true])
+        check(
+          [B * width],
+          random(B * width, 7 + width),
+          (x) => rowBprLoss(tf.reshape(x, [B, width]) as tf.Tensor2D, negativeFirst),
+          (x) => mean(rows(x, width).map(([a, b]) => (negativeFirst ? softplus(a! - b!) : softplus(b! - a!)))),
+        );
   });
 
   it("binaryCrossEntropy on logits, with hard and soft targets", () => {

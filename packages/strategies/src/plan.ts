@@ -7,7 +7,6 @@
 import { column, type KdrecError, kdrecError, type Random } from "@kdrec/core";
 import type { PairwiseBatch } from "@kdrec/data";
 import {
-  bprLoss,
   featureAlignment,
   type LossTerm,
   lossTerm,
@@ -15,6 +14,7 @@ import {
   plackettLuceLoss,
   rankingDistillation,
   rankWeights,
+  rowBprLoss,
   softBinaryCrossEntropy,
   softLabelCrossEntropy,
 } from "@kdrec/losses";
@@ -90,7 +90,8 @@ export interface PlanContext {
  */
 export type Phase = "train" | "distill" | "finetune";
 
-const bpr = (s: tf.Tensor2D): tf.Scalar => bprLoss(column(s, 0), column(s, 1));
+/** BPR over rows that start [positive, negative, …]. */
+const bpr = (s: tf.Tensor2D): tf.Scalar => rowBprLoss(s);
 
 /** Rows of [positive, negative, …what `extra` writes from `offset`], drawing from the batch's stream. */
 const lists =
@@ -143,7 +144,7 @@ const withCandidates = (
   });
 
 /** BPR over rows that start [negative, positive, …] (the soft-label layout). */
-const negativeFirstBpr = (s: ScoredLists): tf.Scalar => bprLoss(column(s.student, 1), column(s.student, 0));
+const negativeFirstBpr = (s: ScoredLists): tf.Scalar => rowBprLoss(s.student, true);
 
 /**
  * The soft-label cross-entropy over rows [negative, positive, n candidates]: the distribution over

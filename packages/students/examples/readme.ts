@@ -1,4 +1,4 @@
-import { column, initEngine, seededRandom } from "@kdrec/core";
+import { initEngine, seededRandom } from "@kdrec/core";
 import {
   asItemLists,
   leaveLastOut,
@@ -7,7 +7,7 @@ import {
   uniformNegatives,
   userItemSets,
 } from "@kdrec/data";
-import { bprLoss } from "@kdrec/losses";
+import { rowBprLoss } from "@kdrec/losses";
 import { evaluateFullRanking } from "@kdrec/metrics";
 import { MatrixFactorization } from "@kdrec/students";
 import * as E from "fp-ts/lib/Either.js";
@@ -30,7 +30,7 @@ console.log(`parameters: ${student.parameterCount}`); // (300 + 500) × 8 = 6400
 for (let epoch = 0; epoch < 10; epoch++) {
   for (const batch of pairwiseBatches(split.train, sampler.right, 512, seededRandom(1).split(`epoch-${epoch}`))) {
     // Each row's item list: its positive, then its negative.
-    student.trainStep(asItemLists(batch), (scores) => bprLoss(column(scores, 0), column(scores, 1)));
+    student.trainStep(asItemLists(batch), (scores) => rowBprLoss(scores));
   }
 }
 

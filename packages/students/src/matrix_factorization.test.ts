@@ -1,4 +1,4 @@
-import { checkTensorLeak, column, seededRandom } from "@kdrec/core";
+import { checkTensorLeak, seededRandom } from "@kdrec/core";
 import {
   asItemLists,
   leaveLastOut,
@@ -7,7 +7,7 @@ import {
   uniformNegatives,
   userItemSets,
 } from "@kdrec/data";
-import { bprLoss, softLabelCrossEntropy } from "@kdrec/losses";
+import { rowBprLoss, softLabelCrossEntropy } from "@kdrec/losses";
 import { evaluateFullRanking } from "@kdrec/metrics";
 import { describeEachBackend } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
@@ -15,7 +15,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { expect, it } from "vitest";
 import { MatrixFactorization } from "./matrix_factorization.js";
 
-const bpr = (scores: tf.Tensor2D) => bprLoss(column(scores, 0), column(scores, 1));
+const bpr = (scores: tf.Tensor2D) => rowBprLoss(scores);
 
 describeEachBackend("MatrixFactorization", () => {
   it.each([

@@ -103,7 +103,7 @@ const distinct = (values: Int32Array, slots: Int32Array, unique: Int32Array, ind
  * @example
  * ```ts
  * const mf = MatrixFactorization.create({ users: 943, items: 1682, dim: 8, seed: 1 });
- * mf.trainStep({ users, items: pairs, width: 2 }, (s) => bprLoss(column(s, 0), column(s, 1)));
+ * mf.trainStep({ users, items: pairs, width: 2 }, (s) => rowBprLoss(s));
  * ```
  * @category Students
  */

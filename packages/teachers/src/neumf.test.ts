@@ -1,4 +1,4 @@
-import { checkTensorLeak, column, readTidy, seededRandom } from "@kdrec/core";
+import { checkTensorLeak, readTidy, seededRandom } from "@kdrec/core";
 import {
   asItemLists,
   leaveLastOut,
@@ -7,7 +7,7 @@ import {
   uniformNegatives,
   userItemSets,
 } from "@kdrec/data";
-import { bprLoss } from "@kdrec/losses";
+import { rowBprLoss } from "@kdrec/losses";
 import { evaluateFullRanking } from "@kdrec/metrics";
 import { describeEachBackend } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
@@ -16,7 +16,7 @@ import { expect, it } from "vitest";
 import { frozenModel } from "./frozen_model.js";
 import { NeuMF } from "./neumf.js";
 
-const bpr = (scores: tf.Tensor2D) => bprLoss(column(scores, 0), column(scores, 1));
+const bpr = (scores: tf.Tensor2D) => rowBprLoss(scores);
 
 /** The list scores the training path computes (read from inside a zero-learning-rate step). */
 const trainingScores = (model: NeuMF, users: Int32Array, items: Int32Array, width: number): Float32Array => {

@@ -1,4 +1,4 @@
-import { checkTensorLeak, column, readTidy, seededRandom } from "@kdrec/core";
+import { checkTensorLeak, readTidy, seededRandom } from "@kdrec/core";
 import {
   asItemLists,
   leaveLastOut,
@@ -9,7 +9,7 @@ import {
   uniformNegatives,
   userItemSets,
 } from "@kdrec/data";
-import { bprLoss } from "@kdrec/losses";
+import { rowBprLoss } from "@kdrec/losses";
 import { evaluateFullRanking } from "@kdrec/metrics";
 import { describeEachBackend } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
@@ -18,7 +18,7 @@ import { describe, expect, it } from "vitest";
 import { sequenceWindows } from "./sequence_windows.js";
 import { SequentialTransformer } from "./sequential_transformer.js";
 
-const bpr = (scores: tf.Tensor2D) => bprLoss(column(scores, 0), column(scores, 1));
+const bpr = (scores: tf.Tensor2D) => rowBprLoss(scores);
 
 describe("sequenceWindows", () => {
   const histories = { numItems: 20, offsets: Int32Array.from([0, 5]), items: Int32Array.from([10, 11, 12, 13, 14]) };

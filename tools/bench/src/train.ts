@@ -4,7 +4,7 @@
 // backend, and the time to score all users for a student (d = 8) and a teacher (d = 128). The
 // PyTorch reference's figures (../shared/reference) are printed beside.
 
-import { column, formatKdrecError, initEngine, seededRandom } from "@kdrec/core";
+import { formatKdrecError, initEngine, seededRandom } from "@kdrec/core";
 import {
   asItemLists,
   type Interactions,
@@ -13,7 +13,7 @@ import {
   uniformNegatives,
   userItemSets,
 } from "@kdrec/data";
-import { bprLoss } from "@kdrec/losses";
+import { bprLoss, rowBprLoss } from "@kdrec/losses";
 import { MatrixFactorization } from "@kdrec/students";
 import { referenceJson } from "@kdrec/testing/shared-data";
 import * as tf from "@tensorflow/tfjs-core";
@@ -36,7 +36,7 @@ const sparseThroughput = (train: Interactions, users: number, items: number, dim
   const run = (epoch: number) => {
     const start = performance.now();
     for (const b of epochTriples(train, epoch)) {
-      model.trainStep(asItemLists(b), (s) => bprLoss(column(s, 0), column(s, 1)));
+      model.trainStep(asItemLists(b), (s) => rowBprLoss(s));
     }
     return train.users.length / ((performance.now() - start) / 1000);
   };
