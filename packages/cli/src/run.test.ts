@@ -310,7 +310,7 @@ describe("kdrec run", () => {
     expect(existsSync(out2)).toBe(false);
   });
 
-  it("refuses a hidden size not divisible by the heads, and feature alignment without features", async () => {
+  it("refuses a hidden size not divisible by the heads, options where they do not apply, and feature alignment without features", async () => {
     const out = join(scratch(), "out");
     const heads = await run(
       "run",
@@ -319,6 +319,20 @@ describe("kdrec run", () => {
       out,
     );
     expect(heads.errors[0]).toMatch(/teacher\.heads: dim 10 \(the hidden size\) is not divisible by 3 heads$/);
+    const misplaced = await run(
+      "run",
+      configFile({ ...tiny, teacher: { name: "t", dim: 8, scoring: "full-history" } }),
+      "--out",
+      out,
+    );
+    expect(misplaced.errors[0]).toMatch(/teacher\.scoring: scoring applies to transformer teachers/);
+    const noTower = await run(
+      "run",
+      configFile({ ...tiny, students: [{ name: "s", dim: 4, positions: true }] }),
+      "--out",
+      out,
+    );
+    expect(noTower.errors[0]).toMatch(/students\[0\]\.positions: positions applies to the tower/);
     const align = await run(
       "run",
       configFile({

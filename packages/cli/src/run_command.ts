@@ -81,7 +81,8 @@ const readConfig = (path: string | undefined): E.Either<KdrecError, RunConfig> =
 
 /**
  * Checks across fields: who teaches whom (chains name earlier students; ensemble weights match;
- * two-way pairs are MF), feature alignment's needs, a transformer's `dim` divisible by its heads.
+ * two-way pairs are MF), feature alignment's needs, a transformer's `dim` divisible by its heads,
+ * and the architecture-specific `scoring` and `positions` only where they apply.
  */
 const checkShapes = (config: RunConfig, source: string): E.Either<KdrecError, void> => {
   const models: Array<[string, Partial<ModelSpec>]> = [
@@ -154,6 +155,23 @@ const checkShapes = (config: RunConfig, source: string): E.Either<KdrecError, vo
     known.add(student.name);
   }
   for (const [path, spec] of models) {
+    // Options that only one architecture reads are refused elsewhere rather than ignored.
+    if (spec.scoring !== undefined && !sequential(spec))
+      return E.left(
+        kdrecError(
+          "INVALID_CONFIG",
+          "scoring applies to transformer teachers (sasrec, bert4rec)",
+          `${source}: ${path}.scoring`,
+        ),
+      );
+    if (spec.positions !== undefined && spec.architecture !== "tower")
+      return E.left(
+        kdrecError(
+          "INVALID_CONFIG",
+          'positions applies to the tower (architecture "tower")',
+          `${source}: ${path}.positions`,
+        ),
+      );
     if (!sequential(spec)) continue;
     const heads = spec.heads ?? 2;
     if ((spec.dim ?? 0) % heads !== 0)

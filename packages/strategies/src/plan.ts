@@ -247,8 +247,8 @@ const teacherScores = (scored: ScoredLists): tf.Tensor2D => {
 };
 
 /**
- * The plan of `strategy` in `phase`. Fails when (listwise) ranking distillation has no teacher targets (or
- * fewer than it asks for).
+ * The plan of `strategy` in `phase`. Fails when (listwise) ranking distillation, or soft-label
+ * candidates from the teacher, find no teacher targets (or fewer than they ask for).
  * @category Plans
  */
 export const batchPlan = (strategy: Strategy, phase: Phase, context: PlanContext): E.Either<KdrecError, BatchPlan> => {
