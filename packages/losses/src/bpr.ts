@@ -24,7 +24,7 @@ export const bprLoss = (positive: tf.Tensor1D, negative: tf.Tensor1D | tf.Tensor
  * BPR over rows of list scores `[B, width]` whose first two columns are the positive and the
  * negative (`[negative, positive, …]` with `negativeFirst`). The two columns are cut by one split,
  * whose gradient (one concat) is cheaper than two slices' (1.0 against 1.3–1.8 ms for the loss and
- * its gradient at B = 1,024, measured while training).
+ * its gradient at B = 1,024, in a micro-benchmark on a busy 2-core machine).
  * @example
  * ```ts
  * const loss = rowBprLoss(tf.tensor2d([[2, 0], [0, 1]])); // (softplus(-2) + softplus(1)) / 2
