@@ -6,7 +6,7 @@
  * @module
  */
 import { type KdrecError, kdrecError } from "@kdrec/core";
-import { fillGroups, type GroupingOptions, type HierarchicalTowerConfig } from "@kdrec/students";
+import { fillGroups, type HierarchicalTowerConfig, towerGrouping } from "@kdrec/students";
 import * as E from "fp-ts/lib/Either.js";
 
 /**
@@ -131,11 +131,7 @@ export const towerRecommender = (
   const { items, dim: d } = config;
   const attention = config.attention ?? d;
   const byName = new Map(weights.map((w) => [w.name, w.values]));
-  const grouping: GroupingOptions = {
-    groups: config.groups ?? 8,
-    perGroup: config.perGroup ?? 8,
-    sessionGap: config.sessionGap ?? 3600,
-  };
+  const grouping = towerGrouping(config);
   const expected: Array<[string, number]> = [
     ["items", (items + 1) * d],
     ["itemBias", items],

@@ -66,6 +66,17 @@ export const HierarchicalTowerConfig = t.intersection(
  */
 export type HierarchicalTowerConfig = t.TypeOf<typeof HierarchicalTowerConfig>;
 
+/**
+ * How a tower's config groups histories: its `groups`, `perGroup` and `sessionGap`, with their
+ * defaults (8, 8, 3,600 s). The tower and anything that serves it read histories through this.
+ * @category Students
+ */
+export const towerGrouping = (config: HierarchicalTowerConfig): GroupingOptions => ({
+  groups: config.groups ?? 8,
+  perGroup: config.perGroup ?? 8,
+  sessionGap: config.sessionGap ?? 3600,
+});
+
 interface TowerParams {
   /** `[items + 1, dim]`: the catalogue, then padding. */
   readonly items: tf.Variable;
@@ -126,11 +137,7 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
     super(params, config.learningRate ?? 1e-3);
     this.histories = userTimelines(train);
     this.positions = sequencePositions(train);
-    this.grouping = {
-      groups: config.groups ?? 8,
-      perGroup: config.perGroup ?? 8,
-      sessionGap: config.sessionGap ?? 3600,
-    };
+    this.grouping = towerGrouping(config);
   }
 
   /** A tower initialised from the config's seed, reading histories from `train`. */
@@ -142,6 +149,7 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
     const rng = seededRandom(config.seed ?? 0);
     const { dim } = config;
     const attention = config.attention ?? dim;
+    const grouping = towerGrouping(config);
     const params: TowerParams = {
       items: normalVariable(rng.split("items"), [config.items + 1, dim], 0.1),
       itemBias: tf.tidy(() => tf.variable(tf.zeros([config.items]), true)),
@@ -151,8 +159,8 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
         ? {
             // Zero: training starts from the order-free tower and learns what recency adds.
             positions: tf.tidy(() => ({
-              withinGroup: tf.variable(tf.zeros([config.perGroup ?? 8, dim]), true),
-              acrossGroups: tf.variable(tf.zeros([config.groups ?? 8, dim]), true),
+              withinGroup: tf.variable(tf.zeros([grouping.perGroup, dim]), true),
+              acrossGroups: tf.variable(tf.zeros([grouping.groups, dim]), true),
             })),
           }
         : {}),

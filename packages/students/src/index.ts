@@ -25,6 +25,7 @@ export {
   type HierarchicalTowerState,
   type ProjectedFeature,
   type TowerFeatures,
+  towerGrouping,
 } from "./hierarchical_tower.js";
 export {
   type ItemListBatch,
