@@ -221,12 +221,13 @@ const teacherTargets = (
 
 /**
  * Lists [positive, negative, the teacher's top `k` in its order, `below` uniform items], trained by
- * (1 − α)·BPR plus the distillation `term` (weighted α). Fails without the teacher's top `k`.
+ * (1 − α)·BPR + α·`name` (computed by `distillation`). Fails without the teacher's top `k`.
  */
 const teacherTopPlan = (
   context: PlanContext,
   { k, below, alpha, what }: { k: number; below: number; alpha: number; what: string },
-  term: LossTerm<ScoredLists>,
+  name: string,
+  distillation: (s: ScoredLists) => tf.Scalar,
 ): E.Either<KdrecError, BatchPlan> => {
   const sample = uniformItems(context.numItems);
   return E.map((targets: TeacherTargets) => ({
@@ -237,7 +238,7 @@ const teacherTopPlan = (
       out.set(topOf(targets, user, k), offset);
       sample(user, out, offset + k, offset + k + below, rng);
     }),
-    terms: [lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha), term],
+    terms: [lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha), lossTerm(name, distillation, alpha)],
   }))(teacherTargets(context, k, what));
 };
 
@@ -323,7 +324,9 @@ const distillationPlan = (strategy: Strategy, phase: Phase, context: PlanContext
     case "ranking": {
       const k = loss.topK ?? 10;
       const weights = rankWeights(k, loss.lambda ?? 5);
-      const term = lossTerm(
+      return teacherTopPlan(
+        context,
+        { k, below: 0, alpha, what: "ranking distillation" },
         "ranking-distillation",
         (s: ScoredLists) =>
           rankingDistillation(
@@ -331,23 +334,21 @@ const distillationPlan = (strategy: Strategy, phase: Phase, context: PlanContext
             tf.tensor1d(weights),
             column(s.student, 1),
           ),
-        alpha,
       );
-      return teacherTopPlan(context, { k, below: 0, alpha, what: "ranking distillation" }, term);
     }
     case "listwise-ranking": {
       const k = loss.topK ?? 10;
       const below = loss.below ?? 50;
-      const term = lossTerm(
+      return teacherTopPlan(
+        context,
+        { k, below, alpha, what: "listwise ranking distillation" },
         "plackett-luce",
         (s: ScoredLists) =>
           plackettLuceLoss(
             tf.slice(s.student, [0, 2], [-1, k]) as tf.Tensor2D,
             below > 0 ? (tf.slice(s.student, [0, k + 2], [-1, below]) as tf.Tensor2D) : undefined,
           ),
-        alpha,
       );
-      return teacherTopPlan(context, { k, below, alpha, what: "listwise ranking distillation" }, term);
     }
   }
 };
