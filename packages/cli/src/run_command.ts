@@ -155,7 +155,7 @@ const checkShapes = (config: RunConfig, source: string): E.Either<KdrecError, vo
     known.add(student.name);
   }
   for (const [path, spec] of models) {
-    // Options that only one architecture reads are refused elsewhere rather than ignored.
+    // An option only one architecture reads is refused on any other, rather than silently ignored.
     if (spec.scoring !== undefined && !sequential(spec))
       return E.left(
         kdrecError(
