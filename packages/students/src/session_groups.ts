@@ -38,6 +38,10 @@ export const fillGroups = (
   const { groups, perGroup, sessionGap } = options;
   // Walk back from the latest item, closing a group at a session boundary (or when a run of
   // `perGroup` items is complete, without timestamps).
+  // A session's items beyond its latest `perGroup` are dropped, not carried into earlier groups:
+  // on MovieLens-100K, where the median user rates in one sitting, carrying them let the tower
+  // read 64 items of such a history instead of 8 and made the d = 8 tower worse on seed 1 (test
+  // NDCG@10 0.0525 → 0.0435 without distillation, 0.0636 → 0.0606 with soft labels).
   let group = groups - 1;
   let slot = perGroup - 1;
   let inGroup = 0;
