@@ -90,8 +90,8 @@ export interface PlanContext {
  */
 export type Phase = "train" | "distill" | "finetune";
 
-/** BPR over rows that start [positive, negative, …]. */
-const bpr = (s: tf.Tensor2D): tf.Scalar => rowBprLoss(s);
+/** BPR over the student's rows that start [positive, negative, …]. */
+const bpr = (s: ScoredLists): tf.Scalar => rowBprLoss(s.student);
 
 /** Rows of [positive, negative, …what `extra` writes from `offset`], drawing from the batch's stream. */
 const lists =
@@ -174,7 +174,7 @@ const twoWayPlan = (strategy: Extract<Strategy, { kind: "two-way" }>, context: P
     listwise
       ? [lossTerm("bpr", negativeFirstBpr, 1 - alpha), softLabelTerm(n, temperature, alpha)]
       : [
-          lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha),
+          lossTerm("bpr", bpr, 1 - alpha),
           lossTerm(
             `soft-bce(T=${temperature})`,
             (s: ScoredLists) => {
@@ -238,7 +238,7 @@ const teacherTopPlan = (
       out.set(topOf(targets, user, k), offset);
       sample(user, out, offset + k, offset + k + below, rng);
     }),
-    terms: [lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha), lossTerm(name, distillation, alpha)],
+    terms: [lossTerm("bpr", bpr, 1 - alpha), lossTerm(name, distillation, alpha)],
   }))(teacherTargets(context, k, what));
 };
 
@@ -279,7 +279,7 @@ const distillationPlan = (strategy: Strategy, phase: Phase, context: PlanContext
     needsTeacherScores: false,
     needsFeatures: false,
     lists: lists(2, () => undefined),
-    terms: [lossTerm("bpr", (s: ScoredLists) => bpr(s.student))],
+    terms: [lossTerm("bpr", bpr)],
   };
   if (strategy.kind === "none" || phase !== "distill") return E.right(taskOnly);
   if (strategy.kind === "two-way") return E.right(twoWayPlan(strategy, context));
@@ -316,7 +316,7 @@ const distillationPlan = (strategy: Strategy, phase: Phase, context: PlanContext
         needsFeatures: false,
         lists: withCandidates(n, uniformItems(context.numItems), false),
         terms: [
-          lossTerm("bpr", (s: ScoredLists) => bpr(s.student), 1 - alpha),
+          lossTerm("bpr", bpr, 1 - alpha),
           lossTerm("mse", (s: ScoredLists) => meanSquaredError(s.student, teacherScores(s)), alpha),
         ],
       });
