@@ -9,7 +9,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { dataSplit, dataStats } from "./data_commands.js";
 import { DATASET_HELP, DATASET_OPTIONS } from "./dataset_args.js";
 import { type CommandIo, processIo } from "./io.js";
-import { runExperiment } from "./run_command.js";
+import { runCommand } from "./run_command.js";
 
 /** The text of `kdrec --help`. */
 export const HELP = `kdrec — knowledge distillation into lightweight recommenders
@@ -43,7 +43,7 @@ const COMMANDS = {
       resume: { type: "boolean" },
     },
     positionals: 1,
-    run: runExperiment,
+    run: runCommand,
   },
   "data stats": { options: { ...DATASET_OPTIONS, json: { type: "boolean" } }, positionals: 0, run: dataStats },
   "data split": {

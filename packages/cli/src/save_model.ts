@@ -6,13 +6,7 @@
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { MatrixFactorization } from "@kdrec/students";
-
-interface NamedWeight {
-  readonly name: string;
-  readonly shape: number[];
-  readonly values: Float32Array;
-}
+import type { NamedWeight } from "@kdrec/model-kit";
 
 /** Saves named float32 weights with kdrec's metadata (any architecture). */
 export const saveNamedWeights = async (
@@ -37,39 +31,3 @@ export const saveNamedWeights = async (
   await rename(join(dir, "weights.bin.tmp"), join(dir, "weights.bin"));
   await rename(join(dir, "model.json.tmp"), join(dir, "model.json"));
 };
-
-export const saveMatrixFactorization = (
-  model: MatrixFactorization,
-  dir: string,
-  meta: Record<string, unknown>,
-): Promise<void> => {
-  const { users, items, dim } = model.config;
-  return saveNamedWeights(
-    dir,
-    "kdrec-mf",
-    { architecture: "mf", config: model.config, parameters: model.parameterCount, ...meta },
-    [
-      { name: "user_factors", shape: [users, dim], values: model.userFactors },
-      { name: "item_factors", shape: [items, dim], values: model.itemFactors },
-      ...(model.itemBiases === undefined ? [] : [{ name: "item_biases", shape: [items], values: model.itemBiases }]),
-    ],
-  );
-};
-
-/**
- * The saver of a model that names its weights (NeuMF, the transformers, the tower, multi-task):
- * its config and parameter count go into `model.json` beside `meta`.
- */
-export const namedWeightsSaver =
-  (
-    format: string,
-    architecture: string,
-    model: { readonly config: unknown; readonly parameterCount: number; namedWeights(): NamedWeight[] },
-  ) =>
-  (dir: string, meta: Record<string, unknown>): Promise<void> =>
-    saveNamedWeights(
-      dir,
-      format,
-      { architecture, config: model.config, parameters: model.parameterCount, ...meta },
-      model.namedWeights(),
-    );

@@ -17,6 +17,8 @@ export interface ConfigProblem {
   readonly path: string;
   readonly expected: string;
   readonly actual: unknown;
+  /** A whole sentence in place of "expected …, got …" (an unknown key and the key meant). */
+  readonly message?: string;
 }
 
 /**
@@ -28,12 +30,13 @@ export const configProblems = (errors: t.Errors): ReadonlyArray<ConfigProblem> =
   for (const error of errors) {
     const { path, owner } = locate(error.context);
     // A union reports one error per member, all at the union's path: report the union once.
-    if (!byPath.has(path))
-      byPath.set(path, {
-        path,
-        expected: error.message ?? owner.type.name.replace(/^\((.*)\)$/, "$1"),
-        actual: error.value,
-      });
+    if (byPath.has(path)) continue;
+    byPath.set(
+      path,
+      owner.type === UNKNOWN_KEY
+        ? { path, expected: "", actual: error.value, message: error.message ?? "unknown key" }
+        : { path, expected: error.message ?? owner.type.name.replace(/^\((.*)\)$/, "$1"), actual: error.value },
+    );
   }
   return [...byPath.values()];
 };
@@ -69,7 +72,9 @@ const describeValue = (value: unknown): string => {
 export const formatConfigProblems = (problems: ReadonlyArray<ConfigProblem>): string =>
   problems
     .map((p) =>
-      p.actual === undefined
+      p.message !== undefined
+        ? `${p.path}: ${p.message}`
+        : p.actual === undefined
         ? `${p.path}: missing (expected ${abbreviate(p.expected)})`
         : `${p.path}: expected ${abbreviate(p.expected)}, got ${describeValue(p.actual)}`,
     )
@@ -156,4 +161,152 @@ export const integerInRange = (min: number, max = Number.MAX_SAFE_INTEGER): t.Ty
     t.number,
     (n) => Number.isInteger(n) && n >= min && n <= max,
     max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`,
+  );
+
+/** The codec named in the context of an unknown key (so that its problem reads as a sentence). */
+const UNKNOWN_KEY = new t.Type<never>(
+  "unknown key",
+  (_u): _u is never => false,
+  (u, c) => t.failure(u, c),
+  () => {
+    throw new Error("unknown keys are never encoded");
+  },
+);
+
+/** Edit distance, case-insensitive (a key typed in the wrong case is one edit away). */
+const distance = (a: string, b: string): number => {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= y.length; j++)
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[y.length]! + (a === b || x !== y ? 0 : 1);
+};
+
+/**
+ * The known key nearest to `key` when it is close enough to be a typo (at most a third of its
+ * letters, or two, edited).
+ * @category Config
+ */
+export const nearestKey = (key: string, known: Iterable<string>): string | undefined => {
+  let best: { key: string; d: number } | undefined;
+  for (const candidate of known) {
+    const d = distance(key, candidate);
+    if (best === undefined || d < best.d) best = { key: candidate, d };
+  }
+  return best !== undefined && best.d <= Math.max(2, Math.floor(key.length / 3)) ? best.key : undefined;
+};
+
+/**
+ * Validates the keys of `input` against `required` and `optional` props: a missing required key,
+ * an invalid value and an unknown key (with the nearest known key) are each reported at their path.
+ */
+const validateStrict = (
+  input: Record<string, unknown>,
+  context: t.Context,
+  required: t.Props,
+  optional: t.Props,
+): t.Validation<Record<string, unknown>> => {
+  const errors: t.Errors = [];
+  const out: Record<string, unknown> = {};
+  const known = [...Object.keys(required), ...Object.keys(optional)];
+  for (const [key, value] of Object.entries(input)) {
+    const codec = required[key] ?? optional[key];
+    if (codec === undefined) {
+      const near = nearestKey(key, known);
+      errors.push({
+        value,
+        context: [...context, { key, type: UNKNOWN_KEY, actual: value }],
+        message: near === undefined ? "unknown key" : `unknown key (did you mean "${near}"?)`,
+      });
+      continue;
+    }
+    if (value === undefined && key in optional) continue;
+    const decoded = codec.validate(value, [...context, { key, type: codec, actual: value }]);
+    if (E.isLeft(decoded)) errors.push(...decoded.left);
+    else out[key] = decoded.right;
+  }
+  for (const [key, codec] of Object.entries(required))
+    if (!(key in input)) errors.push(...(codec.validate(undefined, [...context, { key, type: codec }]) as E.Left<t.Errors>).left);
+  return errors.length === 0 ? t.success(out) : E.left(errors);
+};
+
+const isRecord = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u);
+
+/**
+ * An object codec that refuses unknown keys, each at its path with the key it most likely meant:
+ * `students[0].stratgy: unknown key (did you mean "strategy"?)`.
+ * @example
+ * ```ts
+ * const Options = strictType({ alpha: unitInterval }, { temperature: positiveNumber }, "Options");
+ * decodeConfig(Options, { alpha: 0.5, temprature: 2 }, "run.json");
+ * // Left: run.json: invalid configuration\n  temprature: unknown key (did you mean "temperature"?)
+ * ```
+ * @category Config
+ */
+export const strictType = <R extends t.Props, O extends t.Props>(
+  required: R,
+  optional: O,
+  name: string,
+): t.Type<t.TypeOf<t.TypeC<R>> & t.TypeOf<t.PartialC<O>>, unknown, unknown> =>
+  new t.Type(
+    name,
+    (u): u is t.TypeOf<t.TypeC<R>> & t.TypeOf<t.PartialC<O>> => isRecord(u),
+    (u, c) =>
+      isRecord(u)
+        ? (validateStrict(u, c, required, optional) as t.Validation<t.TypeOf<t.TypeC<R>> & t.TypeOf<t.PartialC<O>>>)
+        : t.failure(u, c, "an object"),
+    (a) => a,
+  );
+
+/**
+ * The keys of one member of a {@link taggedUnion} (beside the tag).
+ * @category Config
+ */
+export interface TaggedMember {
+  readonly required: t.Props;
+  readonly optional: t.Props;
+}
+
+/**
+ * A union discriminated by `tag` whose members are strict objects: the tag's value picks the one
+ * member that validates the rest (so errors speak of that member only), an unknown or missing tag
+ * lists the valid values, and `fallback` stands for a missing tag when given. `members` is read at
+ * each decoding, so a table that grows (a registry) is always current.
+ * @example
+ * ```ts
+ * const Shape = taggedUnion("kind", () => new Map([["circle", { required: { r: positiveNumber }, optional: {} }]]), "Shape");
+ * decodeConfig(Shape, { kind: "square" }, "shape.json");
+ * // Left: shape.json: invalid configuration\n  kind: expected one of "circle", got "square"
+ * ```
+ * @category Config
+ */
+export const taggedUnion = <A extends object = { readonly [key: string]: unknown }>(
+  tag: string,
+  members: () => ReadonlyMap<string, TaggedMember>,
+  name: string,
+  fallback?: string,
+): t.Type<A, A, unknown> =>
+  new t.Type<A, A, unknown>(
+    name,
+    (u): u is A => isRecord(u),
+    (u, c) => {
+      if (!isRecord(u)) return t.failure(u, c, "an object");
+      const table = members();
+      const valid = `one of ${[...table.keys()].map((k) => JSON.stringify(k)).join(", ")}`;
+      const value = u[tag] ?? fallback;
+      const member = typeof value === "string" ? table.get(value) : undefined;
+      if (member === undefined)
+        return t.failure(u[tag], [...c, { key: tag, type: t.string, actual: u[tag] }], valid);
+      const { [tag]: _, ...rest } = u;
+      return E.map((decoded: Record<string, unknown>) => ({ [tag]: value, ...decoded }) as A)(
+        validateStrict(rest, c, member.required, member.optional),
+      );
+    },
+    (a) => a,
   );

@@ -20,7 +20,9 @@ export type KdrecErrorCode =
   /** A file or directory could not be read or written. */
   | "IO"
   /** Tensors were created and not disposed. */
-  | "TENSOR_LEAK";
+  | "TENSOR_LEAK"
+  /** The caller aborted the operation (an `AbortSignal`). */
+  | "ABORTED";
 
 /**
  * A failure with a code, a message and, where it is known, a location: `file:line` for input

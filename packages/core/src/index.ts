@@ -14,8 +14,12 @@ export {
   decodeConfig,
   formatConfigProblems,
   integerInRange,
+  nearestKey,
   numberInRange,
   positiveNumber,
+  strictType,
+  type TaggedMember,
+  taggedUnion,
   unitInterval,
 } from "./codec.js";
 export { BackendName, type EngineInfo, type EngineOptions, initEngine } from "./engine.js";

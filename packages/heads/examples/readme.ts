@@ -21,7 +21,7 @@ const created = MultiTaskModel.create(
   { users: 200, items: 300, dim: 8, bottom: "mmoe", experts: 3, weighting: "uncertainty", learningRate: 0.01, seed: 1 },
   split.train,
 );
-if (E.isLeft(created)) throw new Error(created.left);
+if (E.isLeft(created)) throw new Error(created.left.message);
 const model = created.right;
 console.log(`parameters: ${model.parameterCount}`);
 

@@ -4,12 +4,12 @@
  * against one sampled unobserved item each (not liked).
  * @module
  */
-import { type Random, readTidy } from "@kdrec/core";
+import { type KdrecError, kdrecError, type Random, readTidy } from "@kdrec/core";
 import { concatInteractions, type Interactions, uniformNegatives, userItemSets } from "@kdrec/data";
 import { auc, logLoss, mae, rmse } from "@kdrec/metrics";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
-import type { TaskTeacher } from "./multi_task_model.js";
+import type { TaskTeacher } from "@kdrec/model-kit";
 
 /**
  * The rating and like metrics of a model (see {@link evaluateTasks}).
@@ -33,11 +33,12 @@ export const evaluateTasks = (
   seen: Interactions,
   rng: Random,
   likeThreshold = 4,
-): E.Either<string, TaskMetrics> => {
+): E.Either<KdrecError, TaskMetrics> => {
   const ratings = heldOut.ratings;
-  if (ratings === undefined) return E.left("the held-out interactions have no ratings");
+  if (ratings === undefined)
+    return E.left(kdrecError("INVALID_DATA", "the held-out interactions have no ratings", "evaluateTasks"));
   const sampler = uniformNegatives(userItemSets(concatInteractions(seen, heldOut)));
-  if (E.isLeft(sampler)) return E.left(sampler.left.message);
+  if (E.isLeft(sampler)) return sampler;
   const n = heldOut.users.length;
   const users = new Int32Array(2 * n);
   const items = new Int32Array(2 * n);

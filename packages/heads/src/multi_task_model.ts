@@ -8,11 +8,25 @@
  * the teacher's prediction; like: soft binary cross-entropy at a temperature).
  * @module
  */
-import { integerInRange, numberInRange, positiveNumber, type Random, seededRandom } from "@kdrec/core";
+import {
+  integerInRange,
+  type KdrecError,
+  kdrecError,
+  numberInRange,
+  positiveNumber,
+  type Random,
+  seededRandom,
+} from "@kdrec/core";
 import { entryUsers, type Interactions, numItems, numUsers, uniformNegatives, userItemSets } from "@kdrec/data";
 import { type DenseParams, dense, initDense, normalVariable } from "@kdrec/layers";
 import { binaryCrossEntropy, softBinaryCrossEntropy } from "@kdrec/losses";
-import { VariableModel, type VariableModelState } from "@kdrec/students";
+import {
+  type ItemLists,
+  type TaskPredictions,
+  type TaskTeacher,
+  VariableModel,
+  type VariableModelState,
+} from "@kdrec/model-kit";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
@@ -81,25 +95,6 @@ export interface TaskDistillation {
   readonly like?: { readonly alpha: number; readonly temperature?: number };
 }
 
-/**
- * Predictions of the rating and like heads for (user, item) pairs.
- * @category Heads
- */
-export interface TaskPredictions {
-  /** Predicted ratings. */
-  readonly rating: tf.Tensor1D;
-  /** Like logits (σ gives the probability). */
-  readonly like: tf.Tensor1D;
-}
-
-/**
- * What multi-task distillation needs of a teacher: its heads' predictions for pairs.
- * @category Heads
- */
-export interface TaskTeacher {
-  predictTasks(users: Int32Array, items: Int32Array): TaskPredictions;
-}
-
 interface Params {
   readonly users: tf.Variable;
   readonly items: tf.Variable;
@@ -110,6 +105,15 @@ interface Params {
   readonly heads: Readonly<Record<Task, DenseParams>>;
   /** Uncertainty weighting: a log-variance per task. */
   readonly logVariances: tf.Variable;
+}
+
+/**
+ * Per-head distillation of a multi-task student: the teacher's heads and each head's settings.
+ * @category Heads
+ */
+export interface HeadDistillation {
+  readonly teacher: TaskTeacher;
+  readonly settings: TaskDistillation;
 }
 
 /**
@@ -131,12 +135,13 @@ export type MultiTaskState = VariableModelState;
 export class MultiTaskModel extends VariableModel<Params> {
   private readonly meanRating: number;
   private readonly negatives: ReturnType<typeof uniformNegatives> extends E.Either<unknown, infer S> ? S : never;
-  private teacher: { readonly model: TaskTeacher; readonly settings: TaskDistillation } | undefined;
 
   private constructor(
     readonly config: MultiTaskConfig,
     params: Params,
     private readonly train: Interactions & { readonly ratings: Float32Array },
+    /** Per-head distillation: the teacher's heads and each head's settings (fixed at creation). */
+    private readonly teacher: HeadDistillation | undefined,
   ) {
     super(params, config.learningRate ?? 1e-3);
     this.meanRating = train.ratings.reduce((a, b) => a + b, 0) / Math.max(1, train.ratings.length);
@@ -146,15 +151,30 @@ export class MultiTaskModel extends VariableModel<Params> {
   }
 
   /**
-   * A model initialised from the config's seed over `train` (which must carry ratings). Fails
-   * when the data has no ratings (the rating and like heads have no labels) or sizes disagree.
+   * A model initialised from the config's seed over `train` (which must carry ratings); with
+   * `distillation`, each head also distils from a multi-task teacher's (the trainer's strategy
+   * distils the ranking head). Fails when the data has no ratings (the rating and like heads have
+   * no labels), sizes disagree, or a head's α is outside [0, 1] or its T ≤ 0.
    */
-  static create(config: MultiTaskConfig, train: Interactions): E.Either<string, MultiTaskModel> {
-    if (train.ratings === undefined) return E.left("the data has no ratings: the rating and like heads have no labels");
+  static create(
+    config: MultiTaskConfig,
+    train: Interactions,
+    distillation?: HeadDistillation,
+  ): E.Either<KdrecError, MultiTaskModel> {
+    const fail = (message: string, where = "MultiTaskModel.create") =>
+      E.left(kdrecError("INVALID_ARGUMENT", message, where));
+    if (train.ratings === undefined) return fail("the data has no ratings: the rating and like heads have no labels");
     if (numUsers(train) !== config.users || numItems(train) !== config.items)
-      return E.left(
+      return fail(
         `config has ${config.users} users and ${config.items} items, the data ${numUsers(train)} and ${numItems(train)}`,
       );
+    for (const [task, h] of Object.entries(distillation?.settings ?? {}) as Array<
+      [string, { alpha: number; temperature?: number }]
+    >) {
+      if (!(h.alpha >= 0 && h.alpha <= 1)) return fail(`must be in [0, 1], got ${h.alpha}`, `${task}.alpha`);
+      if (h.temperature !== undefined && !(h.temperature > 0))
+        return fail(`must be greater than 0, got ${h.temperature}`, `${task}.temperature`);
+    }
     const rng = seededRandom(config.seed ?? 0);
     const { dim } = config;
     const hidden = config.hidden ?? 32;
@@ -172,7 +192,9 @@ export class MultiTaskModel extends VariableModel<Params> {
       },
       logVariances: tf.tidy(() => tf.variable(tf.zeros([TASKS.length]), true)),
     };
-    return E.right(new MultiTaskModel(config, params, train as Interactions & { ratings: Float32Array }));
+    return E.right(
+      new MultiTaskModel(config, params, train as Interactions & { ratings: Float32Array }, distillation),
+    );
   }
 
   /** Embeddings, bottom and heads (the learned task weights are training aids, not counted). */
@@ -209,20 +231,6 @@ export class MultiTaskModel extends VariableModel<Params> {
     });
   }
 
-  /**
-   * Attaches a multi-task teacher: from now on each head also distils from the teacher's (the
-   * trainer's strategy distils the ranking head). Refuses α outside [0, 1] or T ≤ 0.
-   */
-  distillFrom(teacher: TaskTeacher, settings: TaskDistillation): E.Either<string, void> {
-    for (const [task, s] of Object.entries(settings) as Array<[string, { alpha: number; temperature?: number }]>) {
-      if (!(s.alpha >= 0 && s.alpha <= 1)) return E.left(`${task}.alpha must be in [0, 1], got ${s.alpha}`);
-      if (s.temperature !== undefined && !(s.temperature > 0))
-        return E.left(`${task}.temperature must be greater than 0, got ${s.temperature}`);
-    }
-    this.teacher = { model: teacher, settings };
-    return E.right(undefined);
-  }
-
   /** Rows of one batch: the positives, their ratings and like labels, and one sampled dislike each. */
   private labelled(users: Int32Array, rows: Int32Array, rng: Random) {
     const n = users.length;
@@ -250,7 +258,7 @@ export class MultiTaskModel extends VariableModel<Params> {
    * from an attached teacher. Needs `batch.rows`.
    */
   trainStep(
-    batch: { users: Int32Array; items: Int32Array; width: number; rows?: Int32Array },
+    batch: ItemLists,
     loss: (scores: tf.Tensor2D) => tf.Scalar,
   ): number {
     const { users, items, width, rows } = batch;
@@ -260,7 +268,7 @@ export class MultiTaskModel extends VariableModel<Params> {
     const { pairUsers, pairItems, likes, ratings } = this.labelled(users, rows, rng);
     const n = users.length;
     const teacher = this.teacher;
-    const targets = teacher === undefined ? undefined : teacher.model.predictTasks(pairUsers, pairItems);
+    const targets = teacher === undefined ? undefined : teacher.teacher.predictTasks(pairUsers, pairItems);
     const weights = this.config.taskWeights ?? {};
     const l2 = this.config.l2 ?? 0;
     const value = this.optimizer.minimize(() => {

@@ -1,33 +1,65 @@
 /**
- * `@kdrec/strategies`: distillation strategies as typed values, and the per-batch plans through
- * which one trainer runs them all.
+ * `@kdrec/strategies`: distillation strategies as typed values, the open table of distillation
+ * losses, and the phases and per-batch plans through which one trainer runs them all.
  *
- * - values and combinators: {@link Strategy}, {@link oneWay}, {@link withRatio}, {@link withTemperature},
- *   {@link withRounds}, {@link withFinetuning}, {@link describeStrategy};
- * - plans: {@link batchPlan} — a batch's item lists and its loss mixture.
+ * - values and combinators: {@link Strategy} (`none`, `one-way`, `two-way`), {@link oneWay},
+ *   {@link withRatio}, {@link withTemperature}, {@link withRounds}, {@link withFinetuning},
+ *   {@link describeStrategy}; defaults filled in once by {@link resolveStrategy};
+ * - the loss table: {@link registerDistillationLoss} adds a loss (from any package) that configs
+ *   and TypeScript can then name by its `kind`;
+ * - schedules and plans: {@link strategyPhases} — the phases a strategy trains in, each with a
+ *   {@link BatchPlan} (a batch's item lists, and the step that trains on them).
  * @packageDocumentation
  */
+export { type CandidateSampler, listsWithCandidates, sampledItems, topOf, uniformItems } from "./candidates.js";
 export {
-  type AlignedFeature,
-  type BatchPlan,
-  batchPlan,
-  type Phase,
-  type PlanContext,
-  type ScoredLists,
-} from "./plan.js";
-export {
+  type CatalogueDraw,
   DistillationLoss,
+  type DistillationLossEntry,
+  distillationLossKinds,
+  type LossContext,
+  type LossPlan,
+  lossEntry,
+  registerDistillationLoss,
+} from "./loss_table.js";
+export { type MseLoss, mseLoss } from "./mse_loss.js";
+export { type PlanContext, type StrategyPhase, strategyPhases } from "./phases.js";
+export {
+  type BatchPlan,
+  type BatchStep,
+  type BoundPlan,
+  bprTerm,
+  mixturePlan,
+  negativeFirstBprTerm,
+  type Parties,
+  rowLists,
+  taskOnlyPlan,
+  teacherScores,
+  withFeatureTerm,
+} from "./plan.js";
+export { rankDiscrepancySampler } from "./rank_discrepancy.js";
+export { type ScoredLists, scoredLists } from "./scored_lists.js";
+export { type SoftLabelLoss, softLabelLoss, softLabelTerm } from "./soft_label_loss.js";
+export {
+  catalogueDraws,
   describeStrategy,
   FeatureAlignmentSpec,
   listwiseRankingDistillation,
   lossNames,
   mseDistillation,
+  type NoDistillation,
   noDistillation,
+  ONE_WAY_DEFAULTS,
   type OneWay,
   oneWay,
+  type ResolvedOneWay,
+  type ResolvedStrategy,
+  type ResolvedTwoWay,
   rankingDistillationLoss,
+  resolveStrategy,
   Strategy,
   softLabel,
+  TWO_WAY_DEFAULTS,
   type TwoWay,
   teacherTopKNeeded,
   twoWay,
@@ -38,3 +70,12 @@ export {
   withTeacherCandidates,
   withTemperature,
 } from "./strategy.js";
+export {
+  type ListwiseRankingLoss,
+  listwiseRankingLoss,
+  type RankingLoss,
+  rankingLoss,
+  teacherTargets,
+  teacherTopPlan,
+} from "./teacher_top_losses.js";
+export { twoWayPlan } from "./two_way.js";

@@ -6,14 +6,19 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import { expect, it } from "vitest";
-import { batchPlan } from "./plan.js";
+import { type PlanContext, strategyPhases } from "./phases.js";
+import type { BatchPlan } from "./plan.js";
+import { twoWayPlan } from "./two_way.js";
 import {
   listwiseRankingDistillation,
   mseDistillation,
   noDistillation,
   oneWay,
   rankingDistillationLoss,
+  type ResolvedTwoWay,
+  resolveStrategy,
   softLabel,
+  type Strategy,
   twoWay,
   withRatio,
 } from "./strategy.js";
@@ -29,8 +34,13 @@ const right = <A>(x: E.Either<{ message: string }, A>): A => {
   if (E.isLeft(x)) throw new Error(x.left.message);
   return x.right;
 };
+/** The plan of a strategy's phase (`distill` is the first of a distilling strategy). */
+const batchPlan = (strategy: Strategy, phase: "train" | "distill" | "finetune", context: PlanContext) =>
+  E.map((phases: ReadonlyArray<{ name: string; plan: BatchPlan }>) => phases.find((p) => p.name === phase)!.plan)(
+    strategyPhases(strategy, context),
+  );
 
-describeEachBackend("batchPlan", () => {
+describeEachBackend("strategy phases and their plans", () => {
   it("trains on BPR alone without distillation and while fine-tuning", () => {
     for (const plan of [
       batchPlan(noDistillation, "train", { numItems: 30 }),
@@ -49,7 +59,6 @@ describeEachBackend("batchPlan", () => {
     expect(lists.width).toBe(6);
     expect(Array.from(lists.items.subarray(0, 2))).toEqual([7, 5]);
     expect(Array.from(lists.items).every((i) => i >= 0 && i < 30)).toBe(true);
-    expect(plan.needsTeacherScores).toBe(true);
     expect(describeMixture(plan.terms)).toBe("0.2·bpr + 0.8·soft-label-ce(T=0.5)");
     // The student equal to the teacher leaves only the BPR part.
     const scores = tf.tensor2d([
@@ -62,27 +71,32 @@ describeEachBackend("batchPlan", () => {
   });
 
   it("two-way: soft binary targets on the samples, or the listwise soft-label loss; each side with its own α", () => {
-    const sampleItem = (user: number) => 20 + user;
-    const binary = right(
-      batchPlan(twoWay({ candidates: 2, alpha: 0.4, teacherAlpha: 0.1 }), "distill", { numItems: 30, sampleItem }),
+    const binary = twoWayPlan(
+      resolveStrategy(twoWay({ candidates: 2, alpha: 0.4, teacherAlpha: 0.1, sampling: "uniform" })) as ResolvedTwoWay,
+      30,
     );
-    expect(Array.from(binary.lists(batch, seededRandom(1)).items)).toEqual([5, 7, 20, 20, 6, 8, 21, 21]);
+    const items = binary.lists(batch, seededRandom(1)).items;
+    expect(Array.from(items.subarray(0, 2))).toEqual([5, 7]);
+    expect(Array.from(items.subarray(4, 6))).toEqual([6, 8]);
     expect(describeMixture(binary.terms)).toBe("0.6·bpr + 0.4·soft-bce(T=1)");
-    expect(describeMixture(binary.peerTerms!)).toBe("0.9·bpr + 0.1·soft-bce(T=1)");
-    const listwise = right(
-      batchPlan(
-        twoWay({ candidates: 2, targets: "soft-label", temperature: 0.5, alpha: 0.8, teacherAlpha: 0.05 }),
-        "distill",
-        {
-          numItems: 30,
-          sampleItem,
-        },
-      ),
+    expect(describeMixture(binary.peerTerms)).toBe("0.9·bpr + 0.1·soft-bce(T=1)");
+    const listwise = twoWayPlan(
+      resolveStrategy(
+        twoWay({
+          candidates: 2,
+          targets: "soft-label",
+          temperature: 0.5,
+          alpha: 0.8,
+          teacherAlpha: 0.05,
+          sampling: "uniform",
+        }),
+      ) as ResolvedTwoWay,
+      30,
     );
     // Negative first, so that the positive and the samples are one slice.
-    expect(Array.from(listwise.lists(batch, seededRandom(1)).items)).toEqual([7, 5, 20, 20, 8, 6, 21, 21]);
+    expect(Array.from(listwise.lists(batch, seededRandom(1)).items.subarray(0, 2))).toEqual([7, 5]);
     expect(describeMixture(listwise.terms)).toBe("0.2·bpr + 0.8·soft-label-ce(T=0.5)");
-    expect(describeMixture(listwise.peerTerms!)).toBe("0.95·bpr + 0.05·soft-label-ce(T=0.5)");
+    expect(describeMixture(listwise.peerTerms)).toBe("0.95·bpr + 0.05·soft-label-ce(T=0.5)");
     // Equal scores on both sides leave BPR alone: the listwise part is at its minimum (its gradient is 0).
     const scores = tf.tensor2d([
       [0, 2, 1, 0],
@@ -104,7 +118,6 @@ describeEachBackend("batchPlan", () => {
     const strategy = oneWay(rankingDistillationLoss(3, 2));
     const plan = right(batchPlan(strategy, "distill", { numItems: 30, targets }));
     expect(Array.from(plan.lists(batch, seededRandom(1)).items)).toEqual([5, 7, 10, 11, 12, 6, 8, 20, 21, 22]);
-    expect(plan.needsTeacherScores).toBe(false);
     const missing = batchPlan(strategy, "distill", { numItems: 30 });
     expect(E.isLeft(missing) && missing.left.location).toBe("strategy.loss.topK");
     expect(E.isLeft(batchPlan(oneWay(rankingDistillationLoss(5)), "distill", { numItems: 30, targets }))).toBe(true);
@@ -117,7 +130,6 @@ describeEachBackend("batchPlan", () => {
     const items = plan.lists(batch, seededRandom(1)).items;
     expect(Array.from(items.subarray(0, 4))).toEqual([5, 7, 10, 11]);
     expect(Array.from(items.subarray(5, 9))).toEqual([6, 8, 20, 21]);
-    expect(plan.needsTeacherScores).toBe(false);
     expect(describeMixture(plan.terms)).toBe("0.5·bpr + 0.5·plackett-luce");
     // Row [pos 0, neg 0, top 2, 1, below 0]: PL = log(e²+e+1) − 2 + log(e+1) − 1.
     const scores = tf.tensor2d([[0, 0, 2, 1, 0]]);

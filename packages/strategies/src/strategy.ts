@@ -2,46 +2,13 @@
  * Strategies as values: which distillation loss, with which ratio and temperature, for how many
  * rounds, then how long a fine-tuning phase on the task loss. A strategy is data — it can be
  * decoded from a config, printed, compared — built with small combinators in a `pipe`:
- * `pipe(oneWay(softLabel(100)), withRatio(0.8), withTemperature(0.5))`.
+ * `pipe(oneWay(softLabel(100)), withRatio(0.8), withTemperature(0.5))`. Its defaults are
+ * resolved in one place, {@link resolveStrategy}.
  * @module
  */
-import { integerInRange, positiveNumber, unitInterval } from "@kdrec/core";
+import { integerInRange, positiveNumber, strictType, taggedUnion, unitInterval } from "@kdrec/core";
 import * as t from "io-ts";
-
-/**
- * The distillation loss of a one-way strategy:
- * - `soft-label`: listwise soft-label cross-entropy over the positive and `candidates` items: the
- *   first `teacherTop` of them drawn from the teacher's top 5·`teacherTop` unobserved items (default
- *   0), the rest uniform;
- * - `mse`: squared error between student and teacher scores on the positive, the negative and `candidates` uniform items;
- * - `ranking`: the teacher's `topK` unobserved items as extra BPR positives, weighted ∝ exp(−rank/`lambda`);
- * - `listwise-ranking`: the Plackett–Luce likelihood of the teacher's top-`topK` order under the
- *   student's scores, with `below` uniform items in every denominator (RRD, Kang et al. CIKM 2020).
- * @category Strategies
- */
-export const DistillationLoss = t.union(
-  [
-    t.intersection([
-      t.type({ kind: t.literal("soft-label") }),
-      t.partial({ candidates: integerInRange(1), temperature: positiveNumber, teacherTop: integerInRange(0) }),
-    ]),
-    t.intersection([t.type({ kind: t.literal("mse") }), t.partial({ candidates: integerInRange(0) })]),
-    t.intersection([
-      t.type({ kind: t.literal("ranking") }),
-      t.partial({ topK: integerInRange(1), lambda: positiveNumber }),
-    ]),
-    t.intersection([
-      t.type({ kind: t.literal("listwise-ranking") }),
-      t.partial({ topK: integerInRange(1), below: integerInRange(0) }),
-    ]),
-  ],
-  "DistillationLoss",
-);
-/**
- * The decoded form of {@link DistillationLoss}.
- * @category Strategies
- */
-export type DistillationLoss = t.TypeOf<typeof DistillationLoss>;
+import { type CatalogueDraw, DistillationLoss, lossEntry } from "./loss_table.js";
 
 /**
  * Feature alignment (FitNets-style hints) added to a one-way strategy: the student's level-1 and
@@ -49,11 +16,9 @@ export type DistillationLoss = t.TypeOf<typeof DistillationLoss>;
  * final user representation; `weight` scales the term.
  * @category Strategies
  */
-export const FeatureAlignmentSpec = t.intersection(
-  [
-    t.type({ weight: positiveNumber }),
-    t.partial({ distance: t.keyof({ l2: null, cosine: null }), normalize: t.boolean }),
-  ],
+export const FeatureAlignmentSpec = strictType(
+  { weight: positiveNumber },
+  { distance: t.keyof({ l2: null, cosine: null }), normalize: t.boolean },
   "FeatureAlignmentSpec",
 );
 /**
@@ -63,69 +28,182 @@ export const FeatureAlignmentSpec = t.intersection(
 export type FeatureAlignmentSpec = t.TypeOf<typeof FeatureAlignmentSpec>;
 
 /**
- * A training strategy: `none` (the task loss alone, no teacher) or `one-way` distillation.
- * In one-way distillation the loss is (1 − α)·BPR + α·distillation for `rounds` × `epochsPerRound`
- * epochs, then BPR alone for up to `finetuneEpochs`; early stopping on validation NDCG@10 applies
+ * Training without a teacher: the task loss (BPR) alone.
+ * @category Strategies
+ */
+export interface NoDistillation {
+  readonly kind: "none";
+}
+
+/**
+ * One-way distillation: (1 − α)·BPR + α·distillation for `rounds` × `epochsPerRound` epochs,
+ * then BPR alone for up to `finetuneEpochs`; early stopping on validation NDCG@10 applies
  * throughout and the best model is kept.
  * @category Strategies
  */
-export const Strategy = t.union(
+export interface OneWay {
+  readonly kind: "one-way";
+  readonly loss: DistillationLoss;
+  /** The distillation ratio; default 0.8. */
+  readonly alpha?: number;
+  /** Default 5. */
+  readonly rounds?: number;
+  /** Default 40. */
+  readonly epochsPerRound?: number;
+  /** Default 20. */
+  readonly finetuneEpochs?: number;
+  readonly featureAlignment?: FeatureAlignmentSpec;
+}
+
+/**
+ * Two-way (bidirectional) distillation, as in Bidirectional Distillation for Top-K Recommender
+ * Systems (Kweon, Kang and Yu, WWW 2021): teacher and student train together and teach each other.
+ * @category Strategies
+ */
+export interface TwoWay {
+  readonly kind: "two-way";
+  /** The student's weight on learning from the teacher; default 0.5. */
+  readonly alpha?: number;
+  /** The teacher's weight on learning from the student; default 0.1. */
+  readonly teacherAlpha?: number;
+  /** Items per row both learn from (beyond the positive and the negative); default 10. */
+  readonly candidates?: number;
+  /** `rank-discrepancy` (default): items one model ranks much higher than the other; or `uniform`. */
+  readonly sampling?: "uniform" | "rank-discrepancy";
+  /**
+   * What each side fits of the other's scores: `soft-bce` (default; the paper's soft binary
+   * targets on the sampled items) or `soft-label` (the listwise soft-label cross-entropy of
+   * one-way distillation over the positive and the sampled items): two one-way flows on one schedule.
+   */
+  readonly targets?: "soft-bce" | "soft-label";
+  /** Temperature of the targets; default 1. */
+  readonly temperature?: number;
+  /** Epochs of mutual training at most (early stopping on the student); default 100. */
+  readonly epochs?: number;
+}
+
+/**
+ * A training strategy: `none`, `one-way` or `two-way` distillation.
+ * @category Strategies
+ */
+export type Strategy = NoDistillation | OneWay | TwoWay;
+
+const STRATEGY_KINDS = new Map([
+  ["none", { required: {}, optional: {} }],
   [
-    t.type({ kind: t.literal("none") }),
-    t.intersection([
-      t.type({ kind: t.literal("one-way"), loss: DistillationLoss }),
-      t.partial({
+    "one-way",
+    {
+      required: { loss: DistillationLoss },
+      optional: {
         alpha: unitInterval,
         rounds: integerInRange(1, 1000),
         epochsPerRound: integerInRange(1, 10_000),
         finetuneEpochs: integerInRange(0, 10_000),
         featureAlignment: FeatureAlignmentSpec,
-      }),
-    ]),
-    t.intersection([
-      t.type({ kind: t.literal("two-way") }),
-      t.partial({
-        /** The student's weight on learning from the teacher; default 0.5. */
-        alpha: unitInterval,
-        /** The teacher's weight on learning from the student; default 0.1. */
-        teacherAlpha: unitInterval,
-        /** Items per row both learn from (beyond the positive and the negative); default 10. */
-        candidates: integerInRange(1, 10_000),
-        /** `rank-discrepancy` (default): items one model ranks much higher than the other; or `uniform`. */
-        sampling: t.keyof({ uniform: null, "rank-discrepancy": null }),
-        /**
-         * What each side fits of the other's scores: `soft-bce` (default; the paper's soft binary
-         * targets on the sampled items) or `soft-label` (the listwise soft-label cross-entropy of
-         * one-way distillation over the positive and the sampled items, T² scaled): two one-way
-         * soft-label flows on one schedule.
-         */
-        targets: t.keyof({ "soft-bce": null, "soft-label": null }),
-        /** Temperature of the targets; default 1. */
-        temperature: positiveNumber,
-        /** Epochs of mutual training at most (early stopping on the student); default 100. */
-        epochs: integerInRange(1, 10_000),
-      }),
-    ]),
+      },
+    },
   ],
-  "Strategy",
-);
+  [
+    "two-way",
+    {
+      required: {},
+      optional: {
+        alpha: unitInterval,
+        teacherAlpha: unitInterval,
+        candidates: integerInRange(1, 10_000),
+        sampling: t.keyof({ uniform: null, "rank-discrepancy": null }),
+        targets: t.keyof({ "soft-bce": null, "soft-label": null }),
+        temperature: positiveNumber,
+        epochs: integerInRange(1, 10_000),
+      },
+    },
+  ],
+]);
+
 /**
- * The decoded form of {@link Strategy}.
+ * The codec of a {@link Strategy}: `kind` picks the variant and lists the valid kinds when it is
+ * wrong; unknown keys are refused.
  * @category Strategies
  */
-export type Strategy = t.TypeOf<typeof Strategy>;
-
-/** A one-way strategy (the variant of {@link Strategy} the combinators refine). @category Strategies */
-export type OneWay = Extract<Strategy, { kind: "one-way" }>;
-
-/** A two-way strategy: teacher and student train together and teach each other. @category Strategies */
-export type TwoWay = Extract<Strategy, { kind: "two-way" }>;
+export const Strategy: t.Type<Strategy, Strategy, unknown> = taggedUnion<Strategy>(
+  "kind",
+  () => STRATEGY_KINDS,
+  "Strategy",
+);
 
 /**
- * Two-way (bidirectional) distillation, as in Bidirectional Distillation for top-K recommendation
- * (Kang et al., WWW 2021): both models train together, each also fitting the other's soft binary
- * predictions on items sampled where the two rankings disagree most (`uniform` sampling gives deep
- * mutual learning). Defaults: α 0.5 (student), 0.1 (teacher), 10 items, T 1, 100 epochs.
+ * One-way defaults.
+ * @category Strategies
+ */
+export const ONE_WAY_DEFAULTS = { alpha: 0.8, rounds: 5, epochsPerRound: 40, finetuneEpochs: 20 } as const;
+
+/**
+ * Two-way defaults.
+ * @category Strategies
+ */
+export const TWO_WAY_DEFAULTS = {
+  alpha: 0.5,
+  teacherAlpha: 0.1,
+  candidates: 10,
+  sampling: "rank-discrepancy",
+  targets: "soft-bce",
+  temperature: 1,
+  epochs: 100,
+} as const satisfies Required<Omit<TwoWay, "kind">>;
+
+/**
+ * A one-way strategy with every default filled in (the loss's too).
+ * @category Strategies
+ */
+export interface ResolvedOneWay {
+  readonly kind: "one-way";
+  readonly loss: DistillationLoss;
+  readonly alpha: number;
+  readonly rounds: number;
+  readonly epochsPerRound: number;
+  readonly finetuneEpochs: number;
+  readonly featureAlignment?: Required<FeatureAlignmentSpec>;
+}
+
+/**
+ * A two-way strategy with every default filled in.
+ * @category Strategies
+ */
+export type ResolvedTwoWay = { readonly kind: "two-way" } & Required<Omit<TwoWay, "kind">>;
+
+/**
+ * A strategy with every default filled in: what plans, descriptions and saved configs read.
+ * @category Strategies
+ */
+export type ResolvedStrategy = NoDistillation | ResolvedOneWay | ResolvedTwoWay;
+
+/**
+ * Fills in every default of `strategy`, once (the loss's from its entry in the loss table).
+ * @example
+ * ```ts
+ * resolveStrategy(oneWay(softLabel())).rounds; // 5
+ * ```
+ * @category Strategies
+ */
+export const resolveStrategy = (strategy: Strategy): ResolvedStrategy => {
+  if (strategy.kind === "none") return strategy;
+  if (strategy.kind === "two-way") return { ...TWO_WAY_DEFAULTS, ...strategy };
+  const { featureAlignment, ...rest } = strategy;
+  return {
+    ...ONE_WAY_DEFAULTS,
+    ...rest,
+    loss: lossEntry(strategy.loss).resolved as DistillationLoss,
+    ...(featureAlignment === undefined
+      ? {}
+      : { featureAlignment: { distance: "l2", normalize: false, ...featureAlignment } }),
+  };
+};
+
+/**
+ * Two-way (bidirectional) distillation (Kweon, Kang and Yu, WWW 2021): both models train
+ * together, each also fitting the other's soft binary predictions on items sampled where the two
+ * rankings disagree most (`uniform` sampling gives deep mutual learning). Defaults in
+ * {@link TWO_WAY_DEFAULTS}.
  * @category Strategies
  */
 export const twoWay = (options: Omit<TwoWay, "kind"> = {}): TwoWay => ({ kind: "two-way", ...options });
@@ -137,17 +215,10 @@ export const twoWay = (options: Omit<TwoWay, "kind"> = {}): TwoWay => ({ kind: "
 export const noDistillation: Strategy = { kind: "none" };
 
 /**
- * One-way distillation with `loss`; defaults: α 0.8, 5 rounds of 40 epochs, 20 fine-tuning epochs.
+ * One-way distillation with `loss` and the defaults of {@link ONE_WAY_DEFAULTS}.
  * @category Strategies
  */
-export const oneWay = (loss: DistillationLoss): OneWay => ({
-  kind: "one-way",
-  loss,
-  alpha: 0.8,
-  rounds: 5,
-  epochsPerRound: 40,
-  finetuneEpochs: 20,
-});
+export const oneWay = (loss: DistillationLoss): OneWay => ({ kind: "one-way", loss, ...ONE_WAY_DEFAULTS });
 
 /** Soft-label loss over the positive and `candidates` uniform items (T defaults to 1). @category Strategies */
 export const softLabel = (candidates = 100, temperature = 1): DistillationLoss => ({
@@ -190,16 +261,26 @@ export const withTeacherCandidates =
     strategy.loss.kind === "soft-label" ? { ...strategy, loss: { ...strategy.loss, teacherTop: n } } : strategy;
 
 /**
- * How many of the teacher's top unobserved items per user a strategy reads (0 for none): the
- * `topK` of (listwise) ranking distillation, 5·`teacherTop` of a soft-label loss with teacher candidates.
+ * How many of the teacher's top unobserved items per user a strategy reads (0 for none), as its
+ * loss's table entry says.
  * @category Strategies
  */
 export const teacherTopKNeeded = (strategy: Strategy): number => {
   if (strategy.kind !== "one-way") return 0;
-  const { loss } = strategy;
-  if (loss.kind === "ranking" || loss.kind === "listwise-ranking") return loss.topK ?? 10;
-  if (loss.kind === "soft-label") return 5 * (loss.teacherTop ?? 0);
-  return 0;
+  const { entry, resolved } = lossEntry(strategy.loss);
+  return entry.teacherTopK(resolved);
+};
+
+/**
+ * The sizes a strategy draws from the catalogue (each must be smaller than it).
+ * @category Strategies
+ */
+export const catalogueDraws = (strategy: Strategy): ReadonlyArray<CatalogueDraw> => {
+  const resolved = resolveStrategy(strategy);
+  if (resolved.kind === "two-way") return [{ field: "candidates", size: resolved.candidates, what: "candidates" }];
+  if (resolved.kind === "none") return [];
+  const { entry, resolved: loss } = lossEntry(resolved.loss);
+  return entry.draws(loss);
 };
 
 /**
@@ -224,45 +305,27 @@ export const withFinetuning =
  * @category Strategies
  */
 export const lossNames = (strategy: Strategy): string[] => {
-  if (strategy.kind === "none") return ["bpr"];
-  if (strategy.kind === "two-way") return ["bpr", strategy.targets === "soft-label" ? "soft-label-ce" : "soft-bce"];
-  const kd = {
-    "soft-label": "soft-label-ce",
-    mse: "mse",
-    ranking: "ranking-distillation",
-    "listwise-ranking": "plackett-luce",
-  }[strategy.loss.kind];
-  return strategy.featureAlignment === undefined ? ["bpr", kd] : ["bpr", kd, "feature-alignment"];
+  const resolved = resolveStrategy(strategy);
+  if (resolved.kind === "none") return ["bpr"];
+  if (resolved.kind === "two-way") return ["bpr", resolved.targets === "soft-label" ? "soft-label-ce" : "soft-bce"];
+  const kd = lossEntry(resolved.loss).entry.termName;
+  return resolved.featureAlignment === undefined ? ["bpr", kd] : ["bpr", kd, "feature-alignment"];
 };
 
 /**
- * A one-line description: `one-way soft-label (α=0.8, T=0.5, 5×40 epochs, fine-tune 20)`.
+ * A one-line description: `one-way soft-label (α=0.8, T=0.5, 100 candidates, 5×40 epochs, fine-tune 20)`.
  * @category Strategies
  */
 export const describeStrategy = (strategy: Strategy): string => {
-  if (strategy.kind === "none") return "none";
-  if (strategy.kind === "two-way")
-    return `two-way ${strategy.targets ?? "soft-bce"} (α=${strategy.alpha ?? 0.5}, teacher α=${strategy.teacherAlpha ?? 0.1}, ${strategy.candidates ?? 10} ${strategy.sampling ?? "rank-discrepancy"} items, T=${strategy.temperature ?? 1}, ≤${strategy.epochs ?? 100} epochs)`;
-  const { loss } = strategy;
-  const detail = (() => {
-    switch (loss.kind) {
-      case "soft-label": {
-        const fromTeacher = loss.teacherTop ?? 0;
-        const pool = fromTeacher > 0 ? ` (${fromTeacher} from the teacher's top ${5 * fromTeacher})` : "";
-        return `T=${loss.temperature ?? 1}, ${loss.candidates ?? 100} candidates${pool}`;
-      }
-      case "mse":
-        return `${loss.candidates ?? 14} candidates`;
-      case "ranking":
-        return `top ${loss.topK ?? 10}, λ=${loss.lambda ?? 5}`;
-      case "listwise-ranking":
-        return `top ${loss.topK ?? 10}, ${loss.below ?? 50} items below`;
-    }
-  })();
-  const align = strategy.featureAlignment;
+  const s = resolveStrategy(strategy);
+  if (s.kind === "none") return "none";
+  if (s.kind === "two-way")
+    return `two-way ${s.targets} (α=${s.alpha}, teacher α=${s.teacherAlpha}, ${s.candidates} ${s.sampling} items, T=${s.temperature}, ≤${s.epochs} epochs)`;
+  const { entry, resolved } = lossEntry(s.loss);
+  const align = s.featureAlignment;
   const features =
     align === undefined
       ? ""
-      : `, feature alignment ${align.distance ?? "l2"}${align.normalize === true ? " normalised" : ""} ×${align.weight}`;
-  return `one-way ${loss.kind} (α=${strategy.alpha ?? 0.8}, ${detail}${features}, ${strategy.rounds ?? 5}×${strategy.epochsPerRound ?? 40} epochs, fine-tune ${strategy.finetuneEpochs ?? 20})`;
+      : `, feature alignment ${align.distance}${align.normalize ? " normalised" : ""} ×${align.weight}`;
+  return `one-way ${s.loss.kind} (α=${s.alpha}, ${entry.describe(resolved)}${features}, ${s.rounds}×${s.epochsPerRound} epochs, fine-tune ${s.finetuneEpochs})`;
 };

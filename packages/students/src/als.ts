@@ -10,7 +10,12 @@
  */
 import { type Interactions, numItems, numUsers } from "@kdrec/data";
 import { CholeskyDecomposition, Matrix } from "ml-matrix";
-import type { MatrixFactorization } from "./matrix_factorization.js";
+import type { ClosedFormModel } from "@kdrec/model-kit";
+import type {
+  MatrixFactorization,
+  MatrixFactorizationState,
+  MatrixFactorizationWeights,
+} from "./matrix_factorization.js";
 
 /**
  * Per-user weighted entries (CSR): item, preference p ∈ [0, 1] and confidence c ≥ 1 of
@@ -197,3 +202,32 @@ export const fitAls = (model: MatrixFactorization, entries: PreferenceEntries, o
     if (options.onSweep?.(s) === false) break;
   }
 };
+
+/**
+ * An MF model trained by weighted ALS as the trainer's closed-form model: each epoch is one sweep
+ * (users, then items) over `entries`; snapshots and checkpoints are the MF's.
+ * @example
+ * ```ts
+ * const als = alsModel(model, implicitPreferences(split.train), 0.1);
+ * await fit({ model: als, split, seed: 1, schedule: { phase: "train", epochs: 15 }, patience: 3 });
+ * ```
+ * @category Students
+ */
+export const alsModel = (
+  model: MatrixFactorization,
+  entries: PreferenceEntries,
+  regularization = 0.1,
+): ClosedFormModel<MatrixFactorizationWeights, MatrixFactorizationState> => ({
+  get parameterCount() {
+    return model.parameterCount;
+  },
+  allItemScorer: () => model.allItemScorer(),
+  snapshot: () => model.snapshot(),
+  restore: (weights) => model.restore(weights),
+  trainingState: () => model.trainingState(),
+  restoreTrainingState: (state) => model.restoreTrainingState(state),
+  closedFormEpoch: () => {
+    fitAls(model, entries, { sweeps: 1, regularization });
+    return Number.NaN;
+  },
+});

@@ -22,7 +22,7 @@ import {
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
 import { fillGroups, type GroupingOptions } from "./session_groups.js";
-import { VariableModel, type VariableModelState } from "./variable_model.js";
+import { type ItemLists, VariableModel, type VariableModelState } from "@kdrec/model-kit";
 
 /**
  * The tower's shape and training settings (an io-ts codec).
@@ -224,7 +224,7 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
    * history before the interaction it stands for (`batch.rows`, required).
    */
   trainStep(
-    batch: { users: Int32Array; items: Int32Array; width: number; rows?: Int32Array },
+    batch: ItemLists,
     loss: (scores: tf.Tensor2D) => tf.Scalar,
   ): number {
     return this.trainStepWithFeatures(batch, (scores) => loss(scores));
@@ -235,7 +235,7 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
    * level 1 and level 2, each with its learned projection (needs `alignTo` in the config).
    */
   trainStepWithFeatures(
-    batch: { users: Int32Array; items: Int32Array; width: number; rows?: Int32Array },
+    batch: ItemLists,
     loss: (scores: tf.Tensor2D, features: ReadonlyArray<ProjectedFeature>) => tf.Scalar,
   ): number {
     const { users, items, width, rows } = batch;

@@ -7,18 +7,18 @@
  *   with Adam as a WebAssembly SIMD kernel for tables held in a {@link RowArena};
  * - {@link HierarchicalAttentionTower}: item embeddings and a two-level attention user tower over
  *   the user's sessions — no per-user parameters;
- * - {@link denseAdam}: Adam over TF.js variables with a state that checkpoints can read.
  * @packageDocumentation
  */
 
+export { alsArchitecture, mfArchitecture, towerArchitecture } from "./architectures.js";
 export {
   type AlsOptions,
   distilledPreferences,
+  alsModel,
   fitAls,
   implicitPreferences,
   type PreferenceEntries,
 } from "./als.js";
-export { type DenseAdam, type DenseAdamConfig, type DenseAdamState, denseAdam } from "./dense_adam.js";
 export {
   HierarchicalAttentionTower,
   HierarchicalTowerConfig,
@@ -28,7 +28,6 @@ export {
   towerGrouping,
 } from "./hierarchical_tower.js";
 export {
-  type ItemListBatch,
   MatrixFactorization,
   MatrixFactorizationConfig,
   type MatrixFactorizationState,
@@ -37,4 +36,4 @@ export {
 export { RowArena, type RowKernelExports } from "./row_arena.js";
 export { fillGroups, type GroupingOptions } from "./session_groups.js";
 export { type SparseOptimizer, SparseOptimizerConfig, sparseOptimizer } from "./sparse_optimizer.js";
-export { VariableModel, type VariableModelState } from "./variable_model.js";
+

@@ -10,6 +10,7 @@
  * @module
  */
 import { integerInRange, numberInRange, positiveNumber, seededRandom } from "@kdrec/core";
+import type { ItemLists } from "@kdrec/model-kit";
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
 import { listScores } from "./kernels/list_scores.js";
@@ -61,19 +62,6 @@ export interface MatrixFactorizationWeights {
 export interface MatrixFactorizationState {
   readonly weights: MatrixFactorizationWeights;
   readonly optimizers: Readonly<Record<string, Readonly<Record<string, Float32Array | Float64Array | number>>>>;
-}
-
-/**
- * A batch of item lists: row `b` is user `users[b]` with items `items[b * width .. (b + 1) * width)`
- * (for BPR: width 2, positive then negative; for listwise distillation: the candidates).
- * @category Students
- */
-export interface ItemListBatch {
-  readonly users: Int32Array;
-  readonly items: Int32Array;
-  readonly width: number;
-  /** The training interactions the rows stand for (MF does not need them; sequence models do). */
-  readonly rows?: Int32Array;
 }
 
 /**
@@ -182,7 +170,7 @@ export class MatrixFactorization {
    * of that graph cost more than the arithmetic (≈7.5 ms for a batch of 1,024 at d = 128), and on
    * the pure-JS backend the gather gradient alone takes seconds.
    */
-  trainStep(batch: ItemListBatch, loss: (scores: tf.Tensor2D) => tf.Scalar): number {
+  trainStep(batch: ItemLists, loss: (scores: tf.Tensor2D) => tf.Scalar): number {
     const { dim } = this.config;
     const { width } = batch;
     const rows = batch.users.length;
@@ -220,12 +208,12 @@ export class MatrixFactorization {
   }
 
   /** The scores `[B, width]` of a batch's item lists, as a tensor (no training). */
-  scoreLists(batch: ItemListBatch): tf.Tensor2D {
+  scoreLists(batch: ItemLists): tf.Tensor2D {
     return tf.tensor2d(this.scored(batch).scores.slice(), [batch.users.length, batch.width]);
   }
 
   /** A step's arrays holding the batch's users and items, with their list scores computed. */
-  private scored(batch: ItemListBatch) {
+  private scored(batch: ItemLists) {
     const { users, items, width } = batch;
     const step = this.stepArrays(users.length, width);
     step.users.set(users);

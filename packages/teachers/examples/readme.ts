@@ -1,9 +1,9 @@
 import { initEngine, readTidy } from "@kdrec/core";
 import { leaveLastOut, syntheticDataset } from "@kdrec/data";
+import { frozenModel } from "@kdrec/model-kit";
 import { MatrixFactorization } from "@kdrec/students";
 import {
   frozenMatrixFactorization,
-  frozenModel,
   NeuMF,
   parseTopKLists,
   teacherTopK,

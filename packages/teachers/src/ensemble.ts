@@ -3,7 +3,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Teacher } from "./teacher.js";
+import type { Teacher } from "@kdrec/model-kit";
 
 /**
  * A teacher whose scores are Σ wₖ · teacherₖ's scores, each teacher's scores standardised per row

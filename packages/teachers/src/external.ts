@@ -4,7 +4,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Teacher } from "./teacher.js";
+import type { Teacher } from "@kdrec/model-kit";
 
 /**
  * Wraps `scoreAll` (returning `[B, numItems]`) as a {@link Teacher}.

@@ -2,14 +2,15 @@
  * A trained matrix factorization, frozen as a teacher (the "wide MF" teacher, e.g. d = 128).
  * @module
  */
-import type { MatrixFactorization } from "@kdrec/students";
-import { frozenModel } from "./frozen_model.js";
-import type { Teacher } from "./teacher.js";
+import { frozenModel, type ScoringModel, type Teacher } from "@kdrec/model-kit";
 
 /**
  * Freezes a trained MF (see {@link frozenModel}); later training of `model` does not affect the
  * teacher. Dispose it when the distillation is over.
  * @category Teachers
  */
-export const frozenMatrixFactorization = (model: MatrixFactorization, name = `mf-${model.config.dim}`): Teacher =>
+export const frozenMatrixFactorization = (
+  model: ScoringModel & { readonly config: { readonly users: number; readonly items: number; readonly dim: number } },
+  name = `mf-${model.config.dim}`,
+): Teacher =>
   frozenModel(model, { name, architecture: "mf", users: model.config.users, items: model.config.items });

@@ -13,7 +13,7 @@ import { describeEachBackend } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { expect, it } from "vitest";
-import { frozenModel } from "./frozen_model.js";
+import { frozenModel } from "@kdrec/model-kit";
 import { NeuMF } from "./neumf.js";
 
 const bpr = (scores: tf.Tensor2D) => rowBprLoss(scores);

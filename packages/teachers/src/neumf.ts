@@ -8,7 +8,7 @@
 
 import { integerInRange, numberInRange, positiveNumber, seededRandom } from "@kdrec/core";
 import { entryUsers } from "@kdrec/data";
-import { VariableModel, type VariableModelState } from "@kdrec/students";
+import { type ItemLists, VariableModel, type VariableModelState } from "@kdrec/model-kit";
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
 
@@ -150,7 +150,7 @@ export class NeuMF extends VariableModel<ReadonlyArray<tf.Variable>> {
 
   /** One Adam step on `loss` of the batch's list scores (plus the L2 penalty); returns the loss. */
   trainStep(
-    batch: { users: Int32Array; items: Int32Array; width: number },
+    batch: ItemLists,
     loss: (scores: tf.Tensor2D) => tf.Scalar,
   ): number {
     let taskLoss = 0;

@@ -23,12 +23,17 @@ import {
   type TransformerBlockParams,
   transformerBlock,
 } from "@kdrec/layers";
-import { VariableModel, type VariableModelState } from "@kdrec/students";
+import {
+  frozenModel,
+  type ItemLists,
+  type RowItemLists,
+  type Teacher,
+  VariableModel,
+  type VariableModelState,
+} from "@kdrec/model-kit";
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
-import { frozenModel } from "./frozen_model.js";
 import { sequenceWindows } from "./sequence_windows.js";
-import type { Teacher } from "./teacher.js";
 
 /**
  * A sequential transformer's shape and training settings (an io-ts codec).
@@ -233,7 +238,7 @@ export class SequentialTransformer extends VariableModel<Params> {
    * user's rows come together (`batchOrder`).
    */
   trainStep(
-    batch: { users: Int32Array; items: Int32Array; width: number; rows?: Int32Array },
+    batch: ItemLists,
     loss: (scores: tf.Tensor2D) => tf.Scalar,
   ): number {
     const { users, items, width, rows } = batch;
@@ -249,7 +254,7 @@ export class SequentialTransformer extends VariableModel<Params> {
    */
   private rowScores(
     params: Params,
-    batch: { users: Int32Array; items: Int32Array; width: number; rows: Int32Array },
+    batch: RowItemLists,
     training: boolean,
   ): tf.Tensor2D {
     const { users, items, width, rows } = batch;

@@ -5,17 +5,7 @@
  */
 import { type Interactions, indexBatches, itemsOf, numUsers, userItemSets } from "@kdrec/data";
 import * as tf from "@tensorflow/tfjs-core";
-import type { Teacher } from "./teacher.js";
-
-/**
- * Per-user top-K items and scores, row-major `[numUsers × k]`.
- * @category Teachers
- */
-export interface TeacherTargets {
-  readonly k: number;
-  readonly items: Int32Array;
-  readonly scores: Float32Array;
-}
+import type { Teacher, TeacherTargets } from "@kdrec/model-kit";
 
 /**
  * Scores every user against every item on the backend, masks the user's training items and keeps

@@ -6,8 +6,7 @@
 import { type KdrecError, kdrecError } from "@kdrec/core";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
-import type { TeacherTargets } from "./targets.js";
-import type { Teacher } from "./teacher.js";
+import type { Teacher, TeacherTargets } from "@kdrec/model-kit";
 
 /**
  * Parses `user<TAB or comma>item<TAB or comma>score` lines (an optional `user,item,score` header;

@@ -3,7 +3,8 @@
 import { leaveLastOut, syntheticDataset } from "@kdrec/data";
 import { oneWay, softLabel, withFeatureAlignment, withRounds } from "@kdrec/strategies";
 import { HierarchicalAttentionTower, MatrixFactorization } from "@kdrec/students";
-import { frozenMatrixFactorization, frozenModel, SequentialTransformer } from "@kdrec/teachers";
+import { frozenModel } from "@kdrec/model-kit";
+import { frozenMatrixFactorization, SequentialTransformer } from "@kdrec/teachers";
 import { describeEachBackend } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";

@@ -1,17 +1,17 @@
 /**
- * `@kdrec/train`: one training loop for every strategy ({@link fit}) — seeded and deterministic,
- * early stopping on validation NDCG@10, the best epoch's weights kept, a record per epoch, and a
- * check that no tensor leaks across epochs.
+ * `@kdrec/train`: one training loop for every model and strategy ({@link fit}) — seeded and
+ * deterministic, early stopping on validation NDCG@10 ({@link keepBest}, {@link phaseOver}), the
+ * best epoch's weights kept, a record per epoch, checkpoints with exact resume, and a check that
+ * no tensor leaks across epochs. Closed-form models (ALS) run through the same loop an epoch at a
+ * time.
  * @packageDocumentation
  */
+export { type BestEpoch, keepBest, noBestEpoch, phaseOver } from "./early_stopping.js";
 export {
   type CheckpointStore,
   type EpochRecord,
-  type FeatureTrainableModel,
   type FitCheckpoint,
   type FitOptions,
   type FitResult,
   fit,
-  type PeerBest,
-  type TrainableModel,
 } from "./fit.js";

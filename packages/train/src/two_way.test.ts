@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { expect, it } from "vitest";
 import { fit } from "./fit.js";
-import { rankDiscrepancySampler } from "./rank_discrepancy.js";
+import { rankDiscrepancySampler } from "@kdrec/strategies";
 
 const split = leaveLastOut(syntheticDataset({ seed: 8, users: 80, items: 100 }).interactions);
 const mf = (dim: number, seed: number) =>

@@ -10,7 +10,7 @@ import { type DenseAdam, type DenseAdamState, denseAdam } from "./dense_adam.js"
 
 /**
  * Weights, the optimizer's state and the step counter: what resuming training needs.
- * @category Students
+ * @category Models
  */
 export interface VariableModelState {
   readonly weights: ReadonlyArray<Float32Array>;
@@ -20,7 +20,7 @@ export interface VariableModelState {
 
 /**
  * A model over a parameter record of TF.js variables, trained by {@link denseAdam}.
- * @category Students
+ * @category Models
  */
 export abstract class VariableModel<P extends object> {
   protected readonly variables: VariableSet<P>;

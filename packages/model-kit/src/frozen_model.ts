@@ -6,25 +6,17 @@
 import { readTidy } from "@kdrec/core";
 import { indexBatches } from "@kdrec/data";
 import * as tf from "@tensorflow/tfjs-core";
+import type { ScoringModel } from "./scorer.js";
 import type { Teacher } from "./teacher.js";
 
 /** Above this many (user, item) pairs (200 MB of scores) lists are scored on the fly instead. */
 const MAX_PRECOMPUTED_SCORES = 50_000_000;
 
 /**
- * What a model must offer to be frozen: a snapshot scorer of users against every item.
- * @category Teachers
- */
-export interface ScoringModel {
-  readonly parameterCount: number;
-  allItemScorer(): { readonly score: (users: Int32Array) => tf.Tensor2D; readonly dispose: () => void };
-}
-
-/**
  * Freezes `model` (trained further or disposed later, the teacher does not change). With up to
  * 50M (user, item) pairs the score table is computed now, 512 users at a time; beyond that,
  * lists are scored on the fly from the scorer. Dispose the teacher when the distillation is over.
- * @category Teachers
+ * @category Contracts
  */
 export const frozenModel = (
   model: ScoringModel,
@@ -92,7 +84,7 @@ export const frozenModel = (
 
 /**
  * A model's per-user features: their widths per level, and how to compute them for users.
- * @category Teachers
+ * @category Contracts
  */
 export interface FeatureSource {
   readonly widths: ReadonlyArray<number>;

@@ -7,11 +7,7 @@
  */
 import { type Random, readTidy } from "@kdrec/core";
 import { hasItem, type Interactions, indexBatches, numItems, numUsers, userItemSets } from "@kdrec/data";
-import type * as tf from "@tensorflow/tfjs-core";
-
-interface Scorer {
-  allItemScorer(): { readonly score: (users: Int32Array) => tf.Tensor2D; readonly dispose: () => void };
-}
+import type { ScoringModel } from "@kdrec/model-kit";
 
 /** Ranks (0 = best) of a row of scores. */
 const ranksOf = (scores: Float32Array, out: Int32Array, order: Int32Array): void => {
@@ -23,11 +19,11 @@ const ranksOf = (scores: Float32Array, out: Int32Array, order: Int32Array): void
 /**
  * Builds this epoch's sampler from both models' current rankings. Users whose rankings agree
  * everywhere (no weight on either side) fall back to uniform draws.
- * @category Training
+ * @category Plans
  */
 export const rankDiscrepancySampler = async (
-  student: Scorer,
-  peer: Scorer,
+  student: Pick<ScoringModel, "allItemScorer">,
+  peer: Pick<ScoringModel, "allItemScorer">,
   train: Interactions,
 ): Promise<(user: number, rng: Random) => number> => {
   const users = numUsers(train);

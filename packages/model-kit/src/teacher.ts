@@ -8,7 +8,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 
 /**
  * A frozen teacher.
- * @category Teachers
+ * @category Contracts
  */
 export interface Teacher {
   readonly name: string;
@@ -37,13 +37,32 @@ export interface Teacher {
 
 /**
  * A teacher that exposes features (what feature alignment needs of it).
- * @category Teachers
+ * @category Contracts
  */
 export type FeatureTeacher = Teacher & Required<Pick<Teacher, "featureWidths" | "features">>;
 
 /**
  * Whether `teacher` exposes features.
- * @category Teachers
+ * @category Contracts
  */
 export const hasFeatures = (teacher: Teacher): teacher is FeatureTeacher =>
   teacher.features !== undefined && teacher.featureWidths !== undefined;
+
+/**
+ * Predictions of a multi-task model's rating and like heads for (user, item) pairs.
+ * @category Contracts
+ */
+export interface TaskPredictions {
+  /** Predicted ratings. */
+  readonly rating: tf.Tensor1D;
+  /** Like logits (σ gives the probability). */
+  readonly like: tf.Tensor1D;
+}
+
+/**
+ * What per-head distillation needs of a multi-task teacher: its heads' predictions for pairs.
+ * @category Contracts
+ */
+export interface TaskTeacher {
+  predictTasks(users: Int32Array, items: Int32Array): TaskPredictions;
+}

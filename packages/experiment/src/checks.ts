@@ -1,0 +1,97 @@
+/**
+ * Checks across an experiment's fields, all made before any model trains: who teaches whom
+ * (chains name earlier students; ensemble weights match; names are unique), what a strategy
+ * needs of its student and teacher (two-way: both MF; feature alignment: a tower and a per-row
+ * transformer; a distilled ALS student: the teacher's top-K), each architecture's own checks, and
+ * the sizes a strategy draws against the dataset's catalogue.
+ * @module
+ */
+import { type KdrecError, kdrecError } from "@kdrec/core";
+import { catalogueDraws, teacherTopKNeeded } from "@kdrec/strategies";
+import * as E from "fp-ts/lib/Either.js";
+import type { ArchitectureRegistry } from "./registry.js";
+import { type ExperimentSpec, isExternal, type ModelSpec, teachersOf } from "./spec.js";
+
+const SEQUENTIAL = new Set(["sasrec", "bert4rec"]);
+
+/**
+ * Every cross-field problem of `spec`, the first found, located at `source: path`.
+ * @category Experiment
+ */
+export const checkExperiment = (
+  spec: ExperimentSpec,
+  registry: ArchitectureRegistry,
+  source: string,
+): E.Either<KdrecError, void> => {
+  const fail = (message: string, path: string) => E.left(kdrecError("INVALID_CONFIG", message, `${source}: ${path}`));
+  const { teacher } = spec;
+  const models: Array<[string, ModelSpec]> = [
+    ...(isExternal(teacher) ? [] : [["teacher", teacher] as [string, ModelSpec]]),
+    ...spec.students.map((s, k): [string, ModelSpec] => [`students[${k}]`, s]),
+  ];
+  for (const [path, model] of models) {
+    const checked = registry.get(model.architecture)?.check?.(model);
+    if (checked !== undefined && E.isLeft(checked)) return fail(checked.left.message, `${path}.${checked.left.location}`);
+  }
+  const known = new Set([teacher.name]);
+  for (const [k, student] of spec.students.entries()) {
+    const at = `students[${k}]`;
+    if (known.has(student.name))
+      return fail(`the name "${student.name}" is taken by the teacher or an earlier student`, `${at}.name`);
+    const names = teachersOf(student);
+    for (const name of names ?? [])
+      if (!known.has(name)) return fail(`"${name}" is not the run's teacher or an earlier student`, `${at}.teacher`);
+    if (student.teacherWeights !== undefined) {
+      if (names === undefined || student.teacherWeights.length !== names.length)
+        return fail(`${student.teacherWeights.length} weight(s) for ${names?.length ?? 0} named teacher(s)`, `${at}.teacherWeights`);
+      if (!student.teacherWeights.some((w) => w > 0)) return fail("the weights must not all be zero", `${at}.teacherWeights`);
+    }
+    if (
+      student.taskDistillation !== undefined &&
+      (teacher.architecture !== "multi-task" || names !== undefined)
+    )
+      return fail(
+        'per-task distillation needs a multi-task student of the run\'s multi-task teacher (architecture "multi-task")',
+        `${at}.taskDistillation`,
+      );
+    const strategy = student.strategy ?? { kind: "none" };
+    if (strategy.kind === "two-way" && (teacher.architecture !== "mf" || student.architecture !== "mf" || names !== undefined))
+      return fail(
+        'two-way distillation trains the run\'s teacher with the student: both must be MF (architecture "mf")',
+        `${at}.strategy`,
+      );
+    if (strategy.kind === "one-way" && strategy.featureAlignment !== undefined) {
+      const where = `${at}.strategy.featureAlignment`;
+      if (student.architecture !== "tower") return fail('feature alignment needs a tower student (architecture "tower")', where);
+      if (!SEQUENTIAL.has(teacher.architecture) || (teacher as ModelSpec).scoring === "full-history")
+        return fail(
+          'feature alignment needs a sequential transformer teacher (sasrec or bert4rec) that scores per row (not scoring "full-history")',
+          where,
+        );
+    }
+    if (student.architecture === "als" && strategy.kind === "one-way" && teacherTopKNeeded(strategy) === 0)
+      return fail('a distilled ALS student needs the teacher\'s top-K (strategy.loss.kind "ranking")', `${at}.strategy.loss`);
+    if (student.architecture === "als" && strategy.kind === "two-way")
+      return fail("ALS trains in closed form: it distils one way, from the teacher's top-K", `${at}.strategy`);
+    known.add(student.name);
+  }
+  return E.right(undefined);
+};
+
+/**
+ * Checks that need the data: every size a strategy draws is smaller than the catalogue.
+ * @category Experiment
+ */
+export const checkAgainstData = (spec: ExperimentSpec, items: number, source: string): E.Either<KdrecError, void> => {
+  for (const [index, student] of spec.students.entries())
+    for (const { field, size, what } of catalogueDraws(student.strategy ?? { kind: "none" }))
+      if (size >= items)
+        return E.left(
+          kdrecError(
+            "INVALID_CONFIG",
+            `${what} ${size} must be smaller than the ${items} items of the dataset`,
+            `${source}: students[${index}].strategy.${field}`,
+          ),
+        );
+  return E.right(undefined);
+};

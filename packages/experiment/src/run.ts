@@ -1,0 +1,518 @@
+/**
+ * Runs an experiment: per seed, trains (or takes) the teacher, distils every student under its
+ * strategy — from the run's teacher, an earlier student (a chain) or several (an ensemble) —,
+ * evaluates every model on the test split by full ranking, and compares each distilled student
+ * with the undistilled one of its size. Every problem of the spec is found before the first
+ * model trains; files are the caller's (an {@link ExperimentStore}).
+ * @module
+ */
+import { type KdrecError, kdrecError } from "@kdrec/core";
+import {
+  filterMinRating,
+  type Interactions,
+  numInteractions,
+  numItems,
+  numUsers,
+  type Split,
+  splitBy,
+} from "@kdrec/data";
+import { evaluateFullRanking, type RankingReport } from "@kdrec/metrics";
+import type { BuiltModel, SavedWeights, TaskTeacher, Teacher, TeacherTargets } from "@kdrec/model-kit";
+import {
+  describeStrategy,
+  lossNames,
+  resolveStrategy,
+  type Strategy,
+  teacherTopKNeeded,
+} from "@kdrec/strategies";
+import { ensembleTeacher, teacherTopK, topKListTeacher } from "@kdrec/teachers";
+import { type CheckpointStore, type EpochRecord, fit } from "@kdrec/train";
+import * as tf from "@tensorflow/tfjs-core";
+import * as E from "fp-ts/lib/Either.js";
+import type * as TE from "fp-ts/lib/TaskEither.js";
+import { checkAgainstData, checkExperiment } from "./checks.js";
+import { type ArchitectureRegistry, defaultRegistry } from "./registry.js";
+import { compareStudents, type ExperimentResult, type ModelResult, TEST_METRICS } from "./results.js";
+import { type ExperimentSpec, isExternal, type ModelSpec, type StudentSpec, teachersOf } from "./spec.js";
+
+/**
+ * What happens during a run, for progress and logs.
+ * @category Experiment
+ */
+export type ExperimentEvent =
+  | {
+      readonly kind: "start";
+      readonly dataset: ExperimentResult["dataset"];
+      readonly seeds: ReadonlyArray<number>;
+      readonly teacher: string;
+      readonly students: number;
+    }
+  | { readonly kind: "epoch"; readonly model: string; readonly seed: number; readonly record: EpochRecord }
+  | {
+      readonly kind: "batch";
+      readonly model: string;
+      readonly seed: number;
+      readonly epoch: number;
+      readonly done: number;
+      readonly total: number;
+    }
+  | { readonly kind: "model"; readonly result: ModelResult; readonly note?: string };
+
+/**
+ * Where a run keeps what outlives it: checkpoints (resume) and trained models.
+ * @category Experiment
+ */
+export interface ExperimentStore {
+  checkpoints(model: string, seed: number): CheckpointStore<unknown, unknown>;
+  saveModel(
+    model: string,
+    seed: number,
+    saved: SavedWeights,
+    meta: { readonly name: string; readonly role: string; readonly seed: number; readonly strategy: Strategy },
+  ): Promise<void>;
+}
+
+/**
+ * The data and hooks of a run.
+ * @category Experiment
+ */
+export interface ExperimentOptions {
+  /** The loaded dataset (the spec's `dataset` says how to load it; loading is the caller's). */
+  readonly data: { readonly name: string; readonly interactions: Interactions };
+  /** Overrides the spec's seeds. */
+  readonly seeds?: ReadonlyArray<number>;
+  /** The architectures models are looked up in; default {@link defaultRegistry}. */
+  readonly registry?: ArchitectureRegistry;
+  /** An external teacher's top-K lists (a spec whose teacher is `external` needs them). */
+  readonly externalTargets?: TeacherTargets;
+  readonly store?: ExperimentStore;
+  /** Where problems are located in messages (the config file's name); default "experiment". */
+  readonly source?: string;
+  /** Stops the run between models and epochs. */
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: ExperimentEvent) => void;
+}
+
+/** The trained models of one seed that later students learn from. */
+interface SeedTeachers {
+  readonly byName: Map<string, Teacher>;
+  readonly targets: Map<string, TeacherTargets>;
+}
+
+/**
+ * Checks `spec` against the data — every problem a run could meet before its first model trains —
+ * and returns the run, not yet started. What {@link runExperiment} does first; a caller that must
+ * prepare files only for a run that can start (the CLI) calls it itself.
+ * @example
+ * ```ts
+ * const prepared = prepareExperiment(DEFAULT_EXPERIMENT, { data: { name: "synthetic", interactions } });
+ * if (E.isRight(prepared)) await prepared.right();
+ * ```
+ * @category Experiment
+ */
+export const prepareExperiment = (
+  spec: ExperimentSpec,
+  options: ExperimentOptions,
+): E.Either<KdrecError, TE.TaskEither<KdrecError, ExperimentResult>> => {
+  const registry = options.registry ?? defaultRegistry;
+  const source = options.source ?? "experiment";
+  const checked = checkExperiment(spec, registry, source);
+  if (E.isLeft(checked)) return checked;
+  const seeds = options.seeds ?? spec.seeds ?? [1];
+  if (seeds.length === 0) return E.left(kdrecError("INVALID_CONFIG", "no seeds to run", `${source}: seeds`));
+  const data =
+    spec.minRating === undefined ? options.data.interactions : filterMinRating(options.data.interactions, spec.minRating);
+  const againstData = checkAgainstData(spec, numItems(data), source);
+  if (E.isLeft(againstData)) return againstData;
+  const split = splitBy(data, spec.protocol ?? { name: "leave-last-out" });
+  if (E.isLeft(split)) return split;
+  const external = isExternal(spec.teacher) ? options.externalTargets : undefined;
+  if (isExternal(spec.teacher) && external === undefined)
+    return E.left(kdrecError("INVALID_ARGUMENT", "an external teacher needs its top-K lists", `${source}: teacher.path`));
+  const topK = Math.max(0, ...spec.students.map((s) => teacherTopKNeeded(s.strategy ?? { kind: "none" })));
+  if (external !== undefined && topK > external.k)
+    return E.left(
+      kdrecError(
+        "INVALID_CONFIG",
+        `the students need the teacher's top ${topK} per user; its file lists ${external.k}`,
+        `${source}: teacher.path`,
+      ),
+    );
+  const dataset = {
+    name: options.data.name,
+    users: numUsers(data),
+    items: numItems(data),
+    interactions: numInteractions(data),
+  };
+  return E.right(async () => {
+    options.onEvent?.({ kind: "start", dataset, seeds, teacher: spec.teacher.name, students: spec.students.length });
+    const run = new Run(spec, options, registry, split.right);
+    const models: ModelResult[] = [];
+    const perUser = new Map<string, Float64Array[]>();
+    const remember = (result: ModelResult, report: RankingReport) => {
+      models.push(result);
+      perUser.set(result.name, [...(perUser.get(result.name) ?? []), report.perUser["ndcg@10"]!]);
+    };
+    const externalTeacher =
+      external === undefined ? undefined : topKListTeacher(spec.teacher.name, external, numItems(split.right.train));
+    try {
+      for (const seed of seeds) {
+        const outcome = await run.seed(seed, externalTeacher, remember);
+        if (E.isLeft(outcome)) return outcome;
+      }
+    } finally {
+      externalTeacher?.dispose();
+    }
+    return E.right({
+      dataset,
+      protocol: split.right.protocol,
+      models,
+      perUser,
+      comparisons: compareStudents(spec, perUser),
+    });
+  });
+};
+
+/**
+ * Runs `spec` on `options.data`. Fails — before any training — on a spec that cannot run, and
+ * otherwise with the first model that fails (its name and seed in the error's location).
+ * @example
+ * ```ts
+ * const result = await runExperiment(DEFAULT_EXPERIMENT, { data: { name: "synthetic", interactions } })();
+ * ```
+ * @category Experiment
+ */
+export const runExperiment =
+  (spec: ExperimentSpec, options: ExperimentOptions): TE.TaskEither<KdrecError, ExperimentResult> =>
+  async () => {
+    const prepared = prepareExperiment(spec, options);
+    return E.isLeft(prepared) ? prepared : prepared.right();
+  };
+
+/** What to train: a model spec under a strategy, and what it learns from. */
+interface TrainRequest {
+  readonly spec: ModelSpec;
+  readonly strategy: Strategy;
+  readonly role: "teacher" | "student";
+  readonly seed: number;
+  readonly teacher?: Teacher;
+  readonly targets?: TeacherTargets;
+  /** Freeze the trained model as a teacher (for the students that follow). */
+  readonly freeze: boolean;
+  /** Two-way: the teacher's spec and trained state, continued as a peer that learns too. */
+  readonly peer?: { readonly spec: ModelSpec; readonly state: unknown };
+  /** Multi-task: the teacher's heads, for the student's per-head distillation. */
+  readonly taskTeacher?: TaskTeacher;
+}
+
+interface TrainOutcome {
+  readonly teacher?: Teacher;
+  /** The trained model, kept alive where its heads teach (the caller disposes it). */
+  readonly kept?: BuiltModel;
+  /** The trained model's state (teachers: what a two-way peer starts from). */
+  readonly state?: unknown;
+}
+
+type Remember = (result: ModelResult, report: RankingReport) => void;
+
+/** One experiment's seeds, models and hooks. */
+class Run {
+  // Students that later students learn from (multi-level chains and ensembles) are frozen too.
+  private readonly referenced: Set<string>;
+
+  constructor(
+    private readonly spec: ExperimentSpec,
+    private readonly options: ExperimentOptions,
+    private readonly registry: ArchitectureRegistry,
+    private readonly split: Split,
+  ) {
+    this.referenced = new Set(spec.students.flatMap((s) => teachersOf(s) ?? []));
+  }
+
+  /** The teacher and every student of one seed. */
+  async seed(seed: number, external: Teacher | undefined, remember: Remember): Promise<E.Either<KdrecError, void>> {
+    const { spec } = this;
+    let teacherRun: E.Either<KdrecError, TrainOutcome>;
+    if (external !== undefined) {
+      const evaluated = await this.evaluateExternal(external, seed);
+      if (E.isLeft(evaluated)) return evaluated;
+      remember(evaluated.right.result, evaluated.right.report);
+      teacherRun = E.right({ teacher: external });
+    } else {
+      teacherRun = await this.train(
+        { spec: spec.teacher as ModelSpec, strategy: { kind: "none" }, role: "teacher", seed, freeze: true },
+        remember,
+      );
+    }
+    if (E.isLeft(teacherRun)) return teacherRun;
+    const runTeacher = teacherRun.right.teacher!;
+    const seedTeachers: SeedTeachers = { byName: new Map([[spec.teacher.name, runTeacher]]), targets: new Map() };
+    try {
+      for (const student of spec.students) {
+        const names = teachersOf(student) ?? [spec.teacher.name];
+        const teacher =
+          names.length === 1
+            ? seedTeachers.byName.get(names[0]!)!
+            : ensembleTeacher(
+                names.map((n) => seedTeachers.byName.get(n)!),
+                student.teacherWeights ?? names.map(() => 1 / names.length),
+              );
+        try {
+          const strategy = student.strategy ?? { kind: "none" };
+          const targets = await this.targetsFor(student, names, teacher, seedTeachers);
+          const trained = await this.train(
+            {
+              spec: student,
+              strategy,
+              role: "student",
+              seed,
+              teacher,
+              ...(targets === undefined ? {} : { targets }),
+              freeze: this.referenced.has(student.name),
+              ...(strategy.kind === "two-way" && teacherRun.right.state !== undefined
+                ? { peer: { spec: spec.teacher as ModelSpec, state: teacherRun.right.state } }
+                : {}),
+              ...(teacherRun.right.kept?.taskTeacher === undefined ? {} : { taskTeacher: teacherRun.right.kept.taskTeacher }),
+            },
+            remember,
+          );
+          if (E.isLeft(trained)) return trained;
+          if (trained.right.teacher !== undefined) seedTeachers.byName.set(student.name, trained.right.teacher);
+        } finally {
+          if (names.length > 1) teacher.dispose();
+        }
+      }
+      return E.right(undefined);
+    } finally {
+      // What this seed trained (an external teacher belongs to the whole run).
+      for (const t of seedTeachers.byName.values()) if (t !== external) t.dispose();
+      teacherRun.right.kept?.dispose();
+    }
+  }
+
+  /**
+   * The teacher's top-K for a student whose strategy reads it: computed once per teacher (the
+   * run's teacher: once for the largest K any student reads; a named teacher: for the largest K
+   * its students read).
+   */
+  private async targetsFor(
+    student: StudentSpec,
+    names: ReadonlyArray<string>,
+    teacher: Teacher,
+    seedTeachers: SeedTeachers,
+  ): Promise<TeacherTargets | undefined> {
+    const own = teacherTopKNeeded(student.strategy ?? { kind: "none" });
+    if (own === 0) return undefined;
+    const key = names.join("+");
+    const cached = seedTeachers.targets.get(key);
+    if (cached !== undefined) return cached;
+    const runTeacher = student.teacher === undefined;
+    const k = Math.max(
+      0,
+      ...this.spec.students
+        .filter((s) => (runTeacher ? true : (teachersOf(s) ?? [this.spec.teacher.name]).join("+") === key))
+        .map((s) => teacherTopKNeeded(s.strategy ?? { kind: "none" })),
+    );
+    const targets = await teacherTopK(teacher, this.split.train, k);
+    seedTeachers.targets.set(key, targets);
+    return targets;
+  }
+
+  /** The external teacher's row of the results (read once; a row per seed). */
+  private async evaluateExternal(
+    teacher: Teacher,
+    seed: number,
+  ): Promise<E.Either<KdrecError, { result: ModelResult; report: RankingReport }>> {
+    const valid = await evaluateFullRanking(teacher.scoreAll, { heldOut: this.split.valid, exclude: [this.split.train] });
+    if (E.isLeft(valid)) return valid;
+    const report = await onTestSplit(teacher.scoreAll, this.split);
+    if (E.isLeft(report)) return report;
+    const result: ModelResult = {
+      name: teacher.name,
+      role: "teacher",
+      architecture: "external",
+      dim: 0,
+      params: 0,
+      strategy: "none",
+      losses: [],
+      seed,
+      train_seconds: 0,
+      best_epoch: -1,
+      valid: pick(valid.right.summary),
+      test: pick(report.right.summary),
+      score_all_users_ms: 0,
+    };
+    this.options.onEvent?.({ kind: "model", result });
+    return E.right({ result, report: report.right });
+  }
+
+  /** Creates a model from its spec through the registry. */
+  private create(spec: ModelSpec, request: TrainRequest, alignTo?: ReadonlyArray<number>): E.Either<KdrecError, BuiltModel> {
+    const entry = this.registry.get(spec.architecture);
+    if (entry === undefined)
+      return E.left(kdrecError("INVALID_CONFIG", `no architecture "${spec.architecture}" in the registry`, spec.name));
+    const strategy = resolveStrategy(request.strategy);
+    return entry.create(spec, {
+      seed: request.seed,
+      split: this.split,
+      ...(alignTo === undefined ? {} : { alignTo }),
+      ...(strategy.kind === "one-way"
+        ? { teaching: { alpha: strategy.alpha, ...(request.targets === undefined ? {} : { targets: request.targets }) } }
+        : {}),
+      ...(request.taskTeacher === undefined ? {} : { taskTeacher: request.taskTeacher }),
+    });
+  }
+
+  /**
+   * Creates the model (and a two-way peer), trains and evaluates it, and frees what the outcome
+   * does not keep — on every path, failures included.
+   */
+  private async train(request: TrainRequest, remember: Remember): Promise<E.Either<KdrecError, TrainOutcome>> {
+    const { spec, strategy, teacher } = request;
+    if (this.options.signal?.aborted === true) return E.left(kdrecError("ABORTED", "the run was aborted", spec.name));
+    const alignTo =
+      strategy.kind === "one-way" && strategy.featureAlignment !== undefined ? teacher?.featureWidths : undefined;
+    const located = (error: KdrecError): KdrecError => ({
+      ...error,
+      location: `${spec.name} seed ${request.seed}: ${error.location ?? ""}`,
+    });
+    const created = this.create(spec, request, alignTo);
+    if (E.isLeft(created)) return E.left(located(created.left));
+    let peer: BuiltModel | undefined;
+    if (request.peer !== undefined) {
+      const peerCreated = this.create(request.peer.spec, { ...request, strategy: { kind: "none" } });
+      if (E.isLeft(peerCreated)) {
+        created.right.dispose();
+        return E.left(located(peerCreated.left));
+      }
+      peer = peerCreated.right;
+    }
+    let outcome: E.Either<KdrecError, TrainOutcome> | undefined;
+    try {
+      outcome = await this.trainCreated(request, created.right, peer, remember);
+      return E.mapLeft(located)(outcome);
+    } finally {
+      peer?.dispose();
+      // A multi-task teacher's heads stay alive: its students distil from them.
+      if (outcome === undefined || E.isLeft(outcome) || outcome.right.kept === undefined) created.right.dispose();
+    }
+  }
+
+  private async trainCreated(
+    request: TrainRequest,
+    built: BuiltModel,
+    peerBuilt: BuiltModel | undefined,
+    remember: Remember,
+  ): Promise<E.Either<KdrecError, TrainOutcome>> {
+    const { spec, strategy, role, seed, teacher, targets } = request;
+    const { split, options } = this;
+    const peerModel = peerBuilt?.model;
+    if (peerModel !== undefined && request.peer !== undefined) peerModel.restoreTrainingState(request.peer.state);
+    const onEvent = options.onEvent;
+    const fitted = await fit({
+      model: built.model,
+      split,
+      strategy,
+      ...(teacher === undefined || strategy.kind !== "one-way" ? {} : { teacher }),
+      ...(peerModel === undefined || !("trainStep" in peerModel) ? {} : { peer: peerModel }),
+      ...(targets === undefined ? {} : { targets }),
+      seed,
+      ...(spec.batchSize === undefined ? {} : { batchSize: spec.batchSize }),
+      ...(spec.maxEpochs === undefined ? {} : { maxEpochs: spec.maxEpochs }),
+      ...(built.schedule === undefined
+        ? spec.patience === undefined
+          ? {}
+          : { patience: spec.patience }
+        : { schedule: built.schedule, patience: built.schedule.patience }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      onEpoch: (record) => onEvent?.({ kind: "epoch", model: spec.name, seed, record }),
+      ...(onEvent === undefined
+        ? {}
+        : { onBatch: (done: number, total: number, epoch: number) => onEvent({ kind: "batch", model: spec.name, seed, epoch, done, total }) }),
+      ...(options.store === undefined ? {} : { checkpoints: options.store.checkpoints(spec.name, seed) }),
+    });
+    if (E.isLeft(fitted)) return fitted;
+
+    const scorer = built.testScorer();
+    const report = await onTestSplit(scorer.score, split);
+    const scoreAllMs = timeScoreAll(scorer.score, numUsers(split.train));
+    scorer.dispose();
+    if (E.isLeft(report)) return report;
+    const tasks = built.taskMetrics?.();
+    if (tasks !== undefined && E.isLeft(tasks)) return tasks;
+    await options.store?.saveModel(spec.name, seed, built.save(), { name: spec.name, role, seed, strategy });
+    const result: ModelResult = {
+      name: spec.name,
+      role,
+      architecture: spec.architecture,
+      dim: spec.dim ?? 0,
+      params: built.model.parameterCount,
+      strategy: describeStrategy(strategy),
+      losses: lossNames(strategy),
+      seed,
+      train_seconds: Number(fitted.right.trainSeconds.toFixed(2)),
+      best_epoch: fitted.right.bestEpoch,
+      valid: pickFrom(fitted.right.valid),
+      test: pick(report.right.summary),
+      score_all_users_ms: Number(scoreAllMs.toFixed(3)),
+      ...(tasks === undefined ? {} : { tasks: tasks.right }),
+    };
+    remember(result, report.right);
+    onEvent?.({ kind: "model", result });
+    if (peerBuilt !== undefined && request.peer !== undefined && fitted.right.peer !== undefined) {
+      const peerScorer = peerBuilt.testScorer();
+      const peerReport = await onTestSplit(peerScorer.score, split);
+      peerScorer.dispose();
+      if (E.isLeft(peerReport)) return peerReport;
+      const name = `${request.peer.spec.name}~${spec.name}`;
+      await options.store?.saveModel(name, seed, peerBuilt.save(), { name, role: "teacher", seed, strategy });
+      const peerResult: ModelResult = {
+        ...result,
+        name,
+        role: "teacher",
+        architecture: request.peer.spec.architecture,
+        dim: request.peer.spec.dim ?? 0,
+        params: peerBuilt.model.parameterCount,
+        strategy: `${describeStrategy(strategy)}, the teacher's side`,
+        best_epoch: fitted.right.peer.bestEpoch,
+        valid: pickFrom(fitted.right.peer.valid),
+        test: pick(peerReport.right.summary),
+        score_all_users_ms: 0,
+      };
+      remember(peerResult, peerReport.right);
+      onEvent?.({ kind: "model", result: peerResult, note: "the teacher after two-way training" });
+    }
+    return E.right({
+      ...(request.freeze ? { teacher: built.freeze(spec.name) } : {}),
+      ...(role === "teacher" && built.taskTeacher !== undefined ? { kept: built } : {}),
+      // A teacher's state is what a two-way peer starts from.
+      ...(role === "teacher" ? { state: built.model.trainingState() } : {}),
+    });
+  }
+}
+
+/** Full-ranking metrics on the test split (training and validation items excluded). */
+const onTestSplit = (score: (users: Int32Array) => tf.Tensor2D, split: Split) =>
+  evaluateFullRanking(score, { heldOut: split.test, exclude: [split.train, split.valid] });
+
+const pickFrom = (summary: Readonly<Record<string, { readonly mean: number }>>) =>
+  Object.fromEntries(TEST_METRICS.filter((n) => summary[n] !== undefined).map((n) => [n, summary[n]!.mean]));
+const pick = (summary: Readonly<Record<string, { readonly mean: number }>>) =>
+  Object.fromEntries(TEST_METRICS.map((n) => [n, summary[n]!.mean]));
+
+/**
+ * Milliseconds to score every user against every item and read each user's top 10 (what serving
+ * needs; downloading the whole score matrix would time the copy, not the model), over 5 runs.
+ */
+const timeScoreAll = (score: (users: Int32Array) => tf.Tensor2D, users: number): number => {
+  const allUsers = Int32Array.from({ length: users }, (_, u) => u);
+  const reps = 5;
+  const started = performance.now();
+  for (let r = 0; r < reps; r++) {
+    const top = tf.tidy(() => tf.topk(score(allUsers), 10).indices);
+    top.dataSync();
+    top.dispose();
+  }
+  return (performance.now() - started) / reps;
+};
+

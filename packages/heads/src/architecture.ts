@@ -1,0 +1,98 @@
+/**
+ * The multi-task model's entry in the model registry (`multi-task`): its ranking head is what the
+ * experiment ranks and distils by the strategy; its rating and like heads distil per head
+ * (`taskDistillation`) from a multi-task teacher, and report RMSE/MAE and AUC/log-loss.
+ * @module
+ */
+import { integerInRange, kdrecError, numberInRange, positiveNumber, seededRandom, unitInterval } from "@kdrec/core";
+import { concatInteractions, numItems, numUsers } from "@kdrec/data";
+import { defineArchitecture, frozenModel, restoreNamed, trainingOptions } from "@kdrec/model-kit";
+import * as E from "fp-ts/lib/Either.js";
+import * as t from "io-ts";
+import { evaluateTasks, type TaskMetrics } from "./evaluate_tasks.js";
+import { MultiTaskModel, TaskWeights } from "./multi_task_model.js";
+
+/**
+ * The multi-task model as an architecture of the registry.
+ * @category Registry
+ */
+export const multiTaskArchitecture = defineArchitecture({
+  name: "multi-task",
+  summary: "rating, like and ranking heads over a shared-bottom or MMoE representation",
+  required: { dim: integerInRange(1, 4096) },
+  optional: {
+    /** `shared-bottom` (default) or `mmoe`. */
+    bottom: t.keyof({ "shared-bottom": null, mmoe: null }),
+    /** Width of the bottom layer (and of each expert); default 32. */
+    hidden: integerInRange(1, 4096),
+    /** MMoE's experts; default 4. */
+    experts: integerInRange(1, 64),
+    /** `fixed` (default, `taskWeights`) or `uncertainty` (learned). */
+    weighting: t.keyof({ fixed: null, uncertainty: null }),
+    taskWeights: TaskWeights,
+    /**
+     * A student of a multi-task teacher: each head's distillation (rating: α; like: α and T); the
+     * ranking head distils by `strategy`.
+     */
+    taskDistillation: t.partial({
+      rating: t.type({ alpha: unitInterval }),
+      like: t.intersection([t.type({ alpha: unitInterval }), t.partial({ temperature: positiveNumber })]),
+    }),
+    l2: numberInRange(0, 100),
+    learningRate: positiveNumber,
+    ...trainingOptions,
+  },
+  create: (spec, { seed, split, taskTeacher }) => {
+    if (spec.taskDistillation !== undefined && taskTeacher === undefined)
+      return E.left(
+        kdrecError(
+          "INVALID_CONFIG",
+          'per-task distillation needs a multi-task student of the run\'s multi-task teacher (architecture "multi-task")',
+          `${spec.name}.taskDistillation`,
+        ),
+      );
+    const users = numUsers(split.train);
+    const items = numItems(split.train);
+    const created = MultiTaskModel.create(
+      {
+        users,
+        items,
+        dim: spec.dim,
+        seed,
+        l2: spec.l2 ?? 0,
+        learningRate: spec.learningRate ?? 1e-3,
+        ...(spec.bottom === undefined ? {} : { bottom: spec.bottom }),
+        ...(spec.hidden === undefined ? {} : { hidden: spec.hidden }),
+        ...(spec.experts === undefined ? {} : { experts: spec.experts }),
+        ...(spec.weighting === undefined ? {} : { weighting: spec.weighting }),
+        ...(spec.taskWeights === undefined ? {} : { taskWeights: spec.taskWeights }),
+      },
+      split.train,
+      spec.taskDistillation === undefined || taskTeacher === undefined
+        ? undefined
+        : { teacher: taskTeacher, settings: spec.taskDistillation },
+    );
+    if (E.isLeft(created)) return E.left({ ...created.left, location: `${spec.name}.${created.left.location ?? ""}` });
+    const model = created.right;
+    return E.right({
+      model,
+      testScorer: () => model.allItemScorer(),
+      save: () => ({
+        format: "kdrec-multi-task",
+        architecture: "multi-task",
+        config: model.config,
+        parameters: model.parameterCount,
+        weights: model.namedWeights(),
+      }),
+      restore: restoreNamed(model, spec.name),
+      freeze: (name) => frozenModel(model, { name, architecture: "multi-task", users, items }),
+      taskTeacher: model,
+      taskMetrics: () =>
+        E.map((m: TaskMetrics) => ({ rmse: m.rmse, mae: m.mae, auc: m.auc, log_loss: m.logLoss }))(
+          evaluateTasks(model, split.test, concatInteractions(split.train, split.valid), seededRandom(seed).split("tasks")),
+        ),
+      dispose: () => model.dispose(),
+    });
+  },
+  describe: (spec) => `multi-task d=${spec.dim}`,
+});

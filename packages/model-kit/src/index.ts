@@ -1,0 +1,38 @@
+/**
+ * `@kdrec/model-kit`: kdrec's model contracts, each named once, and what models share.
+ *
+ * - batches and scoring: {@link ItemLists}, {@link Scorer}, {@link ScoringModel};
+ * - training: {@link TrainableModel} (gradient steps), {@link ClosedFormModel} (ALS's epochs);
+ * - teaching: {@link Teacher}, {@link TeacherTargets}, {@link TaskTeacher};
+ * - the model registry's entry: {@link Architecture}, {@link defineArchitecture};
+ * - shared machinery: {@link VariableModel} (a model over TF.js variables) and {@link denseAdam}.
+ * @packageDocumentation
+ */
+export {
+  type Architecture,
+  type BuiltModel,
+  defineArchitecture,
+  type ModelContext,
+  type ModelSpecBase,
+  modelError,
+  type PhaseName,
+  restoreNamed,
+  type SavedWeights,
+  type SpecOf,
+  trainingOptions,
+} from "./architecture.js";
+export { type DenseAdam, type DenseAdamConfig, type DenseAdamState, denseAdam } from "./dense_adam.js";
+export type { ItemLists, RowItemLists } from "./item_lists.js";
+export { type FeatureSource, frozenModel } from "./frozen_model.js";
+export { matchWeights, type NamedWeight } from "./named_weights.js";
+export type { Scorer, ScoringModel } from "./scorer.js";
+export type { TeacherTargets } from "./targets.js";
+export { type FeatureTeacher, hasFeatures, type TaskPredictions, type TaskTeacher, type Teacher } from "./teacher.js";
+export {
+  type AlignedFeature,
+  type Checkpointable,
+  type ClosedFormModel,
+  isClosedForm,
+  type TrainableModel,
+} from "./trainable_model.js";
+export { VariableModel, type VariableModelState } from "./variable_model.js";

@@ -1,0 +1,66 @@
+/**
+ * What the trainer needs of a model. Gradient models take a step on item lists under a loss;
+ * closed-form models (ALS) take a whole epoch at once. Both keep snapshots (the best epoch) and
+ * a training state (checkpoints with exact resume).
+ * @module
+ */
+import type * as tf from "@tensorflow/tfjs-core";
+import type { ItemLists } from "./item_lists.js";
+import type { ScoringModel } from "./scorer.js";
+
+/**
+ * Weights to keep (the best epoch) and a full training state to checkpoint.
+ * @category Contracts
+ */
+export interface Checkpointable<W, S> {
+  snapshot(): W;
+  restore(weights: W): void;
+  /** Weights and optimizer state, for checkpoints. */
+  trainingState(): S;
+  restoreTrainingState(state: S): void;
+}
+
+/**
+ * One level of a student's features (`[B, ds]`) and the projection (`[ds, dt]`) it learns into
+ * the teacher's space (feature alignment).
+ * @category Contracts
+ */
+export interface AlignedFeature {
+  readonly value: tf.Tensor2D;
+  readonly projection: tf.Tensor2D;
+}
+
+/**
+ * A model trained by gradient steps on item lists.
+ * @category Contracts
+ */
+export interface TrainableModel<W = unknown, S = unknown> extends ScoringModel, Checkpointable<W, S> {
+  /** `by-user`: batches hold each user's rows together (sequence models); default shuffled rows. */
+  readonly batchOrder?: "shuffled" | "by-user";
+  /** One optimizer step on `loss` of the lists' scores `[B, width]`; returns the loss value. */
+  trainStep(lists: ItemLists, loss: (scores: tf.Tensor2D) => tf.Scalar): number;
+  /** Scores `[B, width]` of item lists without training (what two-way training needs of both sides). */
+  scoreLists?(lists: ItemLists): tf.Tensor2D;
+  /** A step whose loss also reads the model's features (what feature alignment needs of a student). */
+  trainStepWithFeatures?(
+    lists: ItemLists,
+    loss: (scores: tf.Tensor2D, features: ReadonlyArray<AlignedFeature>) => tf.Scalar,
+  ): number;
+}
+
+/**
+ * A model trained in closed form, an epoch at a time (weighted ALS: a sweep over users then items).
+ * @category Contracts
+ */
+export interface ClosedFormModel<W = unknown, S = unknown> extends ScoringModel, Checkpointable<W, S> {
+  /** One closed-form epoch; returns its loss, or NaN when it computes none. */
+  closedFormEpoch(): number;
+}
+
+/**
+ * Whether `model` trains in closed form.
+ * @category Contracts
+ */
+export const isClosedForm = <W, S>(
+  model: TrainableModel<W, S> | ClosedFormModel<W, S>,
+): model is ClosedFormModel<W, S> => typeof (model as Partial<ClosedFormModel>).closedFormEpoch === "function";

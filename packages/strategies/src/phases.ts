@@ -1,0 +1,112 @@
+/**
+ * A strategy's schedule: the phases it trains in, each with its length, its round length and its
+ * batch plan. One-way: distillation rounds, then fine-tuning on the task loss; two-way: mutual
+ * training; none: the task loss alone.
+ * @module
+ */
+import type { KdrecError } from "@kdrec/core";
+import { featureAlignment, lossTerm } from "@kdrec/losses";
+import type { PhaseName, TeacherTargets } from "@kdrec/model-kit";
+import * as tf from "@tensorflow/tfjs-core";
+import * as E from "fp-ts/lib/Either.js";
+import { lossEntry } from "./loss_table.js";
+import { type BatchPlan, mixturePlan, taskOnlyPlan, withFeatureTerm } from "./plan.js";
+import type { ScoredLists } from "./scored_lists.js";
+import { type ResolvedOneWay, resolveStrategy, type Strategy } from "./strategy.js";
+import { twoWayPlan } from "./two_way.js";
+
+/**
+ * What the plans of a strategy may need: the catalogue size, the teacher's top-K targets, and the
+ * length of training without a teacher.
+ * @category Plans
+ */
+export interface PlanContext {
+  readonly numItems: number;
+  readonly targets?: TeacherTargets;
+  /** Epochs of a strategy without distillation; default 200. */
+  readonly maxEpochs?: number;
+}
+
+/**
+ * One phase of a strategy's schedule.
+ * @category Plans
+ */
+export interface StrategyPhase {
+  readonly name: PhaseName;
+  /** Epochs at most (early stopping may end the phase sooner). */
+  readonly epochs: number;
+  /** Epochs per distillation round (the round is what loss schedules by `round` follow). */
+  readonly roundLength: number;
+  readonly plan: BatchPlan;
+}
+
+/**
+ * The phases `strategy` trains in. Fails when a loss's plan lacks what it reads (the teacher's
+ * top-K). Phases of zero epochs are left out.
+ * @example
+ * ```ts
+ * const phases = strategyPhases(oneWay(softLabel()), { numItems: 1682 });
+ * // Right: distill (5 × 40 epochs), then finetune (20 epochs)
+ * ```
+ * @category Plans
+ */
+export const strategyPhases = (
+  strategy: Strategy,
+  context: PlanContext,
+): E.Either<KdrecError, ReadonlyArray<StrategyPhase>> => {
+  const resolved = resolveStrategy(strategy);
+  if (resolved.kind === "none") {
+    const epochs = context.maxEpochs ?? 200;
+    return E.right([{ name: "train", epochs, roundLength: epochs, plan: taskOnlyPlan() }]);
+  }
+  if (resolved.kind === "two-way")
+    return E.right([
+      {
+        name: "distill",
+        epochs: resolved.epochs,
+        roundLength: resolved.epochs,
+        plan: twoWayPlan(resolved, context.numItems),
+      },
+    ]);
+  return E.map(
+    (distill: BatchPlan): ReadonlyArray<StrategyPhase> =>
+      [
+        {
+          name: "distill" as const,
+          epochs: resolved.rounds * resolved.epochsPerRound,
+          roundLength: resolved.epochsPerRound,
+          plan: distill,
+        },
+        {
+          name: "finetune" as const,
+          epochs: resolved.finetuneEpochs,
+          roundLength: resolved.finetuneEpochs,
+          plan: taskOnlyPlan(),
+        },
+      ].filter((phase) => phase.epochs > 0),
+  )(oneWayPlan(resolved, context));
+};
+
+/** The distillation phase's plan of a one-way strategy: its loss's plan, plus feature alignment. */
+const oneWayPlan = (strategy: ResolvedOneWay, context: PlanContext): E.Either<KdrecError, BatchPlan> => {
+  const { entry, resolved } = lossEntry(strategy.loss);
+  const planned = entry.plan(resolved, { ...context, alpha: strategy.alpha });
+  if (E.isLeft(planned)) return planned;
+  const plan = mixturePlan(planned.right.width, planned.right.lists, planned.right.terms, "teacher");
+  if (strategy.featureAlignment === undefined) return E.right(plan);
+  const { weight, ...options } = strategy.featureAlignment;
+  const align = lossTerm(
+    "feature-alignment",
+    (s: ScoredLists) => {
+      const student = s.studentFeatures ?? [];
+      const teacher = s.teacherFeatures ?? [];
+      if (student.length === 0 || student.length !== teacher.length)
+        throw new Error(`feature alignment got ${student.length} student and ${teacher.length} teacher feature levels`);
+      return tf.addN(
+        student.map((level, k) => featureAlignment(level.value, teacher[k]!, level.projection, options)),
+      ) as tf.Scalar;
+    },
+    weight,
+  );
+  return E.right(withFeatureTerm(plan, align));
+};

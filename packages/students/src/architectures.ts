@@ -1,0 +1,186 @@
+/**
+ * The students' entries in the model registry: gradient MF (`mf`, the default), MF trained by
+ * weighted ALS (`als`), and the hierarchical attention tower (`tower`).
+ * @module
+ */
+import { integerInRange, kdrecError, numberInRange, positiveNumber } from "@kdrec/core";
+import { concatInteractions, numItems, numUsers } from "@kdrec/data";
+import {
+  type BuiltModel,
+  defineArchitecture,
+  frozenModel,
+  matchWeights,
+  type NamedWeight,
+  restoreNamed,
+  trainingOptions,
+} from "@kdrec/model-kit";
+import * as E from "fp-ts/lib/Either.js";
+import * as t from "io-ts";
+import { alsModel, distilledPreferences, implicitPreferences } from "./als.js";
+import { HierarchicalAttentionTower } from "./hierarchical_tower.js";
+import { MatrixFactorization } from "./matrix_factorization.js";
+
+const dim = { dim: integerInRange(1, 4096) };
+const regularised = { l2: numberInRange(0, 100), learningRate: positiveNumber };
+
+/** An MF's tables as named weights (user_factors, item_factors, item_biases). */
+const mfWeights = (model: MatrixFactorization): NamedWeight[] => {
+  const { users, items, dim } = model.config;
+  return [
+    { name: "user_factors", shape: [users, dim], values: model.userFactors },
+    { name: "item_factors", shape: [items, dim], values: model.itemFactors },
+    ...(model.itemBiases === undefined ? [] : [{ name: "item_biases", shape: [items], values: model.itemBiases }]),
+  ];
+};
+
+/** What an MF model (gradient or ALS) is to an experiment, around `trained` (how it trains). */
+const builtMf = (model: MatrixFactorization, trained: BuiltModel["model"], name: string): BuiltModel => ({
+  model: trained,
+  testScorer: () => model.allItemScorer(),
+  save: () => ({
+    format: "kdrec-mf",
+    architecture: "mf",
+    config: model.config,
+    parameters: model.parameterCount,
+    weights: mfWeights(model),
+  }),
+  restore: (weights) =>
+    E.map(([userFactors, itemFactors, itemBiases]: Float32Array[]) =>
+      model.restore({ userFactors: userFactors!, itemFactors: itemFactors!, ...(itemBiases === undefined ? {} : { itemBiases }) }),
+    )(matchWeights(weights, mfWeights(model), name)),
+  freeze: (teacherName) =>
+    frozenModel(model, { name: teacherName, architecture: "mf", users: model.config.users, items: model.config.items }),
+  dispose: () => undefined,
+});
+
+/**
+ * Matrix factorization trained by gradient steps with sparse lazy Adam (the default architecture).
+ * @category Registry
+ */
+export const mfArchitecture = defineArchitecture({
+  name: "mf",
+  summary: "matrix factorization, trained by gradient steps (sparse lazy Adam)",
+  required: dim,
+  optional: { ...regularised, initStd: positiveNumber, itemBias: t.boolean, ...trainingOptions },
+  create: (spec, { seed, split }) => {
+    const model = MatrixFactorization.create({
+      users: numUsers(split.train),
+      items: numItems(split.train),
+      dim: spec.dim,
+      seed,
+      l2: spec.l2 ?? 0,
+      ...(spec.initStd === undefined ? {} : { initStd: spec.initStd }),
+      ...(spec.itemBias === undefined ? {} : { itemBias: spec.itemBias }),
+      optimizer: { kind: "adam", learningRate: spec.learningRate ?? 1e-3 },
+    });
+    return E.right(builtMf(model, model, spec.name));
+  },
+  describe: (spec) => `MF d=${spec.dim}`,
+});
+
+/**
+ * Matrix factorization trained by weighted ALS (closed form, a sweep per epoch). Distilled, it
+ * mixes the teacher's top-K into its targets by α (a ranking loss gives the top-K).
+ * @category Registry
+ */
+export const alsArchitecture = defineArchitecture({
+  name: "als",
+  summary: "matrix factorization trained by weighted ALS (closed form); distils the teacher's top-K",
+  required: dim,
+  optional: {
+    /** Sweeps (each over users then items); default 15. */
+    sweeps: integerInRange(1, 1000),
+    /** λ of the ridge term; default 0.1. */
+    regularization: numberInRange(0, 1000),
+    /** Confidence added to observed interactions; default 10. */
+    confidence: numberInRange(0, 1e6),
+    initStd: positiveNumber,
+    /** Sweeps without a better validation NDCG@10 before training stops; default 3. */
+    patience: integerInRange(1),
+  },
+  create: (spec, { seed, split, teaching }) => {
+    const confidence = spec.confidence ?? 10;
+    if (teaching !== undefined && teaching.targets === undefined)
+      return E.left(
+        kdrecError(
+          "INVALID_CONFIG",
+          'a distilled ALS student needs the teacher\'s top-K (strategy.loss.kind "ranking")',
+          `${spec.name}.strategy.loss`,
+        ),
+      );
+    const entries =
+      teaching?.targets === undefined
+        ? implicitPreferences(split.train, confidence)
+        : distilledPreferences(split.train, teaching.targets, teaching.alpha, confidence);
+    const model = MatrixFactorization.create({
+      users: numUsers(split.train),
+      items: numItems(split.train),
+      dim: spec.dim,
+      seed,
+      l2: 0,
+      ...(spec.initStd === undefined ? {} : { initStd: spec.initStd }),
+      optimizer: { kind: "adam", learningRate: 1e-3 },
+    });
+    return E.right({
+      ...builtMf(model, alsModel(model, entries, spec.regularization ?? 0.1), spec.name),
+      schedule: { phase: teaching === undefined ? "train" : "distill", epochs: spec.sweeps ?? 15, patience: spec.patience ?? 3 },
+    });
+  },
+  describe: (spec) => `ALS d=${spec.dim}`,
+});
+
+/**
+ * The hierarchical attention tower: item embeddings and a two-level attention user tower over the
+ * user's sessions (inductive: no per-user parameters).
+ * @category Registry
+ */
+export const towerArchitecture = defineArchitecture({
+  name: "tower",
+  summary: "the hierarchical attention tower over the user's sessions (no user table)",
+  required: dim,
+  optional: {
+    ...regularised,
+    /** Sessions read (default 8). */
+    groups: integerInRange(1, 256),
+    /** Items per session (default 8). */
+    perGroup: integerInRange(1, 256),
+    /** Session gap in seconds (default 3,600). */
+    sessionGap: numberInRange(0, 1e12),
+    /** Learned recency embeddings within and across sessions (default false). */
+    positions: t.boolean,
+    ...trainingOptions,
+  },
+  create: (spec, { seed, split, alignTo }) => {
+    const model = HierarchicalAttentionTower.create(
+      {
+        items: numItems(split.train),
+        dim: spec.dim,
+        seed,
+        l2: spec.l2 ?? 0,
+        learningRate: spec.learningRate ?? 1e-3,
+        ...(spec.groups === undefined ? {} : { groups: spec.groups }),
+        ...(spec.perGroup === undefined ? {} : { perGroup: spec.perGroup }),
+        ...(spec.sessionGap === undefined ? {} : { sessionGap: spec.sessionGap }),
+        ...(spec.positions === undefined ? {} : { positions: spec.positions }),
+        ...(alignTo === undefined ? {} : { alignTo: [...alignTo] }),
+      },
+      split.train,
+    );
+    return E.right({
+      model,
+      testScorer: () => model.allItemScorer(concatInteractions(split.train, split.valid)),
+      save: () => ({
+        format: "kdrec-hierarchical-tower",
+        architecture: "tower",
+        config: model.config,
+        parameters: model.parameterCount,
+        weights: model.namedWeights(),
+      }),
+      restore: restoreNamed(model, spec.name),
+      freeze: (name) =>
+        frozenModel(model, { name, architecture: "tower", users: numUsers(split.train), items: numItems(split.train) }),
+      dispose: () => model.dispose(),
+    });
+  },
+  describe: (spec) => `tower d=${spec.dim}`,
+});

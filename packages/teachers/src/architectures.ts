@@ -1,0 +1,150 @@
+/**
+ * The teachers' entries in the model registry: NeuMF (`neumf`) and the sequential transformers
+ * SASRec (`sasrec`, causal) and BERT4Rec (`bert4rec`, bidirectional, cloze).
+ * @module
+ */
+import { integerInRange, kdrecError, numberInRange, positiveNumber } from "@kdrec/core";
+import { concatInteractions, numItems, numUsers } from "@kdrec/data";
+import { defineArchitecture, frozenModel, restoreNamed, trainingOptions } from "@kdrec/model-kit";
+import * as E from "fp-ts/lib/Either.js";
+import * as t from "io-ts";
+import { NeuMF } from "./neumf.js";
+import { SequentialTransformer } from "./sequential_transformer.js";
+
+/**
+ * NeuMF (GMF + MLP, He et al., WWW 2017).
+ * @category Registry
+ */
+export const neumfArchitecture = defineArchitecture({
+  name: "neumf",
+  summary: "NeuMF: generalised MF and an MLP tower over user and item embeddings",
+  required: { dim: integerInRange(1, 4096) },
+  optional: {
+    /** Widths of the MLP tower; default [64, 32, 16]. */
+    mlpLayers: t.array(integerInRange(2, 4096)),
+    initStd: positiveNumber,
+    l2: numberInRange(0, 100),
+    learningRate: positiveNumber,
+    ...trainingOptions,
+  },
+  create: (spec, { seed, split }) => {
+    const users = numUsers(split.train);
+    const items = numItems(split.train);
+    const model = NeuMF.create({
+      users,
+      items,
+      dim: spec.dim,
+      seed,
+      l2: spec.l2 ?? 0,
+      learningRate: spec.learningRate ?? 1e-3,
+      ...(spec.mlpLayers === undefined ? {} : { mlpLayers: spec.mlpLayers }),
+      ...(spec.initStd === undefined ? {} : { initStd: spec.initStd }),
+    });
+    return E.right({
+      model,
+      testScorer: () => model.allItemScorer(),
+      save: () => ({
+        format: "kdrec-neumf",
+        architecture: "neumf",
+        config: model.config,
+        parameters: model.parameterCount,
+        weights: model.namedWeights(),
+      }),
+      restore: restoreNamed(model, spec.name),
+      freeze: (name) => frozenModel(model, { name, architecture: "neumf", users, items }),
+      dispose: () => model.dispose(),
+    });
+  },
+  describe: (spec) => `NeuMF d=${spec.dim}`,
+});
+
+/** The entry of a sequential transformer reading histories in `direction`. */
+const transformerArchitecture = (name: "sasrec" | "bert4rec", direction: "causal" | "bidirectional", summary: string) =>
+  defineArchitecture({
+    name,
+    summary,
+    /** The hidden size. */
+    required: { dim: integerInRange(1, 4096) },
+    optional: {
+      /** Blocks; default 2. */
+      blocks: integerInRange(1, 64),
+      /** Heads; default 2 (must divide `dim`). */
+      heads: integerInRange(1, 64),
+      /** History length; default 50. */
+      maxLength: integerInRange(2, 4096),
+      /** Dropout; default 0.2. */
+      dropout: numberInRange(0, 0.9),
+      learningRate: positiveNumber,
+      /**
+       * As a teacher: `per-row` (default) scores each training row from the history before it;
+       * `full-history` scores every user once from the whole training history and teaches from
+       * that table (what a student without sequence input can learn; no features).
+       */
+      scoring: t.keyof({ "per-row": null, "full-history": null }),
+      ...trainingOptions,
+    },
+    check: (spec) => {
+      const heads = spec.heads ?? 2;
+      return spec.dim % heads === 0
+        ? E.right(undefined)
+        : E.left(
+            kdrecError("INVALID_CONFIG", `dim ${spec.dim} (the hidden size) is not divisible by ${heads} heads`, "heads"),
+          );
+    },
+    create: (spec, { seed, split }) => {
+      const users = numUsers(split.train);
+      const model = SequentialTransformer.create(
+        {
+          items: numItems(split.train),
+          direction,
+          hidden: spec.dim,
+          seed,
+          learningRate: spec.learningRate ?? 1e-3,
+          ...(spec.blocks === undefined ? {} : { blocks: spec.blocks }),
+          ...(spec.heads === undefined ? {} : { heads: spec.heads }),
+          ...(spec.maxLength === undefined ? {} : { maxLength: spec.maxLength }),
+          ...(spec.dropout === undefined ? {} : { dropout: spec.dropout }),
+        },
+        split.train,
+      );
+      return E.right({
+        model,
+        testScorer: () => model.allItemScorer(concatInteractions(split.train, split.valid)),
+        save: () => ({
+          format: "kdrec-sequential-transformer",
+          architecture: name,
+          config: model.config,
+          parameters: model.parameterCount,
+          weights: model.namedWeights(),
+        }),
+        restore: restoreNamed(model, spec.name),
+        // Full-history scoring freezes the model by its full-history score table like any other.
+        freeze: (teacher) =>
+          spec.scoring === "full-history"
+            ? frozenModel(model, { name: teacher, architecture: name, users, items: numItems(split.train) })
+            : model.frozenTeacher({ name: teacher, users }),
+        dispose: () => model.dispose(),
+      });
+    },
+    describe: (spec) => `${name === "sasrec" ? "SASRec" : "BERT4Rec"} d=${spec.dim}`,
+  });
+
+/**
+ * SASRec: a causal transformer over the user's history.
+ * @category Registry
+ */
+export const sasrecArchitecture = transformerArchitecture(
+  "sasrec",
+  "causal",
+  "SASRec: a causal self-attention transformer over the user's history (dim is the hidden size)",
+);
+
+/**
+ * BERT4Rec: a bidirectional transformer trained by cloze.
+ * @category Registry
+ */
+export const bert4recArchitecture = transformerArchitecture(
+  "bert4rec",
+  "bidirectional",
+  "BERT4Rec: a bidirectional transformer over the user's history, trained by cloze (dim is the hidden size)",
+);
