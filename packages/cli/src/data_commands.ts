@@ -2,14 +2,15 @@
  * `kdrec data stats` and `kdrec data split`.
  * @module
  */
-import { type KdrecError, kdrecError } from "@kdrec/core";
+import { decodeConfig, type KdrecError, kdrecError } from "@kdrec/core";
 import {
   type Dataset,
   datasetStats,
   filterMinRating,
+  formatDatasetStats,
   loadDataset,
   numInteractions,
-  type SplitProtocol,
+  SplitProtocol,
   splitBy,
   writeSplitFiles,
 } from "@kdrec/data";
@@ -54,27 +55,7 @@ export const dataStats = async (
     io.out(`${JSON.stringify({ dataset: loaded.right.data.name, ...stats })}\n`);
     return E.right(undefined);
   }
-  const rows: Array<[string, string]> = [
-    ["dataset", loaded.right.data.name],
-    ["users", int(stats.users)],
-    ["items", int(stats.items)],
-    ["interactions", int(stats.interactions)],
-    ["density", `${(stats.density * 100).toFixed(4)}%`],
-    ["rating range", stats.ratingRange ? `${stats.ratingRange[0]} .. ${stats.ratingRange[1]}` : "(no ratings)"],
-    [
-      "interactions per user",
-      `min ${int(stats.perUser.min)}, median ${stats.perUser.median}, max ${int(stats.perUser.max)}`,
-    ],
-    ["duplicate (user, item) pairs", int(stats.duplicates)],
-    [
-      "time range",
-      stats.timeRange
-        ? `${new Date(stats.timeRange[0] * 1000).toISOString()} .. ${new Date(stats.timeRange[1] * 1000).toISOString()}`
-        : "(no timestamps)",
-    ],
-  ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  io.out(`${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n")}\n`);
+  io.out(formatDatasetStats(loaded.right.data.name, stats));
   return E.right(undefined);
 };
 
@@ -117,37 +98,16 @@ const protocolFrom = (values: {
   "test-ratio"?: string;
 }): E.Either<KdrecError, SplitProtocol> => {
   const name = values.protocol ?? "leave-last-out";
-  const ratio = (value: string | undefined, fallback: number, option: string): E.Either<KdrecError, number> => {
-    if (value === undefined) return E.right(fallback);
-    const n = Number(value);
-    return value.trim() !== "" && Number.isFinite(n) && n >= 0 && n < 1
-      ? E.right(n)
-      : E.left(kdrecError("INVALID_ARGUMENT", `expected a ratio in [0, 1), got "${value}"`, `--${option}`));
-  };
-  if (name === "leave-last-out") return E.right({ name });
-  const valid = ratio(values["valid-ratio"], 0.1, "valid-ratio");
-  const test = ratio(values["test-ratio"], 0.2, "test-ratio");
-  if (E.isLeft(valid)) return valid;
-  if (E.isLeft(test)) return test;
-  if (name === "temporal") return E.right({ name, validRatio: valid.right, testRatio: test.right });
-  if (name === "random") {
-    const seed = Number(values["split-seed"] ?? "42");
-    if (!Number.isInteger(seed) || seed < 0) {
-      return E.left(
-        kdrecError(
-          "INVALID_ARGUMENT",
-          `expected a non-negative integer, got "${values["split-seed"]}"`,
-          "--split-seed",
-        ),
-      );
-    }
-    return E.right({ name, validRatio: valid.right, testRatio: test.right, seed });
-  }
-  return E.left(
-    kdrecError(
-      "INVALID_ARGUMENT",
-      `unknown protocol "${name}" (known: leave-last-out, temporal, random)`,
-      "--protocol",
-    ),
-  );
+  if (!["leave-last-out", "temporal", "random"].includes(name))
+    return E.left(
+      kdrecError(
+        "INVALID_ARGUMENT",
+        `unknown protocol "${name}" (known: leave-last-out, temporal, random)`,
+        "--protocol",
+      ),
+    );
+  const ratios = { validRatio: Number(values["valid-ratio"] ?? 0.1), testRatio: Number(values["test-ratio"] ?? 0.2) };
+  const options = name === "random" ? { ...ratios, seed: Number(values["split-seed"] ?? 42) } : ratios;
+  // The protocol's codec checks the ratios and the seed (reported at their names).
+  return decodeConfig(SplitProtocol, name === "leave-last-out" ? { name } : { name, ...options }, "--protocol");
 };

@@ -325,14 +325,14 @@ describe("kdrec run", () => {
       "--out",
       out,
     );
-    expect(misplaced.err).toMatch(/^  teacher\.scoring: unknown key$/m);
+    expect(misplaced.err).toMatch(/^ {2}teacher\.scoring: unknown key$/m);
     const noTower = await run(
       "run",
       configFile({ ...tiny, students: [{ name: "s", dim: 4, positions: true }] }),
       "--out",
       out,
     );
-    expect(noTower.err).toMatch(/^  students\[0\]\.positions: unknown key$/m);
+    expect(noTower.err).toMatch(/^ {2}students\[0\]\.positions: unknown key$/m);
     const align = await run(
       "run",
       configFile({

@@ -13,6 +13,7 @@ import { decodeConfig, initEngine, type KdrecError, kdrecError } from "@kdrec/co
 import { loadDataset } from "@kdrec/data";
 import {
   DEFAULT_EXPERIMENT,
+  describeEvent,
   type ExperimentEvent,
   type ExperimentSpec,
   type ExperimentStore,
@@ -52,40 +53,20 @@ const fileStore = (out: string, resume: boolean): ExperimentStore => ({
     ),
 });
 
-/** Progress on stderr and one JSON line per epoch in `metricsFile`. */
-const reporter = (io: CommandIo, metricsFile: string) => (event: ExperimentEvent) => {
-  switch (event.kind) {
-    case "start": {
-      const { dataset } = event;
+/** Progress on stderr (a bar per epoch on a terminal) and one JSON line per epoch in `metricsFile`. */
+const reporter = (io: CommandIo, metricsFile: string, backend: string) => (event: ExperimentEvent) => {
+  if (event.kind === "batch") {
+    if (io.interactive)
       io.err(
-        `kdrec run: ${dataset.name} (${dataset.users} users, ${dataset.items} items, ${dataset.interactions} interactions), ` +
-          `seeds ${event.seeds.join(", ")}, teacher ${event.teacher}, ${event.students} student(s)\n`,
+        `\r[${event.model} seed ${event.seed}] epoch ${event.epoch} ${"#".repeat(Math.round((20 * event.done) / event.total)).padEnd(20, "-")} ${event.done}/${event.total}`,
       );
-      return;
-    }
-    case "batch":
-      if (io.interactive)
-        io.err(
-          `\r[${event.model} seed ${event.seed}] epoch ${event.epoch} ${"#".repeat(Math.round((20 * event.done) / event.total)).padEnd(20, "-")} ${event.done}/${event.total}`,
-        );
-      return;
-    case "epoch": {
-      const r = event.record;
-      io.err(
-        `[${event.model} seed ${event.seed}] ${r.phase} epoch ${r.epoch} loss ${Number.isNaN(r.loss) ? "-" : r.loss.toFixed(4)} valid ndcg@10 ${r.validNdcg10.toFixed(4)} (${r.seconds.toFixed(1)} s)\n`,
-      );
-      void appendFile(metricsFile, `${JSON.stringify({ model: event.model, seed: event.seed, ...r })}\n`);
-      return;
-    }
-    case "model": {
-      const { result } = event;
-      io.err(
-        event.note === undefined
-          ? `[${result.name} seed ${result.seed}] test ndcg@10 ${result.test["ndcg@10"]!.toFixed(4)} hr@10 ${result.test["hr@10"]!.toFixed(4)} (best epoch ${result.best_epoch}, ${result.train_seconds} s)\n`
-          : `[${result.name} seed ${result.seed}] test ndcg@10 ${result.test["ndcg@10"]!.toFixed(4)} (${event.note})\n`,
-      );
-    }
+    return;
   }
+  if (event.kind === "epoch")
+    void appendFile(metricsFile, `${JSON.stringify({ model: event.model, seed: event.seed, ...event.record })}\n`);
+  io.err(
+    event.kind === "start" ? `kdrec run: ${describeEvent(event)}, backend ${backend}\n` : `${describeEvent(event)}\n`,
+  );
 };
 
 /** Runs `kdrec run` with parsed options. */
@@ -108,7 +89,10 @@ export const runCommand = async (
   const dataRoot = values["data-dir"] ?? process.env.KDREC_DATA_DIR;
   const dataset =
     "path" in spec.dataset && !isAbsolute(spec.dataset.path)
-      ? { ...spec.dataset, path: dataRoot === undefined ? resolve(spec.dataset.path) : resolve(dataRoot, spec.dataset.path) }
+      ? {
+          ...spec.dataset,
+          path: dataRoot === undefined ? resolve(spec.dataset.path) : resolve(dataRoot, spec.dataset.path),
+        }
       : spec.dataset;
   const engine = await initEngine({ requireNative: process.env.CI === "true" })();
   if (E.isLeft(engine)) return engine;
@@ -132,7 +116,7 @@ export const runCommand = async (
     ...(externalTargets === undefined ? {} : { externalTargets }),
     store: fileStore(out, values.resume === true),
     source: values.config ?? "default run",
-    onEvent: reporter(io, metricsFile),
+    onEvent: reporter(io, metricsFile, engine.right.backend),
   });
   if (E.isLeft(prepared)) return prepared;
   await mkdir(join(out, "models"), { recursive: true });

@@ -75,8 +75,8 @@ export const formatConfigProblems = (problems: ReadonlyArray<ConfigProblem>): st
       p.message !== undefined
         ? `${p.path}: ${p.message}`
         : p.actual === undefined
-        ? `${p.path}: missing (expected ${abbreviate(p.expected)})`
-        : `${p.path}: expected ${abbreviate(p.expected)}, got ${describeValue(p.actual)}`,
+          ? `${p.path}: missing (expected ${abbreviate(p.expected)})`
+          : `${p.path}: expected ${abbreviate(p.expected)}, got ${describeValue(p.actual)}`,
     )
     .join("\n");
 
@@ -231,12 +231,12 @@ const validateStrict = (
     else out[key] = decoded.right;
   }
   for (const [key, codec] of Object.entries(required))
-    if (!(key in input)) errors.push(...(codec.validate(undefined, [...context, { key, type: codec }]) as E.Left<t.Errors>).left);
+    if (!(key in input))
+      errors.push(...(codec.validate(undefined, [...context, { key, type: codec }]) as E.Left<t.Errors>).left);
   return errors.length === 0 ? t.success(out) : E.left(errors);
 };
 
-const isRecord = (u: unknown): u is Record<string, unknown> =>
-  typeof u === "object" && u !== null && !Array.isArray(u);
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u);
 
 /**
  * An object codec that refuses unknown keys, each at its path with the key it most likely meant:
@@ -301,8 +301,7 @@ export const taggedUnion = <A extends object = { readonly [key: string]: unknown
       const valid = `one of ${[...table.keys()].map((k) => JSON.stringify(k)).join(", ")}`;
       const value = u[tag] ?? fallback;
       const member = typeof value === "string" ? table.get(value) : undefined;
-      if (member === undefined)
-        return t.failure(u[tag], [...c, { key: tag, type: t.string, actual: u[tag] }], valid);
+      if (member === undefined) return t.failure(u[tag], [...c, { key: tag, type: t.string, actual: u[tag] }], valid);
       const { [tag]: _, ...rest } = u;
       return E.map((decoded: Record<string, unknown>) => ({ [tag]: value, ...decoded }) as A)(
         validateStrict(rest, c, member.required, member.optional),

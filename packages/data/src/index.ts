@@ -46,7 +46,7 @@ export { type LoadProgress, loadMovieLens100K, loadMovieLensDat, loadMovieLensLa
 export { itemPopularity, type NegativeSampler, popularityNegatives, uniformNegatives } from "./negative_sampling.js";
 export { SPLIT_FILES, writeSplitFiles } from "./split_files.js";
 export { leaveLastOut, randomSplit, type Split, SplitProtocol, splitBy, temporalSplit } from "./splits.js";
-export { type DatasetStats, datasetStats } from "./stats.js";
+export { type DatasetStats, datasetStats, formatDatasetStats } from "./stats.js";
 export { SyntheticOptions, syntheticDataset } from "./synthetic.js";
 export {
   hasItem,

@@ -67,3 +67,37 @@ export const datasetStats = (data: Interactions): DatasetStats => {
     ...(data.timestamps === undefined || n === 0 ? {} : { timeRange: extent(data.timestamps) }),
   };
 };
+
+const int = (n: number) => n.toLocaleString("en-US");
+
+/**
+ * The stats as aligned `name  value` lines (what `kdrec data stats` prints).
+ * @example
+ * ```ts
+ * console.log(formatDatasetStats("synthetic", datasetStats(interactions)));
+ * ```
+ * @category Data
+ */
+export const formatDatasetStats = (name: string, stats: DatasetStats): string => {
+  const rows: Array<[string, string]> = [
+    ["dataset", name],
+    ["users", int(stats.users)],
+    ["items", int(stats.items)],
+    ["interactions", int(stats.interactions)],
+    ["density", `${(stats.density * 100).toFixed(4)}%`],
+    ["rating range", stats.ratingRange ? `${stats.ratingRange[0]} .. ${stats.ratingRange[1]}` : "(no ratings)"],
+    [
+      "interactions per user",
+      `min ${int(stats.perUser.min)}, median ${stats.perUser.median}, max ${int(stats.perUser.max)}`,
+    ],
+    ["duplicate (user, item) pairs", int(stats.duplicates)],
+    [
+      "time range",
+      stats.timeRange
+        ? `${new Date(stats.timeRange[0] * 1000).toISOString()} .. ${new Date(stats.timeRange[1] * 1000).toISOString()}`
+        : "(no timestamps)",
+    ],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return `${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n")}\n`;
+};

@@ -31,7 +31,8 @@ export const checkExperiment = (
   ];
   for (const [path, model] of models) {
     const checked = registry.get(model.architecture)?.check?.(model);
-    if (checked !== undefined && E.isLeft(checked)) return fail(checked.left.message, `${path}.${checked.left.location}`);
+    if (checked !== undefined && E.isLeft(checked))
+      return fail(checked.left.message, `${path}.${checked.left.location}`);
   }
   const known = new Set([teacher.name]);
   for (const [k, student] of spec.students.entries()) {
@@ -43,26 +44,31 @@ export const checkExperiment = (
       if (!known.has(name)) return fail(`"${name}" is not the run's teacher or an earlier student`, `${at}.teacher`);
     if (student.teacherWeights !== undefined) {
       if (names === undefined || student.teacherWeights.length !== names.length)
-        return fail(`${student.teacherWeights.length} weight(s) for ${names?.length ?? 0} named teacher(s)`, `${at}.teacherWeights`);
-      if (!student.teacherWeights.some((w) => w > 0)) return fail("the weights must not all be zero", `${at}.teacherWeights`);
+        return fail(
+          `${student.teacherWeights.length} weight(s) for ${names?.length ?? 0} named teacher(s)`,
+          `${at}.teacherWeights`,
+        );
+      if (!student.teacherWeights.some((w) => w > 0))
+        return fail("the weights must not all be zero", `${at}.teacherWeights`);
     }
-    if (
-      student.taskDistillation !== undefined &&
-      (teacher.architecture !== "multi-task" || names !== undefined)
-    )
+    if (student.taskDistillation !== undefined && (teacher.architecture !== "multi-task" || names !== undefined))
       return fail(
         'per-task distillation needs a multi-task student of the run\'s multi-task teacher (architecture "multi-task")',
         `${at}.taskDistillation`,
       );
     const strategy = student.strategy ?? { kind: "none" };
-    if (strategy.kind === "two-way" && (teacher.architecture !== "mf" || student.architecture !== "mf" || names !== undefined))
+    if (
+      strategy.kind === "two-way" &&
+      (teacher.architecture !== "mf" || student.architecture !== "mf" || names !== undefined)
+    )
       return fail(
         'two-way distillation trains the run\'s teacher with the student: both must be MF (architecture "mf")',
         `${at}.strategy`,
       );
     if (strategy.kind === "one-way" && strategy.featureAlignment !== undefined) {
       const where = `${at}.strategy.featureAlignment`;
-      if (student.architecture !== "tower") return fail('feature alignment needs a tower student (architecture "tower")', where);
+      if (student.architecture !== "tower")
+        return fail('feature alignment needs a tower student (architecture "tower")', where);
       if (!SEQUENTIAL.has(teacher.architecture) || (teacher as ModelSpec).scoring === "full-history")
         return fail(
           'feature alignment needs a sequential transformer teacher (sasrec or bert4rec) that scores per row (not scoring "full-history")',
@@ -70,7 +76,10 @@ export const checkExperiment = (
         );
     }
     if (student.architecture === "als" && strategy.kind === "one-way" && teacherTopKNeeded(strategy) === 0)
-      return fail('a distilled ALS student needs the teacher\'s top-K (strategy.loss.kind "ranking")', `${at}.strategy.loss`);
+      return fail(
+        'a distilled ALS student needs the teacher\'s top-K (strategy.loss.kind "ranking")',
+        `${at}.strategy.loss`,
+      );
     if (student.architecture === "als" && strategy.kind === "two-way")
       return fail("ALS trains in closed form: it distils one way, from the teacher's top-K", `${at}.strategy`);
     known.add(student.name);

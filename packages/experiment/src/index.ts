@@ -21,6 +21,7 @@ export {
   TEST_METRICS,
 } from "./results.js";
 export {
+  describeEvent,
   type ExperimentEvent,
   type ExperimentOptions,
   type ExperimentStore,

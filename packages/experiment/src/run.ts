@@ -18,13 +18,7 @@ import {
 } from "@kdrec/data";
 import { evaluateFullRanking, type RankingReport } from "@kdrec/metrics";
 import type { BuiltModel, SavedWeights, TaskTeacher, Teacher, TeacherTargets } from "@kdrec/model-kit";
-import {
-  describeStrategy,
-  lossNames,
-  resolveStrategy,
-  type Strategy,
-  teacherTopKNeeded,
-} from "@kdrec/strategies";
+import { describeStrategy, lossNames, resolveStrategy, type Strategy, teacherTopKNeeded } from "@kdrec/strategies";
 import { ensembleTeacher, teacherTopK, topKListTeacher } from "@kdrec/teachers";
 import { type CheckpointStore, type EpochRecord, fit } from "@kdrec/train";
 import * as tf from "@tensorflow/tfjs-core";
@@ -57,6 +51,36 @@ export type ExperimentEvent =
       readonly total: number;
     }
   | { readonly kind: "model"; readonly result: ModelResult; readonly note?: string };
+
+/**
+ * The line a log shows for an event (`[mf8 seed 1] distill epoch 3 loss 0.41 valid ndcg@10 0.12 (0.4 s)`);
+ * undefined for batches (progress bars draw those).
+ * @category Experiment
+ */
+export const describeEvent = (event: ExperimentEvent): string | undefined => {
+  switch (event.kind) {
+    case "start": {
+      const { dataset } = event;
+      return (
+        `${dataset.name} (${dataset.users} users, ${dataset.items} items, ${dataset.interactions} interactions), ` +
+        `seeds ${event.seeds.join(", ")}, teacher ${event.teacher}, ${event.students} student(s)`
+      );
+    }
+    case "epoch": {
+      const r = event.record;
+      return `[${event.model} seed ${event.seed}] ${r.phase} epoch ${r.epoch} loss ${Number.isNaN(r.loss) ? "-" : r.loss.toFixed(4)} valid ndcg@10 ${r.validNdcg10.toFixed(4)} (${r.seconds.toFixed(1)} s)`;
+    }
+    case "model": {
+      const { result } = event;
+      const ndcg = `[${result.name} seed ${result.seed}] test ndcg@10 ${result.test["ndcg@10"]!.toFixed(4)}`;
+      return event.note === undefined
+        ? `${ndcg} hr@10 ${result.test["hr@10"]!.toFixed(4)} (best epoch ${result.best_epoch}, ${result.train_seconds} s)`
+        : `${ndcg} (${event.note})`;
+    }
+    case "batch":
+      return undefined;
+  }
+};
 
 /**
  * Where a run keeps what outlives it: checkpoints (resume) and trained models.
@@ -121,14 +145,18 @@ export const prepareExperiment = (
   const seeds = options.seeds ?? spec.seeds ?? [1];
   if (seeds.length === 0) return E.left(kdrecError("INVALID_CONFIG", "no seeds to run", `${source}: seeds`));
   const data =
-    spec.minRating === undefined ? options.data.interactions : filterMinRating(options.data.interactions, spec.minRating);
+    spec.minRating === undefined
+      ? options.data.interactions
+      : filterMinRating(options.data.interactions, spec.minRating);
   const againstData = checkAgainstData(spec, numItems(data), source);
   if (E.isLeft(againstData)) return againstData;
   const split = splitBy(data, spec.protocol ?? { name: "leave-last-out" });
   if (E.isLeft(split)) return split;
   const external = isExternal(spec.teacher) ? options.externalTargets : undefined;
   if (isExternal(spec.teacher) && external === undefined)
-    return E.left(kdrecError("INVALID_ARGUMENT", "an external teacher needs its top-K lists", `${source}: teacher.path`));
+    return E.left(
+      kdrecError("INVALID_ARGUMENT", "an external teacher needs its top-K lists", `${source}: teacher.path`),
+    );
   const topK = Math.max(0, ...spec.students.map((s) => teacherTopKNeeded(s.strategy ?? { kind: "none" })));
   if (external !== undefined && topK > external.k)
     return E.left(
@@ -272,7 +300,9 @@ class Run {
               ...(strategy.kind === "two-way" && teacherRun.right.state !== undefined
                 ? { peer: { spec: spec.teacher as ModelSpec, state: teacherRun.right.state } }
                 : {}),
-              ...(teacherRun.right.kept?.taskTeacher === undefined ? {} : { taskTeacher: teacherRun.right.kept.taskTeacher }),
+              ...(teacherRun.right.kept?.taskTeacher === undefined
+                ? {}
+                : { taskTeacher: teacherRun.right.kept.taskTeacher }),
             },
             remember,
           );
@@ -323,7 +353,10 @@ class Run {
     teacher: Teacher,
     seed: number,
   ): Promise<E.Either<KdrecError, { result: ModelResult; report: RankingReport }>> {
-    const valid = await evaluateFullRanking(teacher.scoreAll, { heldOut: this.split.valid, exclude: [this.split.train] });
+    const valid = await evaluateFullRanking(teacher.scoreAll, {
+      heldOut: this.split.valid,
+      exclude: [this.split.train],
+    });
     if (E.isLeft(valid)) return valid;
     const report = await onTestSplit(teacher.scoreAll, this.split);
     if (E.isLeft(report)) return report;
@@ -347,7 +380,11 @@ class Run {
   }
 
   /** Creates a model from its spec through the registry. */
-  private create(spec: ModelSpec, request: TrainRequest, alignTo?: ReadonlyArray<number>): E.Either<KdrecError, BuiltModel> {
+  private create(
+    spec: ModelSpec,
+    request: TrainRequest,
+    alignTo?: ReadonlyArray<number>,
+  ): E.Either<KdrecError, BuiltModel> {
     const entry = this.registry.get(spec.architecture);
     if (entry === undefined)
       return E.left(kdrecError("INVALID_CONFIG", `no architecture "${spec.architecture}" in the registry`, spec.name));
@@ -357,7 +394,9 @@ class Run {
       split: this.split,
       ...(alignTo === undefined ? {} : { alignTo }),
       ...(strategy.kind === "one-way"
-        ? { teaching: { alpha: strategy.alpha, ...(request.targets === undefined ? {} : { targets: request.targets }) } }
+        ? {
+            teaching: { alpha: strategy.alpha, ...(request.targets === undefined ? {} : { targets: request.targets }) },
+          }
         : {}),
       ...(request.taskTeacher === undefined ? {} : { taskTeacher: request.taskTeacher }),
     });
@@ -428,7 +467,10 @@ class Run {
       onEpoch: (record) => onEvent?.({ kind: "epoch", model: spec.name, seed, record }),
       ...(onEvent === undefined
         ? {}
-        : { onBatch: (done: number, total: number, epoch: number) => onEvent({ kind: "batch", model: spec.name, seed, epoch, done, total }) }),
+        : {
+            onBatch: (done: number, total: number, epoch: number) =>
+              onEvent({ kind: "batch", model: spec.name, seed, epoch, done, total }),
+          }),
       ...(options.store === undefined ? {} : { checkpoints: options.store.checkpoints(spec.name, seed) }),
     });
     if (E.isLeft(fitted)) return fitted;
@@ -515,4 +557,3 @@ const timeScoreAll = (score: (users: Int32Array) => tf.Tensor2D, users: number):
   }
   return (performance.now() - started) / reps;
 };
-

@@ -98,12 +98,21 @@ const members = (registry: ArchitectureRegistry, extra: t.Props, teacher: boolea
  * ```
  * @category Experiment
  */
-export const experimentSpec = (registry: ArchitectureRegistry = defaultRegistry): t.Type<ExperimentSpec, unknown, unknown> =>
+export const experimentSpec = (
+  registry: ArchitectureRegistry = defaultRegistry,
+): t.Type<ExperimentSpec, unknown, unknown> =>
   strictType(
     {
       dataset: DatasetSpec,
-      teacher: taggedUnion<ModelSpec | ExternalTeacherSpec>("architecture", members(registry, {}, true), "TeacherSpec", "mf"),
-      students: t.array(taggedUnion<StudentSpec>("architecture", members(registry, studentFields, false), "StudentSpec", "mf")),
+      teacher: taggedUnion<ModelSpec | ExternalTeacherSpec>(
+        "architecture",
+        members(registry, {}, true),
+        "TeacherSpec",
+        "mf",
+      ),
+      students: t.array(
+        taggedUnion<StudentSpec>("architecture", members(registry, studentFields, false), "StudentSpec", "mf"),
+      ),
     },
     { protocol: SplitProtocol, seeds: t.array(integerInRange(0)), minRating: numberInRange(-1e9, 1e9) },
     "ExperimentSpec",
@@ -118,7 +127,15 @@ export const DEFAULT_EXPERIMENT: ExperimentSpec = {
   dataset: { format: "synthetic", options: { seed: 42, users: 600, items: 1000 } },
   protocol: { name: "leave-last-out" },
   seeds: [1],
-  teacher: { name: "teacher-mf64", architecture: "mf", dim: 64, l2: 1e-3, learningRate: 0.005, patience: 5, maxEpochs: 40 },
+  teacher: {
+    name: "teacher-mf64",
+    architecture: "mf",
+    dim: 64,
+    l2: 1e-3,
+    learningRate: 0.005,
+    patience: 5,
+    maxEpochs: 40,
+  },
   students: [
     {
       name: "mf8-nokd",
@@ -152,7 +169,11 @@ export const DEFAULT_EXPERIMENT: ExperimentSpec = {
  * @category Experiment
  */
 export const teachersOf = (student: StudentSpec): string[] | undefined =>
-  student.teacher === undefined ? undefined : typeof student.teacher === "string" ? [student.teacher] : [...student.teacher];
+  student.teacher === undefined
+    ? undefined
+    : typeof student.teacher === "string"
+      ? [student.teacher]
+      : [...student.teacher];
 
 /**
  * Whether a teacher spec is an external top-K file.

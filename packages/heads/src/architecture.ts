@@ -89,7 +89,12 @@ export const multiTaskArchitecture = defineArchitecture({
       taskTeacher: model,
       taskMetrics: () =>
         E.map((m: TaskMetrics) => ({ rmse: m.rmse, mae: m.mae, auc: m.auc, log_loss: m.logLoss }))(
-          evaluateTasks(model, split.test, concatInteractions(split.train, split.valid), seededRandom(seed).split("tasks")),
+          evaluateTasks(
+            model,
+            split.test,
+            concatInteractions(split.train, split.valid),
+            seededRandom(seed).split("tasks"),
+          ),
         ),
       dispose: () => model.dispose(),
     });

@@ -7,9 +7,9 @@
 import { type KdrecError, kdrecError, type Random, readTidy } from "@kdrec/core";
 import { concatInteractions, type Interactions, uniformNegatives, userItemSets } from "@kdrec/data";
 import { auc, logLoss, mae, rmse } from "@kdrec/metrics";
+import type { TaskTeacher } from "@kdrec/model-kit";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
-import type { TaskTeacher } from "@kdrec/model-kit";
 
 /**
  * The rating and like metrics of a model (see {@link evaluateTasks}).

@@ -192,9 +192,7 @@ export class MultiTaskModel extends VariableModel<Params> {
       },
       logVariances: tf.tidy(() => tf.variable(tf.zeros([TASKS.length]), true)),
     };
-    return E.right(
-      new MultiTaskModel(config, params, train as Interactions & { ratings: Float32Array }, distillation),
-    );
+    return E.right(new MultiTaskModel(config, params, train as Interactions & { ratings: Float32Array }, distillation));
   }
 
   /** Embeddings, bottom and heads (the learned task weights are training aids, not counted). */
@@ -257,10 +255,7 @@ export class MultiTaskModel extends VariableModel<Params> {
    * sampled unobserved item per row), weighted fixed or by uncertainty, plus the heads' distillation
    * from an attached teacher. Needs `batch.rows`.
    */
-  trainStep(
-    batch: ItemLists,
-    loss: (scores: tf.Tensor2D) => tf.Scalar,
-  ): number {
+  trainStep(batch: ItemLists, loss: (scores: tf.Tensor2D) => tf.Scalar): number {
     const { users, items, width, rows } = batch;
     if (rows === undefined) throw new RangeError("MultiTaskModel.trainStep: the batch has no rows (their labels)");
     this.step += 1;

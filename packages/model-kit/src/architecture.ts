@@ -9,7 +9,7 @@
 import { integerInRange, type KdrecError, kdrecError } from "@kdrec/core";
 import type { Split } from "@kdrec/data";
 import * as E from "fp-ts/lib/Either.js";
-import * as t from "io-ts";
+import type * as t from "io-ts";
 import { matchWeights, type NamedWeight } from "./named_weights.js";
 import type { Scorer } from "./scorer.js";
 import type { TeacherTargets } from "./targets.js";

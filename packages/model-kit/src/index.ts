@@ -22,8 +22,8 @@ export {
   trainingOptions,
 } from "./architecture.js";
 export { type DenseAdam, type DenseAdamConfig, type DenseAdamState, denseAdam } from "./dense_adam.js";
-export type { ItemLists, RowItemLists } from "./item_lists.js";
 export { type FeatureSource, frozenModel } from "./frozen_model.js";
+export type { ItemLists, RowItemLists } from "./item_lists.js";
 export { matchWeights, type NamedWeight } from "./named_weights.js";
 export type { Scorer, ScoringModel } from "./scorer.js";
 export type { TeacherTargets } from "./targets.js";

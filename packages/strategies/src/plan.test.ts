@@ -8,20 +8,20 @@ import { pipe } from "fp-ts/lib/function.js";
 import { expect, it } from "vitest";
 import { type PlanContext, strategyPhases } from "./phases.js";
 import type { BatchPlan } from "./plan.js";
-import { twoWayPlan } from "./two_way.js";
 import {
   listwiseRankingDistillation,
   mseDistillation,
   noDistillation,
   oneWay,
-  rankingDistillationLoss,
   type ResolvedTwoWay,
+  rankingDistillationLoss,
   resolveStrategy,
-  softLabel,
   type Strategy,
+  softLabel,
   twoWay,
   withRatio,
 } from "./strategy.js";
+import { twoWayPlan } from "./two_way.js";
 
 const batch: PairwiseBatch = {
   users: Int32Array.from([0, 1]),

@@ -1,5 +1,5 @@
 /**
- * Rank-discrepancy-aware sampling for two-way distillation (Kang et al., WWW 2021): each model
+ * Rank-discrepancy-aware sampling for two-way distillation (Kweon, Kang and Yu, WWW 2021): each model
  * learns most from the items the other ranks much higher than it does. Per user and epoch, an
  * unobserved item i is drawn for a side with probability ∝ tanh(max(rank_self(i) − rank_other(i), 0)
  * / (0.1 · items)); half of a row's items come from each side's distribution.

@@ -9,8 +9,8 @@
  * @module
  */
 import { type Interactions, numItems, numUsers } from "@kdrec/data";
-import { CholeskyDecomposition, Matrix } from "ml-matrix";
 import type { ClosedFormModel } from "@kdrec/model-kit";
+import { CholeskyDecomposition, Matrix } from "ml-matrix";
 import type {
   MatrixFactorization,
   MatrixFactorizationState,

@@ -46,7 +46,11 @@ const builtMf = (model: MatrixFactorization, trained: BuiltModel["model"], name:
   }),
   restore: (weights) =>
     E.map(([userFactors, itemFactors, itemBiases]: Float32Array[]) =>
-      model.restore({ userFactors: userFactors!, itemFactors: itemFactors!, ...(itemBiases === undefined ? {} : { itemBiases }) }),
+      model.restore({
+        userFactors: userFactors!,
+        itemFactors: itemFactors!,
+        ...(itemBiases === undefined ? {} : { itemBiases }),
+      }),
     )(matchWeights(weights, mfWeights(model), name)),
   freeze: (teacherName) =>
     frozenModel(model, { name: teacherName, architecture: "mf", users: model.config.users, items: model.config.items }),
@@ -123,7 +127,11 @@ export const alsArchitecture = defineArchitecture({
     });
     return E.right({
       ...builtMf(model, alsModel(model, entries, spec.regularization ?? 0.1), spec.name),
-      schedule: { phase: teaching === undefined ? "train" : "distill", epochs: spec.sweeps ?? 15, patience: spec.patience ?? 3 },
+      schedule: {
+        phase: teaching === undefined ? "train" : "distill",
+        epochs: spec.sweeps ?? 15,
+        patience: spec.patience ?? 3,
+      },
     });
   },
   describe: (spec) => `ALS d=${spec.dim}`,

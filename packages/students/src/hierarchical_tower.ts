@@ -19,10 +19,10 @@ import {
   listDotScores,
   normalVariable,
 } from "@kdrec/layers";
+import { type ItemLists, VariableModel, type VariableModelState } from "@kdrec/model-kit";
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
 import { fillGroups, type GroupingOptions } from "./session_groups.js";
-import { type ItemLists, VariableModel, type VariableModelState } from "@kdrec/model-kit";
 
 /**
  * The tower's shape and training settings (an io-ts codec).
@@ -223,10 +223,7 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
    * One Adam step on `loss` of the rows' list scores; each row's user vector is read from the
    * history before the interaction it stands for (`batch.rows`, required).
    */
-  trainStep(
-    batch: ItemLists,
-    loss: (scores: tf.Tensor2D) => tf.Scalar,
-  ): number {
+  trainStep(batch: ItemLists, loss: (scores: tf.Tensor2D) => tf.Scalar): number {
     return this.trainStepWithFeatures(batch, (scores) => loss(scores));
   }
 

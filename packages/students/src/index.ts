@@ -10,15 +10,15 @@
  * @packageDocumentation
  */
 
-export { alsArchitecture, mfArchitecture, towerArchitecture } from "./architectures.js";
 export {
   type AlsOptions,
-  distilledPreferences,
   alsModel,
+  distilledPreferences,
   fitAls,
   implicitPreferences,
   type PreferenceEntries,
 } from "./als.js";
+export { alsArchitecture, mfArchitecture, towerArchitecture } from "./architectures.js";
 export {
   HierarchicalAttentionTower,
   HierarchicalTowerConfig,
@@ -36,4 +36,3 @@ export {
 export { RowArena, type RowKernelExports } from "./row_arena.js";
 export { fillGroups, type GroupingOptions } from "./session_groups.js";
 export { type SparseOptimizer, SparseOptimizerConfig, sparseOptimizer } from "./sparse_optimizer.js";
-

@@ -2,13 +2,7 @@ import { initEngine, readTidy } from "@kdrec/core";
 import { leaveLastOut, syntheticDataset } from "@kdrec/data";
 import { frozenModel } from "@kdrec/model-kit";
 import { MatrixFactorization } from "@kdrec/students";
-import {
-  frozenMatrixFactorization,
-  NeuMF,
-  parseTopKLists,
-  teacherTopK,
-  topKListTeacher,
-} from "@kdrec/teachers";
+import { frozenMatrixFactorization, NeuMF, parseTopKLists, teacherTopK, topKListTeacher } from "@kdrec/teachers";
 import * as E from "fp-ts/lib/Either.js";
 
 await initEngine()();

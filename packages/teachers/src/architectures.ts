@@ -88,7 +88,11 @@ const transformerArchitecture = (name: "sasrec" | "bert4rec", direction: "causal
       return spec.dim % heads === 0
         ? E.right(undefined)
         : E.left(
-            kdrecError("INVALID_CONFIG", `dim ${spec.dim} (the hidden size) is not divisible by ${heads} heads`, "heads"),
+            kdrecError(
+              "INVALID_CONFIG",
+              `dim ${spec.dim} (the hidden size) is not divisible by ${heads} heads`,
+              "heads",
+            ),
           );
     },
     create: (spec, { seed, split }) => {

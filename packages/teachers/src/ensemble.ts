@@ -2,8 +2,9 @@
  * Several teachers as one: a weighted sum of their scores (multi-teacher distillation).
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+
 import type { Teacher } from "@kdrec/model-kit";
+import * as tf from "@tensorflow/tfjs-core";
 
 /**
  * A teacher whose scores are Σ wₖ · teacherₖ's scores, each teacher's scores standardised per row

@@ -3,8 +3,9 @@
  * elsewhere, served or loaded by the caller). Item lists are read from its full scores.
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+
 import type { Teacher } from "@kdrec/model-kit";
+import * as tf from "@tensorflow/tfjs-core";
 
 /**
  * Wraps `scoreAll` (returning `[B, numItems]`) as a {@link Teacher}.

@@ -12,5 +12,4 @@ import { frozenModel, type ScoringModel, type Teacher } from "@kdrec/model-kit";
 export const frozenMatrixFactorization = (
   model: ScoringModel & { readonly config: { readonly users: number; readonly items: number; readonly dim: number } },
   name = `mf-${model.config.dim}`,
-): Teacher =>
-  frozenModel(model, { name, architecture: "mf", users: model.config.users, items: model.config.items });
+): Teacher => frozenModel(model, { name, architecture: "mf", users: model.config.users, items: model.config.items });

@@ -9,11 +9,11 @@ import {
 } from "@kdrec/data";
 import { rowBprLoss } from "@kdrec/losses";
 import { evaluateFullRanking } from "@kdrec/metrics";
+import { frozenModel } from "@kdrec/model-kit";
 import { describeEachBackend } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { expect, it } from "vitest";
-import { frozenModel } from "@kdrec/model-kit";
 import { NeuMF } from "./neumf.js";
 
 const bpr = (scores: tf.Tensor2D) => rowBprLoss(scores);

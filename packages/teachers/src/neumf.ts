@@ -149,10 +149,7 @@ export class NeuMF extends VariableModel<ReadonlyArray<tf.Variable>> {
   }
 
   /** One Adam step on `loss` of the batch's list scores (plus the L2 penalty); returns the loss. */
-  trainStep(
-    batch: ItemLists,
-    loss: (scores: tf.Tensor2D) => tf.Scalar,
-  ): number {
+  trainStep(batch: ItemLists, loss: (scores: tf.Tensor2D) => tf.Scalar): number {
     let taskLoss = 0;
     let read: tf.Scalar | undefined;
     this.optimizer.minimize(() => {

@@ -237,10 +237,7 @@ export class SequentialTransformer extends VariableModel<Params> {
    * training interactions given to {@link SequentialTransformer.create}); fastest when each
    * user's rows come together (`batchOrder`).
    */
-  trainStep(
-    batch: ItemLists,
-    loss: (scores: tf.Tensor2D) => tf.Scalar,
-  ): number {
+  trainStep(batch: ItemLists, loss: (scores: tf.Tensor2D) => tf.Scalar): number {
     const { users, items, width, rows } = batch;
     if (rows === undefined)
       throw new RangeError("SequentialTransformer.trainStep: the batch has no rows (the interactions it stands for)");
@@ -252,11 +249,7 @@ export class SequentialTransformer extends VariableModel<Params> {
    * Scores `[B, width]` of rows' lists, each row read from the history before its interaction
    * (the windows of {@link sequenceWindows}).
    */
-  private rowScores(
-    params: Params,
-    batch: RowItemLists,
-    training: boolean,
-  ): tf.Tensor2D {
+  private rowScores(params: Params, batch: RowItemLists, training: boolean): tf.Tensor2D {
     const { users, items, width, rows } = batch;
     const ends = new Int32Array(users.length);
     for (let b = 0; b < users.length; b++) ends[b] = this.positions[rows[b]!]!;

@@ -4,8 +4,8 @@
  * @module
  */
 import { type Interactions, indexBatches, itemsOf, numUsers, userItemSets } from "@kdrec/data";
-import * as tf from "@tensorflow/tfjs-core";
 import type { Teacher, TeacherTargets } from "@kdrec/model-kit";
+import * as tf from "@tensorflow/tfjs-core";
 
 /**
  * Scores every user against every item on the backend, masks the user's training items and keeps

@@ -4,9 +4,9 @@
  * @module
  */
 import { type KdrecError, kdrecError } from "@kdrec/core";
+import type { Teacher, TeacherTargets } from "@kdrec/model-kit";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
-import type { Teacher, TeacherTargets } from "@kdrec/model-kit";
 
 /**
  * Parses `user<TAB or comma>item<TAB or comma>score` lines (an optional `user,item,score` header;

@@ -1,9 +1,9 @@
 // Feature alignment through the one loop: a tower student aligned to a SASRec teacher's features,
 // and the refusals when either side has no features.
 import { leaveLastOut, syntheticDataset } from "@kdrec/data";
+import { frozenModel } from "@kdrec/model-kit";
 import { oneWay, softLabel, withFeatureAlignment, withRounds } from "@kdrec/strategies";
 import { HierarchicalAttentionTower, MatrixFactorization } from "@kdrec/students";
-import { frozenModel } from "@kdrec/model-kit";
 import { frozenMatrixFactorization, SequentialTransformer } from "@kdrec/teachers";
 import { describeEachBackend } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";

@@ -187,7 +187,11 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
     options.onEpoch?.(record);
     if (record.tensors > tensorsAtStart)
       return E.left(
-        kdrecError("TENSOR_LEAK", `${record.tensors - tensorsAtStart} tensor(s) more than before training`, `epoch ${epoch}`),
+        kdrecError(
+          "TENSOR_LEAK",
+          `${record.tensors - tensorsAtStart} tensor(s) more than before training`,
+          `epoch ${epoch}`,
+        ),
       );
     best = keepBest(best, epoch, report.right, () => model.snapshot());
     position = phaseOver(best, position, { patience, epochs: phase.epochs })
@@ -200,7 +204,9 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
       history,
       trainSeconds,
       model: model.trainingState(),
-      ...(peer === undefined || peerBest === undefined ? {} : { peer: { model: peer.trainingState(), best: peerBest } }),
+      ...(peer === undefined || peerBest === undefined
+        ? {}
+        : { peer: { model: peer.trainingState(), best: peerBest } }),
     });
   }
   model.restore(best.weights);
@@ -247,7 +253,10 @@ const runPhases = <W, S>(options: FitOptions<W, S>): E.Either<KdrecError, RunPha
   for (const phase of phases.right) {
     const bound = phase.plan.bind(parties);
     if (E.isLeft(bound)) return bound;
-    run.push({ ...phase, epoch: gradientEpoch(phase, bound.right, options, { rng, sampler: sampler.right, byUser, batchSize }) });
+    run.push({
+      ...phase,
+      epoch: gradientEpoch(phase, bound.right, options, { rng, sampler: sampler.right, byUser, batchSize }),
+    });
   }
   return E.right(run);
 };

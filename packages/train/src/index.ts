@@ -6,6 +6,7 @@
  * time.
  * @packageDocumentation
  */
+export { checkpointFromJson, checkpointToJson } from "./checkpoint_json.js";
 export { type BestEpoch, keepBest, noBestEpoch, phaseOver } from "./early_stopping.js";
 export {
   type CheckpointStore,

@@ -2,14 +2,13 @@
 // rankings' disagreements, and the run is deterministic.
 import { seededRandom } from "@kdrec/core";
 import { leaveLastOut, syntheticDataset } from "@kdrec/data";
-import { noDistillation, twoWay } from "@kdrec/strategies";
+import { noDistillation, rankDiscrepancySampler, twoWay } from "@kdrec/strategies";
 import { MatrixFactorization } from "@kdrec/students";
 import { describeEachBackend } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { expect, it } from "vitest";
 import { fit } from "./fit.js";
-import { rankDiscrepancySampler } from "@kdrec/strategies";
 
 const split = leaveLastOut(syntheticDataset({ seed: 8, users: 80, items: 100 }).interactions);
 const mf = (dim: number, seed: number) =>
