@@ -1,10 +1,16 @@
 /**
  * `@kdrec/teachers`: frozen models that teach.
  *
- * - the {@link @kdrec/model-kit!Teacher} contract is `@kdrec/model-kit`'s; here are the teachers themselves:
+ * The `Teacher` contract is `@kdrec/model-kit`'s; here are the teachers themselves:
+ * - {@link NeuMF}: generalised MF and an MLP tower (He et al., WWW 2017);
+ * - {@link SequentialTransformer}: SASRec (causal) and BERT4Rec (bidirectional, cloze), frozen
+ *   per row (each training row scored from the history before it) or by full history;
  * - {@link frozenMatrixFactorization}: a trained (wide) MF as a teacher;
+ * - {@link ensembleTeacher}: several teachers as one weighted sum;
+ * - {@link topKListTeacher}, {@link parseTopKLists}: a teacher trained elsewhere, from its top-K lists;
  * - {@link externalTeacher}: any scoring function — a model trained elsewhere;
- * - {@link teacherTopK}: the teacher's top-K unobserved items per user, computed once and cached.
+ * - {@link teacherTopK}: the teacher's top-K unobserved items per user, computed once and cached;
+ * - the registry entries {@link neumfArchitecture}, {@link sasrecArchitecture}, {@link bert4recArchitecture}.
  * @packageDocumentation
  */
 

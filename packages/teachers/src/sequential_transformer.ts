@@ -136,7 +136,7 @@ export class SequentialTransformer extends VariableModel<Params> {
       blocks: Array.from({ length: config.blocks ?? 2 }, (_, k) =>
         initTransformerBlock(rng.split(`block-${k}`), hidden, 4 * hidden),
       ),
-      outputBias: tf.variable(tf.zeros([config.items]), true),
+      outputBias: tf.tidy(() => tf.variable(tf.zeros([config.items]), true)),
     };
     return new SequentialTransformer(config, params, train);
   }

@@ -1,0 +1,55 @@
+// Every architecture of the default registry saves its weights and restores them into a fresh
+// model that then scores exactly as the saved one; weights of another shape are refused.
+import { leaveLastOut, syntheticDataset } from "@kdrec/data";
+import { describeEachBackend } from "@kdrec/testing";
+import * as tf from "@tensorflow/tfjs-core";
+import * as E from "fp-ts/lib/Either.js";
+import { expect, it } from "vitest";
+import { defaultRegistry } from "./registry.js";
+
+const split = leaveLastOut(syntheticDataset({ seed: 2, users: 40, items: 50 }).interactions);
+const specs: Record<string, Record<string, unknown>> = {
+  mf: { dim: 4 },
+  als: { dim: 4 },
+  neumf: { dim: 4, mlpLayers: [8, 4] },
+  sasrec: { dim: 4, blocks: 1, heads: 2, maxLength: 5 },
+  bert4rec: { dim: 4, blocks: 1, heads: 2, maxLength: 5 },
+  tower: { dim: 4, groups: 2, perGroup: 3 },
+  "multi-task": { dim: 4, hidden: 4 },
+};
+
+describeEachBackend("the model registry", () => {
+  it("holds every architecture, and each restores what it saved", () => {
+    expect([...defaultRegistry.keys()].sort()).toEqual(Object.keys(specs).sort());
+    for (const [architecture, options] of Object.entries(specs)) {
+      const entry = defaultRegistry.get(architecture)!;
+      const spec = { name: architecture, architecture, ...options };
+      const create = (seed: number) => {
+        const built = entry.create(spec, { seed, split });
+        if (E.isLeft(built)) throw new Error(built.left.message);
+        return built.right;
+      };
+      const tensors = tf.memory().numTensors;
+      const saved = create(1);
+      const fresh = create(2);
+      const users = Int32Array.from({ length: 40 }, (_, u) => u);
+      const scores = (model: typeof saved) => {
+        const scorer = model.testScorer();
+        const values = scorer.score(users);
+        const out = values.dataSync().slice();
+        values.dispose();
+        scorer.dispose();
+        return out;
+      };
+      const before = scores(fresh);
+      expect(E.isRight(fresh.restore(saved.save().weights))).toBe(true);
+      expect(Array.from(scores(fresh)), architecture).toEqual(Array.from(scores(saved)));
+      expect(Array.from(scores(fresh))).not.toEqual(Array.from(before));
+      const truncated = saved.save().weights.slice(1);
+      expect(E.isLeft(fresh.restore(truncated)), architecture).toBe(true);
+      saved.dispose();
+      fresh.dispose();
+      expect(tf.memory().numTensors, architecture).toBe(tensors);
+    }
+  });
+});
