@@ -184,8 +184,11 @@ export const prepareExperiment = (
     const externalTeacher =
       external === undefined ? undefined : topKListTeacher(spec.teacher.name, external, numItems(split.right.train));
     try {
+      // An external teacher is the same for every seed: evaluated once.
+      const externalRun = externalTeacher === undefined ? undefined : await run.evaluateExternal(externalTeacher);
+      if (externalRun !== undefined && E.isLeft(externalRun)) return externalRun;
       for (const seed of seeds) {
-        const outcome = await run.seed(seed, externalTeacher, remember);
+        const outcome = await run.seed(seed, externalRun?.right, remember);
         if (E.isLeft(outcome)) return outcome;
       }
     } finally {
@@ -243,6 +246,13 @@ interface TrainOutcome {
 
 type Remember = (result: ModelResult, report: RankingReport) => void;
 
+/** An external teacher and its evaluation (the same for every seed). */
+interface ExternalRun {
+  readonly teacher: Teacher;
+  readonly result: ModelResult;
+  readonly report: RankingReport;
+}
+
 /** One experiment's seeds, models and hooks. */
 class Run {
   // Students that later students learn from (multi-level chains and ensembles) are frozen too.
@@ -258,14 +268,14 @@ class Run {
   }
 
   /** The teacher and every student of one seed. */
-  async seed(seed: number, external: Teacher | undefined, remember: Remember): Promise<E.Either<KdrecError, void>> {
+  async seed(seed: number, external: ExternalRun | undefined, remember: Remember): Promise<E.Either<KdrecError, void>> {
     const { spec } = this;
     let teacherRun: E.Either<KdrecError, TrainOutcome>;
     if (external !== undefined) {
-      const evaluated = await this.evaluateExternal(external, seed);
-      if (E.isLeft(evaluated)) return evaluated;
-      remember(evaluated.right.result, evaluated.right.report);
-      teacherRun = E.right({ teacher: external });
+      const result = { ...external.result, seed };
+      remember(result, external.report);
+      this.options.onEvent?.({ kind: "model", result });
+      teacherRun = E.right({ teacher: external.teacher });
     } else {
       teacherRun = await this.train(
         { spec: spec.teacher as ModelSpec, strategy: { kind: "none" }, role: "teacher", seed, freeze: true },
@@ -315,7 +325,7 @@ class Run {
       return E.right(undefined);
     } finally {
       // What this seed trained (an external teacher belongs to the whole run).
-      for (const t of seedTeachers.byName.values()) if (t !== external) t.dispose();
+      for (const t of seedTeachers.byName.values()) if (t !== external?.teacher) t.dispose();
       teacherRun.right.kept?.dispose();
     }
   }
@@ -348,11 +358,8 @@ class Run {
     return targets;
   }
 
-  /** The external teacher's row of the results (read once; a row per seed). */
-  private async evaluateExternal(
-    teacher: Teacher,
-    seed: number,
-  ): Promise<E.Either<KdrecError, { result: ModelResult; report: RankingReport }>> {
+  /** The external teacher's row of the results (seed 0 until a seed's row is made of it). */
+  async evaluateExternal(teacher: Teacher): Promise<E.Either<KdrecError, ExternalRun>> {
     const valid = await evaluateFullRanking(teacher.scoreAll, {
       heldOut: this.split.valid,
       exclude: [this.split.train],
@@ -368,15 +375,14 @@ class Run {
       params: 0,
       strategy: "none",
       losses: [],
-      seed,
+      seed: 0,
       train_seconds: 0,
       best_epoch: -1,
       valid: pick(valid.right.summary),
       test: pick(report.right.summary),
       score_all_users_ms: 0,
     };
-    this.options.onEvent?.({ kind: "model", result });
-    return E.right({ result, report: report.right });
+    return E.right({ teacher, result, report: report.right });
   }
 
   /** Creates a model from its spec through the registry. */
@@ -494,7 +500,7 @@ class Run {
       seed,
       train_seconds: Number(fitted.right.trainSeconds.toFixed(2)),
       best_epoch: fitted.right.bestEpoch,
-      valid: pickFrom(fitted.right.valid),
+      valid: pick(fitted.right.valid),
       test: pick(report.right.summary),
       score_all_users_ms: Number(scoreAllMs.toFixed(3)),
       ...(tasks === undefined ? {} : { tasks: tasks.right }),
@@ -517,7 +523,7 @@ class Run {
         params: peerBuilt.model.parameterCount,
         strategy: `${describeStrategy(strategy)}, the teacher's side`,
         best_epoch: fitted.right.peer.bestEpoch,
-        valid: pickFrom(fitted.right.peer.valid),
+        valid: pick(fitted.right.peer.valid),
         test: pick(peerReport.right.summary),
         score_all_users_ms: 0,
       };
@@ -537,10 +543,9 @@ class Run {
 const onTestSplit = (score: (users: Int32Array) => tf.Tensor2D, split: Split) =>
   evaluateFullRanking(score, { heldOut: split.test, exclude: [split.train, split.valid] });
 
-const pickFrom = (summary: Readonly<Record<string, { readonly mean: number }>>) =>
-  Object.fromEntries(TEST_METRICS.filter((n) => summary[n] !== undefined).map((n) => [n, summary[n]!.mean]));
+/** The means of {@link TEST_METRICS} in a summary (a model never validated has none). */
 const pick = (summary: Readonly<Record<string, { readonly mean: number }>>) =>
-  Object.fromEntries(TEST_METRICS.map((n) => [n, summary[n]!.mean]));
+  Object.fromEntries(TEST_METRICS.filter((n) => summary[n] !== undefined).map((n) => [n, summary[n]!.mean]));
 
 /**
  * Milliseconds to score every user against every item and read each user's top 10 (what serving

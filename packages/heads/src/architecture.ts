@@ -6,7 +6,7 @@
  */
 import { integerInRange, kdrecError, numberInRange, positiveNumber, seededRandom, unitInterval } from "@kdrec/core";
 import { concatInteractions, numItems, numUsers } from "@kdrec/data";
-import { defineArchitecture, frozenModel, restoreNamed, trainingOptions } from "@kdrec/model-kit";
+import { builtVariableModel, defineArchitecture, frozenModel, trainingOptions } from "@kdrec/model-kit";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { evaluateTasks, type TaskMetrics } from "./evaluate_tasks.js";
@@ -75,17 +75,13 @@ export const multiTaskArchitecture = defineArchitecture({
     if (E.isLeft(created)) return E.left({ ...created.left, location: `${spec.name}.${created.left.location ?? ""}` });
     const model = created.right;
     return E.right({
-      model,
-      testScorer: () => model.allItemScorer(),
-      save: () => ({
+      ...builtVariableModel(model, {
+        name: spec.name,
         format: "kdrec-multi-task",
         architecture: "multi-task",
-        config: model.config,
-        parameters: model.parameterCount,
-        weights: model.namedWeights(),
+        testScorer: () => model.allItemScorer(),
+        freeze: (name) => frozenModel(model, { name, architecture: "multi-task", users, items }),
       }),
-      restore: restoreNamed(model, spec.name),
-      freeze: (name) => frozenModel(model, { name, architecture: "multi-task", users, items }),
       taskTeacher: model,
       taskMetrics: () =>
         E.map((m: TaskMetrics) => ({ rmse: m.rmse, mae: m.mae, auc: m.auc, log_loss: m.logLoss }))(
@@ -96,7 +92,6 @@ export const multiTaskArchitecture = defineArchitecture({
             seededRandom(seed).split("tasks"),
           ),
         ),
-      dispose: () => model.dispose(),
     });
   },
   describe: (spec) => `multi-task d=${spec.dim}`,

@@ -6,7 +6,7 @@
  * registration.
  * @module
  */
-import { integerInRange, type KdrecError, kdrecError } from "@kdrec/core";
+import { integerInRange, type KdrecError } from "@kdrec/core";
 import type { Split } from "@kdrec/data";
 import * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
@@ -174,8 +174,36 @@ export const restoreNamed =
     E.map((values: Float32Array[]) => model.restore(values))(matchWeights(weights, model.namedWeights(), location));
 
 /**
- * An error for a model that the data does not fit.
+ * The {@link BuiltModel} of a model made of named weights (NeuMF, the transformers, the tower,
+ * multi-task): it saves its config and `namedWeights()` as `format`, restores them by name, and
+ * frees itself; how it scores the test split and freezes is its own.
  * @category Registry
  */
-export const modelError = (spec: ModelSpecBase, message: string): KdrecError =>
-  kdrecError("INVALID_CONFIG", message, spec.name);
+export const builtVariableModel = (
+  model: TrainableModel & {
+    readonly config: unknown;
+    namedWeights(): ReadonlyArray<NamedWeight>;
+    restore(values: ReadonlyArray<Float32Array>): void;
+    dispose(): void;
+  },
+  options: {
+    readonly name: string;
+    readonly format: string;
+    readonly architecture: string;
+    readonly testScorer: () => Scorer;
+    readonly freeze: (name: string) => Teacher;
+  },
+): BuiltModel => ({
+  model,
+  testScorer: options.testScorer,
+  save: () => ({
+    format: options.format,
+    architecture: options.architecture,
+    config: model.config,
+    parameters: model.parameterCount,
+    weights: model.namedWeights(),
+  }),
+  restore: restoreNamed(model, options.name),
+  freeze: options.freeze,
+  dispose: () => model.dispose(),
+});

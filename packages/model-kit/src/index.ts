@@ -11,10 +11,10 @@
 export {
   type Architecture,
   type BuiltModel,
+  builtVariableModel,
   defineArchitecture,
   type ModelContext,
   type ModelSpecBase,
-  modelError,
   type PhaseName,
   restoreNamed,
   type SavedWeights,

@@ -7,11 +7,12 @@ import { integerInRange, kdrecError, numberInRange, positiveNumber } from "@kdre
 import { concatInteractions, numItems, numUsers } from "@kdrec/data";
 import {
   type BuiltModel,
+  builtVariableModel,
   defineArchitecture,
   frozenModel,
+  type ModelContext,
   matchWeights,
   type NamedWeight,
-  restoreNamed,
   trainingOptions,
 } from "@kdrec/model-kit";
 import * as E from "fp-ts/lib/Either.js";
@@ -32,6 +33,23 @@ const mfWeights = (model: MatrixFactorization): NamedWeight[] => {
     ...(model.itemBiases === undefined ? [] : [{ name: "item_biases", shape: [items], values: model.itemBiases }]),
   ];
 };
+
+/** An MF over the split's users and items, initialised from `seed` (ALS reads no l2, rate or bias). */
+const createMf = (
+  spec: { dim: number; initStd?: number; itemBias?: boolean; l2?: number; learningRate?: number },
+  seed: number,
+  split: ModelContext["split"],
+): MatrixFactorization =>
+  MatrixFactorization.create({
+    users: numUsers(split.train),
+    items: numItems(split.train),
+    dim: spec.dim,
+    seed,
+    l2: spec.l2 ?? 0,
+    ...(spec.initStd === undefined ? {} : { initStd: spec.initStd }),
+    ...(spec.itemBias === undefined ? {} : { itemBias: spec.itemBias }),
+    optimizer: { kind: "adam", learningRate: spec.learningRate ?? 1e-3 },
+  });
 
 /** What an MF model (gradient or ALS) is to an experiment, around `trained` (how it trains). */
 const builtMf = (model: MatrixFactorization, trained: BuiltModel["model"], name: string): BuiltModel => ({
@@ -67,16 +85,7 @@ export const mfArchitecture = defineArchitecture({
   required: dim,
   optional: { ...regularised, initStd: positiveNumber, itemBias: t.boolean, ...trainingOptions },
   create: (spec, { seed, split }) => {
-    const model = MatrixFactorization.create({
-      users: numUsers(split.train),
-      items: numItems(split.train),
-      dim: spec.dim,
-      seed,
-      l2: spec.l2 ?? 0,
-      ...(spec.initStd === undefined ? {} : { initStd: spec.initStd }),
-      ...(spec.itemBias === undefined ? {} : { itemBias: spec.itemBias }),
-      optimizer: { kind: "adam", learningRate: spec.learningRate ?? 1e-3 },
-    });
+    const model = createMf(spec, seed, split);
     return E.right(builtMf(model, model, spec.name));
   },
   describe: (spec) => `MF d=${spec.dim}`,
@@ -116,15 +125,11 @@ export const alsArchitecture = defineArchitecture({
       teaching?.targets === undefined
         ? implicitPreferences(split.train, confidence)
         : distilledPreferences(split.train, teaching.targets, teaching.alpha, confidence);
-    const model = MatrixFactorization.create({
-      users: numUsers(split.train),
-      items: numItems(split.train),
-      dim: spec.dim,
+    const model = createMf(
+      { dim: spec.dim, ...(spec.initStd === undefined ? {} : { initStd: spec.initStd }) },
       seed,
-      l2: 0,
-      ...(spec.initStd === undefined ? {} : { initStd: spec.initStd }),
-      optimizer: { kind: "adam", learningRate: 1e-3 },
-    });
+      split,
+    );
     return E.right({
       ...builtMf(model, alsModel(model, entries, spec.regularization ?? 0.1), spec.name),
       schedule: {
@@ -174,21 +179,21 @@ export const towerArchitecture = defineArchitecture({
       },
       split.train,
     );
-    return E.right({
-      model,
-      testScorer: () => model.allItemScorer(concatInteractions(split.train, split.valid)),
-      save: () => ({
+    return E.right(
+      builtVariableModel(model, {
+        name: spec.name,
         format: "kdrec-hierarchical-tower",
         architecture: "tower",
-        config: model.config,
-        parameters: model.parameterCount,
-        weights: model.namedWeights(),
+        testScorer: () => model.allItemScorer(concatInteractions(split.train, split.valid)),
+        freeze: (name) =>
+          frozenModel(model, {
+            name,
+            architecture: "tower",
+            users: numUsers(split.train),
+            items: numItems(split.train),
+          }),
       }),
-      restore: restoreNamed(model, spec.name),
-      freeze: (name) =>
-        frozenModel(model, { name, architecture: "tower", users: numUsers(split.train), items: numItems(split.train) }),
-      dispose: () => model.dispose(),
-    });
+    );
   },
   describe: (spec) => `tower d=${spec.dim}`,
 });

@@ -5,7 +5,7 @@
  */
 import { integerInRange, kdrecError, numberInRange, positiveNumber } from "@kdrec/core";
 import { concatInteractions, numItems, numUsers } from "@kdrec/data";
-import { defineArchitecture, frozenModel, restoreNamed, trainingOptions } from "@kdrec/model-kit";
+import { builtVariableModel, defineArchitecture, frozenModel, trainingOptions } from "@kdrec/model-kit";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { NeuMF } from "./neumf.js";
@@ -40,20 +40,15 @@ export const neumfArchitecture = defineArchitecture({
       ...(spec.mlpLayers === undefined ? {} : { mlpLayers: spec.mlpLayers }),
       ...(spec.initStd === undefined ? {} : { initStd: spec.initStd }),
     });
-    return E.right({
-      model,
-      testScorer: () => model.allItemScorer(),
-      save: () => ({
+    return E.right(
+      builtVariableModel(model, {
+        name: spec.name,
         format: "kdrec-neumf",
         architecture: "neumf",
-        config: model.config,
-        parameters: model.parameterCount,
-        weights: model.namedWeights(),
+        testScorer: () => model.allItemScorer(),
+        freeze: (name) => frozenModel(model, { name, architecture: "neumf", users, items }),
       }),
-      restore: restoreNamed(model, spec.name),
-      freeze: (name) => frozenModel(model, { name, architecture: "neumf", users, items }),
-      dispose: () => model.dispose(),
-    });
+    );
   },
   describe: (spec) => `NeuMF d=${spec.dim}`,
 });
@@ -111,24 +106,19 @@ const transformerArchitecture = (name: "sasrec" | "bert4rec", direction: "causal
         },
         split.train,
       );
-      return E.right({
-        model,
-        testScorer: () => model.allItemScorer(concatInteractions(split.train, split.valid)),
-        save: () => ({
+      return E.right(
+        builtVariableModel(model, {
+          name: spec.name,
           format: "kdrec-sequential-transformer",
           architecture: name,
-          config: model.config,
-          parameters: model.parameterCount,
-          weights: model.namedWeights(),
+          testScorer: () => model.allItemScorer(concatInteractions(split.train, split.valid)),
+          // Full-history scoring freezes the model by its full-history score table like any other.
+          freeze: (teacher) =>
+            spec.scoring === "full-history"
+              ? frozenModel(model, { name: teacher, architecture: name, users, items: numItems(split.train) })
+              : model.frozenTeacher({ name: teacher, users }),
         }),
-        restore: restoreNamed(model, spec.name),
-        // Full-history scoring freezes the model by its full-history score table like any other.
-        freeze: (teacher) =>
-          spec.scoring === "full-history"
-            ? frozenModel(model, { name: teacher, architecture: name, users, items: numItems(split.train) })
-            : model.frozenTeacher({ name: teacher, users }),
-        dispose: () => model.dispose(),
-      });
+      );
     },
     describe: (spec) => `${name === "sasrec" ? "SASRec" : "BERT4Rec"} d=${spec.dim}`,
   });
