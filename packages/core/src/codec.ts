@@ -309,3 +309,20 @@ export const taggedUnion = <A extends object = { readonly [key: string]: unknown
     },
     (a) => a,
   );
+
+/**
+ * The fields of `spec` named in `keys` that are set, as an object without the others: how a
+ * decoded config passes its optional fields on under `exactOptionalPropertyTypes`.
+ * @example
+ * ```ts
+ * definedFields({ blocks: 2, heads: undefined }, ["blocks", "heads"]); // { blocks: 2 }
+ * ```
+ * @category Config
+ */
+export const definedFields = <T extends object, K extends keyof T>(
+  spec: T,
+  keys: ReadonlyArray<K>,
+): { [P in K]?: Exclude<T[P], undefined> } =>
+  Object.fromEntries(keys.filter((k) => spec[k] !== undefined).map((k) => [k, spec[k]])) as {
+    [P in K]?: Exclude<T[P], undefined>;
+  };

@@ -12,6 +12,7 @@ export {
   type ConfigProblem,
   configProblems,
   decodeConfig,
+  definedFields,
   formatConfigProblems,
   integerInRange,
   nearestKey,

@@ -4,7 +4,15 @@
  * (`taskDistillation`) from a multi-task teacher, and report RMSE/MAE and AUC/log-loss.
  * @module
  */
-import { integerInRange, kdrecError, numberInRange, positiveNumber, seededRandom, unitInterval } from "@kdrec/core";
+import {
+  definedFields,
+  integerInRange,
+  kdrecError,
+  numberInRange,
+  positiveNumber,
+  seededRandom,
+  unitInterval,
+} from "@kdrec/core";
 import { concatInteractions, numItems, numUsers } from "@kdrec/data";
 import { builtVariableModel, defineArchitecture, frozenModel, trainingOptions } from "@kdrec/model-kit";
 import * as E from "fp-ts/lib/Either.js";
@@ -61,11 +69,7 @@ export const multiTaskArchitecture = defineArchitecture({
         seed,
         l2: spec.l2 ?? 0,
         learningRate: spec.learningRate ?? 1e-3,
-        ...(spec.bottom === undefined ? {} : { bottom: spec.bottom }),
-        ...(spec.hidden === undefined ? {} : { hidden: spec.hidden }),
-        ...(spec.experts === undefined ? {} : { experts: spec.experts }),
-        ...(spec.weighting === undefined ? {} : { weighting: spec.weighting }),
-        ...(spec.taskWeights === undefined ? {} : { taskWeights: spec.taskWeights }),
+        ...definedFields(spec, ["bottom", "hidden", "experts", "weighting", "taskWeights"]),
       },
       split.train,
       spec.taskDistillation === undefined || taskTeacher === undefined

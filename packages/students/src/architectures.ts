@@ -3,7 +3,7 @@
  * weighted ALS (`als`), and the hierarchical attention tower (`tower`).
  * @module
  */
-import { integerInRange, kdrecError, numberInRange, positiveNumber } from "@kdrec/core";
+import { definedFields, integerInRange, kdrecError, numberInRange, positiveNumber } from "@kdrec/core";
 import { concatInteractions, numItems, numUsers } from "@kdrec/data";
 import {
   type BuiltModel,
@@ -46,8 +46,7 @@ const createMf = (
     dim: spec.dim,
     seed,
     l2: spec.l2 ?? 0,
-    ...(spec.initStd === undefined ? {} : { initStd: spec.initStd }),
-    ...(spec.itemBias === undefined ? {} : { itemBias: spec.itemBias }),
+    ...definedFields(spec, ["initStd", "itemBias"]),
     optimizer: { kind: "adam", learningRate: spec.learningRate ?? 1e-3 },
   });
 
@@ -125,11 +124,7 @@ export const alsArchitecture = defineArchitecture({
       teaching?.targets === undefined
         ? implicitPreferences(split.train, confidence)
         : distilledPreferences(split.train, teaching.targets, teaching.alpha, confidence);
-    const model = createMf(
-      { dim: spec.dim, ...(spec.initStd === undefined ? {} : { initStd: spec.initStd }) },
-      seed,
-      split,
-    );
+    const model = createMf({ dim: spec.dim, ...definedFields(spec, ["initStd"]) }, seed, split);
     return E.right({
       ...builtMf(model, alsModel(model, entries, spec.regularization ?? 0.1), spec.name),
       schedule: {
@@ -171,10 +166,7 @@ export const towerArchitecture = defineArchitecture({
         seed,
         l2: spec.l2 ?? 0,
         learningRate: spec.learningRate ?? 1e-3,
-        ...(spec.groups === undefined ? {} : { groups: spec.groups }),
-        ...(spec.perGroup === undefined ? {} : { perGroup: spec.perGroup }),
-        ...(spec.sessionGap === undefined ? {} : { sessionGap: spec.sessionGap }),
-        ...(spec.positions === undefined ? {} : { positions: spec.positions }),
+        ...definedFields(spec, ["groups", "perGroup", "sessionGap", "positions"]),
         ...(alignTo === undefined ? {} : { alignTo: [...alignTo] }),
       },
       split.train,

@@ -3,7 +3,7 @@
  * SASRec (`sasrec`, causal) and BERT4Rec (`bert4rec`, bidirectional, cloze).
  * @module
  */
-import { integerInRange, kdrecError, numberInRange, positiveNumber } from "@kdrec/core";
+import { definedFields, integerInRange, kdrecError, numberInRange, positiveNumber } from "@kdrec/core";
 import { concatInteractions, numItems, numUsers } from "@kdrec/data";
 import { builtVariableModel, defineArchitecture, frozenModel, trainingOptions } from "@kdrec/model-kit";
 import * as E from "fp-ts/lib/Either.js";
@@ -37,8 +37,7 @@ export const neumfArchitecture = defineArchitecture({
       seed,
       l2: spec.l2 ?? 0,
       learningRate: spec.learningRate ?? 1e-3,
-      ...(spec.mlpLayers === undefined ? {} : { mlpLayers: spec.mlpLayers }),
-      ...(spec.initStd === undefined ? {} : { initStd: spec.initStd }),
+      ...definedFields(spec, ["mlpLayers", "initStd"]),
     });
     return E.right(
       builtVariableModel(model, {
@@ -99,10 +98,7 @@ const transformerArchitecture = (name: "sasrec" | "bert4rec", direction: "causal
           hidden: spec.dim,
           seed,
           learningRate: spec.learningRate ?? 1e-3,
-          ...(spec.blocks === undefined ? {} : { blocks: spec.blocks }),
-          ...(spec.heads === undefined ? {} : { heads: spec.heads }),
-          ...(spec.maxLength === undefined ? {} : { maxLength: spec.maxLength }),
-          ...(spec.dropout === undefined ? {} : { dropout: spec.dropout }),
+          ...definedFields(spec, ["blocks", "heads", "maxLength", "dropout"]),
         },
         split.train,
       );
