@@ -5,7 +5,7 @@
  * @module
  */
 import { decodeConfig, type KdrecError, kdrecError } from "@kdrec/core";
-import { DatasetSpec, parseDatasetFormat } from "@kdrec/data";
+import { DATASET_FORMATS, DatasetSpec, parseDatasetFormat } from "@kdrec/data";
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 
@@ -24,8 +24,8 @@ export const DATASET_OPTIONS = {
 } as const;
 
 export const DATASET_HELP = `dataset options:
-  --format F            ml-100k | ml-1m | ml-10m | ml-latest | delimited | jsonl | synthetic
-  --path P              the dataset's folder (MovieLens) or file (delimited, jsonl)
+  --format F            ml-100k | ml-1m | ml-10m | ml-latest | amazon-reviews | delimited | jsonl | synthetic
+  --path P              the dataset's folder (MovieLens; Amazon reviews) or file (.gz read as gzip)
   --columns MAP         delimited/jsonl: user=COL,item=COL[,rating=COL][,timestamp=COL]
                         (names with a header, 0-based indices with --no-header)
   --delimiter D         delimited: field delimiter (default ","; "\\t" for tab)
@@ -73,8 +73,7 @@ const columnsOption = (
 export const datasetFromOptions = (
   values: DatasetValues,
 ): E.Either<KdrecError, { spec: DatasetSpec; minRating?: number }> => {
-  if (values.format === undefined)
-    return E.left(usage("is required (ml-100k, ml-1m, ml-10m, ml-latest, delimited, jsonl, synthetic)", "format"));
+  if (values.format === undefined) return E.left(usage(`is required (${DATASET_FORMATS.join(", ")})`, "format"));
   const format = parseDatasetFormat(values.format);
   if (E.isLeft(format)) return E.left(usage(format.left.message, "format"));
   const minRating = numberOption(values["min-rating"], "min-rating");

@@ -5,4 +5,5 @@
  */
 
 export type { CommandIo } from "./io.js";
+export { VERSION } from "./build_info.js";
 export { HELP, main } from "./main.js";

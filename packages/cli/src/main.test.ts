@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { datasetDir, scratchFolders } from "@kdrec/testing";
 import { describe, expect, it } from "vitest";
 import type { CommandIo } from "./io.js";
+import { VERSION } from "./build_info.js";
 import { main } from "./main.js";
 
 const run = async (...argv: string[]) => {
@@ -202,5 +203,19 @@ describe("bad input: one line, non-zero exit, nothing written", () => {
     const help = await run("--help");
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/kdrec data split --format F --path P --out DIR/);
+  });
+
+  it("prints one command's usage with --help, and the version with --version", async () => {
+    const runHelp = await run("run", "--help");
+    expect(runHelp.code).toBe(0);
+    expect(runHelp.out).toMatch(/^usage:\n  kdrec run \[CONFIG\.json\] --out DIR/);
+    expect(runHelp.out).not.toMatch(/kdrec data stats/);
+    const statsHelp = await run("data", "stats", "-h");
+    expect(statsHelp.code).toBe(0);
+    expect(statsHelp.out).toMatch(/kdrec data stats --format F --path P/);
+    expect(statsHelp.out).toMatch(/amazon-reviews/);
+    const version = await run("--version");
+    expect(version).toMatchObject({ code: 0, out: `kdrec ${VERSION}\n` });
+    expect(VERSION).toMatch(/^\d+\.\d+\.\d+/);
   });
 });

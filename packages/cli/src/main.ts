@@ -1,30 +1,40 @@
 /**
  * The `kdrec` command line: parses the verb and its options, runs it, and turns every failure
- * into one line on stderr and a non-zero exit code (2 for usage errors, 1 for the rest).
+ * into one line on stderr and a non-zero exit code (2 for usage and config errors, 1 for the rest).
  * @module
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { formatKdrecError, type KdrecError } from "@kdrec/core";
 import * as E from "fp-ts/lib/Either.js";
+import { VERSION } from "./build_info.js";
 import { dataSplit, dataStats } from "./data_commands.js";
 import { DATASET_HELP, DATASET_OPTIONS } from "./dataset_args.js";
 import { type CommandIo, processIo } from "./io.js";
 import { runCommand } from "./run_command.js";
 
-/** The text of `kdrec --help`. */
-export const HELP = `kdrec — knowledge distillation into lightweight recommenders
-
-usage:
-  kdrec run [CONFIG.json] --out DIR [--data-dir DIR] [--seeds N] [--resume]
+const USAGE = {
+  run: `  kdrec run [CONFIG.json] --out DIR [--data-dir DIR] [--seeds N] [--resume]
       trains the teacher, distils every student, evaluates all on the test split (full ranking),
-      prints a table and writes DIR/results.json, DIR/metrics.jsonl and DIR/models/;
+      prints a table and writes DIR/results.json, DIR/metrics.jsonl, DIR/models/ and
+      DIR/config.resolved.json (every default filled in, kdrec's version and commit);
       with no CONFIG, a small default experiment on the synthetic data (about half a minute);
       a checkpoint is written after every epoch, and --resume continues an interrupted run
-  kdrec data stats --format F --path P [--json]
-      users, items, interactions, density, rating range, interactions per user, duplicates
-  kdrec data split --format F --path P --out DIR [--protocol leave-last-out|temporal|random]
+      (refusing a model whose spec changed since its checkpoint)
+      the config's JSON Schema: docs/kdrec-config.schema.json`,
+  "data stats": `  kdrec data stats --format F --path P [--json]
+      users, items, interactions, density, rating range, interactions per user, duplicates`,
+  "data split": `  kdrec data split --format F --path P --out DIR [--protocol leave-last-out|temporal|random]
                    [--valid-ratio R] [--test-ratio R] [--split-seed N]
-      writes DIR/train.tsv, valid.tsv, test.tsv (user, item, timestamp; original ids) and meta.json
+      writes DIR/train.tsv, valid.tsv, test.tsv (user, item, timestamp; original ids) and meta.json`,
+} as const;
+
+/** The text of `kdrec --help`. */
+export const HELP = `kdrec ${VERSION} — knowledge distillation into lightweight recommenders
+
+usage:
+${Object.values(USAGE).join("\n")}
+  kdrec COMMAND --help      one command's usage
+  kdrec --version
 
 ${DATASET_HELP}
 
@@ -77,10 +87,18 @@ export const main = async (argv: ReadonlyArray<string>, io: CommandIo = processI
     io.out(HELP);
     return 0;
   }
+  if (argv[0] === "--version" || argv[0] === "-v") {
+    io.out(`kdrec ${VERSION}\n`);
+    return 0;
+  }
   const name = argv[0] === "run" ? "run" : argv.slice(0, 2).join(" ");
   const command = COMMANDS[name as keyof typeof COMMANDS];
   if (command === undefined)
     return fail(io, `unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(", ")}; see kdrec --help)`, 2);
+  if (argv.includes("--help") || argv.includes("-h")) {
+    io.out(`usage:\n${USAGE[name as keyof typeof USAGE]}\n${name === "run" ? "" : `\n${DATASET_HELP}\n`}`);
+    return 0;
+  }
   let values: Record<string, string | boolean | undefined>;
   try {
     const options: ParseArgsConfig["options"] = command.options;
@@ -102,5 +120,6 @@ export const main = async (argv: ReadonlyArray<string>, io: CommandIo = processI
   // parseArgs checked every option against the command's declarations above.
   const result = await command.run(values as Parameters<typeof command.run>[0], io);
   if (E.isRight(result)) return 0;
-  return fail(io, result.left, result.left.code === "INVALID_ARGUMENT" ? 2 : 1);
+  const usageError = result.left.code === "INVALID_ARGUMENT" || result.left.code === "INVALID_CONFIG";
+  return fail(io, result.left, usageError ? 2 : 1);
 };

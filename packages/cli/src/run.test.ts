@@ -32,7 +32,7 @@ const tiny = {
         loss: { kind: "soft-label", candidates: 10, temperature: 0.5 },
         rounds: 1,
         epochsPerRound: 2,
-        finetuneEpochs: 1,
+        finetune: { epochs: 1 },
       },
     },
     {
@@ -44,7 +44,7 @@ const tiny = {
         loss: { kind: "ranking", topK: 5 },
         rounds: 1,
         epochsPerRound: 2,
-        finetuneEpochs: 1,
+        finetune: { epochs: 1 },
       },
     },
     { name: "s-als", architecture: "als", dim: 4, sweeps: 3, strategy: { kind: "none" } },
@@ -81,7 +81,7 @@ describe("kdrec run", () => {
       "s-als-kd/student",
     ]);
     expect(results.models[4]).toMatchObject({ architecture: "als", params: (60 + 80) * 4 });
-    expect(table).toMatch(/paired t-test s-als-kd vs s-als: /);
+    expect(table).toMatch(/s-als-kd vs s-als, test ndcg@10:\n  Δ [+-]0\.\d{4}/);
     const soft = results.models[2];
     expect(soft).toMatchObject({
       architecture: "mf",
@@ -106,7 +106,44 @@ describe("kdrec run", () => {
     expect(epochs.some((e: { model: string; phase: string }) => e.model === "s-soft" && e.phase === "distill")).toBe(
       true,
     );
-    expect(table).toMatch(/paired t-test s-soft vs s-nokd: Δndcg@10 [+-]0\.\d{4}/);
+    // One seed: no spread to show, no test over seeds; users are paired on their one value.
+    expect(table).toMatch(/s-soft +student +560 +0\.\d{4} \(n = 1\)/);
+    expect(table).toMatch(
+      /s-soft vs s-nokd, test ndcg@10:\n  Δ [+-]0\.\d{4} \[[+-]0\.\d{4}, [+-]0\.\d{4}\], t -?\d+\.\d\d, p .* \(paired t-test over 60 users, each user's NDCG@10 averaged over 1 seed\(s\)\)\n(?! )/,
+    );
+    expect(results.summaries[2]).toMatchObject({ name: "s-soft", seeds: 1, test: { "ndcg@10": { n: 1, ci95: null } } });
+    expect(results.comparisons[0]).toMatchObject({ student: "s-soft", baseline: "s-nokd", users: { n: 60 } });
+    // Every default written out, with the version that ran.
+    const resolved = JSON.parse(readFileSync(join(out, "config.resolved.json"), "utf8"));
+    expect(resolved.kdrec.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(resolved.seeds).toEqual([1]);
+    expect(resolved.students[1]).toMatchObject({
+      l2: 0, // a default
+      batchSize: 256, // as set
+      initStd: 0.1,
+      strategy: { kind: "one-way", alpha: 0.8, rounds: 1, epochsPerRound: 2, finetune: { epochs: 1 } },
+    });
+    expect(resolved.students[1].strategy.loss).toEqual({
+      kind: "soft-label",
+      candidates: 10,
+      temperature: 0.5,
+      teacherTop: 0,
+    });
+  });
+
+  it("reports tests over seed means with three seeds, and 95% intervals in results.json", async () => {
+    const out = join(scratch(), "out");
+    const config = configFile({ ...tiny, students: tiny.students.slice(0, 2) });
+    const { code, out: table } = await run("run", config, "--out", out, "--seeds", "3");
+    expect(code).toBe(0);
+    expect(table).toMatch(/each user's NDCG@10 averaged over 3 seed\(s\)/);
+    expect(table).toMatch(/paired t-test over 3 seeds' mean NDCG@10/);
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+    const ndcg = results.summaries[1].test["ndcg@10"];
+    expect(ndcg.n).toBe(3);
+    expect(ndcg.ci95[0]).toBeLessThan(ndcg.mean);
+    expect(ndcg.ci95[1]).toBeGreaterThan(ndcg.mean);
+    expect(results.comparisons[0].seeds).toMatchObject({ n: 3, degreesOfFreedom: 2 });
   });
 
   it("resumes from its checkpoints: a finished run resumed trains nothing and reports the same", async () => {
@@ -122,6 +159,14 @@ describe("kdrec run", () => {
     expect(second.models.map((m: { test: unknown }) => m.test)).toEqual(
       first.models.map((m: { test: unknown }) => m.test),
     );
+    // A changed setting under the same name: that model's checkpoint is refused, not reused.
+    const changed = configFile({
+      ...tiny,
+      students: [tiny.students[0], { ...tiny.students[1], learningRate: 0.02 }],
+    });
+    const refused = await run("run", changed, "--out", out, "--resume");
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/s-soft seed 1: students\[1\]: its checkpoint was written by another spec/);
   });
 
   it("lists every invalid field with its path, exits non-zero and writes nothing", async () => {
@@ -134,7 +179,7 @@ describe("kdrec run", () => {
       ],
     };
     const result = await run("run", configFile(bad), "--out", out);
-    expect(result.code).not.toBe(0);
+    expect(result.code).toBe(2);
     expect(result.err).toMatch(/teacher\.dim: expected an integer in \[1, 4096\], got 0/);
     expect(result.err).toMatch(/students\[0\]\.strategy\.loss\.temperature: expected a number greater than 0, got -1/);
     expect(result.err).toMatch(/students\[0\]\.strategy\.alpha: expected a number in \[0, 1\], got 1\.3/);
@@ -156,7 +201,7 @@ describe("kdrec run", () => {
             loss: { kind: "soft-label", candidates: 10, temperature: 0.5, teacherTop: 3 },
             rounds: 1,
             epochsPerRound: 2,
-            finetuneEpochs: 1,
+            finetune: { epochs: 1 },
           },
         },
       ],
@@ -230,7 +275,7 @@ describe("kdrec run", () => {
       loss: { kind: "soft-label", candidates: 10, temperature: 1 },
       rounds: 1,
       epochsPerRound: 2,
-      finetuneEpochs: 1,
+      finetune: { epochs: 1 },
       ...(featureAlignment === undefined ? {} : { featureAlignment }),
     });
     const tower = { architecture: "tower", dim: 4, groups: 2, perGroup: 4, ...quick };
@@ -255,14 +300,20 @@ describe("kdrec run", () => {
     ]);
     expect(results.models[3].losses).toEqual(["bpr", "soft-label-ce", "feature-alignment"]);
     expect(results.models[3].params).toBe(results.models[1].params); // alignment heads are not served
-    expect(table).toMatch(/paired t-test tower-kd-fa vs tower: /);
+    expect(table).toMatch(/tower-kd-fa vs tower, test ndcg@10:/);
     const manifest = JSON.parse(readFileSync(join(out, "models", "sasrec-seed1", "model.json"), "utf8"));
     expect(manifest.format).toBe("kdrec-sequential-transformer");
   });
 
   it("distils a SASRec teacher's full-history scores into MF students, and trains a tower with recency", async () => {
     const out = join(scratch(), "out");
-    const oneWay = (loss: unknown) => ({ kind: "one-way", loss, rounds: 1, epochsPerRound: 2, finetuneEpochs: 1 });
+    const oneWay = (loss: unknown) => ({
+      kind: "one-way",
+      loss,
+      rounds: 1,
+      epochsPerRound: 2,
+      finetune: { epochs: 1 },
+    });
     const tower = { architecture: "tower", dim: 4, groups: 2, perGroup: 4, ...quick };
     const config = {
       ...tiny,
@@ -389,7 +440,7 @@ describe("kdrec run", () => {
     ]);
     expect(results.models[5].strategy).toMatch(/^two-way .*the teacher's side$/);
     expect(results.models[5].params).toBe((60 + 80) * 16);
-    expect(table).toMatch(/paired t-test two-way vs s-nokd-2: /);
+    expect(table).toMatch(/two-way vs s-nokd-2, test ndcg@10:/);
     expect(existsSync(join(out, "models", "teacher~two-way-seed1", "weights.bin"))).toBe(true);
   });
 

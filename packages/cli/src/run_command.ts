@@ -13,6 +13,7 @@ import { decodeConfig, initEngine, type KdrecError, kdrecError } from "@kdrec/co
 import { loadDataset } from "@kdrec/data";
 import {
   DEFAULT_EXPERIMENT,
+  defaultRegistry,
   describeEvent,
   type ExperimentEvent,
   type ExperimentSpec,
@@ -20,11 +21,13 @@ import {
   experimentSpec,
   isExternal,
   prepareExperiment,
+  resolveExperiment,
   resultTable,
 } from "@kdrec/experiment";
 import type { TeacherTargets } from "@kdrec/model-kit";
 import { parseTopKLists } from "@kdrec/teachers";
 import * as E from "fp-ts/lib/Either.js";
+import { buildInfo } from "./build_info.js";
 import { checkpointFile } from "./checkpoint_files.js";
 import type { CommandIo } from "./io.js";
 import { saveNamedWeights } from "./save_model.js";
@@ -121,6 +124,8 @@ export const runCommand = async (
   if (E.isLeft(prepared)) return prepared;
   await mkdir(join(out, "models"), { recursive: true });
   if (values.resume !== true) await writeFile(metricsFile, "");
+  const resolved = { kdrec: buildInfo(), ...resolveExperiment(spec, defaultRegistry, seeds) };
+  await writeFile(join(out, "config.resolved.json"), `${JSON.stringify(resolved, null, 2)}\n`);
   const result = await prepared.right();
   if (E.isLeft(result)) return result;
   const summary = {
@@ -128,6 +133,8 @@ export const runCommand = async (
     protocol: result.right.protocol,
     engine: { backend: engine.right.backend, tfjs: engine.right.tfjsVersion },
     models: result.right.models,
+    summaries: result.right.summaries,
+    comparisons: result.right.comparisons,
   };
   await writeFile(join(out, "results.json.tmp"), `${JSON.stringify(summary, null, 2)}\n`);
   await rename(join(out, "results.json.tmp"), join(out, "results.json"));

@@ -6,6 +6,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
+import { objectSchema, withJsonSchema } from "./json_schema.js";
 import { type KdrecError, kdrecError } from "./error.js";
 
 /**
@@ -134,7 +135,10 @@ const refined = <A, O>(
  * @category Config
  */
 export const numberInRange = (min: number, max: number): t.Type<number, number, unknown> =>
-  refined(t.number, (n) => Number.isFinite(n) && n >= min && n <= max, `a number in [${min}, ${max}]`);
+  withJsonSchema(
+    refined(t.number, (n) => Number.isFinite(n) && n >= min && n <= max, `a number in [${min}, ${max}]`),
+    () => ({ type: "number", minimum: min, maximum: max }),
+  );
 
 /**
  * A number in [0, 1] — distillation ratios, dropout rates, probabilities.
@@ -146,10 +150,9 @@ export const unitInterval: t.Type<number, number, unknown> = numberInRange(0, 1)
  * A finite number greater than zero — temperatures, learning rates.
  * @category Config
  */
-export const positiveNumber: t.Type<number, number, unknown> = refined(
-  t.number,
-  (n) => Number.isFinite(n) && n > 0,
-  "a number greater than 0",
+export const positiveNumber: t.Type<number, number, unknown> = withJsonSchema(
+  refined(t.number, (n) => Number.isFinite(n) && n > 0, "a number greater than 0"),
+  () => ({ type: "number", exclusiveMinimum: 0 }),
 );
 
 /**
@@ -157,10 +160,13 @@ export const positiveNumber: t.Type<number, number, unknown> = refined(
  * @category Config
  */
 export const integerInRange = (min: number, max = Number.MAX_SAFE_INTEGER): t.Type<number, number, unknown> =>
-  refined(
-    t.number,
-    (n) => Number.isInteger(n) && n >= min && n <= max,
-    max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`,
+  withJsonSchema(
+    refined(
+      t.number,
+      (n) => Number.isInteger(n) && n >= min && n <= max,
+      max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`,
+    ),
+    () => ({ type: "integer", minimum: min, ...(max === Number.MAX_SAFE_INTEGER ? {} : { maximum: max }) }),
   );
 
 /** The codec named in the context of an unknown key (so that its problem reads as a sentence). */
@@ -254,14 +260,17 @@ export const strictType = <R extends t.Props, O extends t.Props>(
   optional: O,
   name: string,
 ): t.Type<t.TypeOf<t.TypeC<R>> & t.TypeOf<t.PartialC<O>>, unknown, unknown> =>
-  new t.Type(
-    name,
-    (u): u is t.TypeOf<t.TypeC<R>> & t.TypeOf<t.PartialC<O>> => isRecord(u),
-    (u, c) =>
-      isRecord(u)
-        ? (validateStrict(u, c, required, optional) as t.Validation<t.TypeOf<t.TypeC<R>> & t.TypeOf<t.PartialC<O>>>)
-        : t.failure(u, c, "an object"),
-    (a) => a,
+  withJsonSchema(
+    new t.Type(
+      name,
+      (u): u is t.TypeOf<t.TypeC<R>> & t.TypeOf<t.PartialC<O>> => isRecord(u),
+      (u, c) =>
+        isRecord(u)
+          ? (validateStrict(u, c, required, optional) as t.Validation<t.TypeOf<t.TypeC<R>> & t.TypeOf<t.PartialC<O>>>)
+          : t.failure(u, c, "an object"),
+      (a) => a,
+    ),
+    () => objectSchema(required, optional),
   );
 
 /**
@@ -292,22 +301,37 @@ export const taggedUnion = <A extends object = { readonly [key: string]: unknown
   name: string,
   fallback?: string,
 ): t.Type<A, A, unknown> =>
-  new t.Type<A, A, unknown>(
-    name,
-    (u): u is A => isRecord(u),
-    (u, c) => {
-      if (!isRecord(u)) return t.failure(u, c, "an object");
-      const table = members();
-      const valid = `one of ${[...table.keys()].map((k) => JSON.stringify(k)).join(", ")}`;
-      const value = u[tag] ?? fallback;
-      const member = typeof value === "string" ? table.get(value) : undefined;
-      if (member === undefined) return t.failure(u[tag], [...c, { key: tag, type: t.string, actual: u[tag] }], valid);
-      const { [tag]: _, ...rest } = u;
-      return E.map((decoded: Record<string, unknown>) => ({ [tag]: value, ...decoded }) as A)(
-        validateStrict(rest, c, member.required, member.optional),
-      );
-    },
-    (a) => a,
+  withJsonSchema(
+    new t.Type<A, A, unknown>(
+      name,
+      (u): u is A => isRecord(u),
+      (u, c) => {
+        if (!isRecord(u)) return t.failure(u, c, "an object");
+        const table = members();
+        const valid = `one of ${[...table.keys()].map((k) => JSON.stringify(k)).join(", ")}`;
+        const value = u[tag] ?? fallback;
+        const member = typeof value === "string" ? table.get(value) : undefined;
+        if (member === undefined) return t.failure(u[tag], [...c, { key: tag, type: t.string, actual: u[tag] }], valid);
+        const { [tag]: _, ...rest } = u;
+        return E.map((decoded: Record<string, unknown>) => ({ [tag]: value, ...decoded }) as A)(
+          validateStrict(rest, c, member.required, member.optional),
+        );
+      },
+      (a) => a,
+    ),
+    () => ({
+      oneOf: [...members()].map(([value, member]) => {
+        const schema = objectSchema({ ...member.required }, member.optional) as {
+          properties: object;
+          required?: string[];
+        };
+        return {
+          ...schema,
+          properties: { [tag]: { const: value }, ...schema.properties },
+          required: [...(value === fallback ? [] : [tag]), ...(schema.required ?? [])],
+        };
+      }),
+    }),
   );
 
 /**

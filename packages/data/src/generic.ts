@@ -4,7 +4,7 @@
  * @module
  */
 import { basename } from "node:path";
-import { integerInRange, type KdrecError, kdrecError } from "@kdrec/core";
+import { integerInRange, type KdrecError, kdrecError, strictType } from "@kdrec/core";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { isError, parseNumber, parseRating, splitCsv } from "./fields.js";
@@ -19,8 +19,9 @@ const ColumnRef = t.union([t.string, integerInRange(0)], "a column name or a 0-b
  * header) hold the user, the item and, optionally, the rating and the timestamp.
  * @category Loaders
  */
-export const ColumnMapping = t.intersection(
-  [t.type({ user: ColumnRef, item: ColumnRef }), t.partial({ rating: ColumnRef, timestamp: ColumnRef })],
+export const ColumnMapping = strictType(
+  { user: ColumnRef, item: ColumnRef },
+  { rating: ColumnRef, timestamp: ColumnRef },
   "ColumnMapping",
 );
 /**
@@ -30,23 +31,26 @@ export const ColumnMapping = t.intersection(
 export type ColumnMapping = t.TypeOf<typeof ColumnMapping>;
 
 /**
- * Options of the generic loaders.
+ * The keys of the generic loaders' options: the column mapping, and the delimiter, header and
+ * rating range.
  * @category Loaders
  */
-export const GenericOptions = t.intersection(
-  [
-    t.type({ columns: ColumnMapping }),
-    t.partial({
-      /** Field delimiter of a delimited file; default `,`. Quoted fields follow RFC 4180. */
-      delimiter: t.string,
-      /** Whether the first line names the columns; default true. */
-      header: t.boolean,
-      /** The declared rating scale: ratings outside it are errors. */
-      ratingRange: t.tuple([t.number, t.number]),
-    }),
-  ],
-  "GenericOptions",
-);
+export const GENERIC_OPTIONS = {
+  required: { columns: ColumnMapping },
+  optional: {
+    /** Field delimiter of a delimited file; default `,`. Quoted fields follow RFC 4180. */
+    delimiter: t.string,
+    /** Whether the first line names the columns; default true. */
+    header: t.boolean,
+    /** The declared rating scale: ratings outside it are errors. */
+    ratingRange: t.tuple([t.number, t.number]),
+  },
+} as const;
+/**
+ * Options of the generic loaders, as a strict codec.
+ * @category Loaders
+ */
+export const GenericOptions = strictType(GENERIC_OPTIONS.required, GENERIC_OPTIONS.optional, "GenericOptions");
 /**
  * The decoded form of {@link GenericOptions}.
  * @category Loaders

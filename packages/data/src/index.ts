@@ -22,7 +22,8 @@ export {
   type SequenceBatch,
   sequenceBatches,
 } from "./batches.js";
-export { ColumnMapping, GenericOptions, loadDelimited, loadJsonLines } from "./generic.js";
+export { loadAmazonReviews } from "./amazon.js";
+export { ColumnMapping, GENERIC_OPTIONS, GenericOptions, loadDelimited, loadJsonLines } from "./generic.js";
 export {
   concatInteractions,
   type Dataset,

@@ -3,11 +3,12 @@
  * and the command line share it) names the format and where the files are. Node-only for files.
  * @module
  */
-import { type KdrecError, kdrecError } from "@kdrec/core";
+import { type KdrecError, kdrecError, type TaggedMember, taggedUnion } from "@kdrec/core";
 import * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
 import * as t from "io-ts";
-import { GenericOptions, loadDelimited, loadJsonLines } from "./generic.js";
+import { loadAmazonReviews } from "./amazon.js";
+import { GENERIC_OPTIONS, type GenericOptions, loadDelimited, loadJsonLines } from "./generic.js";
 import type { Dataset } from "./interactions.js";
 import { type LoadProgress, loadMovieLens100K, loadMovieLensDat, loadMovieLensLatest } from "./movielens.js";
 import { SyntheticOptions, syntheticDataset } from "./synthetic.js";
@@ -16,7 +17,16 @@ import { SyntheticOptions, syntheticDataset } from "./synthetic.js";
  * The format names kdrec reads.
  * @category Loaders
  */
-export const DATASET_FORMATS = ["ml-100k", "ml-1m", "ml-10m", "ml-latest", "delimited", "jsonl", "synthetic"] as const;
+export const DATASET_FORMATS = [
+  "ml-100k",
+  "ml-1m",
+  "ml-10m",
+  "ml-latest",
+  "amazon-reviews",
+  "delimited",
+  "jsonl",
+  "synthetic",
+] as const;
 /**
  * One of {@link DATASET_FORMATS}.
  * @category Loaders
@@ -24,23 +34,39 @@ export const DATASET_FORMATS = ["ml-100k", "ml-1m", "ml-10m", "ml-latest", "deli
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 
 /**
- * Which dataset to load: a MovieLens folder, a generic file with its column mapping, or the
+ * Which dataset to load: a MovieLens folder, an Amazon review file (`.json.gz` or its folder), a
+ * generic file (`.gz` files are decompressed) with its column mapping, or the
  * synthetic generator with its options.
  * @category Loaders
  */
-export const DatasetSpec = t.union(
-  [
-    t.type({ format: t.keyof({ "ml-100k": null, "ml-1m": null, "ml-10m": null, "ml-latest": null }), path: t.string }),
-    t.intersection([t.type({ format: t.keyof({ delimited: null, jsonl: null }), path: t.string }), GenericOptions]),
-    t.intersection([t.type({ format: t.literal("synthetic") }), t.partial({ options: SyntheticOptions })]),
-  ],
-  "DatasetSpec",
-);
+export type DatasetSpec =
+  | { readonly format: "ml-100k" | "ml-1m" | "ml-10m" | "ml-latest" | "amazon-reviews"; readonly path: string }
+  | ({ readonly format: "delimited" | "jsonl"; readonly path: string } & GenericOptions)
+  | { readonly format: "synthetic"; readonly options?: SyntheticOptions };
+
+const folderFormat = { required: { path: t.string }, optional: {} };
+const fileFormat = {
+  required: { path: t.string, ...GENERIC_OPTIONS.required },
+  optional: GENERIC_OPTIONS.optional,
+};
 /**
- * The decoded form of {@link DatasetSpec}.
+ * The codec of a {@link DatasetSpec}: `format` picks the members (the valid formats are listed
+ * when it is wrong); unknown keys are refused.
  * @category Loaders
  */
-export type DatasetSpec = t.TypeOf<typeof DatasetSpec>;
+export const DatasetSpec: t.Type<DatasetSpec, DatasetSpec, unknown> = taggedUnion<DatasetSpec>(
+  "format",
+  () =>
+    new Map<string, TaggedMember>([
+      ...(["ml-100k", "ml-1m", "ml-10m", "ml-latest", "amazon-reviews"] as const).map(
+        (format) => [format, folderFormat] as const,
+      ),
+      ["delimited", fileFormat],
+      ["jsonl", fileFormat],
+      ["synthetic", { required: {}, optional: { options: SyntheticOptions } }],
+    ]),
+  "DatasetSpec",
+);
 
 /**
  * Checks a format name, with the list of known names in the error.
@@ -72,6 +98,8 @@ export const loadDataset =
         return loadMovieLensDat(spec.path, spec.format, onProgress);
       case "ml-latest":
         return loadMovieLensLatest(spec.path, onProgress);
+      case "amazon-reviews":
+        return loadAmazonReviews(spec.path, onProgress);
       case "delimited":
         return loadDelimited(spec.path, spec, onProgress);
       case "jsonl":

@@ -2,13 +2,17 @@
 // kind of bad input, each with a one-line error naming file, line and what is wrong.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { scratchFolders } from "@kdrec/testing";
+import { datasetDir, scratchFolders } from "@kdrec/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
+import { gzipSync } from "node:zlib";
+import { loadAmazonReviews } from "./amazon.js";
 import { loadDelimited, loadJsonLines } from "./generic.js";
 import type { Dataset } from "./interactions.js";
 import { loadDataset, parseDatasetFormat } from "./load.js";
 import { loadMovieLens100K, loadMovieLensDat, loadMovieLensLatest } from "./movielens.js";
+import { leaveLastOut } from "./splits.js";
+import { datasetStats } from "./stats.js";
 
 const scratch = scratchFolders("kdrec-data-");
 const folder = (files: Record<string, string | Buffer>): string => {
@@ -192,11 +196,54 @@ describe("loadDataset", () => {
     const data = await loadDataset({ format: "ml-100k", path: dir })();
     expect(E.isRight(data) && data.right.name).toBe("ml-100k");
     expect(failure(parseDatasetFormat("netflix"))).toBe(
-      'format: unknown format "netflix" (known: ml-100k, ml-1m, ml-10m, ml-latest, delimited, jsonl, synthetic)',
+      'format: unknown format "netflix" (known: ml-100k, ml-1m, ml-10m, ml-latest, amazon-reviews, delimited, jsonl, synthetic)',
     );
     mkdirSync(join(dir, "empty"));
     expect(failure(await loadDataset({ format: "ml-latest", path: join(dir, "empty") })())).toMatch(
       /missing ratings\.csv/,
     );
+  });
+});
+
+describe("Amazon reviews format", () => {
+  const review = (user: string, asin: string, stars: number, day: number): string =>
+    JSON.stringify({ reviewerID: user, asin, overall: stars, unixReviewTime: day * 86_400, reviewText: "ok" });
+  const reviews = [review("B", "X2", 5, 3), review("A", "X1", 4, 2), review("A", "X0", 1, 2)].join("\n");
+
+  it("reads the publisher's gzipped JSON lines from the file or its folder, ids in sorted order", async () => {
+    const dir = folder({ "reviews_Test_5.json.gz": gzipSync(reviews) });
+    for (const path of [dir, join(dir, "reviews_Test_5.json.gz")]) {
+      const data = loaded(await loadDataset({ format: "amazon-reviews", path })());
+      expect(data.interactions.userIds).toEqual(["A", "B"]);
+      expect(data.interactions.itemIds).toEqual(["X0", "X1", "X2"]);
+      expect(Array.from(data.interactions.ratings!)).toEqual([5, 4, 1]);
+      expect(Array.from(data.interactions.timestamps!)).toEqual([3 * 86_400, 2 * 86_400, 2 * 86_400]);
+      expect(data.ratingRange).toEqual([1, 5]);
+    }
+    expect(loaded(await loadAmazonReviews(join(dir, "reviews_Test_5.json.gz"))).name).toBe("reviews_Test_5");
+  });
+
+  it("names the problem: no review file, two of them, a corrupt gzip stream", async () => {
+    expect(failure(await loadAmazonReviews(folder({ "notes.txt": "x" })))).toMatch(/no \.json or \.json\.gz/);
+    expect(failure(await loadAmazonReviews(folder({ "a.json": reviews, "b.json.gz": gzipSync(reviews) })))).toMatch(
+      /more than one review file \(a\.json, b\.json\.gz\)/,
+    );
+    const corrupt = gzipSync(reviews).subarray(0, 20);
+    expect(failure(await loadAmazonReviews(join(folder({ "c.json.gz": corrupt }), "c.json.gz")))).toMatch(
+      /c\.json\.gz: cannot read: unexpected end of file/,
+    );
+  });
+});
+
+describe("the real Amazon Musical Instruments 5-core", () => {
+  it("has the publisher's counts, and leave-last-out holds one valid and one test item per user", async () => {
+    const path = datasetDir("amazon-musical-instruments");
+    const data = loaded(await loadDataset({ format: "amazon-reviews", path })());
+    const stats = datasetStats(data.interactions);
+    expect([stats.interactions, stats.users, stats.items]).toEqual([10_261, 1_429, 900]);
+    const split = leaveLastOut(data.interactions);
+    expect([split.train.users.length, split.valid.users.length, split.test.users.length]).toEqual([
+      7_403, 1_429, 1_429,
+    ]);
   });
 });

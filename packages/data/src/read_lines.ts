@@ -1,11 +1,13 @@
 /**
  * Streams a text file line by line with 1-based line numbers, as kdrec's loaders need it:
- * a UTF-8 byte-order mark and CRLF endings are accepted, trailing blank lines are ignored, and a
- * blank line followed by more data is reported. Node-only (reads with `node:fs`).
+ * a UTF-8 byte-order mark and CRLF endings are accepted, trailing blank lines are ignored, a
+ * blank line followed by more data is reported, and a gzip file (`.gz`, as publishers ship
+ * them) is decompressed on the fly. Node-only (reads with `node:fs`).
  * @module
  */
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
+import { createGunzip } from "node:zlib";
 import { type KdrecError, kdrecError } from "@kdrec/core";
 import * as E from "fp-ts/lib/Either.js";
 
@@ -16,7 +18,7 @@ export type LineResult = KdrecError | undefined;
 export interface ReadLinesOptions {
   /** `latin1` for MovieLens' u.item and movies.dat; default `utf8`. */
   readonly encoding?: "utf8" | "latin1";
-  /** Called now and then with bytes read so far and the file size. */
+  /** Called now and then with bytes read so far and the file size (compressed bytes for `.gz`). */
   readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
@@ -40,12 +42,20 @@ export const readLines = async (
       kdrecError("IO", `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, path),
     );
   }
-  const stream = createReadStream(path, { encoding: options.encoding ?? "utf8", highWaterMark: 1 << 20 });
+  const encoding = options.encoding ?? "utf8";
+  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  let bytesRead = 0;
+  file.on("data", (chunk) => {
+    bytesRead += chunk.length;
+  });
+  const gunzip = path.endsWith(".gz") ? createGunzip() : undefined;
+  // A corrupt gzip stream fails the decompressor; a file error fails the file: either ends the read.
+  if (gunzip !== undefined) file.on("error", (error) => gunzip.destroy(error));
+  const stream = (gunzip === undefined ? file : file.pipe(gunzip)).setEncoding(encoding);
   let lineNumber = 0;
   let dataLines = 0;
   let firstBlank = 0; // line number of the first blank line in the current run of blank lines
   let rest = "";
-  let bytesRead = 0;
   let failure: KdrecError | undefined;
 
   const handle = (raw: string): void => {
@@ -66,7 +76,6 @@ export const readLines = async (
 
   try {
     for await (const chunk of stream as AsyncIterable<string>) {
-      bytesRead += Buffer.byteLength(chunk, options.encoding ?? "utf8");
       const lines = (rest + chunk).split("\n");
       rest = lines.pop() ?? "";
       for (const line of lines) {
@@ -81,6 +90,7 @@ export const readLines = async (
     return E.left(kdrecError("IO", `cannot read: ${(error as Error).message}`, path));
   } finally {
     stream.destroy();
+    file.destroy();
   }
   if (failure !== undefined) return E.left(failure);
   if (dataLines === 0) return E.left(kdrecError("INVALID_DATA", "empty file", path));

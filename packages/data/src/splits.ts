@@ -3,7 +3,7 @@
  * seeded random per-user split. Every split shares the id tables of its input.
  * @module
  */
-import { integerInRange, type KdrecError, kdrecError, numberInRange, seededRandom } from "@kdrec/core";
+import { integerInRange, type KdrecError, kdrecError, numberInRange, seededRandom, taggedUnion } from "@kdrec/core";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { compareIds, type Interactions, numUsers, selectRows } from "./interactions.js";
@@ -23,24 +23,27 @@ export interface Split {
  * How a split was made (written to `meta.json` beside the split files).
  * @category Splits
  */
-export const SplitProtocol = t.union(
-  [
-    t.type({ name: t.literal("leave-last-out") }),
-    t.type({ name: t.literal("temporal"), validRatio: numberInRange(0, 0.9), testRatio: numberInRange(0.01, 0.9) }),
-    t.type({
-      name: t.literal("random"),
-      validRatio: numberInRange(0, 0.9),
-      testRatio: numberInRange(0.01, 0.9),
-      seed: integerInRange(0),
-    }),
-  ],
-  "SplitProtocol",
-);
+export type SplitProtocol =
+  | { readonly name: "leave-last-out" }
+  | { readonly name: "temporal"; readonly validRatio: number; readonly testRatio: number }
+  | { readonly name: "random"; readonly validRatio: number; readonly testRatio: number; readonly seed: number };
+
+const ratios = { validRatio: numberInRange(0, 0.9), testRatio: numberInRange(0.01, 0.9) };
 /**
- * The decoded form of {@link SplitProtocol}.
+ * The codec of a {@link SplitProtocol}: `name` picks the protocol (the valid names are listed
+ * when it is wrong); unknown keys are refused.
  * @category Splits
  */
-export type SplitProtocol = t.TypeOf<typeof SplitProtocol>;
+export const SplitProtocol: t.Type<SplitProtocol, SplitProtocol, unknown> = taggedUnion<SplitProtocol>(
+  "name",
+  () =>
+    new Map([
+      ["leave-last-out", { required: {}, optional: {} }],
+      ["temporal", { required: ratios, optional: {} }],
+      ["random", { required: { ...ratios, seed: integerInRange(0) }, optional: {} }],
+    ]),
+  "SplitProtocol",
+);
 
 /**
  * Each user's rows in the protocol's order: by timestamp, then by original item id (numerically

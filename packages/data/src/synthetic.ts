@@ -8,7 +8,7 @@
  * exponential. Ratings 1–5 follow the affinity. Same options and seed, same data.
  * @module
  */
-import { integerInRange, numberInRange, positiveNumber, type Random, seededRandom } from "@kdrec/core";
+import { integerInRange, numberInRange, positiveNumber, type Random, seededRandom, strictType } from "@kdrec/core";
 import * as t from "io-ts";
 import type { Dataset } from "./interactions.js";
 
@@ -16,7 +16,8 @@ import type { Dataset } from "./interactions.js";
  * Options of {@link syntheticDataset}; every field has a default.
  * @category Synthetic
  */
-export const SyntheticOptions = t.partial(
+export const SyntheticOptions = strictType(
+  {},
   {
     seed: t.number,
     users: integerInRange(3),

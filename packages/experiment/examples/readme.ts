@@ -22,7 +22,7 @@ const spec = decodeConfig(
           loss: { kind: "soft-label", candidates: 20, temperature: 0.5 },
           rounds: 1,
           epochsPerRound: 5,
-          finetuneEpochs: 1,
+          finetune: { epochs: 1 },
         },
       },
     ],

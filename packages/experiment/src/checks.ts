@@ -7,7 +7,7 @@
  * @module
  */
 import { type KdrecError, kdrecError } from "@kdrec/core";
-import { catalogueDraws, teacherTopKNeeded } from "@kdrec/strategies";
+import { catalogueDraws, checkStrategy, teacherTopKNeeded } from "@kdrec/strategies";
 import * as E from "fp-ts/lib/Either.js";
 import type { ArchitectureRegistry } from "./registry.js";
 import { type ExperimentSpec, isExternal, type ModelSpec, teachersOf } from "./spec.js";
@@ -57,6 +57,21 @@ export const checkExperiment = (
         `${at}.taskDistillation`,
       );
     const strategy = student.strategy ?? { kind: "none" };
+    const strategyProblem = checkStrategy(strategy);
+    if (E.isLeft(strategyProblem))
+      return fail(strategyProblem.left.message, `${at}.strategy.${strategyProblem.left.location}`);
+    const finetuneParts = strategy.kind === "one-way" ? strategy.finetune?.train : undefined;
+    if (finetuneParts !== undefined) {
+      const parts = registry.get(student.architecture)?.parts ?? [];
+      const unknown = finetuneParts.filter((part) => !parts.includes(part));
+      if (unknown.length > 0)
+        return fail(
+          parts.length === 0
+            ? `a ${student.architecture} model trains as a whole: it has no parts to fine-tune alone`
+            : `${unknown.map((p) => JSON.stringify(p)).join(", ")}: not a part of a ${student.architecture} model (parts: ${parts.join(", ")})`,
+          `${at}.strategy.finetune.train`,
+        );
+    }
     if (
       strategy.kind === "two-way" &&
       (teacher.architecture !== "mf" || student.architecture !== "mf" || names !== undefined)
@@ -80,6 +95,8 @@ export const checkExperiment = (
         'a distilled ALS student needs the teacher\'s top-K (strategy.loss.kind "ranking")',
         `${at}.strategy.loss`,
       );
+    if (student.architecture === "als" && strategy.kind === "one-way" && typeof (strategy.alpha ?? 0) !== "number")
+      return fail("ALS mixes the teacher's top-K into its targets once: α must be one number", `${at}.strategy.alpha`);
     if (student.architecture === "als" && strategy.kind === "two-way")
       return fail("ALS trains in closed form: it distils one way, from the teacher's top-K", `${at}.strategy`);
     known.add(student.name);

@@ -3,7 +3,7 @@
 // and its effect shows: the distilled student agrees with its teacher more than one trained alone.
 import { decodeConfig, readTidy } from "@kdrec/core";
 import { leaveLastOut, syntheticDataset } from "@kdrec/data";
-import { lossTerm } from "@kdrec/losses";
+import { complement, lossTerm } from "@kdrec/losses";
 import {
   bprTerm,
   type DistillationLossEntry,
@@ -42,7 +42,7 @@ const gapHinge: DistillationLossEntry<GapHinge> = {
       width: loss.candidates + 2,
       lists: listsWithCandidates(loss.candidates, uniformItems(context.numItems), false),
       terms: [
-        bprTerm(1 - context.alpha),
+        bprTerm(complement(context.alpha)),
         lossTerm(
           "gap-hinge",
           (s) => tf.mean(tf.relu(tf.sub(tf.abs(tf.sub(s.student, teacherScores(s))), loss.margin))) as tf.Scalar,
@@ -63,7 +63,7 @@ const strategy = {
   alpha: 0.9,
   rounds: 1,
   epochsPerRound: 8,
-  finetuneEpochs: 0,
+  finetune: { epochs: 0 },
 } as const;
 
 /** Mean squared gap between two models' scores of every (user, item) pair. */

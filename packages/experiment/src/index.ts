@@ -12,12 +12,16 @@
  */
 export { checkAgainstData, checkExperiment } from "./checks.js";
 export { type ArchitectureRegistry, defaultRegistry, withArchitecture } from "./registry.js";
+export { resolveExperiment } from "./resolved.js";
 export {
   type Comparison,
   compareStudents,
   type ExperimentResult,
   type ModelResult,
+  type ModelSummary,
+  type NamedTest,
   resultTable,
+  summariseModels,
   TEST_METRICS,
 } from "./results.js";
 export {
@@ -32,6 +36,7 @@ export {
   DEFAULT_EXPERIMENT,
   type ExperimentSpec,
   type ExternalTeacherSpec,
+  experimentJsonSchema,
   experimentSpec,
   isExternal,
   type ModelSpec,

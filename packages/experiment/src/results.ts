@@ -1,9 +1,13 @@
 /**
  * An experiment's results: one row per model and seed, per-user test NDCG@10 for paired tests,
- * and the table `kdrec run` prints.
+ * summaries over seeds with 95% confidence intervals, and the table `kdrec run` prints.
+ *
+ * The paired tests treat what is independent as independent: users are paired on their test
+ * NDCG@10 *averaged over the seeds* (n = users; three runs of one user are not three users), and,
+ * with at least three seeds, seeds are paired on their means (n = seeds: the spread between runs).
  * @module
  */
-import { type PairedTest, pairedTTest } from "@kdrec/metrics";
+import { type PairedTest, pairedTTest, type RunSummary, summariseRuns } from "@kdrec/metrics";
 import type { ExperimentSpec } from "./spec.js";
 
 /**
@@ -29,14 +33,33 @@ export interface ModelResult {
 }
 
 /**
+ * A paired test on test NDCG@10 and how it was made.
+ * @category Experiment
+ */
+export type NamedTest = PairedTest & { readonly method: string };
+
+/**
  * A distilled student against the undistilled student of the same architecture and size.
  * @category Experiment
  */
 export interface Comparison {
   readonly student: string;
   readonly baseline: string;
-  /** Per-user test NDCG@10, every seed's users pooled. */
-  readonly test: PairedTest;
+  /** Paired over users, each user's test NDCG@10 averaged over the seeds (n = users). */
+  readonly users: NamedTest;
+  /** Paired over seeds, on each seed's mean test NDCG@10 (n = seeds); with 3 seeds or more only. */
+  readonly seeds?: NamedTest;
+}
+
+/**
+ * One model over its seeds: each test metric's mean, standard deviation and 95% interval.
+ * @category Experiment
+ */
+export interface ModelSummary {
+  readonly name: string;
+  readonly role: "teacher" | "student";
+  readonly seeds: number;
+  readonly test: Readonly<Record<string, RunSummary>>;
 }
 
 /**
@@ -55,6 +78,8 @@ export interface ExperimentResult {
   readonly models: ReadonlyArray<ModelResult>;
   /** Per model, per seed: each evaluated user's test NDCG@10. */
   readonly perUser: ReadonlyMap<string, ReadonlyArray<Float64Array>>;
+  /** Per model: its test metrics over the seeds, with 95% confidence intervals. */
+  readonly summaries: ReadonlyArray<ModelSummary>;
   readonly comparisons: ReadonlyArray<Comparison>;
 }
 
@@ -62,22 +87,34 @@ export interface ExperimentResult {
 export const TEST_METRICS = ["hr@10", "ndcg@10", "hr@20", "ndcg@20"];
 
 const mean = (xs: ReadonlyArray<number>) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const std = (xs: ReadonlyArray<number>) =>
-  xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
 
-const concat = (arrays: ReadonlyArray<Float64Array>): Float64Array => {
-  const out = new Float64Array(arrays.reduce((n, a) => n + a.length, 0));
-  let offset = 0;
-  for (const a of arrays) {
-    out.set(a, offset);
-    offset += a.length;
-  }
-  return out;
-};
+/** Each user's value averaged over the seeds (every seed evaluates the same users in the same order). */
+const averageOverSeeds = (runs: ReadonlyArray<Float64Array>): Float64Array =>
+  Float64Array.from(runs[0]!, (_, u) => mean(runs.map((run) => run[u]!)));
+
+const seedMeans = (runs: ReadonlyArray<Float64Array>): number[] => runs.map((run) => mean([...run]));
 
 /**
- * Paired t-tests on per-user test NDCG@10 (all seeds pooled): each distilled student against the
- * undistilled student of the same architecture and size.
+ * Each model's test metrics over its seeds (mean, std, Student-t 95% interval; one seed: n = 1
+ * and no interval).
+ * @category Experiment
+ */
+export const summariseModels = (models: ReadonlyArray<ModelResult>): ModelSummary[] =>
+  [...new Set(models.map((r) => r.name))].map((name) => {
+    const runs = models.filter((r) => r.name === name);
+    const metrics = Object.keys(runs[0]!.test);
+    return {
+      name,
+      role: runs[0]!.role,
+      seeds: runs.length,
+      test: Object.fromEntries(metrics.map((m) => [m, summariseRuns(runs.map((r) => r.test[m]!))])),
+    };
+  });
+
+/**
+ * Paired t-tests on test NDCG@10 of each distilled student against the undistilled student of
+ * the same architecture and size: over users (their values averaged over the seeds) and, with 3
+ * seeds or more, over seed means.
  * @category Experiment
  */
 export const compareStudents = (
@@ -92,10 +129,38 @@ export const compareStudents = (
     );
     const a = perUser.get(student.name);
     const b = baseline === undefined ? undefined : perUser.get(baseline.name);
-    return baseline === undefined || a === undefined || b === undefined
-      ? []
-      : [{ student: student.name, baseline: baseline.name, test: pairedTTest(concat(a), concat(b)) }];
+    if (baseline === undefined || a === undefined || b === undefined || a.length !== b.length) return [];
+    const seeds = a.length;
+    const users = pairedTTest(averageOverSeeds(a), averageOverSeeds(b));
+    return [
+      {
+        student: student.name,
+        baseline: baseline.name,
+        users: {
+          ...users,
+          method: `paired t-test over ${users.n} users, each user's NDCG@10 averaged over ${seeds} seed(s)`,
+        },
+        ...(seeds >= 3
+          ? {
+              seeds: {
+                ...pairedTTest(seedMeans(a), seedMeans(b)),
+                method: `paired t-test over ${seeds} seeds' mean NDCG@10`,
+              },
+            }
+          : {}),
+      },
+    ];
   });
+
+const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(4)}`;
+const describeTest = (test: NamedTest): string =>
+  `Δ ${signed(test.meanDifference)}${test.ci95 === null ? "" : ` [${signed(test.ci95[0])}, ${signed(test.ci95[1])}]`}, t ${test.t.toFixed(2)}, p ${test.pValue.toExponential(2)} (${test.method})`;
+
+/** `mean ± std` over seeds, or `mean (n = 1)` when one seed gives no spread. */
+const overSeeds = (xs: ReadonlyArray<number>): string => {
+  const s = summariseRuns(xs);
+  return s.std === null ? `${s.mean.toFixed(4)} (n = 1)` : `${s.mean.toFixed(4)} ± ${s.std.toFixed(4)}`;
+};
 
 /**
  * The results as a text table (mean ± std over seeds) followed by the paired tests.
@@ -107,14 +172,11 @@ export const resultTable = (result: Pick<ExperimentResult, "models" | "compariso
   const withTasks = models.some((r) => r.tasks !== undefined);
   const taskCell = (runs: ModelResult[], metric: string) => {
     const xs = runs.flatMap((r) => (r.tasks?.[metric] === undefined ? [] : [r.tasks[metric]!]));
-    return xs.length === 0 ? "-" : `${mean(xs).toFixed(4)} ± ${std(xs).toFixed(4)}`;
+    return xs.length === 0 ? "-" : overSeeds(xs);
   };
   const rows = names.map((name) => {
     const runs = models.filter((r) => r.name === name);
-    const cell = (metric: string) => {
-      const xs = runs.map((r) => r.test[metric]!);
-      return `${mean(xs).toFixed(4)} ± ${std(xs).toFixed(4)}`;
-    };
+    const cell = (metric: string) => overSeeds(runs.map((r) => r.test[metric]!));
     return [
       name,
       runs[0]!.role,
@@ -145,9 +207,10 @@ export const resultTable = (result: Pick<ExperimentResult, "models" | "compariso
       .join("  ")
       .trimEnd();
   const lines = [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
-  for (const { student, baseline, test } of result.comparisons)
-    lines.push(
-      `paired t-test ${student} vs ${baseline}: Δndcg@10 ${test.meanDifference >= 0 ? "+" : ""}${test.meanDifference.toFixed(4)}, t ${test.t.toFixed(2)}, p ${test.pValue.toExponential(2)} (n ${test.n})`,
-    );
+  for (const { student, baseline, users, seeds } of result.comparisons) {
+    lines.push(`${student} vs ${baseline}, test ndcg@10:`);
+    lines.push(`  ${describeTest(users)}`);
+    if (seeds !== undefined) lines.push(`  ${describeTest(seeds)}`);
+  }
   return `${lines.join("\n")}\n`;
 };

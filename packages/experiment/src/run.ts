@@ -6,7 +6,7 @@
  * model trains; files are the caller's (an {@link ExperimentStore}).
  * @module
  */
-import { type KdrecError, kdrecError } from "@kdrec/core";
+import { definedFields, fingerprint, type KdrecError, kdrecError } from "@kdrec/core";
 import {
   filterMinRating,
   type Interactions,
@@ -26,7 +26,7 @@ import * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
 import { checkAgainstData, checkExperiment } from "./checks.js";
 import { type ArchitectureRegistry, defaultRegistry } from "./registry.js";
-import { compareStudents, type ExperimentResult, type ModelResult, TEST_METRICS } from "./results.js";
+import { compareStudents, type ExperimentResult, type ModelResult, summariseModels, TEST_METRICS } from "./results.js";
 import { type ExperimentSpec, isExternal, type ModelSpec, type StudentSpec, teachersOf } from "./spec.js";
 
 /**
@@ -199,6 +199,7 @@ export const prepareExperiment = (
       protocol: split.right.protocol,
       models,
       perUser,
+      summaries: summariseModels(models),
       comparisons: compareStudents(spec, perUser),
     });
   });
@@ -246,6 +247,24 @@ interface TrainOutcome {
 
 type Remember = (result: ModelResult, report: RankingReport) => void;
 
+/**
+ * Each model's fingerprint (what its checkpoints are checked against on resume) and its path in
+ * the spec: its own spec with the strategy resolved, the data it trains on, and its teachers'
+ * fingerprints, so that a changed teacher also invalidates its students' checkpoints.
+ */
+const modelFingerprints = (spec: ExperimentSpec): Map<string, { value: string; location: string }> => {
+  const data = { dataset: spec.dataset, protocol: spec.protocol, minRating: spec.minRating };
+  const out = new Map([
+    [spec.teacher.name, { value: fingerprint({ data, model: spec.teacher }), location: "teacher" }],
+  ]);
+  spec.students.forEach((student, k) => {
+    const teachers = (teachersOf(student) ?? [spec.teacher.name]).map((name) => out.get(name)?.value);
+    const model = { ...student, strategy: resolveStrategy(student.strategy ?? { kind: "none" }) };
+    out.set(student.name, { value: fingerprint({ data, model, teachers }), location: `students[${k}]` });
+  });
+  return out;
+};
+
 /** An external teacher and its evaluation (the same for every seed). */
 interface ExternalRun {
   readonly teacher: Teacher;
@@ -257,6 +276,7 @@ interface ExternalRun {
 class Run {
   // Students that later students learn from (multi-level chains and ensembles) are frozen too.
   private readonly referenced: Set<string>;
+  private readonly fingerprints: ReadonlyMap<string, { readonly value: string; readonly location: string }>;
 
   constructor(
     private readonly spec: ExperimentSpec,
@@ -265,6 +285,7 @@ class Run {
     private readonly split: Split,
   ) {
     this.referenced = new Set(spec.students.flatMap((s) => teachersOf(s) ?? []));
+    this.fingerprints = modelFingerprints(spec);
   }
 
   /** The teacher and every student of one seed. */
@@ -401,7 +422,11 @@ class Run {
       ...(alignTo === undefined ? {} : { alignTo }),
       ...(strategy.kind === "one-way"
         ? {
-            teaching: { alpha: strategy.alpha, ...(request.targets === undefined ? {} : { targets: request.targets }) },
+            teaching: {
+              // A closed-form student mixes the top-K in once (the checks refuse an α per round for it).
+              alpha: typeof strategy.alpha === "number" ? strategy.alpha : 0,
+              ...(request.targets === undefined ? {} : { targets: request.targets }),
+            },
           }
         : {}),
       ...(request.taskTeacher === undefined ? {} : { taskTeacher: request.taskTeacher }),
@@ -478,6 +503,7 @@ class Run {
               onEvent({ kind: "batch", model: spec.name, seed, epoch, done, total }),
           }),
       ...(options.store === undefined ? {} : { checkpoints: options.store.checkpoints(spec.name, seed) }),
+      ...definedFields({ fingerprint: this.fingerprints.get(spec.name) }, ["fingerprint"]),
     });
     if (E.isLeft(fitted)) return fitted;
 

@@ -5,7 +5,7 @@
  * another architecture is a decoding error at its path, with the key most likely meant.
  * @module
  */
-import { integerInRange, numberInRange, strictType, taggedUnion } from "@kdrec/core";
+import { integerInRange, type JsonSchema, jsonSchemaOf, numberInRange, strictType, taggedUnion } from "@kdrec/core";
 import { DatasetSpec, SplitProtocol } from "@kdrec/data";
 import type { ModelSpecBase } from "@kdrec/model-kit";
 import { Strategy } from "@kdrec/strategies";
@@ -60,6 +60,8 @@ export type StudentSpec = ModelSpec & StudentFields;
  * @category Experiment
  */
 export interface ExperimentSpec {
+  /** The config's JSON Schema, for editors (`docs/kdrec-config.schema.json`); ignored by kdrec. */
+  readonly $schema?: string;
   readonly dataset: DatasetSpec;
   readonly protocol?: SplitProtocol;
   /** One run per seed; default [1]. */
@@ -114,7 +116,12 @@ export const experimentSpec = (
         taggedUnion<StudentSpec>("architecture", members(registry, studentFields, false), "StudentSpec", "mf"),
       ),
     },
-    { protocol: SplitProtocol, seeds: t.array(integerInRange(0)), minRating: numberInRange(-1e9, 1e9) },
+    {
+      $schema: t.string,
+      protocol: SplitProtocol,
+      seeds: t.array(integerInRange(0)),
+      minRating: numberInRange(-1e9, 1e9),
+    },
     "ExperimentSpec",
   ) as unknown as t.Type<ExperimentSpec, unknown, unknown>;
 
@@ -158,7 +165,7 @@ export const DEFAULT_EXPERIMENT: ExperimentSpec = {
         alpha: 0.8,
         rounds: 2,
         epochsPerRound: 15,
-        finetuneEpochs: 5,
+        finetune: { epochs: 5 },
       },
     },
   ],
@@ -181,3 +188,21 @@ export const teachersOf = (student: StudentSpec): string[] | undefined =>
  */
 export const isExternal = (spec: ModelSpec | ExternalTeacherSpec): spec is ExternalTeacherSpec =>
   spec.architecture === "external";
+
+/**
+ * The JSON Schema of `kdrec run`'s config over `registry`'s architectures and the loss table,
+ * generated from the same codecs that decode configs (`docs/kdrec-config.schema.json` is this,
+ * for the default registry; a test keeps it current).
+ * @example
+ * ```ts
+ * writeFileSync("kdrec-config.schema.json", JSON.stringify(experimentJsonSchema(), null, 2));
+ * ```
+ * @category Experiment
+ */
+export const experimentJsonSchema = (registry: ArchitectureRegistry = defaultRegistry): JsonSchema => ({
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  title: "kdrec run config",
+  description:
+    "An experiment: the dataset, the protocol, the seeds, the teacher and the students. Generated from kdrec's codecs.",
+  ...jsonSchemaOf(experimentSpec(registry)),
+});

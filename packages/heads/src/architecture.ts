@@ -11,14 +11,21 @@ import {
   numberInRange,
   positiveNumber,
   seededRandom,
+  strictType,
   unitInterval,
 } from "@kdrec/core";
 import { concatInteractions, numItems, numUsers } from "@kdrec/data";
-import { builtVariableModel, defineArchitecture, frozenModel, trainingOptions } from "@kdrec/model-kit";
+import {
+  builtVariableModel,
+  defineArchitecture,
+  frozenModel,
+  TRAINING_DEFAULTS,
+  trainingOptions,
+} from "@kdrec/model-kit";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { evaluateTasks, type TaskMetrics } from "./evaluate_tasks.js";
-import { MultiTaskModel, TaskWeights } from "./multi_task_model.js";
+import { MultiTaskModel, TASKS, TaskWeights } from "./multi_task_model.js";
 
 /**
  * The multi-task model as an architecture of the registry.
@@ -26,6 +33,7 @@ import { MultiTaskModel, TaskWeights } from "./multi_task_model.js";
  */
 export const multiTaskArchitecture = defineArchitecture({
   name: "multi-task",
+  parts: ["users", "items", "experts", "gates", "heads", ...TASKS.map((task) => `heads.${task}`), "logVariances"],
   summary: "rating, like and ranking heads over a shared-bottom or MMoE representation",
   required: { dim: integerInRange(1, 4096) },
   optional: {
@@ -42,13 +50,27 @@ export const multiTaskArchitecture = defineArchitecture({
      * A student of a multi-task teacher: each head's distillation (rating: α; like: α and T); the
      * ranking head distils by `strategy`.
      */
-    taskDistillation: t.partial({
-      rating: t.type({ alpha: unitInterval }),
-      like: t.intersection([t.type({ alpha: unitInterval }), t.partial({ temperature: positiveNumber })]),
-    }),
+    taskDistillation: strictType(
+      {},
+      {
+        rating: strictType({ alpha: unitInterval }, {}, "RatingDistillation"),
+        like: strictType({ alpha: unitInterval }, { temperature: positiveNumber }, "LikeDistillation"),
+      },
+      "TaskDistillation",
+    ),
     l2: numberInRange(0, 100),
     learningRate: positiveNumber,
     ...trainingOptions,
+  },
+  defaults: {
+    bottom: "shared-bottom",
+    hidden: 32,
+    experts: 4,
+    weighting: "fixed",
+    taskWeights: { rating: 1, like: 1, ranking: 1 },
+    l2: 0,
+    learningRate: 1e-3,
+    ...TRAINING_DEFAULTS,
   },
   create: (spec, { seed, split, taskTeacher }) => {
     if (spec.taskDistillation !== undefined && taskTeacher === undefined)

@@ -16,6 +16,7 @@ import {
   positiveNumber,
   type Random,
   seededRandom,
+  strictType,
 } from "@kdrec/core";
 import { entryUsers, type Interactions, numItems, numUsers, uniformNegatives, userItemSets } from "@kdrec/data";
 import { type DenseParams, dense, initDense, normalVariable } from "@kdrec/layers";
@@ -46,7 +47,8 @@ export type Task = (typeof TASKS)[number];
  * Fixed task weights (an io-ts codec); a missing task weighs 1.
  * @category Heads
  */
-export const TaskWeights = t.partial(
+export const TaskWeights = strictType(
+  {},
   { rating: numberInRange(0, 1e3), like: numberInRange(0, 1e3), ranking: numberInRange(0, 1e3) },
   "TaskWeights",
 );

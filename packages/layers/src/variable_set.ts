@@ -15,6 +15,8 @@ export interface VariableSet<P> {
   readonly params: P;
   /** In {@link namedVariablesOf} order. */
   readonly variables: ReadonlyArray<tf.Variable>;
+  /** The variables' paths in the record (`heads.rating.kernel`), in the same order. */
+  readonly names: ReadonlyArray<string>;
   /** Number of values over all variables. */
   readonly size: number;
   /** Every variable with its path, shape and a copy of its values. */
@@ -39,6 +41,7 @@ export const variableSet = <P extends object>(params: P): VariableSet<P> => {
   return {
     params,
     variables,
+    names: named.map(([name]) => name),
     size: variables.reduce((n, x) => n + x.size, 0),
     namedWeights: () => named.map(([name, x]) => ({ name, shape: [...x.shape], values: copy(x) })),
     snapshot: () => variables.map(copy),

@@ -13,7 +13,9 @@ export { binaryCrossEntropy } from "./binary_cross_entropy.js";
 export { bprLoss, rowBprLoss } from "./bpr.js";
 export { type FeatureAlignmentOptions, featureAlignment } from "./feature_alignment.js";
 export {
+  complement,
   describeMixture,
+  describeSchedule,
   type LossTerm,
   lossTerm,
   mixtureLoss,

@@ -16,8 +16,8 @@ export interface TrainingProgress {
 }
 
 /**
- * A weight that changes with progress: constant, or linear from `from` to `to` over `over`
- * epochs or rounds (then held at `to`).
+ * A value that changes with progress: constant, linear from `from` to `to` over `over` epochs or
+ * rounds (then held at `to`), or one value per round (the last held after them).
  * @category Mixtures
  */
 export type Schedule =
@@ -28,27 +28,66 @@ export type Schedule =
       readonly to: number;
       readonly over: number;
       readonly unit: "epoch" | "round";
-    };
+    }
+  | { readonly kind: "per-round"; readonly values: ReadonlyArray<number> };
 
 /**
- * The value of a weight at `progress`.
+ * The value of a weight (or any scheduled setting, such as a temperature) at `progress`.
+ * @example
+ * ```ts
+ * weightAt({ kind: "linear", from: 0.8, to: 0.2, over: 4, unit: "round" }, { epoch: 90, round: 2 }); // 0.5
+ * ```
  * @category Mixtures
  */
 export const weightAt = (weight: number | Schedule, progress: TrainingProgress): number => {
   if (typeof weight === "number") return weight;
   if (weight.kind === "constant") return weight.value;
+  if (weight.kind === "per-round") return weight.values[Math.min(progress.round, weight.values.length - 1)]!;
   const t = Math.min(1, (weight.unit === "epoch" ? progress.epoch : progress.round) / Math.max(1, weight.over));
   return weight.from + (weight.to - weight.from) * t;
 };
 
 /**
- * One named, weighted term of a mixture: `compute` turns the batch's inputs into a scalar.
+ * 1 − `weight` at every point of its schedule: the task loss's share when `weight` is α.
+ * @category Mixtures
+ */
+export const complement = (weight: number | Schedule): number | Schedule => {
+  if (typeof weight === "number") return 1 - weight;
+  switch (weight.kind) {
+    case "constant":
+      return { kind: "constant", value: 1 - weight.value };
+    case "linear":
+      return { ...weight, from: 1 - weight.from, to: 1 - weight.to };
+    case "per-round":
+      return { kind: "per-round", values: weight.values.map((v) => 1 - v) };
+  }
+};
+
+/**
+ * A schedule in a few characters, for names and logs: `0.5`, `0.8→0.2`, `[0.8,0.5,0.2]`.
+ * @category Mixtures
+ */
+export const describeSchedule = (weight: number | Schedule): string => {
+  if (typeof weight === "number") return String(weight);
+  switch (weight.kind) {
+    case "constant":
+      return String(weight.value);
+    case "linear":
+      return `${weight.from}→${weight.to}`;
+    case "per-round":
+      return `[${weight.values.join(",")}]`;
+  }
+};
+
+/**
+ * One named, weighted term of a mixture: `compute` turns the batch's inputs (and, for a term
+ * whose own settings follow a schedule, the progress) into a scalar.
  * @category Mixtures
  */
 export interface LossTerm<I> {
   readonly name: string;
   readonly weight: number | Schedule;
-  readonly compute: (inputs: I) => tf.Scalar;
+  readonly compute: (inputs: I, progress: TrainingProgress) => tf.Scalar;
 }
 
 /**
@@ -57,7 +96,7 @@ export interface LossTerm<I> {
  */
 export const lossTerm = <I>(
   name: string,
-  compute: (inputs: I) => tf.Scalar,
+  compute: (inputs: I, progress: TrainingProgress) => tf.Scalar,
   weight: number | Schedule = 1,
 ): LossTerm<I> => ({
   name,
@@ -81,7 +120,7 @@ export const mixtureLoss = <I>(
     for (const term of terms) {
       const weight = weightAt(term.weight, progress);
       if (weight === 0) continue;
-      const value = term.compute(inputs);
+      const value = term.compute(inputs, progress);
       parts[term.name] = value;
       total = tf.add(total, tf.mul(value, weight)) as tf.Scalar;
     }

@@ -18,4 +18,13 @@ export {
 } from "./full_ranking.js";
 export { auc, logLoss, mae, rmse } from "./pointwise.js";
 export { metricNames, metricsFromRanks } from "./ranking_metrics.js";
-export { type MetricSummary, type PairedTest, pairedTTest, summarise } from "./statistics.js";
+export {
+  type MetricSummary,
+  type PairedTest,
+  pairedTTest,
+  type RunSummary,
+  studentCritical,
+  studentTwoSidedP,
+  summarise,
+  summariseRuns,
+} from "./statistics.js";

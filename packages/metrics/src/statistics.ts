@@ -38,11 +38,66 @@ export const summarise = (values: ArrayLike<number>): MetricSummary => {
  */
 export interface PairedTest {
   readonly meanDifference: number;
+  /** The mean difference's 95% confidence interval (Student's t); null for fewer than 2 pairs. */
+  readonly ci95: readonly [number, number] | null;
   readonly t: number;
   readonly degreesOfFreedom: number;
   readonly pValue: number;
   readonly n: number;
 }
+
+/**
+ * The two-sided critical value of Student's t: P(|T| ≥ t) = 1 − `level` with `df` degrees of
+ * freedom (bisection on the distribution function).
+ * @example
+ * ```ts
+ * studentCritical(0.95, 2); // 4.303
+ * ```
+ * @category Statistics
+ */
+export const studentCritical = (level: number, df: number): number => {
+  let lo = 0;
+  let hi = 1e4;
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (studentTwoSidedP(mid, df) > 1 - level) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+};
+
+/**
+ * A mean over a few runs (seeds) with its sample standard deviation and 95% confidence interval
+ * by Student's t (null with one run: one run says nothing about the spread).
+ * @category Statistics
+ */
+export interface RunSummary {
+  readonly mean: number;
+  readonly std: number | null;
+  readonly ci95: readonly [number, number] | null;
+  readonly n: number;
+}
+
+/**
+ * Mean, standard deviation and Student-t 95% interval of `values` (one per run).
+ * @example
+ * ```ts
+ * summariseRuns([0.071, 0.074, 0.069]); // { mean: 0.0713, std: 0.0025, ci95: [0.0651, 0.0775], n: 3 }
+ * ```
+ * @category Statistics
+ */
+export const summariseRuns = (values: ArrayLike<number>): RunSummary => {
+  const n = values.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += values[i]!;
+  const mean = n === 0 ? Number.NaN : sum / n;
+  if (n < 2) return { mean, std: null, ci95: null, n };
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (values[i]! - mean) ** 2;
+  const std = Math.sqrt(squares / (n - 1));
+  const half = (studentCritical(0.95, n - 1) * std) / Math.sqrt(n);
+  return { mean, std, ci95: [mean - half, mean + half], n };
+};
 
 /**
  * Paired two-sided t-test over per-user values; throws `RangeError` when the lengths differ.
@@ -66,6 +121,7 @@ export const pairedTTest = (a: ArrayLike<number>, b: ArrayLike<number>): PairedT
     // All differences equal: no variance to test against.
     return {
       meanDifference: mean,
+      ci95: n > 1 ? [mean, mean] : null,
       t: mean === 0 ? 0 : Math.sign(mean) * Number.POSITIVE_INFINITY,
       degreesOfFreedom: df,
       pValue: mean === 0 ? 1 : 0,
@@ -73,10 +129,21 @@ export const pairedTTest = (a: ArrayLike<number>, b: ArrayLike<number>): PairedT
     };
   }
   const t = mean / (sd / Math.sqrt(n));
-  return { meanDifference: mean, t, degreesOfFreedom: df, pValue: studentTwoSidedP(t, df), n };
+  const half = (studentCritical(0.95, df) * sd) / Math.sqrt(n);
+  return {
+    meanDifference: mean,
+    ci95: [mean - half, mean + half],
+    t,
+    degreesOfFreedom: df,
+    pValue: studentTwoSidedP(t, df),
+    n,
+  };
 };
 
-/** P(|T| >= |t|) for Student's t with `df` degrees of freedom: I_{df/(df+t²)}(df/2, 1/2). */
+/**
+ * P(|T| ≥ |t|) for Student's t with `df` degrees of freedom: I_{df/(df+t²)}(df/2, 1/2).
+ * @category Statistics
+ */
 export const studentTwoSidedP = (t: number, df: number): number =>
   regularizedIncompleteBeta(df / (df + t * t), df / 2, 0.5);
 

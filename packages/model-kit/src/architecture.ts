@@ -104,6 +104,10 @@ export interface Architecture<Spec extends ModelSpecBase = ModelSpecBase> {
   readonly teacherOnly?: boolean;
   readonly required: t.Props;
   readonly optional: t.Props;
+  /** The value each optional setting takes when a spec leaves it out (what resolved configs show). */
+  readonly defaults: Readonly<Record<string, unknown>>;
+  /** The parts a fine-tuning phase may train alone (its models' `trainableParts`); none when absent. */
+  readonly parts?: ReadonlyArray<string>;
   /** Checks across the spec's own fields that a codec cannot express (run before any training). */
   check?(spec: Spec): E.Either<KdrecError, void>;
   /** Creates the model from a decoded spec. */
@@ -129,6 +133,7 @@ export type SpecOf<R extends t.Props, O extends t.Props> = ModelSpecBase &
  *   summary: "an example",
  *   required: { dim: integerInRange(1) },
  *   optional: {},
+ *   defaults: {},
  *   create: () => E.left(kdrecError("INVALID_CONFIG", "not built in this example")),
  *   describe: (spec) => `tiny d=${spec.dim}`,
  * });
@@ -141,6 +146,8 @@ export const defineArchitecture = <R extends t.Props, O extends t.Props>(entry: 
   readonly teacherOnly?: boolean;
   readonly required: R;
   readonly optional: O;
+  readonly defaults: Partial<t.TypeOf<t.PartialC<O>>>;
+  readonly parts?: ReadonlyArray<string>;
   readonly check?: (spec: SpecOf<R, O>) => E.Either<KdrecError, void>;
   readonly create: (spec: SpecOf<R, O>, context: ModelContext) => E.Either<KdrecError, BuiltModel>;
   readonly describe: (spec: SpecOf<R, O>) => string;
@@ -157,6 +164,12 @@ export const trainingOptions = {
   patience: integerInRange(1),
   maxEpochs: integerInRange(1),
 } satisfies t.Props;
+
+/**
+ * The defaults of {@link trainingOptions}, which the trainer applies.
+ * @category Registry
+ */
+export const TRAINING_DEFAULTS = { batchSize: 1024, patience: 20, maxEpochs: 200 } as const;
 
 /**
  * `restore` for a model whose weights are `namedWeights()` in order and `restore(values)` back.

@@ -37,6 +37,8 @@ export interface DenseAdamState {
 export interface DenseAdam {
   /** Minimises `loss` (a function of the variables) by one step; returns the loss value. */
   minimize(loss: () => tf.Scalar): number;
+  /** Updates only the variables whose flag is true from the next step on (all when `undefined`). */
+  trainOnly(mask: ReadonlyArray<boolean> | undefined): void;
   state(): DenseAdamState;
   load(state: DenseAdamState): void;
   dispose(): void;
@@ -60,12 +62,18 @@ export const denseAdam = (variables: ReadonlyArray<tf.Variable>, config: DenseAd
   const m = tf.tidy(() => variables.map((x) => tf.variable(tf.zerosLike(x), false)));
   const v = tf.tidy(() => variables.map((x) => tf.variable(tf.zerosLike(x), false)));
   let step = 0;
+  let trained: ReadonlyArray<boolean> | undefined;
   return {
+    trainOnly: (mask) => {
+      trained = mask;
+    },
     minimize: (loss) => {
       step += 1;
       const lr = (config.learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
+      // Frozen variables are left out of the gradient as well as the update.
+      const active = trained === undefined ? variables : variables.filter((_, k) => trained![k]);
       const value = tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(loss, variables as tf.Variable[]);
+        const { value, grads } = tf.variableGrads(loss, active as tf.Variable[]);
         variables.forEach((x, k) => {
           const g = grads[x.name];
           // A variable the loss does not read (an alignment head while fine-tuning) stays as it is.

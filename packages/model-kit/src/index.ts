@@ -19,6 +19,7 @@ export {
   restoreNamed,
   type SavedWeights,
   type SpecOf,
+  TRAINING_DEFAULTS,
   trainingOptions,
 } from "./architecture.js";
 export { type DenseAdam, type DenseAdamConfig, type DenseAdamState, denseAdam } from "./dense_adam.js";
@@ -32,7 +33,9 @@ export {
   type AlignedFeature,
   type Checkpointable,
   type ClosedFormModel,
+  inParts,
   isClosedForm,
+  partNamesOf,
   type TrainableModel,
 } from "./trainable_model.js";
 export { VariableModel, type VariableModelState } from "./variable_model.js";

@@ -41,6 +41,16 @@ export interface TrainableModel<W = unknown, S = unknown> extends ScoringModel, 
   trainStep(lists: ItemLists, loss: (scores: tf.Tensor2D) => tf.Scalar): number;
   /** Scores `[B, width]` of item lists without training (what two-way training needs of both sides). */
   scoreLists?(lists: ItemLists): tf.Tensor2D;
+  /**
+   * The parts that can train on their own (`users`, `items` for MF; a parameter record's
+   * top-level names for variable models), for partial fine-tuning.
+   */
+  readonly trainableParts?: ReadonlyArray<string>;
+  /**
+   * From the next step on, updates only `parts` (names from `trainableParts`, or deeper paths
+   * such as `heads.rating`); `undefined` trains everything again.
+   */
+  trainOnly?(parts: ReadonlyArray<string> | undefined): void;
   /** A step whose loss also reads the model's features (what feature alignment needs of a student). */
   trainStepWithFeatures?(
     lists: ItemLists,
@@ -64,3 +74,25 @@ export interface ClosedFormModel<W = unknown, S = unknown> extends ScoringModel,
 export const isClosedForm = <W, S>(
   model: TrainableModel<W, S> | ClosedFormModel<W, S>,
 ): model is ClosedFormModel<W, S> => typeof (model as Partial<ClosedFormModel>).closedFormEpoch === "function";
+
+/**
+ * The part names a model built from named variables offers: every path's first and second
+ * segment (`heads`, `heads.rating`), array indices left out.
+ * @category Contracts
+ */
+export const partNamesOf = (paths: ReadonlyArray<string>): string[] => {
+  const names = new Set<string>();
+  for (const path of paths) {
+    const segments = path.split(".");
+    if (!/^\d+$/.test(segments[0]!)) names.add(segments[0]!);
+    if (segments.length > 1 && !/^\d+$/.test(segments[1]!)) names.add(`${segments[0]}.${segments[1]}`);
+  }
+  return [...names];
+};
+
+/**
+ * Whether the variable at `path` belongs to one of `parts` (the part itself or below it).
+ * @category Contracts
+ */
+export const inParts = (path: string, parts: ReadonlyArray<string>): boolean =>
+  parts.some((part) => path === part || path.startsWith(`${part}.`));

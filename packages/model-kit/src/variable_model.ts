@@ -7,6 +7,7 @@
  */
 import { type VariableSet, variableSet } from "@kdrec/layers";
 import { type DenseAdam, type DenseAdamState, denseAdam } from "./dense_adam.js";
+import { inParts, partNamesOf } from "./trainable_model.js";
 
 /**
  * Weights, the optimizer's state and the step counter: what resuming training needs.
@@ -34,6 +35,18 @@ export abstract class VariableModel<P extends object> {
   ) {
     this.variables = variableSet(params);
     this.optimizer = denseAdam(this.variables.variables, { learningRate });
+  }
+
+  /** The parameter record's top-level and second-level names: what may train on its own. */
+  get trainableParts(): ReadonlyArray<string> {
+    return partNamesOf(this.variables.names);
+  }
+
+  /** Updates only the variables under `parts` from the next step on (all when `undefined`). */
+  trainOnly(parts: ReadonlyArray<string> | undefined): void {
+    this.optimizer.trainOnly(
+      parts === undefined ? undefined : this.variables.names.map((name) => inParts(name, parts)),
+    );
   }
 
   /** Every variable with its path, shape and a copy of its values (for saving). */

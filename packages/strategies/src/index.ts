@@ -38,12 +38,15 @@ export {
   withFeatureTerm,
 } from "./plan.js";
 export { rankDiscrepancySampler } from "./rank_discrepancy.js";
+export { checkRoundValue, describeRoundValue, type RoundValue, roundSchedule, roundValue } from "./round_values.js";
 export { type ScoredLists, scoredLists } from "./scored_lists.js";
 export { type SoftLabelLoss, softLabelLoss, softLabelTerm } from "./soft_label_loss.js";
 export {
   catalogueDraws,
+  checkStrategy,
   describeStrategy,
   FeatureAlignmentSpec,
+  type Finetune,
   listwiseRankingDistillation,
   lossNames,
   mseDistillation,
@@ -71,6 +74,7 @@ export {
   withTemperature,
 } from "./strategy.js";
 export {
+  drawFromTeacherTop,
   type ListwiseRankingLoss,
   listwiseRankingLoss,
   type RankingLoss,

@@ -8,7 +8,7 @@
  */
 import { type KdrecError, type Random, taggedUnion } from "@kdrec/core";
 import type { PairwiseBatch } from "@kdrec/data";
-import type { LossTerm } from "@kdrec/losses";
+import type { LossTerm, Schedule } from "@kdrec/losses";
 import type { RowItemLists, TeacherTargets } from "@kdrec/model-kit";
 import type * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
@@ -18,13 +18,15 @@ import { softLabelLoss } from "./soft_label_loss.js";
 import { listwiseRankingLoss, rankingLoss } from "./teacher_top_losses.js";
 
 /**
- * What a loss's plan may read: the catalogue size, the distillation ratio α, and the teacher's
- * top-K targets when the run computed them.
+ * What a loss's plan may read: the catalogue size, the distillation ratio α (a schedule over the
+ * rounds, weighting the loss's own term; `complement(alpha)` weights the task loss), the number
+ * of rounds, and the teacher's top-K targets when the run computed them.
  * @category Losses
  */
 export interface LossContext {
   readonly numItems: number;
-  readonly alpha: number;
+  readonly alpha: number | Schedule;
+  readonly rounds: number;
   readonly targets?: TeacherTargets;
 }
 
@@ -38,6 +40,8 @@ export interface LossPlan {
   readonly width: number;
   lists(batch: PairwiseBatch, rng: Random): RowItemLists;
   readonly terms: ReadonlyArray<LossTerm<ScoredLists>>;
+  /** Refreshes what the lists draw from the teacher at the start of each round (`rng` is the round's). */
+  beforeRound?(round: number, rng: Random): void;
 }
 
 /**
@@ -70,6 +74,8 @@ export interface DistillationLossEntry<L extends object = object> {
   teacherTopK(loss: L): number;
   /** What it draws from the catalogue. */
   draws(loss: L): ReadonlyArray<CatalogueDraw>;
+  /** Problems among its options that their codecs cannot see (located under `loss.`). */
+  check?(loss: L): E.Either<KdrecError, void>;
   /** Its batch plan; fails when the context lacks what it needs (the teacher's top-K). */
   plan(loss: L, context: LossContext): E.Either<KdrecError, LossPlan>;
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { integerInRange } from "@kdrec/core";
-import { lossTerm, meanSquaredError } from "@kdrec/losses";
+import { complement, lossTerm, meanSquaredError } from "@kdrec/losses";
 import * as E from "fp-ts/lib/Either.js";
 import { listsWithCandidates, uniformItems } from "./candidates.js";
 import type { DistillationLossEntry } from "./loss_table.js";
@@ -37,7 +37,7 @@ export const mseLoss: DistillationLossEntry<MseLoss> = {
       width: loss.candidates + 2,
       lists: listsWithCandidates(loss.candidates, uniformItems(context.numItems), false),
       terms: [
-        bprTerm(1 - context.alpha),
+        bprTerm(complement(context.alpha)),
         lossTerm("mse", (s) => meanSquaredError(s.student, teacherScores(s)), context.alpha),
       ],
     }),

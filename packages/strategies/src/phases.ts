@@ -12,7 +12,8 @@ import * as E from "fp-ts/lib/Either.js";
 import { lossEntry } from "./loss_table.js";
 import { type BatchPlan, mixturePlan, taskOnlyPlan, withFeatureTerm } from "./plan.js";
 import type { ScoredLists } from "./scored_lists.js";
-import { type ResolvedOneWay, resolveStrategy, type Strategy } from "./strategy.js";
+import { roundSchedule } from "./round_values.js";
+import { checkStrategy, type ResolvedOneWay, resolveStrategy, type Strategy } from "./strategy.js";
 import { twoWayPlan } from "./two_way.js";
 
 /**
@@ -33,6 +34,8 @@ export interface PlanContext {
  */
 export interface StrategyPhase {
   readonly name: PhaseName;
+  /** The only parts of the model this phase trains (partial fine-tuning); default all. */
+  readonly train?: ReadonlyArray<string>;
   /** Epochs at most (early stopping may end the phase sooner). */
   readonly epochs: number;
   /** Epochs per distillation round (the round is what loss schedules by `round` follow). */
@@ -57,6 +60,7 @@ export const strategyPhases = (
   const resolved = resolveStrategy(strategy);
   if (resolved.kind === "none") {
     const epochs = context.maxEpochs ?? 200;
+    // One round: patience ends the whole phase.
     return E.right([{ name: "train", epochs, roundLength: epochs, plan: taskOnlyPlan() }]);
   }
   if (resolved.kind === "two-way")
@@ -68,31 +72,43 @@ export const strategyPhases = (
         plan: twoWayPlan(resolved, context.numItems),
       },
     ]);
+  const checked = checkStrategy(resolved);
+  if (E.isLeft(checked)) return E.left({ ...checked.left, location: `strategy.${checked.left.location}` });
+  const { finetune } = resolved;
   return E.map(
-    (distill: BatchPlan): ReadonlyArray<StrategyPhase> =>
-      [
-        {
-          name: "distill" as const,
-          epochs: resolved.rounds * resolved.epochsPerRound,
-          roundLength: resolved.epochsPerRound,
-          plan: distill,
-        },
-        {
-          name: "finetune" as const,
-          epochs: resolved.finetuneEpochs,
-          roundLength: resolved.finetuneEpochs,
-          plan: taskOnlyPlan(),
-        },
-      ].filter((phase) => phase.epochs > 0),
+    (distill: BatchPlan): ReadonlyArray<StrategyPhase> => [
+      {
+        name: "distill",
+        epochs: resolved.rounds * resolved.epochsPerRound,
+        roundLength: resolved.epochsPerRound,
+        plan: distill,
+      },
+      ...(finetune.epochs === 0
+        ? []
+        : [
+            {
+              name: "finetune" as const,
+              epochs: finetune.epochs,
+              roundLength: finetune.epochs,
+              plan: taskOnlyPlan(),
+              ...(finetune.train === undefined ? {} : { train: finetune.train }),
+            },
+          ]),
+    ],
   )(oneWayPlan(resolved, context));
 };
 
 /** The distillation phase's plan of a one-way strategy: its loss's plan, plus feature alignment. */
 const oneWayPlan = (strategy: ResolvedOneWay, context: PlanContext): E.Either<KdrecError, BatchPlan> => {
   const { entry, resolved } = lossEntry(strategy.loss);
-  const planned = entry.plan(resolved, { ...context, alpha: strategy.alpha });
+  const planned = entry.plan(resolved, {
+    ...context,
+    alpha: roundSchedule(strategy.alpha, strategy.rounds),
+    rounds: strategy.rounds,
+  });
   if (E.isLeft(planned)) return planned;
-  const plan = mixturePlan(planned.right.width, planned.right.lists, planned.right.terms, "teacher");
+  const { width, lists, terms, beforeRound } = planned.right;
+  const plan = mixturePlan(width, lists, terms, "teacher", beforeRound?.bind(planned.right));
   if (strategy.featureAlignment === undefined) return E.right(plan);
   const { weight, ...options } = strategy.featureAlignment;
   const align = lossTerm(

@@ -7,7 +7,7 @@
  */
 import { type KdrecError, kdrecError, type Random } from "@kdrec/core";
 import type { Interactions, PairwiseBatch } from "@kdrec/data";
-import { type LossTerm, lossTerm, mixtureLoss, rowBprLoss, type TrainingProgress } from "@kdrec/losses";
+import { type LossTerm, lossTerm, mixtureLoss, rowBprLoss, type Schedule, type TrainingProgress } from "@kdrec/losses";
 import { hasFeatures, type RowItemLists, type Teacher, type TrainableModel } from "@kdrec/model-kit";
 import type * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
@@ -55,13 +55,16 @@ export interface BatchPlan {
   lists(batch: PairwiseBatch, rng: Random): RowItemLists;
   /** Binds the plan to the models it trains; fails when they cannot do what it needs. */
   bind(parties: Parties): E.Either<KdrecError, BoundPlan>;
+  /** Refreshes what the lists draw from the teacher, at the start of each round. */
+  beforeRound?(round: number, rng: Random): void;
 }
 
 /** BPR over the student's rows that start [positive, negative, …]. */
-export const bprTerm = (weight = 1): LossTerm<ScoredLists> => lossTerm("bpr", (s) => rowBprLoss(s.student), weight);
+export const bprTerm = (weight: number | Schedule = 1): LossTerm<ScoredLists> =>
+  lossTerm("bpr", (s) => rowBprLoss(s.student), weight);
 
 /** BPR over rows that start [negative, positive, …] (the soft-label layout). */
-export const negativeFirstBprTerm = (weight = 1): LossTerm<ScoredLists> =>
+export const negativeFirstBprTerm = (weight: number | Schedule = 1): LossTerm<ScoredLists> =>
   lossTerm("bpr", (s) => rowBprLoss(s.student, true), weight);
 
 /**
@@ -90,10 +93,12 @@ export const mixturePlan = (
   lists: BatchPlan["lists"],
   terms: ReadonlyArray<LossTerm<ScoredLists>>,
   needs: "teacher" | "nothing" = "nothing",
+  beforeRound?: BatchPlan["beforeRound"],
 ): BatchPlan => ({
   width,
   terms,
   lists,
+  ...(beforeRound === undefined ? {} : { beforeRound }),
   bind: ({ model, teacher }) =>
     needs === "teacher" && teacher === undefined
       ? E.left(kdrecError("INVALID_ARGUMENT", "a one-way strategy needs a teacher", "fit"))

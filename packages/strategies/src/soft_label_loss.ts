@@ -5,11 +5,20 @@
  * @module
  */
 import { integerInRange, positiveNumber } from "@kdrec/core";
-import { type LossTerm, lossTerm, softLabelCrossEntropy } from "@kdrec/losses";
+import {
+  complement,
+  describeSchedule,
+  type LossTerm,
+  lossTerm,
+  type Schedule,
+  softLabelCrossEntropy,
+  weightAt,
+} from "@kdrec/losses";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { listsWithCandidates, uniformItems } from "./candidates.js";
 import type { DistillationLossEntry, LossPlan } from "./loss_table.js";
+import { describeRoundValue, type RoundValue, roundSchedule, roundValue } from "./round_values.js";
 import { negativeFirstBprTerm, teacherScores } from "./plan.js";
 import type { ScoredLists } from "./scored_lists.js";
 import { teacherTargets } from "./teacher_top_losses.js";
@@ -22,8 +31,8 @@ export interface SoftLabelLoss {
   readonly kind: "soft-label";
   /** Uniform (and teacher) candidates per row; default 100. */
   readonly candidates: number;
-  /** Temperature of both distributions; default 1. */
-  readonly temperature: number;
+  /** Temperature of both distributions, per round if wished; default 1. */
+  readonly temperature: RoundValue;
   /** Candidates drawn from the teacher's top 5·`teacherTop`; default 0. */
   readonly teacherTop: number;
 }
@@ -34,11 +43,16 @@ export interface SoftLabelLoss {
  * is not). Two-way training's listwise targets use it too.
  * @category Losses
  */
-export const softLabelTerm = (n: number, temperature: number, weight: number): LossTerm<ScoredLists> => {
+export const softLabelTerm = (
+  n: number,
+  temperature: number | Schedule,
+  weight: number | Schedule,
+): LossTerm<ScoredLists> => {
   const list = (scores: tf.Tensor2D) => tf.slice(scores, [0, 1], [-1, n + 1]) as tf.Tensor2D;
   return lossTerm(
-    `soft-label-ce(T=${temperature})`,
-    (s: ScoredLists) => softLabelCrossEntropy(list(s.student), list(teacherScores(s)), temperature),
+    `soft-label-ce(T=${describeSchedule(temperature)})`,
+    (s: ScoredLists, progress) =>
+      softLabelCrossEntropy(list(s.student), list(teacherScores(s)), weightAt(temperature, progress)),
     weight,
   );
 };
@@ -50,11 +64,15 @@ export const softLabelTerm = (n: number, temperature: number, weight: number): L
 export const softLabelLoss: DistillationLossEntry<SoftLabelLoss> = {
   kind: "soft-label",
   termName: "soft-label-ce",
-  options: { candidates: integerInRange(1), temperature: positiveNumber, teacherTop: integerInRange(0) },
+  options: {
+    candidates: integerInRange(1),
+    temperature: roundValue(positiveNumber, "temperature"),
+    teacherTop: integerInRange(0),
+  },
   defaults: { kind: "soft-label", candidates: 100, temperature: 1, teacherTop: 0 },
   describe: (loss) => {
     const pool = loss.teacherTop > 0 ? ` (${loss.teacherTop} from the teacher's top ${5 * loss.teacherTop})` : "";
-    return `T=${loss.temperature}, ${loss.candidates} candidates${pool}`;
+    return `T=${describeRoundValue(loss.temperature)}, ${loss.candidates} candidates${pool}`;
   },
   teacherTopK: (loss) => 5 * loss.teacherTop,
   draws: (loss) => [
@@ -67,7 +85,10 @@ export const softLabelLoss: DistillationLossEntry<SoftLabelLoss> = {
     const plan = (teacherDraws?: Parameters<typeof listsWithCandidates>[3]): LossPlan => ({
       width: n + 2,
       lists: listsWithCandidates(n, uniformItems(context.numItems), true, teacherDraws),
-      terms: [negativeFirstBprTerm(1 - context.alpha), softLabelTerm(n, loss.temperature, context.alpha)],
+      terms: [
+        negativeFirstBprTerm(complement(context.alpha)),
+        softLabelTerm(n, roundSchedule(loss.temperature, context.rounds), context.alpha),
+      ],
     });
     if (fromTeacher === 0) return E.right(plan());
     return E.map((targets: NonNullable<typeof context.targets>) => plan({ count: fromTeacher, targets }))(

@@ -6,9 +6,11 @@
  * resolved in one place, {@link resolveStrategy}.
  * @module
  */
-import { integerInRange, positiveNumber, strictType, taggedUnion, unitInterval } from "@kdrec/core";
+import { integerInRange, type KdrecError, positiveNumber, strictType, taggedUnion, unitInterval } from "@kdrec/core";
+import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { type CatalogueDraw, DistillationLoss, lossEntry } from "./loss_table.js";
+import { checkRoundValue, describeRoundValue, type RoundValue, roundValue } from "./round_values.js";
 
 /**
  * Feature alignment (FitNets-style hints) added to a one-way strategy: the student's level-1 and
@@ -36,22 +38,36 @@ export interface NoDistillation {
 }
 
 /**
- * One-way distillation: (1 − α)·BPR + α·distillation for `rounds` × `epochsPerRound` epochs,
- * then BPR alone for up to `finetuneEpochs`; early stopping on validation NDCG@10 applies
- * throughout and the best model is kept.
+ * The fine-tuning phase after the distillation rounds: BPR alone for up to `epochs`, training
+ * every parameter or only the named parts (`["users"]`: an MF student's user table).
+ * @category Strategies
+ */
+export interface Finetune {
+  /** Default 20; 0 skips fine-tuning. */
+  readonly epochs?: number;
+  /** The parts of the model that train (its `trainableParts`); default all. */
+  readonly train?: ReadonlyArray<string>;
+}
+
+/**
+ * One-way distillation: `rounds` rounds of up to `epochsPerRound` epochs of (1 − α)·BPR +
+ * α·distillation, then fine-tuning on BPR alone. Each round refreshes what the loss draws from
+ * the teacher (ranking losses with a `pool`), α (and a soft-label temperature) may change from
+ * round to round, early stopping on validation NDCG@10 ends a round (not the rest), and the
+ * fine-tuning phase starts from the best model so far and always runs. The best model is kept.
  * @category Strategies
  */
 export interface OneWay {
   readonly kind: "one-way";
   readonly loss: DistillationLoss;
-  /** The distillation ratio; default 0.8. */
-  readonly alpha?: number;
+  /** The distillation ratio, per round if wished; default 0.8. */
+  readonly alpha?: RoundValue;
   /** Default 5. */
   readonly rounds?: number;
   /** Default 40. */
   readonly epochsPerRound?: number;
-  /** Default 20. */
-  readonly finetuneEpochs?: number;
+  /** Default 20 epochs of every parameter. */
+  readonly finetune?: Finetune;
   readonly featureAlignment?: FeatureAlignmentSpec;
 }
 
@@ -95,10 +111,14 @@ const STRATEGY_KINDS = new Map([
     {
       required: { loss: DistillationLoss },
       optional: {
-        alpha: unitInterval,
+        alpha: roundValue(unitInterval, "alpha"),
         rounds: integerInRange(1, 1000),
         epochsPerRound: integerInRange(1, 10_000),
-        finetuneEpochs: integerInRange(0, 10_000),
+        finetune: strictType(
+          {},
+          { epochs: integerInRange(0, 10_000), train: t.array(t.string, "part names") },
+          "Finetune",
+        ),
         featureAlignment: FeatureAlignmentSpec,
       },
     },
@@ -135,7 +155,7 @@ export const Strategy: t.Type<Strategy, Strategy, unknown> = taggedUnion<Strateg
  * One-way defaults.
  * @category Strategies
  */
-export const ONE_WAY_DEFAULTS = { alpha: 0.8, rounds: 5, epochsPerRound: 40, finetuneEpochs: 20 } as const;
+export const ONE_WAY_DEFAULTS = { alpha: 0.8, rounds: 5, epochsPerRound: 40, finetune: { epochs: 20 } } as const;
 
 /**
  * Two-way defaults.
@@ -158,10 +178,10 @@ export const TWO_WAY_DEFAULTS = {
 export interface ResolvedOneWay {
   readonly kind: "one-way";
   readonly loss: DistillationLoss;
-  readonly alpha: number;
+  readonly alpha: RoundValue;
   readonly rounds: number;
   readonly epochsPerRound: number;
-  readonly finetuneEpochs: number;
+  readonly finetune: { readonly epochs: number; readonly train?: ReadonlyArray<string> };
   readonly featureAlignment?: Required<FeatureAlignmentSpec>;
 }
 
@@ -188,10 +208,11 @@ export type ResolvedStrategy = NoDistillation | ResolvedOneWay | ResolvedTwoWay;
 export const resolveStrategy = (strategy: Strategy): ResolvedStrategy => {
   if (strategy.kind === "none") return strategy;
   if (strategy.kind === "two-way") return { ...TWO_WAY_DEFAULTS, ...strategy };
-  const { featureAlignment, ...rest } = strategy;
+  const { featureAlignment, finetune, ...rest } = strategy;
   return {
     ...ONE_WAY_DEFAULTS,
     ...rest,
+    finetune: { ...ONE_WAY_DEFAULTS.finetune, ...finetune },
     loss: lossEntry(strategy.loss).resolved as DistillationLoss,
     ...(featureAlignment === undefined
       ? {}
@@ -221,7 +242,7 @@ export const noDistillation: Strategy = { kind: "none" };
 export const oneWay = (loss: DistillationLoss): OneWay => ({ kind: "one-way", loss, ...ONE_WAY_DEFAULTS });
 
 /** Soft-label loss over the positive and `candidates` uniform items (T defaults to 1). @category Strategies */
-export const softLabel = (candidates = 100, temperature = 1): DistillationLoss => ({
+export const softLabel = (candidates = 100, temperature: RoundValue = 1): DistillationLoss => ({
   kind: "soft-label",
   candidates,
   temperature,
@@ -241,13 +262,13 @@ export const listwiseRankingDistillation = (topK = 10, below = 50): Distillation
   below,
 });
 
-/** Sets the distillation ratio α. @category Strategies */
+/** Sets the distillation ratio α (one value, a ramp across rounds, or one per round). @category Strategies */
 export const withRatio =
-  (alpha: number) =>
+  (alpha: RoundValue) =>
   (strategy: OneWay): OneWay => ({ ...strategy, alpha });
 /** Sets the temperature of a soft-label loss (other losses have none and are returned unchanged). @category Strategies */
 export const withTemperature =
-  (temperature: number) =>
+  (temperature: RoundValue) =>
   (strategy: OneWay): OneWay =>
     strategy.loss.kind === "soft-label" ? { ...strategy, loss: { ...strategy.loss, temperature } } : strategy;
 /**
@@ -295,10 +316,31 @@ export const withFeatureAlignment =
 export const withRounds =
   (rounds: number, epochsPerRound = 40) =>
   (strategy: OneWay): OneWay => ({ ...strategy, rounds, epochsPerRound });
-/** Sets the length of the fine-tuning phase. @category Strategies */
+/**
+ * Sets the fine-tuning phase: its length and, optionally, the only parts of the model it trains.
+ * @category Strategies
+ */
 export const withFinetuning =
-  (finetuneEpochs: number) =>
-  (strategy: OneWay): OneWay => ({ ...strategy, finetuneEpochs });
+  (epochs: number, train?: ReadonlyArray<string>) =>
+  (strategy: OneWay): OneWay => ({ ...strategy, finetune: train === undefined ? { epochs } : { epochs, train } });
+
+/**
+ * The problems of a strategy that its codec cannot see: a per-round list (α, a loss setting)
+ * whose length is not the number of rounds.
+ * @category Strategies
+ */
+export const checkStrategy = (strategy: Strategy): E.Either<KdrecError, void> => {
+  const resolved = resolveStrategy(strategy);
+  if (resolved.kind !== "one-way") return E.right(undefined);
+  const alpha = checkRoundValue(resolved.alpha, resolved.rounds, "alpha");
+  if (E.isLeft(alpha)) return alpha;
+  for (const [key, value] of Object.entries(resolved.loss)) {
+    const checked = checkRoundValue(value as RoundValue, resolved.rounds, `loss.${key}`);
+    if (E.isLeft(checked)) return checked;
+  }
+  const { entry, resolved: loss } = lossEntry(resolved.loss);
+  return entry.check?.(loss) ?? E.right(undefined);
+};
 
 /**
  * The names of the losses a strategy trains with (for reports).
@@ -327,5 +369,6 @@ export const describeStrategy = (strategy: Strategy): string => {
     align === undefined
       ? ""
       : `, feature alignment ${align.distance}${align.normalize ? " normalised" : ""} ×${align.weight}`;
-  return `one-way ${s.loss.kind} (α=${s.alpha}, ${entry.describe(resolved)}${features}, ${s.rounds}×${s.epochsPerRound} epochs, fine-tune ${s.finetuneEpochs})`;
+  const parts = s.finetune.train === undefined ? "" : ` of ${s.finetune.train.join(", ")}`;
+  return `one-way ${s.loss.kind} (α=${describeRoundValue(s.alpha)}, ${entry.describe(resolved)}${features}, ${s.rounds}×${s.epochsPerRound} epochs, fine-tune ${s.finetune.epochs}${parts})`;
 };

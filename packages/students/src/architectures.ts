@@ -13,6 +13,7 @@ import {
   type ModelContext,
   matchWeights,
   type NamedWeight,
+  TRAINING_DEFAULTS,
   trainingOptions,
 } from "@kdrec/model-kit";
 import * as E from "fp-ts/lib/Either.js";
@@ -80,9 +81,11 @@ const builtMf = (model: MatrixFactorization, trained: BuiltModel["model"], name:
  */
 export const mfArchitecture = defineArchitecture({
   name: "mf",
+  parts: ["users", "items"],
   summary: "matrix factorization, trained by gradient steps (sparse lazy Adam)",
   required: dim,
   optional: { ...regularised, initStd: positiveNumber, itemBias: t.boolean, ...trainingOptions },
+  defaults: { l2: 0, learningRate: 1e-3, initStd: 0.1, itemBias: false, ...TRAINING_DEFAULTS },
   create: (spec, { seed, split }) => {
     const model = createMf(spec, seed, split);
     return E.right(builtMf(model, model, spec.name));
@@ -110,6 +113,7 @@ export const alsArchitecture = defineArchitecture({
     /** Sweeps without a better validation NDCG@10 before training stops; default 3. */
     patience: integerInRange(1),
   },
+  defaults: { sweeps: 15, regularization: 0.1, confidence: 10, initStd: 0.1, patience: 3 },
   create: (spec, { seed, split, teaching }) => {
     const confidence = spec.confidence ?? 10;
     if (teaching !== undefined && teaching.targets === undefined)
@@ -144,6 +148,8 @@ export const alsArchitecture = defineArchitecture({
  */
 export const towerArchitecture = defineArchitecture({
   name: "tower",
+  // The item side (table, biases, recency), the two pooling levels, the user head, the projections.
+  parts: ["items", "itemBias", "positions", "withinGroup", "acrossGroups", "user", "align"],
   summary: "the hierarchical attention tower over the user's sessions (no user table)",
   required: dim,
   optional: {
@@ -157,6 +163,15 @@ export const towerArchitecture = defineArchitecture({
     /** Learned recency embeddings within and across sessions (default false). */
     positions: t.boolean,
     ...trainingOptions,
+  },
+  defaults: {
+    l2: 0,
+    learningRate: 1e-3,
+    groups: 8,
+    perGroup: 8,
+    sessionGap: 3600,
+    positions: false,
+    ...TRAINING_DEFAULTS,
   },
   create: (spec, { seed, split, alignTo }) => {
     const model = HierarchicalAttentionTower.create(

@@ -106,6 +106,8 @@ export class MatrixFactorization {
   private readonly userTable: number;
   private readonly itemTable: number;
   private readonly biasTable: number | undefined;
+  /** Which tables train (partial fine-tuning freezes the others). */
+  private trained = { users: true, items: true };
 
   private constructor(
     readonly config: MatrixFactorizationConfig,
@@ -156,6 +158,14 @@ export class MatrixFactorization {
     return this.biasTable === undefined ? undefined : this.arena.f32(this.biasTable, this.config.items);
   }
 
+  /** The tables that can train on their own: `users`, and `items` (with the item biases). */
+  readonly trainableParts: ReadonlyArray<string> = ["users", "items"];
+
+  /** Updates only the named tables from the next step on (both when `undefined`). */
+  trainOnly(parts: ReadonlyArray<string> | undefined): void {
+    this.trained = { users: parts?.includes("users") ?? true, items: parts?.includes("items") ?? true };
+  }
+
   /** Trainable parameters: (users + items) × dim (+ items with item biases). */
   get parameterCount(): number {
     return (this.config.users + this.config.items) * this.config.dim + (this.itemBiases?.length ?? 0);
@@ -201,9 +211,11 @@ export class MatrixFactorization {
     const decay = (2 * (this.config.l2 ?? 0)) / rows;
     const distinctUsers = step.distinctUsers.subarray(0, userCount);
     const distinctItems = step.distinctItems.subarray(0, itemCount);
-    this.userOptimizer.apply(tables.userFactors, dim, distinctUsers, userGradients, decay);
-    this.itemOptimizer.apply(tables.itemFactors, dim, distinctItems, itemGradients, decay);
-    if (biasGradients !== undefined) this.biasOptimizer!.apply(tables.itemBiases!, 1, distinctItems, biasGradients);
+    if (this.trained.users) this.userOptimizer.apply(tables.userFactors, dim, distinctUsers, userGradients, decay);
+    if (this.trained.items) {
+      this.itemOptimizer.apply(tables.itemFactors, dim, distinctItems, itemGradients, decay);
+      if (biasGradients !== undefined) this.biasOptimizer!.apply(tables.itemBiases!, 1, distinctItems, biasGradients);
+    }
     return lossValue;
   }
 

@@ -5,7 +5,13 @@
  */
 import { definedFields, integerInRange, kdrecError, numberInRange, positiveNumber } from "@kdrec/core";
 import { concatInteractions, numItems, numUsers } from "@kdrec/data";
-import { builtVariableModel, defineArchitecture, frozenModel, trainingOptions } from "@kdrec/model-kit";
+import {
+  builtVariableModel,
+  defineArchitecture,
+  frozenModel,
+  TRAINING_DEFAULTS,
+  trainingOptions,
+} from "@kdrec/model-kit";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { NeuMF } from "./neumf.js";
@@ -27,6 +33,7 @@ export const neumfArchitecture = defineArchitecture({
     learningRate: positiveNumber,
     ...trainingOptions,
   },
+  defaults: { mlpLayers: [64, 32, 16], initStd: 0.01, l2: 0, learningRate: 1e-3, ...TRAINING_DEFAULTS },
   create: (spec, { seed, split }) => {
     const users = numUsers(split.train);
     const items = numItems(split.train);
@@ -76,6 +83,15 @@ const transformerArchitecture = (name: "sasrec" | "bert4rec", direction: "causal
        */
       scoring: t.keyof({ "per-row": null, "full-history": null }),
       ...trainingOptions,
+    },
+    defaults: {
+      blocks: 2,
+      heads: 2,
+      maxLength: 50,
+      dropout: 0.2,
+      learningRate: 1e-3,
+      scoring: "per-row",
+      ...TRAINING_DEFAULTS,
     },
     check: (spec) => {
       const heads = spec.heads ?? 2;

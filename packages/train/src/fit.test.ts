@@ -80,7 +80,7 @@ describeEachBackend("fit", () => {
       ...s,
       rounds: 2,
       epochsPerRound: 4,
-      finetuneEpochs: 2,
+      finetune: { epochs: 2 },
     }));
     const records: EpochRecord[] = [];
     const result = await fit({

@@ -21,7 +21,7 @@ import {
 import { type BoundPlan, type Strategy, type StrategyPhase, strategyPhases } from "@kdrec/strategies";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
-import { type BestEpoch, keepBest, noBestEpoch, phaseOver } from "./early_stopping.js";
+import { type BestEpoch, keepBest, nextPosition, noBestEpoch } from "./early_stopping.js";
 
 /**
  * Where training stands after an epoch: enough to resume it to the same result.
@@ -32,6 +32,8 @@ export interface FitCheckpoint<W, S> {
   readonly next: { readonly phase: number; readonly inPhase: number; readonly epoch: number };
   /** True when training is over (a resumed run then only restores the best weights). */
   readonly done: boolean;
+  /** The fingerprint of the spec that wrote it (see {@link FitOptions.fingerprint}). */
+  readonly fingerprint?: string;
   readonly best: BestEpoch<W>;
   readonly history: ReadonlyArray<EpochRecord>;
   readonly trainSeconds: number;
@@ -95,6 +97,11 @@ export interface FitOptions<W, S = unknown> {
   readonly onBatch?: (done: number, total: number, epoch: number) => void;
   /** Saves a checkpoint after every epoch, and resumes from the last one it holds. */
   readonly checkpoints?: CheckpointStore<W, S>;
+  /**
+   * What the model's spec is (`core`'s `fingerprint` of it): stored in every checkpoint; a
+   * checkpoint with another fingerprint is refused, not resumed.
+   */
+  readonly fingerprint?: { readonly value: string; readonly location: string };
   /** Stops training before the next epoch (the last checkpoint stands). */
   readonly signal?: AbortSignal;
 }
@@ -118,7 +125,11 @@ interface RunPhase {
   readonly name: PhaseName;
   readonly epochs: number;
   readonly roundLength: number;
+  /** The only parts of the model it trains. */
+  readonly train?: ReadonlyArray<string>;
   readonly epoch: (epoch: number, round: number) => Promise<number>;
+  /** Refreshes the plan's draws from the teacher for `round`. */
+  readonly beforeRound?: (round: number) => void;
 }
 
 /**
@@ -138,6 +149,15 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
   const patience = options.patience ?? 20;
   const tensorsAtStart = tf.memory().numTensors;
   const resumed = await options.checkpoints?.load();
+  const expected = options.fingerprint;
+  if (resumed !== undefined && expected !== undefined && resumed.fingerprint !== expected.value)
+    return E.left(
+      kdrecError(
+        "INVALID_CONFIG",
+        `its checkpoint was written by another spec (fingerprint ${resumed.fingerprint ?? "none"}, now ${expected.value}): run without --resume, or into another folder`,
+        expected.location,
+      ),
+    );
   if (resumed !== undefined) model.restoreTrainingState(resumed.model);
   if (resumed?.peer !== undefined) peer?.restoreTrainingState(resumed.peer.model);
   let peerBest = resumed?.peer?.best;
@@ -152,6 +172,8 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
   let best: BestEpoch<W> = resumed?.best ?? noBestEpoch(model.snapshot());
   let position = resumed?.next ?? { phase: 0, inPhase: 0, epoch: 0 };
   let trainSeconds = resumed?.trainSeconds ?? 0;
+  const gradientModel = isClosedForm(model) ? undefined : model;
+  let roundReady = -1; // the phase and round whose draws are current (phase·10⁶ + round)
 
   while (position.phase < phases.right.length && resumed?.done !== true) {
     if (options.signal?.aborted === true)
@@ -160,6 +182,14 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
     const { epoch, inPhase } = position;
     const started = performance.now();
     const round = Math.floor(inPhase / phase.roundLength);
+    if (roundReady !== position.phase * 1e6 + round) {
+      // A round's draws depend on the seed and the round alone, so a resumed run redraws them.
+      phase.beforeRound?.(round);
+      roundReady = position.phase * 1e6 + round;
+    }
+    // Fine-tuning starts from the best model so far, not from wherever distillation stopped.
+    if (phase.name === "finetune" && inPhase === 0 && best.epoch >= 0) model.restore(best.weights);
+    gradientModel?.trainOnly?.(phase.train);
     const loss = await phase.epoch(epoch, round);
     trainSeconds += (performance.now() - started) / 1000;
 
@@ -194,10 +224,9 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
         ),
       );
     best = keepBest(best, epoch, report.right, () => model.snapshot());
-    position = phaseOver(best, position, { patience, epochs: phase.epochs })
-      ? { phase: position.phase + 1, inPhase: 0, epoch: epoch + 1 }
-      : { phase: position.phase, inPhase: inPhase + 1, epoch: epoch + 1 };
+    position = nextPosition(best, position, { patience, epochs: phase.epochs, roundLength: phase.roundLength });
     await options.checkpoints?.save({
+      ...(expected === undefined ? {} : { fingerprint: expected.value }),
       next: position,
       done: position.phase >= phases.right.length,
       best,
@@ -209,6 +238,7 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
         : { peer: { model: peer.trainingState(), best: peerBest } }),
     });
   }
+  gradientModel?.trainOnly?.(undefined);
   model.restore(best.weights);
   if (peer !== undefined && peerBest !== undefined) peer.restore(peerBest.weights);
   return E.right({
@@ -253,12 +283,36 @@ const runPhases = <W, S>(options: FitOptions<W, S>): E.Either<KdrecError, RunPha
   for (const phase of phases.right) {
     const bound = phase.plan.bind(parties);
     if (E.isLeft(bound)) return bound;
+    const parts = checkParts(model, phase.train);
+    if (E.isLeft(parts)) return parts;
+    const { beforeRound } = phase.plan;
     run.push({
       ...phase,
       epoch: gradientEpoch(phase, bound.right, options, { rng, sampler: sampler.right, byUser, batchSize }),
+      ...(beforeRound === undefined
+        ? {}
+        : { beforeRound: (round: number) => beforeRound(round, rng.split(`${phase.name}-round-${round}`)) }),
     });
   }
   return E.right(run);
+};
+
+/** Fails unless the model can train exactly `parts` on their own. */
+const checkParts = (model: TrainableModel, parts: ReadonlyArray<string> | undefined): E.Either<KdrecError, void> => {
+  if (parts === undefined) return E.right(undefined);
+  const known = model.trainOnly === undefined ? [] : (model.trainableParts ?? []);
+  const unknown = parts.filter((part) => !known.includes(part));
+  return unknown.length === 0
+    ? E.right(undefined)
+    : E.left(
+        kdrecError(
+          "INVALID_ARGUMENT",
+          known.length === 0
+            ? "this model trains as a whole: it has no parts to fine-tune alone"
+            : `${unknown.map((p) => JSON.stringify(p)).join(", ")}: not a part of this model (parts: ${known.join(", ")})`,
+          "strategy.finetune.train",
+        ),
+      );
 };
 
 /** A gradient epoch: the epoch's batches as the phase's lists, each a step of the bound plan. */
