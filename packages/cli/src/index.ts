@@ -4,6 +4,6 @@
  * @packageDocumentation
  */
 
-export type { CommandIo } from "./io.js";
 export { VERSION } from "./build_info.js";
+export type { CommandIo } from "./io.js";
 export { HELP, main } from "./main.js";

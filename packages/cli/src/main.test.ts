@@ -4,8 +4,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { datasetDir, scratchFolders } from "@kdrec/testing";
 import { describe, expect, it } from "vitest";
-import type { CommandIo } from "./io.js";
 import { VERSION } from "./build_info.js";
+import type { CommandIo } from "./io.js";
 import { main } from "./main.js";
 
 const run = async (...argv: string[]) => {
@@ -208,7 +208,7 @@ describe("bad input: one line, non-zero exit, nothing written", () => {
   it("prints one command's usage with --help, and the version with --version", async () => {
     const runHelp = await run("run", "--help");
     expect(runHelp.code).toBe(0);
-    expect(runHelp.out).toMatch(/^usage:\n  kdrec run \[CONFIG\.json\] --out DIR/);
+    expect(runHelp.out).toMatch(/^usage:\n {2}kdrec run \[CONFIG\.json\] --out DIR/);
     expect(runHelp.out).not.toMatch(/kdrec data stats/);
     const statsHelp = await run("data", "stats", "-h");
     expect(statsHelp.code).toBe(0);

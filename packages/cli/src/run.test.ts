@@ -81,7 +81,7 @@ describe("kdrec run", () => {
       "s-als-kd/student",
     ]);
     expect(results.models[4]).toMatchObject({ architecture: "als", params: (60 + 80) * 4 });
-    expect(table).toMatch(/s-als-kd vs s-als, test ndcg@10:\n  Δ [+-]0\.\d{4}/);
+    expect(table).toMatch(/s-als-kd vs s-als, test ndcg@10:\n {2}Δ [+-]0\.\d{4}/);
     const soft = results.models[2];
     expect(soft).toMatchObject({
       architecture: "mf",
@@ -109,7 +109,7 @@ describe("kdrec run", () => {
     // One seed: no spread to show, no test over seeds; users are paired on their one value.
     expect(table).toMatch(/s-soft +student +560 +0\.\d{4} \(n = 1\)/);
     expect(table).toMatch(
-      /s-soft vs s-nokd, test ndcg@10:\n  Δ [+-]0\.\d{4} \[[+-]0\.\d{4}, [+-]0\.\d{4}\], t -?\d+\.\d\d, p .* \(paired t-test over 60 users, each user's NDCG@10 averaged over 1 seed\(s\)\)\n(?! )/,
+      /s-soft vs s-nokd, test ndcg@10:\n {2}Δ [+-]0\.\d{4} \[[+-]0\.\d{4}, [+-]0\.\d{4}\], t -?\d+\.\d\d, p .* \(paired t-test over 60 users, each user's NDCG@10 averaged over 1 seed\(s\)\)\n(?! )/,
     );
     expect(results.summaries[2]).toMatchObject({ name: "s-soft", seeds: 1, test: { "ndcg@10": { n: 1, ci95: null } } });
     expect(results.comparisons[0]).toMatchObject({ student: "s-soft", baseline: "s-nokd", users: { n: 60 } });

@@ -6,8 +6,8 @@
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import * as t from "io-ts";
-import { objectSchema, withJsonSchema } from "./json_schema.js";
 import { type KdrecError, kdrecError } from "./error.js";
+import { objectSchema, withJsonSchema } from "./json_schema.js";
 
 /**
  * One invalid field: its path in the input (`students[1].strategy.alpha`, `$` for the root),

@@ -24,8 +24,8 @@ export {
   unitInterval,
 } from "./codec.js";
 export { BackendName, type EngineInfo, type EngineOptions, initEngine } from "./engine.js";
+export { formatKdrecError, type KdrecError, type KdrecErrorCode, kdrecError, toThrowable } from "./error.js";
 export { canonicalJson, fingerprint } from "./fingerprint.js";
 export { type JsonSchema, jsonSchemaOf, objectSchema, withJsonSchema } from "./json_schema.js";
-export { formatKdrecError, type KdrecError, type KdrecErrorCode, kdrecError, toThrowable } from "./error.js";
 export { type Random, seededRandom } from "./random.js";
 export { checkTensorLeak, column, readTidy, readTidyAsync, type TensorCount } from "./tensors.js";

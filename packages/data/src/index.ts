@@ -9,6 +9,8 @@
  * - negative samplers and pointwise / pairwise / listwise / sequence batches.
  * @packageDocumentation
  */
+
+export { loadAmazonReviews } from "./amazon.js";
 export {
   asItemLists,
   entryUsers,
@@ -22,7 +24,6 @@ export {
   type SequenceBatch,
   sequenceBatches,
 } from "./batches.js";
-export { loadAmazonReviews } from "./amazon.js";
 export { ColumnMapping, GENERIC_OPTIONS, GenericOptions, loadDelimited, loadJsonLines } from "./generic.js";
 export {
   concatInteractions,

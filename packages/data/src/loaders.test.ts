@@ -2,10 +2,10 @@
 // kind of bad input, each with a one-line error naming file, line and what is wrong.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { datasetDir, scratchFolders } from "@kdrec/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
-import { gzipSync } from "node:zlib";
 import { loadAmazonReviews } from "./amazon.js";
 import { loadDelimited, loadJsonLines } from "./generic.js";
 import type { Dataset } from "./interactions.js";

@@ -5,7 +5,7 @@
  */
 import { integerInRange, type KdrecError, kdrecError, numberInRange, seededRandom, taggedUnion } from "@kdrec/core";
 import * as E from "fp-ts/lib/Either.js";
-import * as t from "io-ts";
+import type * as t from "io-ts";
 import { compareIds, type Interactions, numUsers, selectRows } from "./interactions.js";
 
 /**

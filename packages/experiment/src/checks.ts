@@ -99,6 +99,8 @@ export const checkExperiment = (
       return fail("ALS mixes the teacher's top-K into its targets once: α must be one number", `${at}.strategy.alpha`);
     if (student.architecture === "als" && strategy.kind === "two-way")
       return fail("ALS trains in closed form: it distils one way, from the teacher's top-K", `${at}.strategy`);
+    if (student.compareTo !== undefined && !known.has(student.compareTo))
+      return fail(`"${student.compareTo}" is not an earlier student`, `${at}.compareTo`);
     known.add(student.name);
   }
   return E.right(undefined);

@@ -113,7 +113,7 @@ export const summariseModels = (models: ReadonlyArray<ModelResult>): ModelSummar
 
 /**
  * Paired t-tests on test NDCG@10 of each distilled student against the undistilled student of
- * the same architecture and size: over users (their values averaged over the seeds) and, with 3
+ * the same architecture and size (or the student its `compareTo` names): over users (their values averaged over the seeds) and, with 3
  * seeds or more, over seed means.
  * @category Experiment
  */
@@ -122,11 +122,16 @@ export const compareStudents = (
   perUser: ReadonlyMap<string, ReadonlyArray<Float64Array>>,
 ): Comparison[] =>
   spec.students.flatMap((student) => {
-    if ((student.strategy?.kind ?? "none") === "none") return [];
-    const baseline = spec.students.find(
-      (s) =>
-        (s.strategy?.kind ?? "none") === "none" && s.dim === student.dim && s.architecture === student.architecture,
-    );
+    if ((student.strategy?.kind ?? "none") === "none" && student.compareTo === undefined) return [];
+    const baseline =
+      student.compareTo === undefined
+        ? spec.students.find(
+            (s) =>
+              (s.strategy?.kind ?? "none") === "none" &&
+              s.dim === student.dim &&
+              s.architecture === student.architecture,
+          )
+        : spec.students.find((s) => s.name === student.compareTo);
     const a = perUser.get(student.name);
     const b = baseline === undefined ? undefined : perUser.get(baseline.name);
     if (baseline === undefined || a === undefined || b === undefined || a.length !== b.length) return [];

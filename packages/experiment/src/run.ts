@@ -259,7 +259,9 @@ const modelFingerprints = (spec: ExperimentSpec): Map<string, { value: string; l
   ]);
   spec.students.forEach((student, k) => {
     const teachers = (teachersOf(student) ?? [spec.teacher.name]).map((name) => out.get(name)?.value);
-    const model = { ...student, strategy: resolveStrategy(student.strategy ?? { kind: "none" }) };
+    // compareTo only chooses a paired test: it does not change what trains.
+    const { compareTo: _, ...trained } = student;
+    const model = { ...trained, strategy: resolveStrategy(student.strategy ?? { kind: "none" }) };
     out.set(student.name, { value: fingerprint({ data, model, teachers }), location: `students[${k}]` });
   });
   return out;

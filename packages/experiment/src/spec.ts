@@ -47,6 +47,11 @@ export interface StudentFields {
   readonly teacher?: string | ReadonlyArray<string>;
   /** Ensemble weights, one per name in `teacher`; default equal. */
   readonly teacherWeights?: ReadonlyArray<number>;
+  /**
+   * The earlier student this one is tested against (paired tests in the results); default the
+   * undistilled student of the same architecture and size. Does not change training.
+   */
+  readonly compareTo?: string;
 }
 
 /**
@@ -76,6 +81,7 @@ const studentFields = {
   strategy: Strategy,
   teacher: t.union([t.string, t.array(t.string)]),
   teacherWeights: t.array(numberInRange(0, 1e6)),
+  compareTo: t.string,
 };
 
 const name = { name: t.string };

@@ -11,8 +11,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { lossEntry } from "./loss_table.js";
 import { type BatchPlan, mixturePlan, taskOnlyPlan, withFeatureTerm } from "./plan.js";
-import type { ScoredLists } from "./scored_lists.js";
 import { roundSchedule } from "./round_values.js";
+import type { ScoredLists } from "./scored_lists.js";
 import { checkStrategy, type ResolvedOneWay, resolveStrategy, type Strategy } from "./strategy.js";
 import { twoWayPlan } from "./two_way.js";
 

@@ -18,8 +18,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { listsWithCandidates, uniformItems } from "./candidates.js";
 import type { DistillationLossEntry, LossPlan } from "./loss_table.js";
-import { describeRoundValue, type RoundValue, roundSchedule, roundValue } from "./round_values.js";
 import { negativeFirstBprTerm, teacherScores } from "./plan.js";
+import { describeRoundValue, type RoundValue, roundSchedule, roundValue } from "./round_values.js";
 import type { ScoredLists } from "./scored_lists.js";
 import { teacherTargets } from "./teacher_top_losses.js";
 

@@ -4,6 +4,7 @@ import { MatrixFactorization } from "@kdrec/students";
 import { describeEachBackend } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
 import { expect, it } from "vitest";
+import { ensembleTeacher } from "./ensemble.js";
 import { externalTeacher } from "./external.js";
 import { frozenMatrixFactorization } from "./frozen_mf.js";
 import { teacherTopK } from "./targets.js";
@@ -34,6 +35,29 @@ describeEachBackend("teachers", () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(teacher.parameterCount).toBe(model.parameterCount);
     teacher.dispose();
+  });
+
+  it("an ensemble's list scores are its scoreAll at those items, whatever the lists hold", () => {
+    const wide = frozenMatrixFactorization(MatrixFactorization.create({ users: 40, items: 60, dim: 8, seed: 5 }));
+    const scaled = MatrixFactorization.create({ users: 40, items: 60, dim: 4, seed: 6 });
+    scaled.userFactors.forEach((x, i) => {
+      scaled.userFactors[i] = 30 * x; // a teacher on another scale
+    });
+    const narrow = frozenMatrixFactorization(scaled);
+    const both = ensembleTeacher([wide, narrow], [0.7, 0.3]);
+    const before = tf.memory().numTensors;
+    const users = Int32Array.from([3, 3, 11]);
+    const items = Int32Array.from([0, 5, 59, 7, 8, 9, 59, 0, 1]);
+    const lists = readTidy(() => both.scoreLists(users, items, 3));
+    const all = readTidy(() => both.scoreAll(Int32Array.from([3, 11])));
+    const expected = Array.from(items, (item, k) => all[(users[Math.floor(k / 3)] === 3 ? 0 : 1) * 60 + item]!);
+    expect(Array.from(lists)).toEqual(expected.map((x) => expect.closeTo(x, 4)));
+    // Each member standardised over the catalogue: the ensemble's row has mean 0.
+    expect(Array.from(all.subarray(0, 60)).reduce((a, b) => a + b, 0) / 60).toBeCloseTo(0, 4);
+    expect(tf.memory().numTensors).toBe(before);
+    both.dispose();
+    wide.dispose();
+    narrow.dispose();
   });
 
   it("an external teacher reads item lists from its full scores", () => {
