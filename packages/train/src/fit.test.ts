@@ -2,11 +2,11 @@ import { leaveLastOut, syntheticDataset } from "@kdrec/data";
 import { oneWay, softLabel, withTemperature } from "@kdrec/strategies";
 import { MatrixFactorization } from "@kdrec/students";
 import { frozenMatrixFactorization } from "@kdrec/teachers";
-import { describeEachBackend } from "@kdrec/testing";
+import { describeEachBackend, killableStore } from "@kdrec/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import { expect, it } from "vitest";
-import { type CheckpointStore, type EpochRecord, type FitCheckpoint, fit } from "./fit.js";
+import { type EpochRecord, type FitCheckpoint, fit } from "./fit.js";
 
 const split = leaveLastOut(syntheticDataset({ seed: 8, users: 120, items: 150 }).interactions);
 const mf = (dim: number, seed: number) =>
@@ -45,16 +45,10 @@ describeEachBackend("fit", () => {
     const full = await fit({ model: uninterrupted, ...options });
     if (E.isLeft(full)) throw new Error(full.left.message);
 
-    let saved: FitCheckpoint<unknown, unknown> | undefined;
-    const killedAfter = (epoch: number): CheckpointStore<unknown, unknown> => ({
-      load: async () => (saved === undefined ? undefined : structuredClone(saved)),
-      save: async (checkpoint) => {
-        saved = structuredClone(checkpoint);
-        if (checkpoint.next.epoch === epoch) throw new Error("killed");
-      },
-    });
+    const store = killableStore<FitCheckpoint<unknown, unknown>>();
+    const killedAfter = store.killingAt;
     await expect(fit({ model: mf(8, 1), ...options, checkpoints: killedAfter(4) })).rejects.toThrow("killed");
-    expect(saved?.next.epoch).toBe(4);
+    expect(store.last()?.next.epoch).toBe(4);
     const resumedModel = mf(8, 99); // a fresh model: everything comes from the checkpoint
     const resumed = await fit({ model: resumedModel, ...options, checkpoints: killedAfter(-1) });
     if (E.isLeft(resumed)) throw new Error(resumed.left.message);

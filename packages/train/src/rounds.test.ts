@@ -8,11 +8,11 @@ import { describeMixture } from "@kdrec/losses";
 import { type Strategy, strategyPhases } from "@kdrec/strategies";
 import { MatrixFactorization } from "@kdrec/students";
 import { frozenMatrixFactorization, teacherTopK } from "@kdrec/teachers";
-import { describeEachBackend } from "@kdrec/testing";
+import { describeEachBackend, killableStore } from "@kdrec/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { nextPosition } from "./early_stopping.js";
-import { type CheckpointStore, type EpochRecord, type FitCheckpoint, fit } from "./fit.js";
+import { type EpochRecord, type FitCheckpoint, fit } from "./fit.js";
 
 const split = leaveLastOut(syntheticDataset({ seed: 8, users: 120, items: 150 }).interactions);
 const mf = (dim: number, seed: number) =>
@@ -135,14 +135,8 @@ describeEachBackend("rounds", () => {
     const options = { split, strategy, teacher, targets, seed: 4, batchSize: 256, patience: 10 };
     const full = await fit({ model: mf(4, 3), ...options });
     if (E.isLeft(full)) throw new Error(full.left.message);
-    let saved: FitCheckpoint<unknown, unknown> | undefined;
-    const killedAfter = (epoch: number): CheckpointStore<unknown, unknown> => ({
-      load: async () => (saved === undefined ? undefined : structuredClone(saved)),
-      save: async (checkpoint) => {
-        saved = structuredClone(checkpoint);
-        if (checkpoint.next.epoch === epoch) throw new Error("killed");
-      },
-    });
+    const store = killableStore<FitCheckpoint<unknown, unknown>>();
+    const killedAfter = store.killingAt;
     await expect(fit({ model: mf(4, 3), ...options, checkpoints: killedAfter(4) })).rejects.toThrow("killed");
     const resumed = await fit({ model: mf(4, 3), ...options, checkpoints: killedAfter(-1) });
     if (E.isLeft(resumed)) throw new Error(resumed.left.message);

@@ -44,6 +44,7 @@ export const describeEachBackend = (
   }
 };
 
+export { killableStore } from "./killable_store.js";
 export { runReadmeExample } from "./readme.js";
 export { scratchFolders } from "./scratch.js";
 export { datasetDir, referenceJson } from "./shared-data.js";
