@@ -17,8 +17,8 @@ import {
   describeEvent,
   type ExperimentEvent,
   type ExperimentSpec,
-  type ExperimentStore,
   experimentSpec,
+  fileStore,
   isExternal,
   prepareExperiment,
   resolveExperiment,
@@ -28,9 +28,7 @@ import type { TeacherTargets } from "@kdrec/model-kit";
 import { parseTopKLists } from "@kdrec/teachers";
 import * as E from "fp-ts/lib/Either.js";
 import { buildInfo } from "./build_info.js";
-import { checkpointFile } from "./checkpoint_files.js";
 import type { CommandIo } from "./io.js";
-import { saveNamedWeights } from "./save_model.js";
 
 const readConfig = (path: string | undefined): E.Either<KdrecError, ExperimentSpec> => {
   if (path === undefined) return E.right(DEFAULT_EXPERIMENT);
@@ -43,18 +41,6 @@ const readConfig = (path: string | undefined): E.Either<KdrecError, ExperimentSp
   }
   return decodeConfig(experimentSpec(), json, path);
 };
-
-/** Checkpoints and models as files under `out`. */
-const fileStore = (out: string, resume: boolean): ExperimentStore => ({
-  checkpoints: (model, seed) => checkpointFile(join(out, "checkpoints", `${model}-seed${seed}.json`), resume),
-  saveModel: (model, seed, saved, meta) =>
-    saveNamedWeights(
-      join(out, "models", `${model}-seed${seed}`),
-      saved.format,
-      { architecture: saved.architecture, config: saved.config, parameters: saved.parameters, ...meta },
-      saved.weights,
-    ),
-});
 
 /** Progress on stderr (a bar per epoch on a terminal) and one JSON line per epoch in `metricsFile`. */
 const reporter = (io: CommandIo, metricsFile: string, backend: string) => (event: ExperimentEvent) => {

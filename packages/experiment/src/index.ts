@@ -11,6 +11,7 @@
  * @packageDocumentation
  */
 export { checkAgainstData, checkExperiment } from "./checks.js";
+export { checkpointFile, fileStore, saveNamedWeights } from "./file_store.js";
 export { type ArchitectureRegistry, defaultRegistry, withArchitecture } from "./registry.js";
 export { resolveExperiment } from "./resolved.js";
 export {
