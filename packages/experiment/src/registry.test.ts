@@ -1,5 +1,7 @@
 // Every architecture of the default registry saves its weights and restores them into a fresh
-// model that then scores exactly as the saved one; weights of another shape are refused.
+// model that then scores exactly as the saved one; weights of another shape are refused. Its
+// declared defaults are the model's own (a spec with them written out builds the same model), and
+// the parts it declares for partial fine-tuning are parts its model can train alone.
 import { leaveLastOut, syntheticDataset } from "@kdrec/data";
 import { describeEachBackend } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
@@ -14,8 +16,8 @@ const specs: Record<string, Record<string, unknown>> = {
   neumf: { dim: 4, mlpLayers: [8, 4] },
   sasrec: { dim: 4, blocks: 1, heads: 2, maxLength: 5 },
   bert4rec: { dim: 4, blocks: 1, heads: 2, maxLength: 5 },
-  tower: { dim: 4, groups: 2, perGroup: 3 },
-  "multi-task": { dim: 4, hidden: 4 },
+  tower: { dim: 4, groups: 2, perGroup: 3, positions: true },
+  "multi-task": { dim: 4, hidden: 4, bottom: "mmoe", experts: 2 },
 };
 
 describeEachBackend("the model registry", () => {
@@ -25,7 +27,8 @@ describeEachBackend("the model registry", () => {
       const entry = defaultRegistry.get(architecture)!;
       const spec = { name: architecture, architecture, ...options };
       const create = (seed: number) => {
-        const built = entry.create(spec, { seed, split });
+        // The tower with projections for feature alignment: every part it declares exists.
+        const built = entry.create(spec, { seed, split, ...(architecture === "tower" ? { alignTo: [4, 4] } : {}) });
         if (E.isLeft(built)) throw new Error(built.left.message);
         return built.right;
       };
@@ -47,6 +50,17 @@ describeEachBackend("the model registry", () => {
       expect(Array.from(scores(fresh))).not.toEqual(Array.from(before));
       const truncated = saved.save().weights.slice(1);
       expect(E.isLeft(fresh.restore(truncated)), architecture).toBe(true);
+
+      const withDefaults = entry.create(
+        { ...entry.defaults, ...spec },
+        { seed: 1, split, ...(architecture === "tower" ? { alignTo: [4, 4] } : {}) },
+      );
+      if (E.isLeft(withDefaults)) throw new Error(withDefaults.left.message);
+      expect(withDefaults.right.save().config, architecture).toMatchObject(saved.save().config as object);
+      expect(Array.from(scores(withDefaults.right)), architecture).toEqual(Array.from(scores(saved)));
+      withDefaults.right.dispose();
+      const model = saved.model as { trainableParts?: ReadonlyArray<string> };
+      for (const part of entry.parts ?? []) expect(model.trainableParts, architecture).toContain(part);
       saved.dispose();
       fresh.dispose();
       expect(tf.memory().numTensors, architecture).toBe(tensors);

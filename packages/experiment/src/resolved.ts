@@ -23,7 +23,13 @@ export const resolveExperiment = (
   registry: ArchitectureRegistry,
   seeds?: ReadonlyArray<number>,
 ): ExperimentSpec => {
-  const model = <M extends ModelSpec>(m: M): M => ({ ...registry.get(m.architecture)?.defaults, ...m });
+  // The spec's own settings first, then the defaults it left out.
+  const model = <M extends ModelSpec>(m: M): M => ({
+    ...m,
+    ...Object.fromEntries(
+      Object.entries(registry.get(m.architecture)?.defaults ?? {}).filter(([k]) => m[k] === undefined),
+    ),
+  });
   return {
     ...spec,
     protocol: spec.protocol ?? { name: "leave-last-out" },
