@@ -2,8 +2,9 @@
  * The one training loop. Every model and strategy runs through it: per epoch, a gradient model
  * takes its strategy's plan over the epoch's batches (a closed-form model takes one closed-form
  * epoch), then the model is evaluated on the validation split (full ranking, NDCG@10); early
- * stopping ends each phase and the best epoch's weights are kept. A checkpoint after every epoch
- * lets an interrupted run resume to the same result.
+ * stopping ends each round (a phase without rounds is one), fine-tuning starts from the best
+ * weights, and the best epoch's weights are kept. A checkpoint after every epoch, stamped with
+ * the spec's fingerprint, lets an interrupted run resume to the same result.
  * @module
  */
 import { type KdrecError, kdrecError, seededRandom } from "@kdrec/core";
@@ -173,7 +174,7 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
   let position = resumed?.next ?? { phase: 0, inPhase: 0, epoch: 0 };
   let trainSeconds = resumed?.trainSeconds ?? 0;
   const gradientModel = isClosedForm(model) ? undefined : model;
-  let roundReady = -1; // the phase and round whose draws are current (phase·10⁶ + round)
+  let roundReady = ""; // the phase and round whose draws are current
 
   while (position.phase < phases.right.length && resumed?.done !== true) {
     if (options.signal?.aborted === true)
@@ -182,10 +183,10 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
     const { epoch, inPhase } = position;
     const started = performance.now();
     const round = Math.floor(inPhase / phase.roundLength);
-    if (roundReady !== position.phase * 1e6 + round) {
+    if (roundReady !== `${position.phase}:${round}`) {
       // A round's draws depend on the seed and the round alone, so a resumed run redraws them.
       phase.beforeRound?.(round);
-      roundReady = position.phase * 1e6 + round;
+      roundReady = `${position.phase}:${round}`;
     }
     // Fine-tuning starts from the best model so far, not from wherever distillation stopped.
     if (phase.name === "finetune" && inPhase === 0 && best.epoch >= 0) model.restore(best.weights);
