@@ -7,6 +7,7 @@
  * @module
  */
 import { type KdrecError, kdrecError } from "@kdrec/core";
+import { unknownPartsProblem } from "@kdrec/model-kit";
 import { catalogueDraws, checkStrategy, teacherTopKNeeded } from "@kdrec/strategies";
 import * as E from "fp-ts/lib/Either.js";
 import type { ArchitectureRegistry } from "./registry.js";
@@ -61,17 +62,15 @@ export const checkExperiment = (
     if (E.isLeft(strategyProblem))
       return fail(strategyProblem.left.message, `${at}.strategy.${strategyProblem.left.location}`);
     const finetuneParts = strategy.kind === "one-way" ? strategy.finetune?.train : undefined;
-    if (finetuneParts !== undefined) {
-      const parts = registry.get(student.architecture)?.parts ?? [];
-      const unknown = finetuneParts.filter((part) => !parts.includes(part));
-      if (unknown.length > 0)
-        return fail(
-          parts.length === 0
-            ? `a ${student.architecture} model trains as a whole: it has no parts to fine-tune alone`
-            : `${unknown.map((p) => JSON.stringify(p)).join(", ")}: not a part of a ${student.architecture} model (parts: ${parts.join(", ")})`,
-          `${at}.strategy.finetune.train`,
-        );
-    }
+    const partsProblem =
+      finetuneParts === undefined
+        ? undefined
+        : unknownPartsProblem(
+            finetuneParts,
+            registry.get(student.architecture)?.parts ?? [],
+            `a ${student.architecture} model`,
+          );
+    if (partsProblem !== undefined) return fail(partsProblem, `${at}.strategy.finetune.train`);
     if (
       strategy.kind === "two-way" &&
       (teacher.architecture !== "mf" || student.architecture !== "mf" || names !== undefined)

@@ -37,5 +37,6 @@ export {
   isClosedForm,
   partNamesOf,
   type TrainableModel,
+  unknownPartsProblem,
 } from "./trainable_model.js";
 export { VariableModel, type VariableModelState } from "./variable_model.js";

@@ -96,3 +96,21 @@ export const partNamesOf = (paths: ReadonlyArray<string>): string[] => {
  */
 export const inParts = (path: string, parts: ReadonlyArray<string>): boolean =>
   parts.some((part) => path === part || path.startsWith(`${part}.`));
+
+/**
+ * What is wrong with fine-tuning `parts` of `model` (`"this model"`, `"a tower model"`) whose
+ * trainable parts are `known`; undefined when every part is known. The experiment's checks (from
+ * an architecture's declared parts) and the trainer (from the model's own) say it alike.
+ * @category Contracts
+ */
+export const unknownPartsProblem = (
+  parts: ReadonlyArray<string>,
+  known: ReadonlyArray<string>,
+  model: string,
+): string | undefined => {
+  const unknown = parts.filter((part) => !known.includes(part));
+  if (unknown.length === 0) return undefined;
+  return known.length === 0
+    ? `${model} trains as a whole: it has no parts to fine-tune alone`
+    : `${unknown.map((p) => JSON.stringify(p)).join(", ")}: not a part of ${model} (parts: ${known.join(", ")})`;
+};

@@ -18,6 +18,7 @@ import {
   type Teacher,
   type TeacherTargets,
   type TrainableModel,
+  unknownPartsProblem,
 } from "@kdrec/model-kit";
 import { type BoundPlan, type Strategy, type StrategyPhase, strategyPhases } from "@kdrec/strategies";
 import * as tf from "@tensorflow/tfjs-core";
@@ -300,20 +301,11 @@ const runPhases = <W, S>(options: FitOptions<W, S>): E.Either<KdrecError, RunPha
 
 /** Fails unless the model can train exactly `parts` on their own. */
 const checkParts = (model: TrainableModel, parts: ReadonlyArray<string> | undefined): E.Either<KdrecError, void> => {
-  if (parts === undefined) return E.right(undefined);
   const known = model.trainOnly === undefined ? [] : (model.trainableParts ?? []);
-  const unknown = parts.filter((part) => !known.includes(part));
-  return unknown.length === 0
+  const problem = parts === undefined ? undefined : unknownPartsProblem(parts, known, "this model");
+  return problem === undefined
     ? E.right(undefined)
-    : E.left(
-        kdrecError(
-          "INVALID_ARGUMENT",
-          known.length === 0
-            ? "this model trains as a whole: it has no parts to fine-tune alone"
-            : `${unknown.map((p) => JSON.stringify(p)).join(", ")}: not a part of this model (parts: ${known.join(", ")})`,
-          "strategy.finetune.train",
-        ),
-      );
+    : E.left(kdrecError("INVALID_ARGUMENT", problem, "strategy.finetune.train"));
 };
 
 /** A gradient epoch: the epoch's batches as the phase's lists, each a step of the bound plan. */
