@@ -8,12 +8,11 @@ import {
   datasetStats,
   filterMinRating,
   formatDatasetStats,
-  loadDataset,
   numInteractions,
   SplitProtocol,
   splitBy,
-  writeSplitFiles,
 } from "@kdrec/data";
+import { loadDataset, writeSplitFiles } from "@kdrec/data/node";
 import * as E from "fp-ts/lib/Either.js";
 import { type DatasetValues, datasetFromOptions } from "./dataset_args.js";
 import type { CommandIo } from "./io.js";

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { appendFile, mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { decodeConfig, initEngine, type KdrecError, kdrecError } from "@kdrec/core";
-import { loadDataset } from "@kdrec/data";
+import { loadDataset } from "@kdrec/data/node";
 import {
   DEFAULT_EXPERIMENT,
   defaultRegistry,

@@ -2,12 +2,12 @@ import { seededRandom } from "@kdrec/core";
 import {
   datasetStats,
   leaveLastOut,
-  loadDataset,
   pairwiseBatches,
   syntheticDataset,
   uniformNegatives,
   userItemSets,
 } from "@kdrec/data";
+import { loadDataset } from "@kdrec/data/node";
 import * as E from "fp-ts/lib/Either.js";
 
 // The embedded default: seeded synthetic data (same seed, same data).

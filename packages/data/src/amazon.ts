@@ -10,9 +10,9 @@ import { readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { type KdrecError, kdrecError } from "@kdrec/core";
 import * as E from "fp-ts/lib/Either.js";
+import type { LoadProgress } from "./dataset_spec.js";
 import { loadJsonLines } from "./generic.js";
 import type { Dataset } from "./interactions.js";
-import type { LoadProgress } from "./movielens.js";
 
 const REVIEW_COLUMNS = { user: "reviewerID", item: "asin", rating: "overall", timestamp: "unixReviewTime" };
 

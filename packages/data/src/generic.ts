@@ -4,58 +4,12 @@
  * @module
  */
 import { basename } from "node:path";
-import { integerInRange, type KdrecError, kdrecError, strictType } from "@kdrec/core";
+import { type KdrecError, kdrecError } from "@kdrec/core";
 import * as E from "fp-ts/lib/Either.js";
-import * as t from "io-ts";
+import type { ColumnMapping, GenericOptions, LoadProgress } from "./dataset_spec.js";
 import { isError, parseNumber, parseRating, splitCsv } from "./fields.js";
 import { type Dataset, InteractionsBuilder } from "./interactions.js";
-import type { LoadProgress } from "./movielens.js";
 import { readLines } from "./read_lines.js";
-
-const ColumnRef = t.union([t.string, integerInRange(0)], "a column name or a 0-based column index");
-
-/**
- * Which of the file's columns (names with a header or for JSON lines, 0-based indices without a
- * header) hold the user, the item and, optionally, the rating and the timestamp.
- * @category Loaders
- */
-export const ColumnMapping = strictType(
-  { user: ColumnRef, item: ColumnRef },
-  { rating: ColumnRef, timestamp: ColumnRef },
-  "ColumnMapping",
-);
-/**
- * The decoded form of {@link ColumnMapping}.
- * @category Loaders
- */
-export type ColumnMapping = t.TypeOf<typeof ColumnMapping>;
-
-/**
- * The keys of the generic loaders' options: the column mapping, and the delimiter, header and
- * rating range.
- * @category Loaders
- */
-export const GENERIC_OPTIONS = {
-  required: { columns: ColumnMapping },
-  optional: {
-    /** Field delimiter of a delimited file; default `,`. Quoted fields follow RFC 4180. */
-    delimiter: t.string,
-    /** Whether the first line names the columns; default true. */
-    header: t.boolean,
-    /** The declared rating scale: ratings outside it are errors. */
-    ratingRange: t.tuple([t.number, t.number]),
-  },
-} as const;
-/**
- * Options of the generic loaders, as a strict codec.
- * @category Loaders
- */
-export const GenericOptions = strictType(GENERIC_OPTIONS.required, GENERIC_OPTIONS.optional, "GenericOptions");
-/**
- * The decoded form of {@link GenericOptions}.
- * @category Loaders
- */
-export type GenericOptions = t.TypeOf<typeof GenericOptions>;
 
 type Field = "user" | "item" | "rating" | "timestamp";
 const FIELDS: ReadonlyArray<Field> = ["user", "item", "rating", "timestamp"];

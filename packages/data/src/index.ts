@@ -1,16 +1,16 @@
 /**
  * `@kdrec/data`: datasets as columnar interactions, and everything between a file and a batch.
  *
- * - loaders: MovieLens 100K / 1M / 10M / latest and generic delimited or JSON-lines files
- *   ({@link loadDataset}; Node-only), each failing with a `file:line` error;
+ * - which dataset to load ({@link DatasetSpec}); the file loaders themselves (MovieLens, Amazon
+ *   reviews, generic delimited or JSON-lines files, each failing with a `file:line` error) are
+ *   Node-only and have their own door, `@kdrec/data/node`, so this one bundles for a browser;
  * - the seeded synthetic generator ({@link syntheticDataset}), kdrec's embedded default;
- * - splits: {@link leaveLastOut} (the standard protocol), {@link temporalSplit}, {@link randomSplit},
- *   and {@link writeSplitFiles};
+ * - splits: {@link leaveLastOut} (the standard protocol), {@link temporalSplit}, {@link randomSplit};
+ * - histories cut into sessions ({@link fillGroups}, {@link sessionGrouping});
  * - negative samplers and pointwise / pairwise / listwise / sequence batches.
  * @packageDocumentation
  */
 
-export { loadAmazonReviews } from "./amazon.js";
 export {
   asItemLists,
   entryUsers,
@@ -24,7 +24,16 @@ export {
   type SequenceBatch,
   sequenceBatches,
 } from "./batches.js";
-export { ColumnMapping, GENERIC_OPTIONS, GenericOptions, loadDelimited, loadJsonLines } from "./generic.js";
+export {
+  ColumnMapping,
+  DATASET_FORMATS,
+  type DatasetFormat,
+  DatasetSpec,
+  GENERIC_OPTIONS,
+  GenericOptions,
+  type LoadProgress,
+  parseDatasetFormat,
+} from "./dataset_spec.js";
 export {
   concatInteractions,
   type Dataset,
@@ -37,16 +46,8 @@ export {
   selectRows,
   type UserSideInfo,
 } from "./interactions.js";
-export {
-  DATASET_FORMATS,
-  type DatasetFormat,
-  DatasetSpec,
-  loadDataset,
-  parseDatasetFormat,
-} from "./load.js";
-export { type LoadProgress, loadMovieLens100K, loadMovieLensDat, loadMovieLensLatest } from "./movielens.js";
 export { itemPopularity, type NegativeSampler, popularityNegatives, uniformNegatives } from "./negative_sampling.js";
-export { SPLIT_FILES, writeSplitFiles } from "./split_files.js";
+export { fillGroups, type GroupingOptions, sessionGrouping } from "./session_groups.js";
 export { leaveLastOut, randomSplit, type Split, SplitProtocol, splitBy, temporalSplit } from "./splits.js";
 export { type DatasetStats, datasetStats, formatDatasetStats } from "./stats.js";
 export { SyntheticOptions, syntheticDataset } from "./synthetic.js";

@@ -8,6 +8,7 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type KdrecError, kdrecError } from "@kdrec/core";
 import * as E from "fp-ts/lib/Either.js";
+import type { LoadProgress } from "./dataset_spec.js";
 import {
   type FieldSource,
   isError,
@@ -25,9 +26,6 @@ import {
   type UserSideInfo,
 } from "./interactions.js";
 import { type ReadLinesOptions, readLines } from "./read_lines.js";
-
-/** Progress of a load: the file being read and how far. */
-export type LoadProgress = (file: string, bytesRead: number, totalBytes: number) => void;
 
 /** The 19 genres of `u.genre`, in its order (used when the file is absent). */
 const ML100K_GENRES = [

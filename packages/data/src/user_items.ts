@@ -64,21 +64,29 @@ export const userSequences = (data: Interactions): UserItems => {
  */
 export interface UserTimelines extends UserItems {
   readonly times?: Float64Array;
+  /** The ratings in the same order, where the data has them. */
+  readonly ratings?: Float32Array;
 }
 
 /**
- * Each user's items in time order with their timestamps (none when the data has none).
+ * Each user's items in time order with their timestamps and ratings (each where the data has it).
  * @category Data
  */
 export const userTimelines = (data: Interactions): UserTimelines => {
   const sequences = userSequences(data);
-  const { timestamps } = data;
-  if (timestamps === undefined) return sequences;
+  const { timestamps, ratings } = data;
+  if (timestamps === undefined && ratings === undefined) return sequences;
   const positions = sequencePositions(data);
-  const times = new Float64Array(data.users.length);
-  for (let r = 0; r < data.users.length; r++)
-    times[sequences.offsets[data.users[r]!]! + positions[r]!] = timestamps[r]!;
-  return { ...sequences, times };
+  const inOrder = <A extends Float64Array | Float32Array>(column: A): A => {
+    const out = new (column.constructor as new (n: number) => A)(data.users.length);
+    for (let r = 0; r < data.users.length; r++) out[sequences.offsets[data.users[r]!]! + positions[r]!] = column[r]!;
+    return out;
+  };
+  return {
+    ...sequences,
+    ...(timestamps === undefined ? {} : { times: inOrder(timestamps) }),
+    ...(ratings === undefined ? {} : { ratings: inOrder(ratings) }),
+  };
 };
 
 /**

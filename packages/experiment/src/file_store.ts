@@ -1,17 +1,18 @@
 /**
  * An experiment's files (Node-only): a checkpoint per model and seed as JSON under
- * `DIR/checkpoints/`, and each trained model in the TF.js weights format under `DIR/models/`
- * (`model.json`: kdrec's config plus a TF.js weights manifest; `weights.bin`: the float32 bytes,
- * readable by `tf.io.loadWeights`). Every file is written to a temporary name and renamed, so a
- * killed run leaves the previous file whole.
+ * `DIR/checkpoints/`, and each trained model as a model bundle (see `@kdrec/serving`) under
+ * `DIR/models/<name>-seed<k>/`, which `loadRecommender` serves. Every file is written to a
+ * temporary name and renamed, so a killed run leaves the previous file whole.
  * @module
  */
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import type { NamedWeight } from "@kdrec/model-kit";
+import type { SavedWeights } from "@kdrec/model-kit";
+import { type BundleContents, encodeBundle } from "@kdrec/serving";
 import { type CheckpointStore, checkpointFromJson, checkpointToJson } from "@kdrec/train";
-import type { ExperimentStore } from "./run.js";
+import type { ExperimentStore, SavedModelMeta } from "./run.js";
 
 /** Writes `text` (or bytes) to `path` through a temporary file and a rename. */
 const writeWhole = async (path: string, content: string | Uint8Array): Promise<void> => {
@@ -30,29 +31,40 @@ export const checkpointFile = <W, S>(path: string, resume: boolean): CheckpointS
   save: (checkpoint) => writeWhole(path, checkpointToJson(checkpoint)),
 });
 
+/** kdrec's version, as model bundles record it (this package's). */
+const KDREC_VERSION: string = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
+
 /**
- * Saves named float32 weights with kdrec's metadata (any architecture) into `dir`.
+ * Writes a model bundle into `dir` as a whole: the files go to a fresh temporary folder beside it,
+ * which then replaces `dir` by renames, so a reader (or a killed run) never sees half a bundle.
  * @category Files
  */
-export const saveNamedWeights = async (
-  dir: string,
-  format: string,
-  kdrec: Record<string, unknown>,
-  weights: ReadonlyArray<NamedWeight>,
-): Promise<void> => {
-  const bytes = Buffer.concat(
-    weights.map(({ values }) => Buffer.from(values.buffer, values.byteOffset, values.byteLength)),
-  );
-  const manifest = {
-    format,
-    kdrec,
-    weightsManifest: [
-      { paths: ["weights.bin"], weights: weights.map(({ name, shape }) => ({ name, shape, dtype: "float32" })) },
-    ],
-  };
-  await writeWhole(join(dir, "weights.bin"), bytes);
-  await writeWhole(join(dir, "model.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+export const writeBundle = async (dir: string, contents: BundleContents): Promise<void> => {
+  const temporary = `${dir}.tmp-${process.pid}`;
+  const previous = `${dir}.old-${process.pid}`;
+  await rm(temporary, { recursive: true, force: true });
+  await mkdir(temporary, { recursive: true });
+  for (const { name, content } of encodeBundle(contents)) await writeFile(join(temporary, name), content);
+  const existed = existsSync(dir);
+  if (existed) await rename(dir, previous);
+  await rename(temporary, dir);
+  if (existed) await rm(previous, { recursive: true, force: true });
 };
+
+/** A trained model and what the run knows of it, as a bundle's contents. */
+const bundleContents = (saved: SavedWeights, meta: SavedModelMeta): BundleContents => ({
+  name: meta.name,
+  architecture: saved.architecture,
+  role: meta.role,
+  seed: meta.seed,
+  config: saved.config as Record<string, unknown>,
+  parameters: saved.parameters,
+  specFingerprint: meta.specFingerprint,
+  kdrecVersion: KDREC_VERSION,
+  spec: meta.spec,
+  weights: saved.weights,
+  ...meta.served,
+});
 
 /**
  * Checkpoints and models as files under `out` (what `kdrec run` uses; `resume` reads the
@@ -66,10 +78,5 @@ export const saveNamedWeights = async (
 export const fileStore = (out: string, resume: boolean): ExperimentStore => ({
   checkpoints: (model, seed) => checkpointFile(join(out, "checkpoints", `${model}-seed${seed}.json`), resume),
   saveModel: (model, seed, saved, meta) =>
-    saveNamedWeights(
-      join(out, "models", `${model}-seed${seed}`),
-      saved.format,
-      { architecture: saved.architecture, config: saved.config, parameters: saved.parameters, ...meta },
-      saved.weights,
-    ),
+    writeBundle(join(out, "models", `${model}-seed${seed}`), bundleContents(saved, meta)),
 });

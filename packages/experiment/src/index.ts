@@ -7,13 +7,16 @@
  *   fp-ts `TaskEither`; progress through {@link ExperimentEvent}s, files through an
  *   {@link ExperimentStore};
  * - the model registry ({@link defaultRegistry}, {@link withArchitecture});
- * - {@link resultTable}: the results as `kdrec run` prints them.
+ * - {@link resultTable}: the results as `kdrec run` prints them;
+ * - files (Node): {@link fileStore} writes checkpoints and a model bundle per trained model
+ *   ({@link writeBundle}); {@link tensorScorers} serves the TF.js architectures through
+ *   `@kdrec/serving`'s `loadRecommender`.
  * @packageDocumentation
  */
 export { checkAgainstData, checkExperiment } from "./checks.js";
-export { checkpointFile, fileStore, saveNamedWeights } from "./file_store.js";
+export { checkpointFile, fileStore, writeBundle } from "./file_store.js";
 export { type ArchitectureRegistry, defaultRegistry, withArchitecture } from "./registry.js";
-export { resolveExperiment } from "./resolved.js";
+export { resolveExperiment, resolveModelSpec } from "./resolved.js";
 export {
   type Comparison,
   compareStudents,
@@ -32,7 +35,9 @@ export {
   type ExperimentStore,
   prepareExperiment,
   runExperiment,
+  type SavedModelMeta,
 } from "./run.js";
+export { type ServedData, servedData } from "./served_data.js";
 export {
   DEFAULT_EXPERIMENT,
   type ExperimentSpec,
@@ -45,3 +50,4 @@ export {
   type StudentSpec,
   teachersOf,
 } from "./spec.js";
+export { tensorScorers } from "./tensor_scorers.js";

@@ -23,13 +23,7 @@ export const resolveExperiment = (
   registry: ArchitectureRegistry,
   seeds?: ReadonlyArray<number>,
 ): ExperimentSpec => {
-  // The spec's own settings first, then the defaults it left out.
-  const model = <M extends ModelSpec>(m: M): M => ({
-    ...m,
-    ...Object.fromEntries(
-      Object.entries(registry.get(m.architecture)?.defaults ?? {}).filter(([k]) => m[k] === undefined),
-    ),
-  });
+  const model = <M extends ModelSpec>(m: M): M => resolveModelSpec(m, registry);
   return {
     ...spec,
     protocol: spec.protocol ?? { name: "leave-last-out" },
@@ -43,3 +37,15 @@ export const resolveExperiment = (
     ),
   };
 };
+
+/**
+ * A model spec with its architecture's defaults filled in (the spec's own settings first): what
+ * `config.resolved.json` and a model bundle's `spec` show.
+ * @category Experiment
+ */
+export const resolveModelSpec = <M extends ModelSpec>(spec: M, registry: ArchitectureRegistry): M => ({
+  ...spec,
+  ...Object.fromEntries(
+    Object.entries(registry.get(spec.architecture)?.defaults ?? {}).filter(([k]) => spec[k] === undefined),
+  ),
+});

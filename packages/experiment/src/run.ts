@@ -10,6 +10,7 @@ import { definedFields, fingerprint, type KdrecError, kdrecError } from "@kdrec/
 import {
   filterMinRating,
   type Interactions,
+  type ItemSideInfo,
   numInteractions,
   numItems,
   numUsers,
@@ -26,7 +27,9 @@ import * as E from "fp-ts/lib/Either.js";
 import type * as TE from "fp-ts/lib/TaskEither.js";
 import { checkAgainstData, checkExperiment } from "./checks.js";
 import { type ArchitectureRegistry, defaultRegistry } from "./registry.js";
+import { resolveModelSpec } from "./resolved.js";
 import { compareStudents, type ExperimentResult, type ModelResult, summariseModels, TEST_METRICS } from "./results.js";
+import { type ServedData, servedData } from "./served_data.js";
 import { type ExperimentSpec, isExternal, type ModelSpec, type StudentSpec, teachersOf } from "./spec.js";
 
 /**
@@ -83,17 +86,29 @@ export const describeEvent = (event: ExperimentEvent): string | undefined => {
 };
 
 /**
+ * What a run knows about a trained model beyond its weights: what a model bundle records.
+ * @category Experiment
+ */
+export interface SavedModelMeta {
+  readonly name: string;
+  readonly role: string;
+  readonly seed: number;
+  readonly strategy: Strategy;
+  /** The model's spec with its architecture's defaults (and its strategy resolved). */
+  readonly spec: Readonly<Record<string, unknown>>;
+  /** The fingerprint of the model's spec (and its teachers'), as its checkpoints carry it. */
+  readonly specFingerprint: string;
+  /** The run's data: ids, popularity, titles, histories and fingerprint. */
+  readonly served: ServedData;
+}
+
+/**
  * Where a run keeps what outlives it: checkpoints (resume) and trained models.
  * @category Experiment
  */
 export interface ExperimentStore {
   checkpoints(model: string, seed: number): CheckpointStore<unknown, unknown>;
-  saveModel(
-    model: string,
-    seed: number,
-    saved: SavedWeights,
-    meta: { readonly name: string; readonly role: string; readonly seed: number; readonly strategy: Strategy },
-  ): Promise<void>;
+  saveModel(model: string, seed: number, saved: SavedWeights, meta: SavedModelMeta): Promise<void>;
 }
 
 /**
@@ -102,7 +117,7 @@ export interface ExperimentStore {
  */
 export interface ExperimentOptions {
   /** The loaded dataset (the spec's `dataset` says how to load it; loading is the caller's). */
-  readonly data: { readonly name: string; readonly interactions: Interactions };
+  readonly data: { readonly name: string; readonly interactions: Interactions; readonly items?: ItemSideInfo };
   /** Overrides the spec's seeds. */
   readonly seeds?: ReadonlyArray<number>;
   /** The architectures models are looked up in; default {@link defaultRegistry}. */
@@ -174,7 +189,9 @@ export const prepareExperiment = (
   };
   return E.right(async () => {
     options.onEvent?.({ kind: "start", dataset, seeds, teacher: spec.teacher.name, students: spec.students.length });
-    const run = new Run(spec, options, registry, split.right);
+    const run = new Run(spec, options, registry, split.right, () =>
+      servedData(options.data.name, data, options.data.items),
+    );
     const models: ModelResult[] = [];
     const perUser = new Map<string, Float64Array[]>();
     const remember = (result: ModelResult, report: RankingReport) => {
@@ -279,13 +296,21 @@ class Run {
   // Students that later students learn from (multi-level chains and ensembles) are frozen too.
   private readonly referenced: Set<string>;
   private readonly fingerprints: ReadonlyMap<string, { readonly value: string; readonly location: string }>;
+  private readonly served: () => ServedData;
 
   constructor(
     private readonly spec: ExperimentSpec,
     private readonly options: ExperimentOptions,
     private readonly registry: ArchitectureRegistry,
     private readonly split: Split,
+    servedOf: () => ServedData,
   ) {
+    // Only runs that save models need the served data (histories are a pass over the data).
+    let served: ServedData | undefined;
+    this.served = () => {
+      served ??= servedOf();
+      return served;
+    };
     this.referenced = new Set(spec.students.flatMap((s) => teachersOf(s) ?? []));
     this.fingerprints = modelFingerprints(spec);
   }
@@ -516,7 +541,16 @@ class Run {
     if (E.isLeft(report)) return report;
     const tasks = built.taskMetrics?.();
     if (tasks !== undefined && E.isLeft(tasks)) return tasks;
-    await options.store?.saveModel(spec.name, seed, built.save(), { name: spec.name, role, seed, strategy });
+    const specFingerprint = this.fingerprints.get(spec.name)?.value ?? fingerprint(spec);
+    await options.store?.saveModel(spec.name, seed, built.save(), {
+      name: spec.name,
+      role,
+      seed,
+      strategy,
+      spec: { ...resolveModelSpec(spec, this.registry), ...(role === "teacher" ? {} : { strategy }) },
+      specFingerprint,
+      served: this.served(),
+    });
     const result: ModelResult = {
       name: spec.name,
       role,
@@ -541,7 +575,15 @@ class Run {
       peerScorer.dispose();
       if (E.isLeft(peerReport)) return peerReport;
       const name = `${request.peer.spec.name}~${spec.name}`;
-      await options.store?.saveModel(name, seed, peerBuilt.save(), { name, role: "teacher", seed, strategy });
+      await options.store?.saveModel(name, seed, peerBuilt.save(), {
+        name,
+        role: "teacher",
+        seed,
+        strategy,
+        spec: resolveModelSpec(request.peer.spec, this.registry),
+        specFingerprint,
+        served: this.served(),
+      });
       const peerResult: ModelResult = {
         ...result,
         name,

@@ -1,7 +1,8 @@
 // The whole protocol on real data: MovieLens-100K, leave-last-out, full ranking, MostPop.
 // MostPop is deterministic, so with the reference's tie rule (optimistic) kdrec must reproduce
 // the PyTorch reference's numbers exactly; kdrec's own rule (pessimistic) can only be lower.
-import { itemPopularity, leaveLastOut, loadMovieLens100K, numItems } from "@kdrec/data";
+import { itemPopularity, leaveLastOut, numItems } from "@kdrec/data";
+import { loadMovieLens100K } from "@kdrec/data/node";
 import { datasetDir, describeEachBackend, referenceJson } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";

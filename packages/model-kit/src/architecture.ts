@@ -7,7 +7,7 @@
  * @module
  */
 import { integerInRange, type KdrecError } from "@kdrec/core";
-import type { Split } from "@kdrec/data";
+import type { Interactions, Split } from "@kdrec/data";
 import * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
 import { matchWeights, type NamedWeight } from "./named_weights.js";
@@ -68,6 +68,11 @@ export interface BuiltModel {
   readonly schedule?: { readonly phase: PhaseName; readonly epochs: number; readonly patience: number };
   /** Scores for the test split (sequence models read the training and validation histories). */
   readonly testScorer: () => Scorer;
+  /**
+   * Models that read histories rather than per-user rows (the sequential transformers): scores for
+   * the users of `histories`, by their index there (serving a history the model has not seen).
+   */
+  readonly historyScorer?: (histories: Interactions) => Scorer;
   /** The config and weights to save. */
   readonly save: () => SavedWeights;
   /** Puts saved weights back (what loading a trained model is: create, then restore). */
@@ -204,11 +209,13 @@ export const builtVariableModel = (
     readonly format: string;
     readonly architecture: string;
     readonly testScorer: () => Scorer;
+    readonly historyScorer?: (histories: Interactions) => Scorer;
     readonly freeze: (name: string) => Teacher;
   },
 ): BuiltModel => ({
   model,
   testScorer: options.testScorer,
+  ...(options.historyScorer === undefined ? {} : { historyScorer: options.historyScorer }),
   save: () => ({
     format: options.format,
     architecture: options.architecture,

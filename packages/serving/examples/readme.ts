@@ -1,26 +1,57 @@
 import { initEngine } from "@kdrec/core";
-import { itemPopularity, leaveLastOut, syntheticDataset } from "@kdrec/data";
-import { towerRecommender } from "@kdrec/serving";
+import { itemPopularity, syntheticDataset, userTimelines } from "@kdrec/data";
+import { type BundleSource, encodeBundle, loadRecommender } from "@kdrec/serving";
 import { HierarchicalAttentionTower } from "@kdrec/students";
 import * as E from "fp-ts/lib/Either.js";
 
 await initEngine()();
-const split = leaveLastOut(syntheticDataset({ seed: 7, users: 200, items: 300 }).interactions);
+const { interactions } = syntheticDataset({ seed: 7, users: 200, items: 300 });
 
-// A tower (trained with `fit` in practice; untrained here to keep the example short)...
-const tower = HierarchicalAttentionTower.create({ items: 300, dim: 8, seed: 1 }, split.train);
-// ...served as typed-array arithmetic, with item counts for the popularity fallback.
-const popularity = Float32Array.from(itemPopularity(split.train.items, 300));
-const recommender = towerRecommender(tower.config, tower.namedWeights(), popularity);
+// `kdrec run` writes a bundle per trained model (DIR/models/<name>-seed<k>/); an app then calls
+// `loadRecommender(thatFolderOrUrl)`. Here a small untrained tower is bundled by hand, in memory.
+const tower = HierarchicalAttentionTower.create({ items: 300, dim: 8, seed: 1 }, interactions);
+const timelines = userTimelines(interactions);
+const files = encodeBundle({
+  name: "tower8",
+  architecture: "tower",
+  role: "student",
+  seed: 1,
+  spec: { name: "tower8", architecture: "tower", dim: 8 },
+  config: tower.config,
+  parameters: tower.parameterCount,
+  specFingerprint: "example",
+  kdrecVersion: "0.1.0",
+  data: { name: "synthetic", fingerprint: "example", users: 200, items: 300, interactions: interactions.users.length },
+  weights: tower.namedWeights(),
+  items: { ids: interactions.itemIds, popularity: Float32Array.from(itemPopularity(interactions.items, 300)) },
+  users: { ids: interactions.userIds },
+  histories: interactions.userIds.map((_, u) => ({
+    items: timelines.items.subarray(timelines.offsets[u]!, timelines.offsets[u + 1]!),
+  })),
+});
 tower.dispose();
+const inMemory: BundleSource = {
+  location: "memory",
+  read: async (name) => {
+    const file = files.find((f) => f.name === name)!;
+    return E.right(typeof file.content === "string" ? new TextEncoder().encode(file.content) : file.content);
+  },
+};
+
+const recommender = await loadRecommender(inMemory);
 if (E.isLeft(recommender)) throw new Error(recommender.left.message);
+const served = recommender.right;
 
-// A user known only by their history (item ids in time order; times optional).
-const top = recommender.right.recommend({ items: Int32Array.of(12, 40, 41, 7) }, 5);
-if (E.isRight(top)) console.log(`${top.right.source}: ${Array.from(top.right.items).join(", ")}`);
+// A known user, by original id: their own items are left out.
+const known = served.recommend({ user: interactions.userIds[0]!, k: 5 });
+if (E.isRight(known)) console.log(`${known.right.source}: ${known.right.items.map((r) => r.item).join(", ")}`);
 
-// An empty history is an error unless the caller asks for the fallback.
-const empty = recommender.right.recommend({ items: new Int32Array(0) }, 5);
-if (E.isLeft(empty)) console.log(empty.left.message.split(":")[0]);
-const cold = recommender.right.recommend({ items: new Int32Array(0) }, 5, { fallback: "popularity" });
-if (E.isRight(cold)) console.log(`${cold.right.source}: ${cold.right.items.length} items`);
+// A visitor known only by a history of original item ids (the tower reads it), and why.
+const visitor = served.recommend({ history: ["12", "40", "41", "7"], k: 5 });
+if (E.isRight(visitor)) console.log(`${visitor.right.source}: ${visitor.right.items.length} items`);
+const why = served.explain(["12", "40", "41", "7"]);
+if (E.isRight(why)) console.log(`because of ${why.right.because?.item}`);
+
+// Nothing to go on: the popularity fallback answers, and says why.
+const nobody = served.recommend({ user: "no-such-user", k: 3 });
+if (E.isRight(nobody)) console.log(`${nobody.right.source} (${nobody.right.fallbackReason})`);

@@ -1,16 +1,43 @@
 /**
- * `@kdrec/serving`: trained students for live traffic.
+ * `@kdrec/serving`: trained models for live traffic, in Node or a browser (no TF.js, no `node:`
+ * import reachable from here).
  *
- * - {@link towerRecommender}: the hierarchical tower as plain typed-array arithmetic — top-K for
- *   a user's history with no tensor op per request (microseconds), in Node or a browser; a clear
- *   error for an empty history, or the popularity fallback when the caller asks for it.
+ * - {@link loadRecommender}: a model bundle written by `kdrec run` (a folder or a URL) as a
+ *   {@link Recommender}: original ids in and out, the user's seen items left out, `k` clamped to
+ *   the catalogue, unknown users served from their history (the tower) or from popularity
+ *   (flagged), `explain` for the tower's attention;
+ * - the bundle format: {@link encodeBundle}, {@link readBundle} and their codecs;
+ * - item scorers as plain typed-array arithmetic: {@link mfScorer} (MF and ALS),
+ *   {@link towerScorer} (the hierarchical tower) — microseconds per request, no tensor op.
  * @packageDocumentation
  */
 export {
-  type History,
-  type NamedWeights,
-  type Recommendations,
+  BUNDLE_FILES,
+  BUNDLE_FORMAT,
+  type BundleContents,
+  type BundleFiles,
+  type BundleSource,
+  encodeBundle,
+  HistoriesJson,
+  ItemsJson,
+  type ModelBundle,
+  ModelJson,
+  readBundle,
+  UsersJson,
+} from "./bundle.js";
+export { type History, type HistoryAttention, type ItemScorer, topK } from "./item_scorer.js";
+export { type MfShape, mfScorer } from "./mf_scorer.js";
+export {
+  bundleRecommender,
+  type Explanation,
+  type LoadOptions,
+  loadRecommender,
+  type Recommendation,
   type Recommender,
-  type RecommendOptions,
-  towerRecommender,
-} from "./tower_recommender.js";
+  type RecommendRequest,
+  type RecommendResult,
+  type ScorerFactory,
+  TYPED_ARRAY_SCORERS,
+} from "./recommender.js";
+export { bundleSource, folderSource, urlSource } from "./sources.js";
+export { type NamedWeights, type TowerShape, towerScorer } from "./tower_scorer.js";

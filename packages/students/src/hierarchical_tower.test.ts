@@ -1,6 +1,7 @@
 import { checkTensorLeak, readTidy, seededRandom } from "@kdrec/core";
 import {
   asItemLists,
+  fillGroups,
   leaveLastOut,
   pairwiseBatches,
   selectRows,
@@ -16,7 +17,6 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { HierarchicalAttentionTower } from "./hierarchical_tower.js";
-import { fillGroups } from "./session_groups.js";
 
 const bpr = (scores: tf.Tensor2D) => rowBprLoss(scores);
 

@@ -7,7 +7,16 @@
  * @module
  */
 import { integerInRange, numberInRange, positiveNumber, seededRandom } from "@kdrec/core";
-import { type Interactions, numItems, sequencePositions, type UserTimelines, userTimelines } from "@kdrec/data";
+import {
+  fillGroups,
+  type GroupingOptions,
+  type Interactions,
+  numItems,
+  sequencePositions,
+  sessionGrouping,
+  type UserTimelines,
+  userTimelines,
+} from "@kdrec/data";
 import {
   type AttentionPoolingParams,
   attentionPooling,
@@ -22,7 +31,6 @@ import {
 import { type ItemLists, VariableModel, type VariableModelState } from "@kdrec/model-kit";
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
-import { fillGroups, type GroupingOptions } from "./session_groups.js";
 
 /**
  * The tower's shape and training settings (an io-ts codec).
@@ -65,17 +73,6 @@ export const HierarchicalTowerConfig = t.intersection(
  * @category Students
  */
 export type HierarchicalTowerConfig = t.TypeOf<typeof HierarchicalTowerConfig>;
-
-/**
- * How a tower's config groups histories: its `groups`, `perGroup` and `sessionGap`, with their
- * defaults (8, 8, 3,600 s). The tower and anything that serves it read histories through this.
- * @category Students
- */
-export const towerGrouping = (config: HierarchicalTowerConfig): GroupingOptions => ({
-  groups: config.groups ?? 8,
-  perGroup: config.perGroup ?? 8,
-  sessionGap: config.sessionGap ?? 3600,
-});
 
 interface TowerParams {
   /** `[items + 1, dim]`: the catalogue, then padding. */
@@ -137,7 +134,7 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
     super(params, config.learningRate ?? 1e-3);
     this.histories = userTimelines(train);
     this.positions = sequencePositions(train);
-    this.grouping = towerGrouping(config);
+    this.grouping = sessionGrouping(config);
   }
 
   /** A tower initialised from the config's seed, reading histories from `train`. */
@@ -149,7 +146,7 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
     const rng = seededRandom(config.seed ?? 0);
     const { dim } = config;
     const attention = config.attention ?? dim;
-    const grouping = towerGrouping(config);
+    const grouping = sessionGrouping(config);
     const params: TowerParams = {
       items: normalVariable(rng.split("items"), [config.items + 1, dim], 0.1),
       itemBias: tf.tidy(() => tf.variable(tf.zeros([config.items]), true)),

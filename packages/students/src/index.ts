@@ -25,7 +25,6 @@ export {
   type HierarchicalTowerState,
   type ProjectedFeature,
   type TowerFeatures,
-  towerGrouping,
 } from "./hierarchical_tower.js";
 export {
   MatrixFactorization,
@@ -34,5 +33,4 @@ export {
   type MatrixFactorizationWeights,
 } from "./matrix_factorization.js";
 export { RowArena, type RowKernelExports } from "./row_arena.js";
-export { fillGroups, type GroupingOptions } from "./session_groups.js";
 export { type SparseOptimizer, SparseOptimizerConfig, sparseOptimizer } from "./sparse_optimizer.js";

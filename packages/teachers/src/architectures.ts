@@ -124,6 +124,7 @@ const transformerArchitecture = (name: "sasrec" | "bert4rec", direction: "causal
           format: "kdrec-sequential-transformer",
           architecture: name,
           testScorer: () => model.allItemScorer(concatInteractions(split.train, split.valid)),
+          historyScorer: (histories) => model.allItemScorer(histories),
           // Full-history scoring freezes the model by its full-history score table like any other.
           freeze: (teacher) =>
             spec.scoring === "full-history"

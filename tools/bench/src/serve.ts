@@ -14,7 +14,7 @@ import {
   userSequences,
   userTimelines,
 } from "@kdrec/data";
-import { towerRecommender } from "@kdrec/serving";
+import { mfScorer, topK, towerScorer } from "@kdrec/serving";
 import { HierarchicalAttentionTower, MatrixFactorization } from "@kdrec/students";
 import { SequentialTransformer } from "@kdrec/teachers";
 import * as tf from "@tensorflow/tfjs-core";
@@ -83,8 +83,14 @@ const main = async (): Promise<void> => {
   const mf128 = MatrixFactorization.create({ users, items, dim: 128 });
   const mf8 = MatrixFactorization.create({ users, items, dim: 8 });
   const bytes = (weights: Array<{ values: Float32Array }>) => weights.reduce((n, w) => n + w.values.byteLength, 0);
-  const recommender = towerRecommender(tower.config, tower.namedWeights());
-  if (E.isLeft(recommender)) throw new Error(formatKdrecError(recommender.left));
+  const towerServed = towerScorer(tower.config, tower.namedWeights());
+  if (E.isLeft(towerServed)) throw new Error(formatKdrecError(towerServed.left));
+  const mf8Weights = [
+    { name: "user_factors", shape: [users, 8], values: mf8.userFactors },
+    { name: "item_factors", shape: [items, 8], values: mf8.itemFactors },
+  ];
+  const mf8Served = mfScorer(mf8.config, mf8Weights);
+  if (E.isLeft(mf8Served)) throw new Error(formatKdrecError(mf8Served.left));
   const timelines = userTimelines(recent);
   const models: Served[] = [
     {
@@ -100,11 +106,9 @@ const main = async (): Promise<void> => {
       top10: async (u) => {
         const from = timelines.offsets[u]!;
         const to = timelines.offsets[u + 1]!;
-        const top = recommender.right.recommend(
-          { items: timelines.items.subarray(from, to), times: timelines.times!.subarray(from, to) },
-          10,
-        );
-        if (E.isLeft(top)) throw new Error(top.left.message);
+        const history = { items: timelines.items.subarray(from, to), times: timelines.times!.subarray(from, to) };
+        // What the recommender does per request: score, leave out the history, pick the top 10.
+        topK(towerServed.right.scoreHistory!(history), 10, new Set(history.items));
       },
       dispose: () => undefined,
     },
@@ -119,6 +123,16 @@ const main = async (): Promise<void> => {
       params: mf128.parameterCount,
       weightBytes: mf128.parameterCount * 4,
       ...onBackend(mf128.allItemScorer()),
+    },
+    {
+      name: "MF-8 (per-user table), @kdrec/serving",
+      params: mf8.parameterCount,
+      weightBytes: mf8.parameterCount * 4,
+      top10: async (u) => {
+        const from = timelines.offsets[u]!;
+        topK(mf8Served.right.scoreUser!(u), 10, new Set(timelines.items.subarray(from, timelines.offsets[u + 1]!)));
+      },
+      dispose: () => undefined,
     },
     {
       name: "MF-8 (per-user table), TF.js",

@@ -1,6 +1,6 @@
 // What every benchmark needs: a failure as an exception (a benchmark has nobody to hand an Either
 // to), and MovieLens-100K from the shared datasets folder.
-import { loadDataset } from "@kdrec/data";
+import { loadDataset } from "@kdrec/data/node";
 import { datasetDir } from "@kdrec/testing/shared-data";
 import * as E from "fp-ts/lib/Either.js";
 

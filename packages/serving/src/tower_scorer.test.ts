@@ -1,10 +1,11 @@
 import { readTidy } from "@kdrec/core";
-import { itemPopularity, itemsOf, leaveLastOut, syntheticDataset, userSequences } from "@kdrec/data";
+import { itemsOf, leaveLastOut, syntheticDataset, userSequences } from "@kdrec/data";
 import { HierarchicalAttentionTower } from "@kdrec/students";
 import { describeEachBackend } from "@kdrec/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { expect, it } from "vitest";
-import { towerRecommender } from "./tower_recommender.js";
+import { topK } from "./item_scorer.js";
+import { towerScorer } from "./tower_scorer.js";
 
 const split = leaveLastOut(syntheticDataset({ seed: 6, users: 60, items: 90 }).interactions);
 const right = <A>(x: E.Either<{ message: string }, A>): A => {
@@ -12,7 +13,7 @@ const right = <A>(x: E.Either<{ message: string }, A>): A => {
   return x.right;
 };
 
-describeEachBackend("towerRecommender", () => {
+describeEachBackend("towerScorer", () => {
   it.each([false, true])(
     "computes the tower's user vectors and top-K exactly as its TF.js scorer does (recency %s)",
     (positions) => {
@@ -28,12 +29,12 @@ describeEachBackend("towerRecommender", () => {
         });
         tower.restore(weights);
       }
-      const recommender = right(towerRecommender(tower.config, tower.namedWeights()));
+      const scorer = right(towerScorer(tower.config, tower.namedWeights()));
       const sequences = userSequences(split.train);
       const users = Int32Array.from([0, 5, 17, 42]);
-      const scorer = tower.allItemScorer();
-      const all = readTidy(() => scorer.score(users));
-      scorer.dispose();
+      const reference = tower.allItemScorer();
+      const all = readTidy(() => reference.score(users));
+      reference.dispose();
       const times = new Map<number, number[]>();
       // the users' times in history order
       const order = Array.from({ length: split.train.users.length }, (_, r) => r).sort(
@@ -44,7 +45,7 @@ describeEachBackend("towerRecommender", () => {
         times.set(split.train.users[r]!, [...(times.get(split.train.users[r]!) ?? []), split.train.timestamps![r]!]);
       users.forEach((u, b) => {
         const history = { items: itemsOf(sequences, u), times: Float64Array.from(times.get(u)!) };
-        const top = right(recommender.recommend(history, 5, { excludeHistory: false }));
+        const top = topK(scorer.scoreHistory!(history), 5, new Set());
         const expected = Array.from(all.subarray(b * 90, (b + 1) * 90))
           .map((s, i) => [s, i] as const)
           .sort((x, y) => y[0] - x[0])
@@ -56,30 +57,48 @@ describeEachBackend("towerRecommender", () => {
     },
   );
 
-  it("leaves out the history, refuses an empty history unless asked for the popularity fallback", () => {
-    const tower = HierarchicalAttentionTower.create({ items: 90, dim: 4, seed: 1 }, split.train);
-    const popularity = itemPopularity(split.train.items, 90);
-    const recommender = right(towerRecommender(tower.config, tower.namedWeights(), Float32Array.from(popularity)));
-    const top = right(recommender.recommend({ items: Int32Array.of(3, 4, 5) }, 10, { exclude: [6] }));
-    expect(top.source).toBe("tower");
-    expect([...top.items].some((i) => [3, 4, 5, 6].includes(i))).toBe(false);
-    const empty = recommender.recommend({ items: new Int32Array(0) }, 3);
-    expect(E.isLeft(empty) && empty.left.message).toMatch(/the history is empty/);
-    const fallback = right(recommender.recommend({ items: new Int32Array(0) }, 3, { fallback: "popularity" }));
-    expect(fallback.source).toBe("popularity");
-    const byCount = Array.from(popularity, (c, i) => [c, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-    expect(Array.from(fallback.items)).toEqual(byCount.slice(0, 3).map(([, i]) => i));
-    const bad = recommender.recommend({ items: Int32Array.of(90) }, 3);
-    expect(E.isLeft(bad) && `${bad.left.location}: ${bad.left.message}`).toBe(
-      "history.items: item 90 is not in the catalogue (0..89)",
+  it("explains a history by its attention: weights sum to 1 and mix the user vector exactly", () => {
+    const tower = HierarchicalAttentionTower.create(
+      { items: 90, dim: 6, groups: 2, perGroup: 3, seed: 4 },
+      split.train,
     );
-    const missing = towerRecommender(
+    const scorer = right(towerScorer(tower.config, tower.namedWeights()));
+    const history = { items: Int32Array.of(3, 8, 13, 21, 34, 55, 60, 61) };
+    const { weights } = scorer.explain!(history);
+    // Two groups of three: the last six items are read, the first two are not.
+    expect(weights.length).toBe(8);
+    expect([weights[0], weights[1]]).toEqual([0, 0]);
+    expect(weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(Math.max(...weights)).toBeGreaterThan(Math.min(...weights.subarray(2)));
+    // Without recency embeddings the pooled history is Σ_j weight_j · embedding_j, and the user
+    // vector its dense projection: the weights are the attention the tower actually used.
+    const named = new Map(tower.namedWeights().map((w) => [w.name, w.values]));
+    const table = named.get("items")!;
+    const pooled = Array.from({ length: 6 }, (_, c) =>
+      Array.from(history.items).reduce((sum, item, j) => sum + weights[j]! * table[item * 6 + c]!, 0),
+    );
+    const kernel = named.get("user.kernel")!;
+    const expected = named
+      .get("user.bias")!
+      .map((b, j) => b + pooled.reduce((sum, p, c) => sum + p * kernel[c * 6 + j]!, 0));
+    expect(Array.from(scorer.userVector(history))).toEqual(Array.from(expected, (v) => expect.closeTo(v, 5)));
+    tower.dispose();
+  });
+
+  it("refuses weights with a missing or mis-sized tensor, naming it", () => {
+    const tower = HierarchicalAttentionTower.create({ items: 90, dim: 4, seed: 1 }, split.train);
+    const missing = towerScorer(
       tower.config,
       tower.namedWeights().filter((w) => w.name !== "user.bias"),
     );
     expect(E.isLeft(missing) && `${missing.left.location}: ${missing.left.message}`).toBe(
       "tower weight user.bias: missing from the weights",
     );
+    const short = towerScorer(
+      tower.config,
+      tower.namedWeights().map((w) => (w.name === "itemBias" ? { ...w, values: w.values.subarray(1) } : w)),
+    );
+    expect(E.isLeft(short) && short.left.message).toBe("expected 90 values, got 89");
     tower.dispose();
   });
 });

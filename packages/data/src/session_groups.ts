@@ -8,7 +8,7 @@
 
 /**
  * How histories are grouped.
- * @category Students
+ * @category Sequences
  */
 export interface GroupingOptions {
   /** Groups kept per history (most recent). */
@@ -23,7 +23,7 @@ export interface GroupingOptions {
  * Fills row `row` of a `[rows, groups, perGroup]` id block (`out`, pre-filled with padding) and its
  * validity mask from one history (`items[from .. to)`, time-ordered, with `times` or without).
  * Groups are right-aligned (the latest group last), as are items within a group.
- * @category Students
+ * @category Sequences
  */
 export const fillGroups = (
   items: Int32Array,
@@ -63,3 +63,18 @@ export const fillGroups = (
     inGroup += 1;
   }
 };
+
+/**
+ * Grouping options with their defaults filled in: 8 groups of 8 items, sessions cut after an
+ * hour of silence (3,600 s). The tower and anything that serves it read histories through this.
+ * @example
+ * ```ts
+ * sessionGrouping({ groups: 4 }); // { groups: 4, perGroup: 8, sessionGap: 3600 }
+ * ```
+ * @category Sequences
+ */
+export const sessionGrouping = (options: Partial<GroupingOptions>): GroupingOptions => ({
+  groups: options.groups ?? 8,
+  perGroup: options.perGroup ?? 8,
+  sessionGap: options.sessionGap ?? 3600,
+});

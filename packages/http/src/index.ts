@@ -1,0 +1,11 @@
+/**
+ * `@kdrec/http`: trained models behind an HTTP service.
+ *
+ * - {@link recommenderService}: `@kdrec/serving` recommenders behind Fastify 5 —
+ *   `GET/POST /recommendations`, `GET /models`, `GET /healthz`, `GET /metrics` (Prometheus),
+ *   JSON Schemas on every request and response, a 4xx with a message for bad input;
+ * - {@link serviceMetrics}: the counters and latency histogram behind `/metrics`.
+ * @packageDocumentation
+ */
+export { type ServiceMetrics, serviceMetrics } from "./metrics.js";
+export { recommenderService, type ServiceOptions } from "./service.js";
