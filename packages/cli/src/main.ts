@@ -11,6 +11,7 @@ import { dataSplit, dataStats } from "./data_commands.js";
 import { DATASET_HELP, DATASET_OPTIONS } from "./dataset_args.js";
 import { type CommandIo, processIo } from "./io.js";
 import { runCommand } from "./run_command.js";
+import { recommendCommand, serveCommand } from "./serve_commands.js";
 
 const USAGE = {
   run: `  kdrec run [CONFIG.json] --out DIR [--data-dir DIR] [--seeds N] [--resume]
@@ -26,6 +27,11 @@ const USAGE = {
   "data split": `  kdrec data split --format F --path P --out DIR [--protocol leave-last-out|temporal|random]
                    [--valid-ratio R] [--test-ratio R] [--split-seed N]
       writes DIR/train.tsv, valid.tsv, test.tsv (user, item, timestamp; original ids) and meta.json`,
+  recommend: `  kdrec recommend --model DIR (--user ID | --history ID,ID,…) [--k 10] [--json]
+      the top k of a model bundle (DIR/models/<name>-seed<k>/ of a run) by original ids`,
+  serve: `  kdrec serve --model DIR [--model DIR…] [--host 127.0.0.1] [--port 8080] [--max-k 100]
+      an HTTP service: GET /recommendations?user=ID&k=10[&model=NAME], POST /recommendations
+      {"history": [ids…], "k": 10}, GET /models, /healthz, /metrics; --port 0 picks a free port`,
 } as const;
 
 /** The text of `kdrec --help`. */
@@ -42,6 +48,7 @@ examples:
   kdrec run examples/ml-100k/mf-distillation.json --data-dir "$KDREC_DATA_DIR" --seeds 3 --out runs/ml-100k
   kdrec data stats --format ml-100k --path "$KDREC_DATA_DIR/ml-100k"
   kdrec data split --format synthetic --seed 7 --out runs/synthetic-split
+  kdrec recommend --model runs/quick/models/mf8-soft-label-seed1 --user 1
 `;
 
 const COMMANDS = {
@@ -68,6 +75,27 @@ const COMMANDS = {
     positionals: 0,
     run: dataSplit,
   },
+  recommend: {
+    options: {
+      model: { type: "string", multiple: true },
+      user: { type: "string" },
+      history: { type: "string" },
+      k: { type: "string" },
+      json: { type: "boolean" },
+    },
+    positionals: 0,
+    run: recommendCommand,
+  },
+  serve: {
+    options: {
+      model: { type: "string", multiple: true },
+      host: { type: "string" },
+      port: { type: "string" },
+      "max-k": { type: "string" },
+    },
+    positionals: 0,
+    run: serveCommand,
+  },
 } as const;
 
 const fail = (io: CommandIo, error: KdrecError | string, code: number): number => {
@@ -91,15 +119,15 @@ export const main = async (argv: ReadonlyArray<string>, io: CommandIo = processI
     io.out(`kdrec ${VERSION}\n`);
     return 0;
   }
-  const name = argv[0] === "run" ? "run" : argv.slice(0, 2).join(" ");
+  const name = argv[0] === "data" ? argv.slice(0, 2).join(" ") : (argv[0] ?? "");
   const command = COMMANDS[name as keyof typeof COMMANDS];
   if (command === undefined)
     return fail(io, `unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(", ")}; see kdrec --help)`, 2);
   if (argv.includes("--help") || argv.includes("-h")) {
-    io.out(`usage:\n${USAGE[name as keyof typeof USAGE]}\n${name === "run" ? "" : `\n${DATASET_HELP}\n`}`);
+    io.out(`usage:\n${USAGE[name as keyof typeof USAGE]}\n${name.startsWith("data") ? `\n${DATASET_HELP}\n` : ""}`);
     return 0;
   }
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | string[] | boolean | undefined>;
   try {
     const options: ParseArgsConfig["options"] = command.options;
     const parsed = parseArgs({

@@ -2,7 +2,9 @@
 // disk, and every problem of an invalid config listed with its path, with nothing written.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { loadRecommender } from "@kdrec/serving";
 import { scratchFolders } from "@kdrec/testing";
+import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import type { CommandIo } from "./io.js";
 import { main } from "./main.js";
@@ -99,6 +101,26 @@ describe("kdrec run", () => {
       [60, 4],
       [80, 4],
     ]);
+    // The bundle serves by original ids: `kdrec recommend` answers what the library answers.
+    const user = JSON.parse(readFileSync(join(out, "models", "s-als-kd-seed1", "users.json"), "utf8")).ids[7];
+    const asked = await run(
+      "recommend",
+      "--model",
+      join(out, "models", "s-als-kd-seed1"),
+      "--user",
+      user,
+      "--k",
+      "3",
+      "--json",
+    );
+    expect(asked.code).toBe(0);
+    const library = await loadRecommender(join(out, "models", "s-als-kd-seed1"));
+    expect(E.isRight(library) && JSON.parse(asked.out)).toEqual(
+      E.isRight(library) && E.getOrElseW(() => undefined)(library.right.recommend({ user, k: 3 })),
+    );
+    const table3 = await run("recommend", "--model", join(out, "models", "s-soft-seed1"), "--user", user, "--k", "3");
+    expect(table3.out.split("\n")[0]).toMatch(/^rank +item +score +title$/);
+    expect(table3.out.trim().split("\n")).toHaveLength(4);
     const epochs = readFileSync(join(out, "metrics.jsonl"), "utf8")
       .trim()
       .split("\n")
@@ -218,7 +240,7 @@ describe("kdrec run", () => {
     });
     expect(results.models[1].strategy).toMatch(/3 from the teacher's top 15/);
     const manifest = JSON.parse(readFileSync(join(out, "models", "neumf-seed1", "model.json"), "utf8"));
-    expect(manifest.format).toBe("kdrec-neumf");
+    expect(manifest).toMatchObject({ format: "kdrec-model-bundle", architecture: "neumf" });
     expect(manifest.weightsManifest[0].weights.map((w: { name: string }) => w.name)).toEqual([
       "gmf_users",
       "gmf_items",
@@ -302,7 +324,7 @@ describe("kdrec run", () => {
     expect(results.models[3].params).toBe(results.models[1].params); // alignment heads are not served
     expect(table).toMatch(/tower-kd-fa vs tower, test ndcg@10:/);
     const manifest = JSON.parse(readFileSync(join(out, "models", "sasrec-seed1", "model.json"), "utf8"));
-    expect(manifest.format).toBe("kdrec-sequential-transformer");
+    expect(manifest).toMatchObject({ format: "kdrec-model-bundle", architecture: "sasrec" });
   });
 
   it("distils a SASRec teacher's full-history scores into MF students, and trains a tower with recency", async () => {

@@ -50,4 +50,4 @@ export {
   type StudentSpec,
   teachersOf,
 } from "./spec.js";
-export { tensorScorers } from "./tensor_scorers.js";
+export { loadAnyRecommender, tensorScorers } from "./tensor_scorers.js";

@@ -5,13 +5,16 @@
  * `@kdrec/serving` (a tensor op per request), and what lets a student be served beside its teacher.
  * @module
  */
-import { decodeConfig, type KdrecError, kdrecError, strictType } from "@kdrec/core";
+import { decodeConfig, initEngine, type KdrecError, kdrecError, strictType } from "@kdrec/core";
 import type { Interactions, Split } from "@kdrec/data";
 import type { Scorer } from "@kdrec/model-kit";
 import {
   type History,
   type ItemScorer,
+  type LoadOptions,
+  loadRecommender,
   type ModelBundle,
+  type Recommender,
   type ScorerFactory,
   TYPED_ARRAY_SCORERS,
 } from "@kdrec/serving";
@@ -128,3 +131,30 @@ export const tensorScorers = (registry: ArchitectureRegistry = defaultRegistry):
       .filter((a) => a.teacherOnly !== true && TYPED_ARRAY_SCORERS[a.name] === undefined)
       .map((a) => [a.name, (bundle: ModelBundle) => tensorScorer(registry, bundle)] as const),
   );
+
+/**
+ * Loads any model bundle `kdrec run` writes (a folder or a URL) as a recommender: MF, ALS and the
+ * tower as typed arrays, the others through TF.js — the engine is initialised only when the
+ * bundle's architecture needs it.
+ * @example
+ * ```ts
+ * const teacher = await loadAnyRecommender("runs/sasrec/models/sasrec-64-seed1");
+ * ```
+ * @category Serving
+ */
+export const loadAnyRecommender = (
+  location: string,
+  options: Omit<LoadOptions, "scorers"> & { readonly registry?: ArchitectureRegistry } = {},
+): Promise<E.Either<KdrecError, Recommender>> => {
+  const { registry, ...rest } = options;
+  const withEngine = Object.fromEntries(
+    Object.entries(tensorScorers(registry)).map(([name, factory]) => [
+      name,
+      async (bundle: ModelBundle) => {
+        const engine = await initEngine()();
+        return E.isLeft(engine) ? engine : factory(bundle);
+      },
+    ]),
+  );
+  return loadRecommender(location, { ...rest, scorers: withEngine });
+};

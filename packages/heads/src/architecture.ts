@@ -103,7 +103,6 @@ export const multiTaskArchitecture = defineArchitecture({
     return E.right({
       ...builtVariableModel(model, {
         name: spec.name,
-        format: "kdrec-multi-task",
         architecture: "multi-task",
         testScorer: () => model.allItemScorer(),
         freeze: (name) => frozenModel(model, { name, architecture: "multi-task", users, items }),

@@ -45,8 +45,6 @@ export interface ModelContext {
  * @category Registry
  */
 export interface SavedWeights {
-  /** The file format's name (`kdrec-mf`). */
-  readonly format: string;
   /** The architecture the weights load into. */
   readonly architecture: string;
   readonly config: unknown;
@@ -193,7 +191,7 @@ export const restoreNamed =
 
 /**
  * The {@link BuiltModel} of a model made of named weights (NeuMF, the transformers, the tower,
- * multi-task): it saves its config and `namedWeights()` as `format`, restores them by name, and
+ * multi-task): it saves its config and `namedWeights()` under its architecture, restores them by name, and
  * frees itself; how it scores the test split and freezes is its own.
  * @category Registry
  */
@@ -206,7 +204,6 @@ export const builtVariableModel = (
   },
   options: {
     readonly name: string;
-    readonly format: string;
     readonly architecture: string;
     readonly testScorer: () => Scorer;
     readonly historyScorer?: (histories: Interactions) => Scorer;
@@ -217,7 +214,6 @@ export const builtVariableModel = (
   testScorer: options.testScorer,
   ...(options.historyScorer === undefined ? {} : { historyScorer: options.historyScorer }),
   save: () => ({
-    format: options.format,
     architecture: options.architecture,
     config: model.config,
     parameters: model.parameterCount,

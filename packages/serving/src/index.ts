@@ -30,6 +30,7 @@ export { type MfShape, mfScorer } from "./mf_scorer.js";
 export {
   bundleRecommender,
   type Explanation,
+  formatRecommendations,
   type LoadOptions,
   loadRecommender,
   type Recommendation,

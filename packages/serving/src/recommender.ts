@@ -305,3 +305,22 @@ export const loadRecommender = async (
     E.mapLeft((e: KdrecError) => ({ ...e, location: `${where}: ${e.location}` }))(scorer),
   );
 };
+
+/**
+ * An answer as a text table (rank, item id, score, title), one line per item: what
+ * `kdrec recommend` prints.
+ * @example
+ * ```ts
+ * formatRecommendations({ model: "mf8", source: "model", items: [{ item: "50", score: 4.2, title: "Star Wars (1977)" }] });
+ * // "rank  item  score     title\n   1  50      4.2000  Star Wars (1977)"
+ * ```
+ * @category Serving
+ */
+export const formatRecommendations = (result: RecommendResult): string => {
+  const width = Math.max(4, ...result.items.map((r) => r.item.length));
+  const rows = result.items.map(
+    (r, rank) =>
+      `${String(rank + 1).padStart(4)}  ${r.item.padEnd(width)}  ${r.score.toFixed(4).padStart(8)}  ${r.title ?? ""}`,
+  );
+  return [`rank  ${"item".padEnd(width)}  score     title`, ...rows].join("\n");
+};

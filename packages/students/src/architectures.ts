@@ -56,7 +56,6 @@ const builtMf = (model: MatrixFactorization, trained: BuiltModel["model"], name:
   model: trained,
   testScorer: () => model.allItemScorer(),
   save: () => ({
-    format: "kdrec-mf",
     architecture: "mf",
     config: model.config,
     parameters: model.parameterCount,
@@ -189,7 +188,6 @@ export const towerArchitecture = defineArchitecture({
     return E.right(
       builtVariableModel(model, {
         name: spec.name,
-        format: "kdrec-hierarchical-tower",
         architecture: "tower",
         testScorer: () => model.allItemScorer(concatInteractions(split.train, split.valid)),
         freeze: (name) =>

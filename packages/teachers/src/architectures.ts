@@ -49,7 +49,6 @@ export const neumfArchitecture = defineArchitecture({
     return E.right(
       builtVariableModel(model, {
         name: spec.name,
-        format: "kdrec-neumf",
         architecture: "neumf",
         testScorer: () => model.allItemScorer(),
         freeze: (name) => frozenModel(model, { name, architecture: "neumf", users, items }),
@@ -121,7 +120,6 @@ const transformerArchitecture = (name: "sasrec" | "bert4rec", direction: "causal
       return E.right(
         builtVariableModel(model, {
           name: spec.name,
-          format: "kdrec-sequential-transformer",
           architecture: name,
           testScorer: () => model.allItemScorer(concatInteractions(split.train, split.valid)),
           historyScorer: (histories) => model.allItemScorer(histories),
