@@ -47,6 +47,8 @@ export const jsonSchemaOf = (codec: t.Mixed): JsonSchema => {
       return { type: "number" };
     case "BooleanType":
       return { type: "boolean" };
+    case "UnknownRecordType":
+      return { type: "object" };
     case "LiteralType":
       return { const: value };
     case "KeyofType":

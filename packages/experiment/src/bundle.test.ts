@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { decodeConfig, readTidy } from "@kdrec/core";
 import { hasItem, leaveLastOut, selectRows, syntheticDataset, userItemSets } from "@kdrec/data";
 import { evaluateFullRanking } from "@kdrec/metrics";
-import { folderSource, loadRecommender, readBundle, topK } from "@kdrec/serving";
+import { folderSource, loadRecommender, modelJsonSchema, readBundle, topK } from "@kdrec/serving";
 import { describeEachBackend, scratchFolders } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import * as E from "fp-ts/lib/Either.js";
 import { beforeAll, expect, it } from "vitest";
 import { fileStore } from "./file_store.js";
@@ -50,6 +51,22 @@ describeEachBackend("model bundles written by a run", () => {
       })(),
     );
   }, 120_000);
+
+  it("have a model.json that the committed JSON Schema (docs/kdrec-model-bundle.schema.json) accepts", async () => {
+    const committed = JSON.parse(
+      readFileSync(join(import.meta.dirname, "../../../docs/kdrec-model-bundle.schema.json"), "utf8"),
+    );
+    expect(committed, "run `npm run schema` after changing ModelJson").toEqual(modelJsonSchema());
+    const validate = new Ajv2020({ strict: false, allErrors: true }).compile(committed);
+    for (const dir of bundles()) {
+      const model = JSON.parse(readFileSync(join(out, "models", dir, "model.json"), "utf8"));
+      expect(validate(model) ? dir : JSON.stringify(validate.errors)).toBe(dir);
+      expect(validate({ ...model, formatVersion: 0 })).toBe(false);
+      expect(validate({ ...model, weightsManifest: [{ ...model.weightsManifest[0], paths: ["other.bin"] }] })).toBe(
+        false,
+      );
+    }
+  });
 
   it("rebuild, through the registry, the very model the run evaluated (same test metrics)", async () => {
     expect(bundles()).toEqual(["als4-seed1", "mf4-seed1", "mt4-seed1", "neumf4-seed1", "sasrec-seed1", "tower4-seed1"]);

@@ -9,11 +9,14 @@ import { DEFAULT_EXPERIMENT, experimentJsonSchema } from "./spec.js";
 const root = join(import.meta.dirname, "../../..");
 const committed = JSON.parse(readFileSync(join(root, "docs/kdrec-config.schema.json"), "utf8"));
 const validate = new Ajv2020({ strict: false, allErrors: true }).compile(experimentJsonSchema());
-const examples = ["ml-100k", "amazon-mi"].flatMap((dir) =>
-  readdirSync(join(root, "examples", dir))
-    .filter((f) => f.endsWith(".json"))
-    .map((f) => join(root, "examples", dir, f)),
-);
+const examples = [
+  ...["ml-100k", "amazon-mi"].flatMap((dir) =>
+    readdirSync(join(root, "examples", dir))
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => join(root, "examples", dir, f)),
+  ),
+  ...["tower-ml-100k.json", "tower-synthetic.json"].map((f) => join(root, "examples/browser", f)),
+];
 
 describe("the config's JSON Schema", () => {
   it("is committed as generated (run `npm run schema` after changing a codec)", () => {

@@ -14,7 +14,15 @@
  * a {@link BundleSource} (a folder in Node, a URL in a browser).
  * @module
  */
-import { decodeConfig, integerInRange, type KdrecError, kdrecError, strictType } from "@kdrec/core";
+import {
+  decodeConfig,
+  integerInRange,
+  type JsonSchema,
+  jsonSchemaOf,
+  type KdrecError,
+  kdrecError,
+  strictType,
+} from "@kdrec/core";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import type { NamedWeights } from "./tower_scorer.js";
@@ -89,6 +97,16 @@ export const ModelJson = strictType(
  * @category Bundle
  */
 export type ModelJson = t.TypeOf<typeof ModelJson>;
+
+/**
+ * The JSON Schema of `model.json` (`docs/kdrec-model-bundle.schema.json` is this, generated).
+ * @category Bundle
+ */
+export const modelJsonSchema = (): JsonSchema => ({
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  title: "kdrec model bundle: model.json",
+  ...jsonSchemaOf(ModelJson),
+});
 
 /**
  * The codec of `items.json`.

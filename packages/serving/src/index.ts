@@ -22,6 +22,7 @@ export {
   ItemsJson,
   type ModelBundle,
   ModelJson,
+  modelJsonSchema,
   readBundle,
   UsersJson,
 } from "./bundle.js";

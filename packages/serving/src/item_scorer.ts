@@ -17,11 +17,14 @@ export interface History {
 
 /**
  * How much each item of a history weighed in the user vector: `weights[j]` belongs to
- * `history.items[j]` (zero for items the model did not read); the weights sum to 1.
+ * `history.items[j]` (zero for items the model did not read); the weights sum to 1. For each
+ * item asked about, `reasons[r]` is the history position that raised its score most (its
+ * attention weight times its pull towards the item).
  * @category Scoring
  */
 export interface HistoryAttention {
   readonly weights: Float32Array;
+  readonly reasons: Int32Array;
 }
 
 /**
@@ -35,8 +38,8 @@ export interface ItemScorer {
   readonly scoreUser?: (user: number) => Float32Array;
   /** Scores of every item for a history. */
   readonly scoreHistory?: (history: History) => Float32Array;
-  /** The attention over a history (models that pool a history by attention). */
-  readonly explain?: (history: History) => HistoryAttention;
+  /** The attention over a history, and which history item most raised each of `items` (models that pool a history by attention). */
+  readonly explain?: (history: History, items?: Int32Array) => HistoryAttention;
   /** Frees what the scorer holds (tensors, for scorers that run on TF.js). */
   readonly dispose?: () => void;
 }

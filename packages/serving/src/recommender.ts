@@ -56,12 +56,17 @@ export interface RecommendResult {
 
 /**
  * How much each item of a history weighed in the recommendation (models that attend over a
- * history): the weights sum to 1; `because` is the most attended item.
+ * history): the weights sum to 1; `because` is the most attended item; `reasons` gives, for each
+ * item asked about, the history item that raised its score most ("because you watched X").
  * @category Serving
  */
 export interface Explanation {
   readonly weights: ReadonlyArray<{ readonly item: string; readonly title?: string; readonly weight: number }>;
-  readonly because?: { readonly item: string; readonly title?: string };
+  readonly because: { readonly item: string; readonly title?: string };
+  readonly reasons: ReadonlyArray<{
+    readonly item: string;
+    readonly because?: { readonly item: string; readonly title?: string };
+  }>;
 }
 
 /**
@@ -75,12 +80,20 @@ export interface Recommender {
   readonly info: ModelJson;
   /** Items in the catalogue (the largest useful k). */
   readonly items: number;
+  /** The catalogue: original ids in index order, interaction counts, titles where known. */
+  readonly catalogue: ModelBundle["items"];
   readonly users: number;
   /** Whether the model reads histories (unknown users are then served from them). */
   readonly readsHistories: boolean;
   recommend(request: RecommendRequest): E.Either<KdrecError, RecommendResult>;
-  /** The attention over a history; an error for models that do not attend over one. */
-  explain(history: ReadonlyArray<string>, times?: ReadonlyArray<number>): E.Either<KdrecError, Explanation>;
+  /**
+   * The attention over a history, and for each of `items` (e.g. the recommended ones) the history
+   * item behind it; an error for models that do not attend over a history.
+   */
+  explain(
+    history: ReadonlyArray<string>,
+    options?: { readonly times?: ReadonlyArray<number>; readonly items?: ReadonlyArray<string> },
+  ): E.Either<KdrecError, Explanation>;
   dispose(): void;
 }
 
@@ -184,6 +197,7 @@ export const bundleRecommender = (
     architecture: model.architecture,
     info: model,
     items: catalogue,
+    catalogue: items,
     users: users.ids.length,
     readsHistories: scorer.scoreHistory !== undefined,
     recommend: (request) => {
@@ -238,26 +252,33 @@ export const bundleRecommender = (
             : "no user and no known history item";
       return E.right(answer(popular(k, excluded), "popularity", reason));
     },
-    explain: (ids, times) => {
+    explain: (ids, options = {}) => {
       if (scorer.explain === undefined)
         return E.left(
           kdrecError("INVALID_ARGUMENT", `${model.architecture} does not attend over a history`, "explain"),
         );
-      const given = toHistory(ids, times);
+      const given = toHistory(ids, options.times);
       if (E.isLeft(given)) return given;
       const { history } = given.right;
       if (history.items.length === 0)
         return E.left(kdrecError("INVALID_ARGUMENT", "no history item is in the catalogue", "history"));
-      const { weights } = scorer.explain(history);
-      const named = Array.from(history.items, (i, j) => ({
+      const asked = (options.items ?? []).filter((id) => itemIndex.has(id));
+      const { weights, reasons } = scorer.explain(
+        history,
+        Int32Array.from(asked, (id) => itemIndex.get(id)!),
+      );
+      const named = (i: number) => ({
         item: items.ids[i]!,
         ...(items.titles === undefined ? {} : { title: items.titles[i]! }),
-        weight: weights[j]!,
-      }));
-      const best = named.reduce((a, b) => (b.weight > a.weight ? b : a));
+      });
+      const most = weights.indexOf(Math.max(...weights));
       return E.right({
-        weights: named,
-        because: { item: best.item, ...(best.title === undefined ? {} : { title: best.title }) },
+        weights: Array.from(history.items, (i, j) => ({ ...named(i), weight: weights[j]! })),
+        because: named(history.items[most]!),
+        reasons: asked.map((item, r) => ({
+          item,
+          ...(reasons[r]! < 0 ? {} : { because: named(history.items[reasons[r]!]!) }),
+        })),
       });
     },
     dispose: () => scorer.dispose?.(),

@@ -82,6 +82,25 @@ describeEachBackend("towerScorer", () => {
       .get("user.bias")!
       .map((b, j) => b + pooled.reduce((sum, p, c) => sum + p * kernel[c * 6 + j]!, 0));
     expect(Array.from(scorer.userVector(history))).toEqual(Array.from(expected, (v) => expect.closeTo(v, 5)));
+    // Each item's score decomposes into the history items' shares, weight_j · (e_j W) · e_i (plus
+    // the biases): the reason given for an item is the history item with the largest share.
+    const asked = Int32Array.of(0, 17, 44, 89);
+    const { reasons } = scorer.explain!(history, asked);
+    const scores = scorer.scoreHistory!(history);
+    const userBias = named.get("user.bias")!;
+    const itemBias = named.get("itemBias")!;
+    asked.forEach((item, r) => {
+      const e = table.subarray(item * 6, item * 6 + 6);
+      const shares = Array.from(history.items, (h, j) =>
+        Array.from({ length: 6 }, (_, k) =>
+          Array.from({ length: 6 }, (_, c) => table[h * 6 + c]! * kernel[c * 6 + k]!).reduce((a, b) => a + b, 0),
+        ).reduce((sum, v, k) => sum + weights[j]! * v * e[k]!, 0),
+      );
+      const rest = itemBias[item]! + Array.from(e).reduce((sum, v, k) => sum + v * userBias[k]!, 0);
+      expect(shares.reduce((a, b) => a + b, 0) + rest).toBeCloseTo(scores[item]!, 4);
+      const readShares = shares.map((v, j) => (weights[j]! > 0 ? v : Number.NEGATIVE_INFINITY));
+      expect(reasons[r]).toBe(readShares.indexOf(Math.max(...readShares)));
+    });
     tower.dispose();
   });
 

@@ -145,8 +145,13 @@ export const towerScorer = (
   const userKernel = w("user.kernel");
   const userBias = w("user.bias");
 
-  /** The user vector of a history, and each history position's attention weight. */
-  const read = (history: History): { user: Float32Array; attention: Float32Array } => {
+  /**
+   * The user vector of a history, each history position's attention weight, and each position's
+   * own projected vector (what it adds to the user vector, per unit of attention).
+   */
+  const read = (
+    history: History,
+  ): { user: Float32Array; attention: Float32Array; slotOf: Int32Array; slots: Float32Array } => {
     const n = history.items.length;
     const ids = new Int32Array(groups * perGroup).fill(items);
     const valid = new Float32Array(groups * perGroup);
@@ -164,6 +169,7 @@ export const towerScorer = (
       new Float32Array(groups * perGroup),
     );
     const groupVectors = new Float32Array(groups * d);
+    const slots = new Float32Array(groups * perGroup * d);
     const groupValid = new Float32Array(groups);
     const x = new Float32Array(perGroup * d);
     const pooled = new Float32Array(d);
@@ -173,6 +179,7 @@ export const towerScorer = (
       for (let s = 0; s < perGroup; s++) {
         const id = ids[g * perGroup + s]!;
         for (let c = 0; c < d; c++) x[s * d + c] = table[id * d + c]! + slotPositions[s * d + c]!;
+        slots.set(x.subarray(s * d, (s + 1) * d), (g * perGroup + s) * d);
       }
       const groupMask = valid.subarray(g * perGroup, (g + 1) * perGroup);
       groupValid[g] = groupMask.some((v) => v > 0) ? 1 : 0;
@@ -190,7 +197,35 @@ export const towerScorer = (
     for (let at = 0; at < groups * perGroup; at++)
       if (slotOf[at]! >= 0 && valid[at]! > 0)
         attention[slotOf[at]!] = acrossWeights[Math.floor(at / perGroup)]! * withinWeights[at]!;
-    return { user, attention };
+    return { user, attention, slotOf, slots };
+  };
+
+  /** For each of `asked`, the history position whose attention-weighted vector raised its score most. */
+  const reasonsFor = (history: History, asked: Int32Array): { attention: Float32Array; reasons: Int32Array } => {
+    const { attention, slotOf, slots } = read(history);
+    const projected = new Float32Array(d);
+    const reasons = new Int32Array(asked.length).fill(-1);
+    const best = new Float64Array(asked.length).fill(Number.NEGATIVE_INFINITY);
+    for (let at = 0; at < slotOf.length; at++) {
+      const j = slotOf[at]!;
+      if (j < 0 || attention[j]! === 0) continue;
+      // The slot's share of the user vector: attention × (its vector through the user projection).
+      for (let k = 0; k < d; k++) {
+        let v = 0;
+        for (let c = 0; c < d; c++) v += slots[at * d + c]! * userKernel[c * d + k]!;
+        projected[k] = v;
+      }
+      asked.forEach((item, r) => {
+        let pull = 0;
+        for (let k = 0; k < d; k++) pull += projected[k]! * table[item * d + k]!;
+        const share = attention[j]! * pull;
+        if (share > best[r]!) {
+          best[r] = share;
+          reasons[r] = j;
+        }
+      });
+    }
+    return { attention, reasons };
   };
 
   const scoreHistory = (history: History): Float32Array => {
@@ -209,6 +244,9 @@ export const towerScorer = (
     userVector: (history) => read(history).user,
     scoreHistory,
     ...(histories === undefined ? {} : { scoreUser: (user: number) => scoreHistory(histories(user)) }),
-    explain: (history) => ({ weights: read(history).attention }),
+    explain: (history, asked = new Int32Array(0)) => {
+      const { attention, reasons } = reasonsFor(history, asked);
+      return { weights: attention, reasons };
+    },
   });
 };
