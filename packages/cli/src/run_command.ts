@@ -100,7 +100,7 @@ export const runCommand = async (
   const out = values.out;
   const metricsFile = join(out, "metrics.jsonl");
   const prepared = prepareExperiment(spec, {
-    data: { name: loaded.right.name, interactions },
+    data: loaded.right, // with its side information: titles go into the model bundles
     ...(seeds === undefined ? {} : { seeds }),
     ...(externalTargets === undefined ? {} : { externalTargets }),
     store: fileStore(out, values.resume === true),

@@ -46,7 +46,12 @@ describeEachBackend("model bundles written by a run", () => {
     const spec = right(decodeConfig(experimentSpec(), config, "bundle.json"));
     result = right(
       await runExperiment(spec, {
-        data: { name: "synthetic", interactions: dataset.interactions },
+        // Titles, as a dataset with side information has them, travel into every bundle.
+        data: {
+          name: "synthetic",
+          interactions: dataset.interactions,
+          items: { titles: dataset.interactions.itemIds.map((id) => `Title ${id}`) },
+        },
         store: fileStore(out, false),
       })(),
     );
@@ -119,6 +124,7 @@ describeEachBackend("model bundles written by a run", () => {
           dir,
         ).toEqual(Array.from(expected.items, (i) => all.itemIds[i]!));
         expect(answer.items.map((r) => r.score)).toEqual(Array.from(expected.scores, (s) => expect.closeTo(s, 4)));
+        expect(answer.items.map((r) => r.title)).toEqual(answer.items.map((r) => `Title ${r.item}`));
       }
       reference.dispose();
       built.dispose();

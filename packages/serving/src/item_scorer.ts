@@ -45,8 +45,9 @@ export interface ItemScorer {
 }
 
 /**
- * The `k` best items by `scores` that are not `excluded`, best first (ties: the lower index
- * first). A small sorted buffer: k ≪ items. `k` larger than what is left returns what is left.
+ * The `k` best items by `scores` that are not `excluded` (a set of indices, or a mask with 1 at
+ * excluded indices), best first (ties: the lower index first). A small sorted buffer: k ≪ items.
+ * `k` larger than what is left returns what is left.
  * @example
  * ```ts
  * topK(Float32Array.of(0.1, 0.9, 0.5), 2, new Set([1])); // { items: [2, 0], scores: [0.5, 0.1] }
@@ -56,15 +57,21 @@ export interface ItemScorer {
 export const topK = (
   scores: ArrayLike<number>,
   k: number,
-  excluded: ReadonlySet<number>,
+  excluded: ReadonlySet<number> | Uint8Array,
 ): { readonly items: Int32Array; readonly scores: Float32Array } => {
   const n = scores.length;
+  let mask: Uint8Array;
+  if (excluded instanceof Uint8Array) mask = excluded;
+  else {
+    mask = new Uint8Array(n);
+    for (const i of excluded) if (i >= 0 && i < n) mask[i] = 1;
+  }
   const size = Math.max(0, Math.min(k, n));
   const bestItems = new Int32Array(size).fill(-1);
   const bestScores = new Float64Array(size).fill(Number.NEGATIVE_INFINITY);
   let filled = 0;
   for (let i = 0; i < n && size > 0; i++) {
-    if (excluded.has(i)) continue;
+    if (mask[i] === 1) continue;
     const s = scores[i]!;
     if (filled === size && !(s > bestScores[size - 1]!)) continue;
     let at = filled < size ? filled++ : size - 1;

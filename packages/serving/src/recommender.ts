@@ -190,7 +190,7 @@ export const bundleRecommender = (
       unknown,
     });
   };
-  const popular = (k: number, excluded: ReadonlySet<number>) => topK(items.popularity, k, excluded);
+  const popular = (k: number, excluded: Uint8Array) => topK(items.popularity, k, excluded);
 
   return {
     name: model.name,
@@ -210,10 +210,13 @@ export const bundleRecommender = (
       const { history, unknown } = given.right;
       const user = request.user === undefined ? undefined : userIndex.get(request.user);
       const own = user === undefined ? undefined : histories[user]!;
-      const excluded = new Set<number>([...(own?.items ?? []), ...history.items]);
+      // A mask, not a Set: a request's whole cost is a few microseconds of arithmetic.
+      const excluded = new Uint8Array(catalogue);
+      for (const i of own?.items ?? []) excluded[i] = 1;
+      for (const i of history.items) excluded[i] = 1;
       for (const id of request.exclude ?? []) {
         const i = itemIndex.get(id);
-        if (i !== undefined) excluded.add(i);
+        if (i !== undefined) excluded[i] = 1;
       }
       const answer = (
         picked: { items: Int32Array; scores: Float32Array },

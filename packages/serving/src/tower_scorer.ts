@@ -228,8 +228,7 @@ export const towerScorer = (
     return { attention, reasons };
   };
 
-  const scoreHistory = (history: History): Float32Array => {
-    const { user } = read(history);
+  const scoreVector = (user: Float32Array): Float32Array => {
     const scores = new Float32Array(items);
     for (let i = 0; i < items; i++) {
       let s = bias[i]!;
@@ -238,12 +237,23 @@ export const towerScorer = (
     }
     return scores;
   };
+  const scoreHistory = (history: History): Float32Array => scoreVector(read(history).user);
+  // A known user's vector depends on their saved history alone: read it once, on first request.
+  const userVectors = new Map<number, Float32Array>();
+  const knownUser = (user: number): Float32Array => {
+    let vector = userVectors.get(user);
+    if (vector === undefined) {
+      vector = read(histories!(user)).user;
+      userVectors.set(user, vector);
+    }
+    return vector;
+  };
 
   return E.right({
     items,
     userVector: (history) => read(history).user,
     scoreHistory,
-    ...(histories === undefined ? {} : { scoreUser: (user: number) => scoreHistory(histories(user)) }),
+    ...(histories === undefined ? {} : { scoreUser: (user: number) => scoreVector(knownUser(user)) }),
     explain: (history, asked = new Int32Array(0)) => {
       const { attention, reasons } = reasonsFor(history, asked);
       return { weights: attention, reasons };

@@ -72,17 +72,26 @@ const main = async (): Promise<void> => {
     server.on("exit", (code) => reject(new Error(`kdrec serve exited with ${code}`)));
   });
   let next = 0;
-  const result = await autocannon({
-    url: base,
-    connections: CONNECTIONS,
-    duration: SECONDS,
-    requests: [
-      {
-        method: "GET",
-        setupRequest: (request) => ({ ...request, path: `/recommendations?user=${users[next++ % users.length]}&k=10` }),
-      },
-    ],
-  });
+  const load = (connections: number, overallRate?: number) =>
+    autocannon({
+      url: base,
+      connections,
+      duration: SECONDS,
+      ...(overallRate === undefined ? {} : { overallRate }),
+      requests: [
+        {
+          method: "GET",
+          setupRequest: (request) => ({
+            ...request,
+            path: `/recommendations?user=${users[next++ % users.length]}&k=10`,
+          }),
+        },
+      ],
+    });
+  // As fast as 64 connections go (throughput), then a steady 3,000 requests/s (latency at that load:
+  // with 64 connections always waiting, latency is 64 / throughput by Little's law, whatever p99 is).
+  const saturated = await load(CONNECTIONS);
+  const steady = await load(8, 3000);
   server.kill("SIGTERM");
   rmSync(dir, { recursive: true, force: true });
 
@@ -90,18 +99,20 @@ const main = async (): Promise<void> => {
     `kdrec serve benchmark: tower d = 11 (recency) at ${data.name}'s shapes (${served.data.items} items, ${users.length} users), ` +
       `GET /recommendations?user=…&k=10, ${CONNECTIONS} connections for ${SECONDS} s to 127.0.0.1\n`,
   );
+  const row = (name: string, r: autocannon.Result) => [
+    name,
+    r.requests.average.toFixed(0),
+    r.latency.p50.toFixed(2),
+    r.latency.p99.toFixed(2),
+    String(r.errors + r.timeouts),
+    String(r.non2xx),
+  ];
   const rows = [
     ["", "requests/s", "p50 ms", "p99 ms", "errors", "non-2xx"],
+    row(`kdrec serve, ${CONNECTIONS} connections, unthrottled`, saturated),
+    row("kdrec serve, 8 connections at 3,000 requests/s", steady),
     [
-      "kdrec serve (HTTP)",
-      result.requests.average.toFixed(0),
-      result.latency.p50.toFixed(2),
-      result.latency.p99.toFixed(2),
-      String(result.errors + result.timeouts),
-      String(result.non2xx),
-    ],
-    [
-      "in process (no HTTP)",
+      "in process (no HTTP), one at a time",
       (1000 / (inProcess.reduce((a, b) => a + b, 0) / inProcess.length)).toFixed(0),
       percentile(inProcess, 0.5).toFixed(3),
       percentile(inProcess, 0.99).toFixed(3),
@@ -111,11 +122,13 @@ const main = async (): Promise<void> => {
     ["target (issue)", "≥ 3000", "", "≤ 10", "0", "0"],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const row of rows)
-    console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
-  const met = result.requests.average >= 3000 && result.latency.p99 <= 10 && result.errors === 0 && result.non2xx === 0;
+  for (const cells of rows)
+    console.log(cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
+  const clean = [saturated, steady].every((r) => r.errors + r.timeouts + r.non2xx === 0);
+  const met = saturated.requests.average >= 3000 && steady.latency.p99 <= 10 && clean;
   console.log(
-    `\ntarget ${met ? "met" : "NOT met"} (requests/s is autocannon's mean per second; in-process requests/s is 1 / mean latency, one at a time)`,
+    `\ntarget ${met ? "met" : "NOT met"}: ≥ 3,000 requests/s unthrottled, p99 ≤ 10 ms at 3,000 requests/s, no error ` +
+      "(autocannon runs on the same 2 cores as the server; requests/s is its mean per second)",
   );
 };
 
