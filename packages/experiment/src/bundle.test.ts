@@ -28,6 +28,7 @@ const config = {
     { name: "tower4", architecture: "tower", dim: 4, positions: true, ...quick },
     { name: "neumf4", architecture: "neumf", dim: 4, mlpLayers: [8, 4], ...quick },
     { name: "mt4", architecture: "multi-task", dim: 4, hidden: 4, ...quick },
+    { name: "bert8", architecture: "bert4rec", dim: 8, blocks: 1, heads: 1, maxLength: 10, ...quick },
   ],
 };
 
@@ -74,7 +75,15 @@ describeEachBackend("model bundles written by a run", () => {
   });
 
   it("rebuild, through the registry, the very model the run evaluated (same test metrics)", async () => {
-    expect(bundles()).toEqual(["als4-seed1", "mf4-seed1", "mt4-seed1", "neumf4-seed1", "sasrec-seed1", "tower4-seed1"]);
+    expect(bundles()).toEqual([
+      "als4-seed1",
+      "bert8-seed1",
+      "mf4-seed1",
+      "mt4-seed1",
+      "neumf4-seed1",
+      "sasrec-seed1",
+      "tower4-seed1",
+    ]);
     const split = leaveLastOut(dataset.interactions);
     for (const dir of bundles()) {
       const bundle = right(await readBundle(folderSource(join(out, "models", dir))));
@@ -131,6 +140,26 @@ describeEachBackend("model bundles written by a run", () => {
       served.dispose();
     }
     expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it("serve a visitor from their history exactly as the known user with that history (tower, SASRec, BERT4Rec)", async () => {
+    for (const dir of ["tower4-seed1", "sasrec-seed1", "bert8-seed1"]) {
+      const served = right(await loadRecommender(join(out, "models", dir), { scorers: tensorScorers() }));
+      const bundle = right(await readBundle(folderSource(join(out, "models", dir))));
+      for (const user of [3, 50]) {
+        const own = bundle.histories[user]!;
+        const history = Array.from(own.items, (i) => bundle.items.ids[i]!);
+        const visitor = right(served.recommend({ history, times: Array.from(own.times!), k: 10 }));
+        const known = right(served.recommend({ user: bundle.users.ids[user]!, k: 10 }));
+        expect(visitor.source, dir).toBe("model");
+        expect(
+          visitor.items.map((r) => r.item),
+          dir,
+        ).toEqual(known.items.map((r) => r.item));
+        expect(visitor.items.map((r) => r.score)).toEqual(known.items.map((r) => expect.closeTo(r.score, 4)));
+      }
+      served.dispose();
+    }
   });
 
   it("clamp k, flag the popularity fallback, and serve unknown users from a history where the model reads one", async () => {
