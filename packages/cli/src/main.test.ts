@@ -200,6 +200,14 @@ describe("bad input: one line, non-zero exit, nothing written", () => {
 
   it("names an unknown command and prints help", async () => {
     expect((await run("data", "explode")).errors[0]).toMatch(/unknown command "data explode"/);
+    const dataHelp = await run("data", "--help");
+    expect(dataHelp.code).toBe(0);
+    expect(dataHelp.out).toMatch(/kdrec data stats[\s\S]*kdrec data split[\s\S]*dataset options:/);
+    const serveHelp = await run("serve", "--help");
+    expect(serveHelp.out).toMatch(/kdrec serve --model DIR/);
+    expect((await run("frob")).errors[0]).toMatch(
+      /unknown command "frob" \(commands: run, data stats, data split, recommend, serve/,
+    );
     const help = await run("--help");
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/kdrec data split --format F --path P --out DIR/);

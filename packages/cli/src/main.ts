@@ -119,6 +119,10 @@ export const main = async (argv: ReadonlyArray<string>, io: CommandIo = processI
     io.out(`kdrec ${VERSION}\n`);
     return 0;
   }
+  if (argv[0] === "data" && (argv[1] === undefined || argv[1] === "--help" || argv[1] === "-h")) {
+    io.out(`usage:\n${USAGE["data stats"]}\n${USAGE["data split"]}\n\n${DATASET_HELP}\n`);
+    return 0;
+  }
   const name = argv[0] === "data" ? argv.slice(0, 2).join(" ") : (argv[0] ?? "");
   const command = COMMANDS[name as keyof typeof COMMANDS];
   if (command === undefined)
