@@ -203,7 +203,7 @@ describe("kdrec run", () => {
     const result = await run("run", configFile(bad), "--out", out);
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/teacher\.dim: expected an integer in \[1, 4096\], got 0/);
-    expect(result.err).toMatch(/students\[0\]\.strategy\.loss\.temperature: expected a number greater than 0, got -1/);
+    expect(result.err).toMatch(/students\[0\]\.strategy\.loss\.temperature: expected a number in \(0, 100\], got -1/);
     expect(result.err).toMatch(/students\[0\]\.strategy\.alpha: expected a number in \[0, 1\], got 1\.3/);
     expect(existsSync(out)).toBe(false);
   });

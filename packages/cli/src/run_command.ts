@@ -7,7 +7,7 @@
  * @module
  */
 import { existsSync, readFileSync } from "node:fs";
-import { appendFile, mkdir, rename, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { decodeConfig, initEngine, type KdrecError, kdrecError } from "@kdrec/core";
 import { loadDataset } from "@kdrec/data/node";
@@ -21,8 +21,10 @@ import {
   fileStore,
   isExternal,
   prepareExperiment,
+  prepareRunFolder,
   resolveExperiment,
   resultTable,
+  writeFileAtomic,
 } from "@kdrec/experiment";
 import type { TeacherTargets } from "@kdrec/model-kit";
 import { parseTopKLists } from "@kdrec/teachers";
@@ -60,7 +62,7 @@ const reporter = (io: CommandIo, metricsFile: string, backend: string) => (event
 
 /** Runs `kdrec run` with parsed options. */
 export const runCommand = async (
-  values: { config?: string; out?: string; "data-dir"?: string; seeds?: string; resume?: boolean },
+  values: { config?: string; out?: string; "data-dir"?: string; seeds?: string; resume?: boolean; overwrite?: boolean },
   io: CommandIo,
 ): Promise<E.Either<KdrecError, void>> => {
   if (values.out === undefined)
@@ -83,10 +85,21 @@ export const runCommand = async (
           path: dataRoot === undefined ? resolve(spec.dataset.path) : resolve(dataRoot, spec.dataset.path),
         }
       : spec.dataset;
+  const created = !existsSync(values.out); // removed again if the run fails before writing anything
+  const folder = await prepareRunFolder(values.out, {
+    resume: values.resume === true,
+    overwrite: values.overwrite === true,
+  });
+  if (E.isLeft(folder)) return folder;
+  // A run that fails before it writes anything leaves no folder behind.
+  const abandon = async <A>(failed: E.Left<A>) => {
+    if (created) await rm(values.out!, { recursive: true, force: true });
+    return failed;
+  };
   const engine = await initEngine({ requireNative: process.env.CI === "true" })();
   if (E.isLeft(engine)) return engine;
   const loaded = await loadDataset(dataset)();
-  if (E.isLeft(loaded)) return loaded;
+  if (E.isLeft(loaded)) return abandon(loaded);
   const { interactions } = loaded.right;
   let externalTargets: TeacherTargets | undefined;
   if (isExternal(spec.teacher)) {
@@ -94,7 +107,7 @@ export const runCommand = async (
     const path = isAbsolute(spec.teacher.path) ? spec.teacher.path : resolve(configDir, spec.teacher.path);
     if (!existsSync(path)) return E.left(kdrecError("IO", "no such file (the external teacher's top-K lists)", path));
     const lists = parseTopKLists(readFileSync(path, "utf8"), interactions.userIds, interactions.itemIds, path);
-    if (E.isLeft(lists)) return lists;
+    if (E.isLeft(lists)) return abandon(lists);
     externalTargets = lists.right;
   }
   const out = values.out;
@@ -107,11 +120,11 @@ export const runCommand = async (
     source: values.config ?? "default run",
     onEvent: reporter(io, metricsFile, engine.right.backend),
   });
-  if (E.isLeft(prepared)) return prepared;
+  if (E.isLeft(prepared)) return abandon(prepared);
   await mkdir(join(out, "models"), { recursive: true });
   if (values.resume !== true) await writeFile(metricsFile, "");
   const resolved = { kdrec: buildInfo(), ...resolveExperiment(spec, defaultRegistry, seeds) };
-  await writeFile(join(out, "config.resolved.json"), `${JSON.stringify(resolved, null, 2)}\n`);
+  await writeFileAtomic(join(out, "config.resolved.json"), `${JSON.stringify(resolved, null, 2)}\n`);
   const result = await prepared.right();
   if (E.isLeft(result)) return result;
   const summary = {
@@ -122,8 +135,7 @@ export const runCommand = async (
     summaries: result.right.summaries,
     comparisons: result.right.comparisons,
   };
-  await writeFile(join(out, "results.json.tmp"), `${JSON.stringify(summary, null, 2)}\n`);
-  await rename(join(out, "results.json.tmp"), join(out, "results.json"));
+  await writeFileAtomic(join(out, "results.json"), `${JSON.stringify(summary, null, 2)}\n`);
   io.out(resultTable(result.right));
   io.out(`\nwrote ${join(out, "results.json")}, ${metricsFile} and ${join(out, "models")}/\n`);
   return E.right(undefined);

@@ -156,6 +156,40 @@ export const positiveNumber: t.Type<number, number, unknown> = withJsonSchema(
 );
 
 /**
+ * A number in (0, max]: learning rates, initial scales and temperatures, where zero means nothing
+ * and a value past `max` is a typo no run survives (`learningRate: 1e6` makes every weight NaN).
+ * @example
+ * ```ts
+ * positiveAtMost(10).is(1e6); // false
+ * ```
+ * @category Config
+ */
+export const positiveAtMost = (max: number): t.Type<number, number, unknown> =>
+  withJsonSchema(
+    refined(t.number, (n) => Number.isFinite(n) && n > 0 && n <= max, `a number in (0, ${max}]`),
+    () => ({ type: "number", exclusiveMinimum: 0, maximum: max }),
+  );
+
+/**
+ * A name that is safe as a file name everywhere kdrec writes one (`DIR/models/<name>-seed1/`):
+ * letters, digits, `.`, `_` and `-`, at most 100 characters, not `.` or `..`.
+ * @example
+ * ```ts
+ * fileSafeName.is("mf8-soft_label.v2"); // true
+ * fileSafeName.is("../../escaped"); // false
+ * ```
+ * @category Config
+ */
+export const fileSafeName: t.Type<string, string, unknown> = withJsonSchema(
+  refined(
+    t.string,
+    (s) => /^[A-Za-z0-9._-]{1,100}$/.test(s) && s !== "." && s !== "..",
+    "a name of letters, digits, '.', '_' and '-' (at most 100; not '.' or '..')",
+  ),
+  () => ({ type: "string", pattern: "^[A-Za-z0-9._-]{1,100}$", not: { enum: [".", ".."] } }),
+);
+
+/**
  * An integer in [min, max] — dimensions, batch sizes, K of top-K.
  * @category Config
  */

@@ -22,7 +22,9 @@ export type KdrecErrorCode =
   /** Tensors were created and not disposed. */
   | "TENSOR_LEAK"
   /** The caller aborted the operation (an `AbortSignal`). */
-  | "ABORTED";
+  | "ABORTED"
+  /** Training produced a non-finite loss (a learning rate or initialisation too large). */
+  | "DIVERGED";
 
 /**
  * A failure with a code, a message and, where it is known, a location: `file:line` for input

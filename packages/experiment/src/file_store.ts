@@ -5,20 +5,86 @@
  * temporary name and renamed, so a killed run leaves the previous file whole.
  * @module
  */
-import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { constants, existsSync } from "node:fs";
+import { access, lstat, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { type KdrecError, kdrecError } from "@kdrec/core";
 import type { SavedWeights } from "@kdrec/model-kit";
 import { type BundleContents, encodeBundle } from "@kdrec/serving";
 import { type CheckpointStore, checkpointFromJson, checkpointToJson } from "@kdrec/train";
+import * as E from "fp-ts/lib/Either.js";
 import type { ExperimentStore, SavedModelMeta } from "./run.js";
 
-/** Writes `text` (or bytes) to `path` through a temporary file and a rename. */
-const writeWhole = async (path: string, content: string | Uint8Array): Promise<void> => {
+/**
+ * Writes `content` to `path` as a whole: into a fresh temporary file beside it (a random name,
+ * opened with O_EXCL, so a file or symlink planted there is never followed), flushed to disk, then
+ * renamed over `path`. A reader, or a run killed at any moment, sees the old file or the new one.
+ * @example
+ * ```ts
+ * await writeFileAtomic("runs/a/results.json", JSON.stringify(results));
+ * ```
+ * @category Files
+ */
+export const writeFileAtomic = async (path: string, content: string | Uint8Array): Promise<void> => {
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(`${path}.tmp`, content);
-  await rename(`${path}.tmp`, path);
+  const temporary = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+  const file = await open(temporary, "wx");
+  try {
+    await file.writeFile(content);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temporary, path);
+};
+const writeWhole = writeFileAtomic;
+
+/** What `kdrec run` writes into its folder. */
+const RUN_OUTPUTS = ["results.json", "metrics.jsonl", "config.resolved.json", "models", "checkpoints"];
+
+/**
+ * Makes `out` ready for a run, before any data or engine is loaded. It must be a new or empty
+ * folder, or — with `resume` — a previous run's (it holds `config.resolved.json`); `overwrite`
+ * removes a previous run's outputs first. Refused: an empty path, a file, a folder that cannot be
+ * written, another folder's contents, and outputs that are symlinks (writes would leave `out`).
+ * @category Files
+ */
+export const prepareRunFolder = async (
+  out: string,
+  options: { readonly resume?: boolean; readonly overwrite?: boolean } = {},
+): Promise<E.Either<KdrecError, void>> => {
+  const fail = (message: string) => E.left(kdrecError("IO", message, out === "" ? "--out" : out));
+  if (out.trim() === "") return fail("is empty: name the folder to write the run into");
+  let entries: string[] = [];
+  try {
+    const stats = await stat(out);
+    if (!stats.isDirectory()) return fail("is a file, not a folder");
+    entries = await readdir(out);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ENOENT") return fail((error as Error).message);
+  }
+  for (const name of RUN_OUTPUTS.filter((n) => entries.includes(n)))
+    if ((await lstat(join(out, name))).isSymbolicLink())
+      return fail(`${name} is a symbolic link: kdrec writes only inside the run's folder`);
+  if (entries.length > 0 && options.overwrite === true)
+    for (const name of RUN_OUTPUTS) await rm(join(out, name), { recursive: true, force: true });
+  else if (entries.length > 0 && options.resume !== true)
+    return fail(
+      entries.includes("config.resolved.json")
+        ? "holds a previous run: --resume to continue it, --overwrite to replace it, or another folder"
+        : "is not empty and holds no kdrec run: choose another folder",
+    );
+  else if (entries.length > 0 && !entries.includes("config.resolved.json"))
+    return fail("holds no kdrec run to resume (no config.resolved.json)");
+  try {
+    await mkdir(out, { recursive: true });
+    await access(out, constants.W_OK);
+  } catch (error) {
+    return fail(`cannot be written (${(error as { code?: string }).code ?? (error as Error).message})`);
+  }
+  return E.right(undefined);
 };
 
 /**
@@ -40,10 +106,11 @@ const KDREC_VERSION: string = (createRequire(import.meta.url)("../package.json")
  * @category Files
  */
 export const writeBundle = async (dir: string, contents: BundleContents): Promise<void> => {
-  const temporary = `${dir}.tmp-${process.pid}`;
-  const previous = `${dir}.old-${process.pid}`;
-  await rm(temporary, { recursive: true, force: true });
-  await mkdir(temporary, { recursive: true });
+  const suffix = randomBytes(6).toString("hex");
+  const temporary = `${dir}.${suffix}.tmp`;
+  const previous = `${dir}.${suffix}.old`;
+  await mkdir(dirname(dir), { recursive: true });
+  await mkdir(temporary); // fails if anything is there: a fresh folder, never a planted one
   for (const { name, content } of encodeBundle(contents)) await writeFile(join(temporary, name), content);
   const existed = existsSync(dir);
   if (existed) await rename(dir, previous);

@@ -14,7 +14,7 @@
  * @packageDocumentation
  */
 export { checkAgainstData, checkExperiment } from "./checks.js";
-export { checkpointFile, fileStore, writeBundle } from "./file_store.js";
+export { checkpointFile, fileStore, prepareRunFolder, writeBundle, writeFileAtomic } from "./file_store.js";
 export { type ArchitectureRegistry, defaultRegistry, withArchitecture } from "./registry.js";
 export { resolveExperiment, resolveModelSpec } from "./resolved.js";
 export {

@@ -159,10 +159,23 @@ export const prepareExperiment = (
   if (E.isLeft(checked)) return checked;
   const seeds = options.seeds ?? spec.seeds ?? [1];
   if (seeds.length === 0) return E.left(kdrecError("INVALID_CONFIG", "no seeds to run", `${source}: seeds`));
+  const twice = seeds.find((seed, k) => seeds.indexOf(seed) !== k);
+  if (twice !== undefined)
+    return E.left(
+      kdrecError("INVALID_CONFIG", `seed ${twice} is listed twice (each seed is one run)`, `${source}: seeds`),
+    );
   const data =
     spec.minRating === undefined
       ? options.data.interactions
       : filterMinRating(options.data.interactions, spec.minRating);
+  if (numInteractions(data) === 0)
+    return E.left(
+      kdrecError(
+        "INVALID_CONFIG",
+        `no interaction is rated ${spec.minRating} or more: nothing is left to train on`,
+        `${source}: minRating`,
+      ),
+    );
   const againstData = checkAgainstData(spec, numItems(data), source);
   if (E.isLeft(againstData)) return againstData;
   const split = splitBy(data, spec.protocol ?? { name: "leave-last-out" });

@@ -5,7 +5,15 @@
  * another architecture is a decoding error at its path, with the key most likely meant.
  * @module
  */
-import { integerInRange, type JsonSchema, jsonSchemaOf, numberInRange, strictType, taggedUnion } from "@kdrec/core";
+import {
+  fileSafeName,
+  integerInRange,
+  type JsonSchema,
+  jsonSchemaOf,
+  numberInRange,
+  strictType,
+  taggedUnion,
+} from "@kdrec/core";
 import { DatasetSpec, SplitProtocol } from "@kdrec/data";
 import type { ModelSpecBase } from "@kdrec/model-kit";
 import { Strategy } from "@kdrec/strategies";
@@ -84,7 +92,8 @@ const studentFields = {
   compareTo: t.string,
 };
 
-const name = { name: t.string };
+// Names become file names (`DIR/models/<name>-seed1/`): nothing that could leave the run's folder.
+const name = { name: fileSafeName };
 
 /** The architectures as members of a union tagged by `architecture` (with `extra` keys each). */
 const members = (registry: ArchitectureRegistry, extra: t.Props, teacher: boolean) => () =>

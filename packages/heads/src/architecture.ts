@@ -9,7 +9,7 @@ import {
   integerInRange,
   kdrecError,
   numberInRange,
-  positiveNumber,
+  positiveAtMost,
   seededRandom,
   strictType,
   unitInterval,
@@ -54,12 +54,12 @@ export const multiTaskArchitecture = defineArchitecture({
       {},
       {
         rating: strictType({ alpha: unitInterval }, {}, "RatingDistillation"),
-        like: strictType({ alpha: unitInterval }, { temperature: positiveNumber }, "LikeDistillation"),
+        like: strictType({ alpha: unitInterval }, { temperature: positiveAtMost(100) }, "LikeDistillation"),
       },
       "TaskDistillation",
     ),
     l2: numberInRange(0, 100),
-    learningRate: positiveNumber,
+    learningRate: positiveAtMost(10),
     ...trainingOptions,
   },
   defaults: {

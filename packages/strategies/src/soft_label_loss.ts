@@ -4,7 +4,7 @@
  * candidates drawn from the teacher's top 5·`teacherTop` unobserved items, the rest uniform.
  * @module
  */
-import { integerInRange, positiveNumber } from "@kdrec/core";
+import { integerInRange, positiveAtMost } from "@kdrec/core";
 import {
   complement,
   describeSchedule,
@@ -66,7 +66,7 @@ export const softLabelLoss: DistillationLossEntry<SoftLabelLoss> = {
   termName: "soft-label-ce",
   options: {
     candidates: integerInRange(1),
-    temperature: roundValue(positiveNumber, "temperature"),
+    temperature: roundValue(positiveAtMost(100), "temperature"),
     teacherTop: integerInRange(0),
   },
   defaults: { kind: "soft-label", candidates: 100, temperature: 1, teacherTop: 0 },

@@ -6,7 +6,15 @@
  * resolved in one place, {@link resolveStrategy}.
  * @module
  */
-import { integerInRange, type KdrecError, positiveNumber, strictType, taggedUnion, unitInterval } from "@kdrec/core";
+import {
+  integerInRange,
+  type KdrecError,
+  positiveAtMost,
+  positiveNumber,
+  strictType,
+  taggedUnion,
+  unitInterval,
+} from "@kdrec/core";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { type CatalogueDraw, DistillationLoss, lossEntry } from "./loss_table.js";
@@ -133,7 +141,7 @@ const STRATEGY_KINDS = new Map([
         candidates: integerInRange(1, 10_000),
         sampling: t.keyof({ uniform: null, "rank-discrepancy": null }),
         targets: t.keyof({ "soft-bce": null, "soft-label": null }),
-        temperature: positiveNumber,
+        temperature: positiveAtMost(100),
         epochs: integerInRange(1, 10_000),
       },
     },

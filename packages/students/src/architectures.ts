@@ -3,7 +3,7 @@
  * weighted ALS (`als`), and the hierarchical attention tower (`tower`).
  * @module
  */
-import { definedFields, integerInRange, kdrecError, numberInRange, positiveNumber } from "@kdrec/core";
+import { definedFields, integerInRange, kdrecError, numberInRange, positiveAtMost } from "@kdrec/core";
 import { concatInteractions, numItems, numUsers } from "@kdrec/data";
 import {
   type BuiltModel,
@@ -23,7 +23,7 @@ import { HierarchicalAttentionTower } from "./hierarchical_tower.js";
 import { MatrixFactorization } from "./matrix_factorization.js";
 
 const dim = { dim: integerInRange(1, 4096) };
-const regularised = { l2: numberInRange(0, 100), learningRate: positiveNumber };
+const regularised = { l2: numberInRange(0, 100), learningRate: positiveAtMost(10) };
 
 /** An MF's tables as named weights (user_factors, item_factors, item_biases). */
 const mfWeights = (model: MatrixFactorization): NamedWeight[] => {
@@ -83,7 +83,7 @@ export const mfArchitecture = defineArchitecture({
   parts: ["users", "items"],
   summary: "matrix factorization, trained by gradient steps (sparse lazy Adam)",
   required: dim,
-  optional: { ...regularised, initStd: positiveNumber, itemBias: t.boolean, ...trainingOptions },
+  optional: { ...regularised, initStd: positiveAtMost(10), itemBias: t.boolean, ...trainingOptions },
   defaults: { l2: 0, learningRate: 1e-3, initStd: 0.1, itemBias: false, ...TRAINING_DEFAULTS },
   create: (spec, { seed, split }) => {
     const model = createMf(spec, seed, split);
@@ -108,7 +108,7 @@ export const alsArchitecture = defineArchitecture({
     regularization: numberInRange(0, 1000),
     /** Confidence added to observed interactions; default 10. */
     confidence: numberInRange(0, 1e6),
-    initStd: positiveNumber,
+    initStd: positiveAtMost(10),
     /** Sweeps without a better validation NDCG@10 before training stops; default 3. */
     patience: integerInRange(1),
   },

@@ -3,7 +3,7 @@
  * SASRec (`sasrec`, causal) and BERT4Rec (`bert4rec`, bidirectional, cloze).
  * @module
  */
-import { definedFields, integerInRange, kdrecError, numberInRange, positiveNumber } from "@kdrec/core";
+import { definedFields, integerInRange, kdrecError, numberInRange, positiveAtMost } from "@kdrec/core";
 import { concatInteractions, numItems, numUsers } from "@kdrec/data";
 import {
   builtVariableModel,
@@ -28,9 +28,9 @@ export const neumfArchitecture = defineArchitecture({
   optional: {
     /** Widths of the MLP tower; default [64, 32, 16]. */
     mlpLayers: t.array(integerInRange(2, 4096)),
-    initStd: positiveNumber,
+    initStd: positiveAtMost(10),
     l2: numberInRange(0, 100),
-    learningRate: positiveNumber,
+    learningRate: positiveAtMost(10),
     ...trainingOptions,
   },
   defaults: { mlpLayers: [64, 32, 16], initStd: 0.01, l2: 0, learningRate: 1e-3, ...TRAINING_DEFAULTS },
@@ -74,7 +74,7 @@ const transformerArchitecture = (name: "sasrec" | "bert4rec", direction: "causal
       maxLength: integerInRange(2, 4096),
       /** Dropout; default 0.2. */
       dropout: numberInRange(0, 0.9),
-      learningRate: positiveNumber,
+      learningRate: positiveAtMost(10),
       /**
        * As a teacher: `per-row` (default) scores each training row from the history before it;
        * `full-history` scores every user once from the whole training history and teaches from

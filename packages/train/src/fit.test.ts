@@ -39,6 +39,19 @@ describeEachBackend("fit", () => {
     expect(new Set(a.records.map((r) => r.tensors)).size).toBe(1);
   });
 
+  it("stops with a DIVERGED error when the loss stops being a number, and saves no checkpoint of it", async () => {
+    const model = mf(8, 1);
+    model.userFactors.fill(Number.POSITIVE_INFINITY); // what an absurd initialisation leaves
+    const store = killableStore<FitCheckpoint<unknown, unknown>>();
+    const result = await fit({ model, split, seed: 3, batchSize: 256, maxEpochs: 5, checkpoints: store.killingAt(-1) });
+    expect(E.isLeft(result) && result.left).toMatchObject({
+      code: "DIVERGED",
+      location: "epoch 0",
+      message: expect.stringMatching(/^the training loss became NaN \(lower the learning rate or initStd/),
+    });
+    expect(store.last()).toBeUndefined();
+  });
+
   it("resumes an interrupted run to the same result", async () => {
     const uninterrupted = mf(8, 1);
     const options = { split, strategy: { kind: "none" } as const, seed: 3, batchSize: 256, patience: 3, maxEpochs: 12 };

@@ -194,6 +194,16 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
     gradientModel?.trainOnly?.(phase.train);
     const loss = await phase.epoch(epoch, round);
     trainSeconds += (performance.now() - started) / 1000;
+    // A gradient model's loss is a number every epoch: NaN or ±∞ means the weights are gone, and
+    // everything after (validation, checkpoints, students taught by it) would be garbage.
+    if (gradientModel !== undefined && !Number.isFinite(loss))
+      return E.left(
+        kdrecError(
+          "DIVERGED",
+          `the training loss became ${loss} (lower the learning rate or initStd, or check the data)`,
+          `epoch ${epoch}`,
+        ),
+      );
 
     const report = await validate(model, split);
     if (E.isLeft(report)) return report;
