@@ -42,6 +42,7 @@ const serveFolder = async (dir: string): Promise<{ server: Server; base: string 
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 };
 
+// The page runs no TF.js: the bundle is trained once, on the native backend.
 describeEachBackend("the browser demo page", () => {
   let site: string;
   let model: string;
@@ -125,4 +126,4 @@ describeEachBackend("the browser demo page", () => {
     await page.screenshot({ path: join(artifacts, "browser-demo.png"), fullPage: true });
     await page.close();
   });
-});
+}, ["tensorflow"]);

@@ -17,6 +17,7 @@ const right = <A>(x: E.Either<{ message: string }, A>): A => {
   return x.right;
 };
 
+// The service does no tensor work: one backend (the models are trained on the native one).
 describeEachBackend("recommenderService", () => {
   let app: FastifyInstance;
   let base: string;
@@ -169,4 +170,4 @@ describeEachBackend("recommenderService", () => {
     expect(metrics).toMatch(/kdrec_fallbacks_total\{model="mf16"\} 1/);
     expect(metrics).toMatch(/kdrec_request_duration_seconds_bucket\{route="\/recommendations",le="\+Inf"\} \d+/);
   }, 60_000);
-});
+}, ["tensorflow"]);
