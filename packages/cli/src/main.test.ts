@@ -115,6 +115,23 @@ describe("kdrec data split", () => {
   });
 });
 
+describe("ids and times at the edges", () => {
+  it("keeps ids past 2^53 distinct and exact, and prints a timestamp no date has", async () => {
+    const dir = scratch();
+    // Two ids that one float would merge (2^53 + 1 and 2^53 + 2), a 400-digit id, leading zeros.
+    writeFileSync(
+      join(dir, "u.data"),
+      `9007199254740993\t1\t3\t10\n9007199254740994\t1\t4\t11\n${"9".repeat(400)}\t002\t5\t-5e30\n`,
+    );
+    const stats = await run("data", "stats", "--format", "ml-100k", "--path", dir, "--json");
+    expect(stats.code).toBe(0);
+    expect(JSON.parse(stats.out)).toMatchObject({ users: 3, items: 2, interactions: 3 });
+    const text = await run("data", "stats", "--format", "ml-100k", "--path", dir);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/time range +-5e\+30 s \(not a date\) \.\. 1970-01-01T00:00:11\.000Z/);
+  });
+});
+
 describe("bad input: one line, non-zero exit, nothing written", () => {
   const u = (content: string) => {
     const dir = scratch();
@@ -165,6 +182,16 @@ describe("bad input: one line, non-zero exit, nothing written", () => {
       /--protocol: unknown protocol "kfold"/,
     ],
     ["an unknown option", () => ["--format", "ml-100k", "--pth", "x"], /Unknown option '--pth'/],
+    [
+      "a half-star rating in ML-100K's whole-star format",
+      () => ["--format", "ml-100k", "--path", u("1\t2\t3.5\t4\n")],
+      /u\.data:1: rating 3\.5 is not a multiple of 1 \(this format's ratings are whole stars\)$/,
+    ],
+    [
+      "a 50,000-character field (quoted to 200 characters)",
+      () => ["--format", "ml-100k", "--path", u(`${"x".repeat(50_000)}\t2\t3\t4\n`)],
+      /u\.data:1: user id must be a non-negative integer id, found "x{200}…" \(50,000 characters\)$/,
+    ],
   ];
 
   it.each(cases)("%s", async (_, args, message) => {

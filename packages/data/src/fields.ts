@@ -17,35 +17,54 @@ export interface FieldSource {
 
 const at = (source: FieldSource): string => `${source.file}:${source.line}`;
 
+/** A field as quoted in a message: at most 200 characters (a 50 MB line is not repeated whole). */
+export const quoteField = (text: string): string =>
+  text.length <= 200 ? `"${text}"` : `"${text.slice(0, 200)}…" (${text.length.toLocaleString("en-US")} characters)`;
+
 /** Parses a finite number or returns an error naming the field and the text found. */
 export const parseNumber = (text: string, field: string, source: FieldSource): number | KdrecError => {
   const trimmed = text.trim();
   if (NON_FINITE.test(trimmed))
-    return kdrecError("INVALID_DATA", `${field} must be a finite number, found "${trimmed}"`, at(source));
+    return kdrecError("INVALID_DATA", `${field} must be a finite number, found ${quoteField(trimmed)}`, at(source));
   if (!DECIMAL.test(trimmed))
-    return kdrecError("INVALID_DATA", `${field} must be a number, found "${trimmed}"`, at(source));
+    return kdrecError("INVALID_DATA", `${field} must be a number, found ${quoteField(trimmed)}`, at(source));
   const value = Number(trimmed);
   return Number.isFinite(value)
     ? value
-    : kdrecError("INVALID_DATA", `${field} must be a finite number, found "${trimmed}"`, at(source));
+    : kdrecError("INVALID_DATA", `${field} must be a finite number, found ${quoteField(trimmed)}`, at(source));
 };
 
-/** Parses a non-negative integer id (MovieLens ids) and returns it in canonical text form. */
+/**
+ * Parses a non-negative integer id (MovieLens ids) and returns it in canonical text form: the
+ * digits without leading zeros, exactly (never through a float: ids past 2^53 stay distinct).
+ */
 export const parseNumericId = (text: string, field: string, source: FieldSource): string | KdrecError => {
   const trimmed = text.trim();
   return /^\d+$/.test(trimmed)
-    ? String(Number(trimmed))
-    : kdrecError("INVALID_DATA", `${field} must be a non-negative integer id, found "${trimmed}"`, at(source));
+    ? trimmed.replace(/^0+(?=\d)/, "")
+    : kdrecError(
+        "INVALID_DATA",
+        `${field} must be a non-negative integer id, found ${quoteField(trimmed)}`,
+        at(source),
+      );
 };
 
-/** Parses a rating and checks it against the declared range. */
+/** Parses a rating and checks it against the declared range and, where the format has one, its step. */
 export const parseRating = (
   text: string,
   range: readonly [number, number] | undefined,
   source: FieldSource,
+  step?: number,
 ): number | KdrecError => {
   const value = parseNumber(text, "rating", source);
-  if (typeof value !== "number" || range === undefined) return value;
+  if (typeof value !== "number") return value;
+  if (step !== undefined && !Number.isInteger(value / step))
+    return kdrecError(
+      "INVALID_DATA",
+      `rating ${value} is not a multiple of ${step} (this format's ratings are ${step === 1 ? "whole" : `${step}`} stars)`,
+      at(source),
+    );
+  if (range === undefined) return value;
   return value >= range[0] && value <= range[1]
     ? value
     : kdrecError(

@@ -73,6 +73,8 @@ const readRatings = async (
   onProgress?: LoadProgress,
   skipHeader?: string,
 ): Promise<E.Either<KdrecError, Interactions>> => {
+  // ML-100K and ML-1M rate in whole stars, ML-10M and ML-latest in half stars.
+  const step = ratingRange[0] === 1 ? 1 : 0.5;
   const builder = new InteractionsBuilder(true, true);
   const read = await readLines(
     file,
@@ -89,7 +91,7 @@ const readRatings = async (
       if (isError(user)) return user;
       const item = parseNumericId(fields[1]!, "item id", source);
       if (isError(item)) return item;
-      const rating = parseRating(fields[2]!, ratingRange, source);
+      const rating = parseRating(fields[2]!, ratingRange, source, step);
       if (isError(rating)) return rating;
       const timestamp = parseNumber(fields[3]!, "timestamp", source);
       if (isError(timestamp)) return timestamp;

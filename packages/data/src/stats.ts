@@ -70,6 +70,12 @@ export const datasetStats = (data: Interactions): DatasetStats => {
 
 const int = (n: number) => n.toLocaleString("en-US");
 
+/** Seconds as an ISO date, or the number itself where no date has it (a timestamp of -5e30). */
+const isoTime = (seconds: number): string => {
+  const date = new Date(seconds * 1000);
+  return Number.isNaN(date.getTime()) ? `${seconds} s (not a date)` : date.toISOString();
+};
+
 /**
  * The stats as aligned `name  value` lines (what `kdrec data stats` prints).
  * @example
@@ -93,9 +99,7 @@ export const formatDatasetStats = (name: string, stats: DatasetStats): string =>
     ["duplicate (user, item) pairs", int(stats.duplicates)],
     [
       "time range",
-      stats.timeRange
-        ? `${new Date(stats.timeRange[0] * 1000).toISOString()} .. ${new Date(stats.timeRange[1] * 1000).toISOString()}`
-        : "(no timestamps)",
+      stats.timeRange ? `${isoTime(stats.timeRange[0])} .. ${isoTime(stats.timeRange[1])}` : "(no timestamps)",
     ],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
