@@ -48,14 +48,14 @@ export const datasetStats = (data: Interactions): DatasetStats => {
   const median =
     sorted.length === 0 ? 0 : sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 
-  const seen = new Set<number>();
-  let duplicates = 0;
+  // Duplicates by sorting the (user, item) keys, not a Set: a Set stops at 2^24 entries, and
+  // MovieLens-25M/32M have more distinct pairs than that.
   const items = numItems(data);
-  for (let r = 0; r < n; r++) {
-    const key = data.users[r]! * items + data.items[r]!;
-    if (seen.has(key)) duplicates += 1;
-    else seen.add(key);
-  }
+  const keys = new Float64Array(n);
+  for (let r = 0; r < n; r++) keys[r] = data.users[r]! * items + data.items[r]!;
+  keys.sort();
+  let duplicates = 0;
+  for (let r = 1; r < n; r++) if (keys[r] === keys[r - 1]) duplicates += 1;
   return {
     users: numUsers(data),
     items,

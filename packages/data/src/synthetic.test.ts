@@ -54,3 +54,20 @@ describe("syntheticDataset", () => {
     expect(hits / split.test.users.length).toBeGreaterThan(3 / 12); // chance is about 1/12
   });
 });
+
+describe("datasetStats", () => {
+  it("counts duplicate (user, item) rows, each repeat once, whatever their order", () => {
+    const { interactions } = syntheticDataset({ seed: 3, users: 50, items: 80 });
+    const n = interactions.users.length;
+    // Rows 0 and 5 repeated, row 9 three times, appended in a scrambled order.
+    const rows = Int32Array.from([...Array.from({ length: n }, (_, r) => r), 9, 5, 9, 0, 9]);
+    const copied = {
+      ...interactions,
+      users: Int32Array.from(rows, (r) => interactions.users[r]!),
+      items: Int32Array.from(rows, (r) => interactions.items[r]!),
+    };
+    const { ratings: _r, timestamps: _t, ...plain } = copied;
+    expect(datasetStats(interactions).duplicates).toBe(0);
+    expect(datasetStats(plain).duplicates).toBe(5);
+  });
+});

@@ -125,7 +125,9 @@ export const recommenderService = async (
         ? "content-type must be application/json"
         : error.code === "FST_ERR_CTP_BODY_TOO_LARGE"
           ? `the request body is over the limit of ${bodyLimit} bytes`
-          : error.message;
+          : status === 500
+            ? "the service failed on this request" // no internals in answers
+            : error.message;
     return reply.status(status).send({ error: status === 500 ? "internal error" : "bad request", message });
   });
   app.setNotFoundHandler((request, reply) =>
