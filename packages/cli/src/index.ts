@@ -4,6 +4,5 @@
  * @packageDocumentation
  */
 
-export { VERSION } from "./build_info.js";
 export type { CommandIo } from "./io.js";
 export { HELP, main } from "./main.js";

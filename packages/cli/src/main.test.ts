@@ -2,9 +2,9 @@
 // exit and no files written for every kind of bad input.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { KDREC_VERSION as VERSION } from "@kdrec/experiment";
 import { datasetDir, scratchFolders } from "@kdrec/testing";
 import { describe, expect, it } from "vitest";
-import { VERSION } from "./build_info.js";
 import type { CommandIo } from "./io.js";
 import { main } from "./main.js";
 

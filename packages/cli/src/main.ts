@@ -5,8 +5,8 @@
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { formatKdrecError, type KdrecError } from "@kdrec/core";
+import { KDREC_VERSION } from "@kdrec/experiment";
 import * as E from "fp-ts/lib/Either.js";
-import { VERSION } from "./build_info.js";
 import { dataSplit, dataStats } from "./data_commands.js";
 import { DATASET_HELP, DATASET_OPTIONS } from "./dataset_args.js";
 import { type CommandIo, processIo } from "./io.js";
@@ -36,7 +36,7 @@ const USAGE = {
 } as const;
 
 /** The text of `kdrec --help`. */
-export const HELP = `kdrec ${VERSION} — knowledge distillation into lightweight recommenders
+export const HELP = `kdrec ${KDREC_VERSION} — knowledge distillation into lightweight recommenders
 
 usage:
 ${Object.values(USAGE).join("\n")}
@@ -118,7 +118,7 @@ export const main = async (argv: ReadonlyArray<string>, io: CommandIo = processI
     return 0;
   }
   if (argv[0] === "--version" || argv[0] === "-v") {
-    io.out(`kdrec ${VERSION}\n`);
+    io.out(`kdrec ${KDREC_VERSION}\n`);
     return 0;
   }
   if (argv[0] === "data" && (argv[1] === undefined || argv[1] === "--help" || argv[1] === "-h")) {

@@ -1,36 +1,29 @@
 /**
  * `kdrec run [CONFIG.json] --out DIR [--data-dir DIR] [--seeds N] [--resume]`: reads the config,
- * loads the dataset and hands both to `@kdrec/experiment`'s `runExperiment`; keeps the files
- * (`DIR/results.json`, `DIR/metrics.jsonl` with one line per epoch, the models under
- * `DIR/models/`, checkpoints under `DIR/checkpoints/`) and prints progress and the table. With no
- * config it runs the small default experiment on the synthetic data.
+ * loads the dataset and runs it into `DIR` through `@kdrec/experiment`'s `openRunFolder` (which
+ * writes `results.json`, `metrics.jsonl`, the models and checkpoints); prints progress and the
+ * table. With no config it runs the small default experiment on the synthetic data.
  * @module
  */
 import { existsSync, readFileSync } from "node:fs";
-import { appendFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { decodeConfig, initEngine, type KdrecError, kdrecError } from "@kdrec/core";
 import { loadDataset } from "@kdrec/data/node";
 import {
   DEFAULT_EXPERIMENT,
-  defaultRegistry,
   describeEvent,
   type ExperimentEvent,
   type ExperimentSpec,
   experimentSpec,
-  fileStore,
   isExternal,
-  prepareExperiment,
-  prepareRunFolder,
-  resolveExperiment,
+  openRunFolder,
   resultTable,
-  writeFileAtomic,
 } from "@kdrec/experiment";
 import type { TeacherTargets } from "@kdrec/model-kit";
 import { parseTopKLists } from "@kdrec/teachers";
 import * as E from "fp-ts/lib/Either.js";
-import { buildInfo } from "./build_info.js";
 import type { CommandIo } from "./io.js";
+import { positiveIntegerOption } from "./options.js";
 
 const readConfig = (path: string | undefined): E.Either<KdrecError, ExperimentSpec> => {
   if (path === undefined) return E.right(DEFAULT_EXPERIMENT);
@@ -44,8 +37,8 @@ const readConfig = (path: string | undefined): E.Either<KdrecError, ExperimentSp
   return decodeConfig(experimentSpec(), json, path);
 };
 
-/** Progress on stderr (a bar per epoch on a terminal) and one JSON line per epoch in `metricsFile`. */
-const reporter = (io: CommandIo, metricsFile: string, backend: string) => (event: ExperimentEvent) => {
+/** Progress on stderr: a bar per epoch on a terminal, then a line per epoch and model. */
+const reporter = (io: CommandIo, backend: string) => (event: ExperimentEvent) => {
   if (event.kind === "batch") {
     if (io.interactive)
       io.err(
@@ -53,8 +46,6 @@ const reporter = (io: CommandIo, metricsFile: string, backend: string) => (event
       );
     return;
   }
-  if (event.kind === "epoch")
-    void appendFile(metricsFile, `${JSON.stringify({ model: event.model, seed: event.seed, ...event.record })}\n`);
   io.err(
     event.kind === "start" ? `kdrec run: ${describeEvent(event)}, backend ${backend}\n` : `${describeEvent(event)}\n`,
   );
@@ -70,13 +61,9 @@ export const runCommand = async (
   const read = readConfig(values.config);
   if (E.isLeft(read)) return read;
   const spec = read.right;
-  let seeds: number[] | undefined;
-  if (values.seeds !== undefined) {
-    const n = Number(values.seeds);
-    if (!Number.isInteger(n) || n < 1)
-      return E.left(kdrecError("INVALID_ARGUMENT", `expected a positive integer, got "${values.seeds}"`, "--seeds"));
-    seeds = Array.from({ length: n }, (_, i) => i + 1);
-  }
+  const count = values.seeds === undefined ? undefined : positiveIntegerOption(values.seeds, 1, "--seeds");
+  if (count !== undefined && E.isLeft(count)) return count;
+  const seeds = count === undefined ? undefined : Array.from({ length: count.right }, (_, i) => i + 1);
   const dataRoot = values["data-dir"] ?? process.env.KDREC_DATA_DIR;
   const dataset =
     "path" in spec.dataset && !isAbsolute(spec.dataset.path)
@@ -85,58 +72,41 @@ export const runCommand = async (
           path: dataRoot === undefined ? resolve(spec.dataset.path) : resolve(dataRoot, spec.dataset.path),
         }
       : spec.dataset;
-  const created = !existsSync(values.out); // removed again if the run fails before writing anything
-  const folder = await prepareRunFolder(values.out, {
+  // The folder is checked before the engine and the data load, and discarded if the run fails first.
+  const folder = await openRunFolder(values.out, {
     resume: values.resume === true,
     overwrite: values.overwrite === true,
   });
   if (E.isLeft(folder)) return folder;
-  // A run that fails before it writes anything leaves no folder behind.
-  const abandon = async <A>(failed: E.Left<A>) => {
-    if (created) await rm(values.out!, { recursive: true, force: true });
-    return failed;
+  const discardOn = async (error: KdrecError) => {
+    await folder.right.discard();
+    return E.left(error);
   };
   const engine = await initEngine({ requireNative: process.env.CI === "true" })();
-  if (E.isLeft(engine)) return engine;
+  if (E.isLeft(engine)) return discardOn(engine.left);
   const loaded = await loadDataset(dataset)();
-  if (E.isLeft(loaded)) return abandon(loaded);
+  if (E.isLeft(loaded)) return discardOn(loaded.left);
   const { interactions } = loaded.right;
   let externalTargets: TeacherTargets | undefined;
   if (isExternal(spec.teacher)) {
     const configDir = values.config === undefined ? "." : dirname(values.config);
     const path = isAbsolute(spec.teacher.path) ? spec.teacher.path : resolve(configDir, spec.teacher.path);
-    if (!existsSync(path)) return E.left(kdrecError("IO", "no such file (the external teacher's top-K lists)", path));
+    if (!existsSync(path))
+      return discardOn(kdrecError("IO", "no such file (the external teacher's top-K lists)", path));
     const lists = parseTopKLists(readFileSync(path, "utf8"), interactions.userIds, interactions.itemIds, path);
-    if (E.isLeft(lists)) return abandon(lists);
+    if (E.isLeft(lists)) return discardOn(lists.left);
     externalTargets = lists.right;
   }
-  const out = values.out;
-  const metricsFile = join(out, "metrics.jsonl");
-  const prepared = prepareExperiment(spec, {
+  const result = await folder.right.run(spec, {
     data: loaded.right, // with its side information: titles go into the model bundles
     ...(seeds === undefined ? {} : { seeds }),
     ...(externalTargets === undefined ? {} : { externalTargets }),
-    store: fileStore(out, values.resume === true),
     source: values.config ?? "default run",
-    onEvent: reporter(io, metricsFile, engine.right.backend),
+    onEvent: reporter(io, engine.right.backend),
   });
-  if (E.isLeft(prepared)) return abandon(prepared);
-  await mkdir(join(out, "models"), { recursive: true });
-  if (values.resume !== true) await writeFile(metricsFile, "");
-  const resolved = { kdrec: buildInfo(), ...resolveExperiment(spec, defaultRegistry, seeds) };
-  await writeFileAtomic(join(out, "config.resolved.json"), `${JSON.stringify(resolved, null, 2)}\n`);
-  const result = await prepared.right();
   if (E.isLeft(result)) return result;
-  const summary = {
-    dataset: result.right.dataset,
-    protocol: result.right.protocol,
-    engine: { backend: engine.right.backend, tfjs: engine.right.tfjsVersion },
-    models: result.right.models,
-    summaries: result.right.summaries,
-    comparisons: result.right.comparisons,
-  };
-  await writeFileAtomic(join(out, "results.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  const out = values.out;
   io.out(resultTable(result.right));
-  io.out(`\nwrote ${join(out, "results.json")}, ${metricsFile} and ${join(out, "models")}/\n`);
+  io.out(`\nwrote ${join(out, "results.json")}, ${join(out, "metrics.jsonl")} and ${join(out, "models")}/\n`);
   return E.right(undefined);
 };

@@ -9,13 +9,7 @@ import { serveModels } from "@kdrec/http";
 import { formatRecommendations } from "@kdrec/serving";
 import * as E from "fp-ts/lib/Either.js";
 import type { CommandIo } from "./io.js";
-
-const positiveInteger = (text: string | undefined, fallback: number, option: string): E.Either<KdrecError, number> => {
-  const value = text === undefined ? fallback : Number(text);
-  return Number.isInteger(value) && value > 0 && value <= 2 ** 31
-    ? E.right(value)
-    : E.left(kdrecError("INVALID_ARGUMENT", `expected a positive integer, got "${text}"`, option));
-};
+import { positiveIntegerOption } from "./options.js";
 
 /** `kdrec recommend --model DIR (--user ID | --history ID,ID,…) [--k 10] [--json]`. */
 export const recommendCommand = async (
@@ -28,7 +22,7 @@ export const recommendCommand = async (
     return E.left(
       kdrecError("INVALID_ARGUMENT", "say whom to recommend for: --user ID or --history ID,ID,…", "--user"),
     );
-  const k = positiveInteger(values.k, 10, "--k");
+  const k = positiveIntegerOption(values.k, 10, "--k");
   if (E.isLeft(k)) return k;
   const recommender = await loadAnyRecommender(values.model[0]!);
   if (E.isLeft(recommender)) return recommender;
@@ -65,10 +59,10 @@ export const serveCommand = async (
       ? E.right(8080)
       : values.port === "0"
         ? E.right(0)
-        : positiveInteger(values.port, 0, "--port");
+        : positiveIntegerOption(values.port, 0, "--port");
   if (E.isLeft(port) || port.right > 65535)
     return E.left(kdrecError("INVALID_ARGUMENT", `not a port: "${values.port}"`, "--port"));
-  const maxK = positiveInteger(values["max-k"], 100, "--max-k");
+  const maxK = positiveIntegerOption(values["max-k"], 100, "--max-k");
   if (E.isLeft(maxK)) return maxK;
   const served = await serveModels(values.model, (dir) => loadAnyRecommender(dir), {
     host: values.host ?? "127.0.0.1",

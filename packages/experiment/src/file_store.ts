@@ -6,15 +6,13 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import { constants, existsSync } from "node:fs";
-import { access, lstat, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { type KdrecError, kdrecError } from "@kdrec/core";
 import type { SavedWeights } from "@kdrec/model-kit";
 import { type BundleContents, encodeBundle } from "@kdrec/serving";
 import { type CheckpointStore, checkpointFromJson, checkpointToJson } from "@kdrec/train";
-import * as E from "fp-ts/lib/Either.js";
+import { KDREC_VERSION } from "./build_info.js";
 import type { ExperimentStore, SavedModelMeta } from "./run.js";
 
 /**
@@ -41,52 +39,6 @@ export const writeFileAtomic = async (path: string, content: string | Uint8Array
 };
 const writeWhole = writeFileAtomic;
 
-/** What `kdrec run` writes into its folder. */
-const RUN_OUTPUTS = ["results.json", "metrics.jsonl", "config.resolved.json", "models", "checkpoints"];
-
-/**
- * Makes `out` ready for a run, before any data or engine is loaded. It must be a new or empty
- * folder, or — with `resume` — a previous run's (it holds `config.resolved.json`); `overwrite`
- * removes a previous run's outputs first. Refused: an empty path, a file, a folder that cannot be
- * written, another folder's contents, and outputs that are symlinks (writes would leave `out`).
- * @category Files
- */
-export const prepareRunFolder = async (
-  out: string,
-  options: { readonly resume?: boolean; readonly overwrite?: boolean } = {},
-): Promise<E.Either<KdrecError, void>> => {
-  const fail = (message: string) => E.left(kdrecError("IO", message, out === "" ? "--out" : out));
-  if (out.trim() === "") return fail("is empty: name the folder to write the run into");
-  let entries: string[] = [];
-  try {
-    const stats = await stat(out);
-    if (!stats.isDirectory()) return fail("is a file, not a folder");
-    entries = await readdir(out);
-  } catch (error) {
-    if ((error as { code?: string }).code !== "ENOENT") return fail((error as Error).message);
-  }
-  for (const name of RUN_OUTPUTS.filter((n) => entries.includes(n)))
-    if ((await lstat(join(out, name))).isSymbolicLink())
-      return fail(`${name} is a symbolic link: kdrec writes only inside the run's folder`);
-  if (entries.length > 0 && options.overwrite === true)
-    for (const name of RUN_OUTPUTS) await rm(join(out, name), { recursive: true, force: true });
-  else if (entries.length > 0 && options.resume !== true)
-    return fail(
-      entries.includes("config.resolved.json")
-        ? "holds a previous run: --resume to continue it, --overwrite to replace it, or another folder"
-        : "is not empty and holds no kdrec run: choose another folder",
-    );
-  else if (entries.length > 0 && !entries.includes("config.resolved.json"))
-    return fail("holds no kdrec run to resume (no config.resolved.json)");
-  try {
-    await mkdir(out, { recursive: true });
-    await access(out, constants.W_OK);
-  } catch (error) {
-    return fail(`cannot be written (${(error as { code?: string }).code ?? (error as Error).message})`);
-  }
-  return E.right(undefined);
-};
-
 /**
  * A checkpoint store backed by `path`; with `resume` false, an existing file is ignored (and
  * overwritten).
@@ -96,9 +48,6 @@ export const checkpointFile = <W, S>(path: string, resume: boolean): CheckpointS
   load: async () => (resume && existsSync(path) ? checkpointFromJson<W, S>(await readFile(path, "utf8")) : undefined),
   save: (checkpoint) => writeWhole(path, checkpointToJson(checkpoint)),
 });
-
-/** kdrec's version, as model bundles record it (this package's). */
-const KDREC_VERSION: string = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
 
 /**
  * Writes a model bundle into `dir` as a whole: the files go to a fresh temporary folder beside it,

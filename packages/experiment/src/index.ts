@@ -8,13 +8,16 @@
  *   {@link ExperimentStore};
  * - the model registry ({@link defaultRegistry}, {@link withArchitecture});
  * - {@link resultTable}: the results as `kdrec run` prints them;
- * - files (Node): {@link fileStore} writes checkpoints and a model bundle per trained model
+ * - files (Node): {@link openRunFolder} runs an experiment into a folder (what `kdrec run`
+ *   does), {@link fileStore} writes checkpoints and a model bundle per trained model
  *   ({@link writeBundle}); {@link tensorScorers} serves the TF.js architectures through
  *   `@kdrec/serving`'s `loadRecommender`.
  * @packageDocumentation
  */
+
+export { KDREC_VERSION, kdrecBuildInfo } from "./build_info.js";
 export { checkAgainstData, checkExperiment } from "./checks.js";
-export { checkpointFile, fileStore, prepareRunFolder, writeBundle, writeFileAtomic } from "./file_store.js";
+export { checkpointFile, fileStore, writeBundle, writeFileAtomic } from "./file_store.js";
 export { type ArchitectureRegistry, defaultRegistry, withArchitecture } from "./registry.js";
 export { resolveExperiment, resolveModelSpec } from "./resolved.js";
 export {
@@ -37,6 +40,7 @@ export {
   runExperiment,
   type SavedModelMeta,
 } from "./run.js";
+export { openRunFolder, type RunFolder } from "./run_folder.js";
 export { type ServedData, servedData } from "./served_data.js";
 export {
   DEFAULT_EXPERIMENT,
