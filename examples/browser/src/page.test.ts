@@ -7,9 +7,9 @@ import type { AddressInfo } from "node:net";
 import { extname, join } from "node:path";
 import { decodeConfig } from "@kdrec/core";
 import { syntheticDataset } from "@kdrec/data";
-import { experimentSpec, fileStore, runExperiment } from "@kdrec/experiment";
+import { experimentSpec, openRunFolder } from "@kdrec/experiment";
 import { loadRecommender } from "@kdrec/serving";
-import { describeEachBackend, scratchFolders } from "@kdrec/testing";
+import { describeEachBackend, scratchFolders, tinyTowerRun } from "@kdrec/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -52,20 +52,9 @@ describeEachBackend("the browser demo page", () => {
   beforeAll(async () => {
     const data = syntheticDataset({ seed: 11, users: 150, items: 200 });
     const out = scratch();
-    const quick = { maxEpochs: 2, patience: 2, batchSize: 512 };
-    const spec = right(
-      decodeConfig(experimentSpec(), {
-        dataset: { format: "synthetic" },
-        teacher: { name: "mf16", dim: 16, ...quick },
-        students: [{ name: "tower11", architecture: "tower", dim: 11, positions: true, ...quick }],
-      }),
-    );
-    right(
-      await runExperiment(spec, {
-        data: { name: "synthetic", interactions: data.interactions },
-        store: fileStore(out, false),
-      })(),
-    );
+    const spec = right(decodeConfig(experimentSpec(), tinyTowerRun(2)));
+    const folder = right(await openRunFolder(out));
+    right(await folder.run(spec, { data: { name: "synthetic", interactions: data.interactions } }));
     model = join(out, "models", "tower11-seed1");
     site = join(scratch(), "site");
     await buildDemo({ model, out: site });

@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { decodeConfig } from "@kdrec/core";
 import { syntheticDataset } from "@kdrec/data";
-import { experimentSpec, fileStore, runExperiment } from "@kdrec/experiment";
+import { experimentSpec, openRunFolder } from "@kdrec/experiment";
 import { loadRecommender, type Recommender } from "@kdrec/serving";
-import { describeEachBackend, scratchFolders } from "@kdrec/testing";
+import { describeEachBackend, scratchFolders, tinyTowerRun } from "@kdrec/testing";
 import autocannon from "autocannon";
 import type { FastifyInstance } from "fastify";
 import * as E from "fp-ts/lib/Either.js";
@@ -28,20 +28,9 @@ describeEachBackend("recommenderService", () => {
   beforeAll(async () => {
     // Models as `kdrec run` writes them.
     const out = scratch();
-    const quick = { maxEpochs: 1, patience: 1, batchSize: 512 };
-    const spec = right(
-      decodeConfig(experimentSpec(), {
-        dataset: { format: "synthetic" },
-        teacher: { name: "mf16", dim: 16, ...quick },
-        students: [{ name: "tower11", architecture: "tower", dim: 11, positions: true, ...quick }],
-      }),
-    );
-    right(
-      await runExperiment(spec, {
-        data: { name: "synthetic", interactions: dataset.interactions },
-        store: fileStore(out, false),
-      })(),
-    );
+    const spec = right(decodeConfig(experimentSpec(), tinyTowerRun(1)));
+    const folder = right(await openRunFolder(out));
+    right(await folder.run(spec, { data: { name: "synthetic", interactions: dataset.interactions } }));
     recommenders = await Promise.all(
       ["mf16-seed1", "tower11-seed1"].map(async (dir) => right(await loadRecommender(join(out, "models", dir)))),
     );

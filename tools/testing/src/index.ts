@@ -44,6 +44,7 @@ export const describeEachBackend = (
   }
 };
 
+export { tinyTowerRun } from "./fixtures.js";
 export { killableStore } from "./killable_store.js";
 export { runReadmeExample } from "./readme.js";
 export { scratchFolders } from "./scratch.js";
