@@ -37,7 +37,6 @@ export const writeFileAtomic = async (path: string, content: string | Uint8Array
   }
   await rename(temporary, path);
 };
-const writeWhole = writeFileAtomic;
 
 /**
  * A checkpoint store backed by `path`; with `resume` false, an existing file is ignored (and
@@ -46,7 +45,7 @@ const writeWhole = writeFileAtomic;
  */
 export const checkpointFile = <W, S>(path: string, resume: boolean): CheckpointStore<W, S> => ({
   load: async () => (resume && existsSync(path) ? checkpointFromJson<W, S>(await readFile(path, "utf8")) : undefined),
-  save: (checkpoint) => writeWhole(path, checkpointToJson(checkpoint)),
+  save: (checkpoint) => writeFileAtomic(path, checkpointToJson(checkpoint)),
 });
 
 /**

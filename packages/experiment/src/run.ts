@@ -93,8 +93,7 @@ export interface SavedModelMeta {
   readonly name: string;
   readonly role: string;
   readonly seed: number;
-  readonly strategy: Strategy;
-  /** The model's spec with its architecture's defaults (and its strategy resolved). */
+  /** The model's spec with its architecture's defaults (and a student's strategy, resolved). */
   readonly spec: Readonly<Record<string, unknown>>;
   /** The fingerprint of the model's spec (and its teachers'), as its checkpoints carry it. */
   readonly specFingerprint: string;
@@ -559,7 +558,6 @@ class Run {
       name: spec.name,
       role,
       seed,
-      strategy,
       spec: { ...resolveModelSpec(spec, this.registry), ...(role === "teacher" ? {} : { strategy }) },
       specFingerprint,
       served: this.served(),
@@ -592,7 +590,6 @@ class Run {
         name,
         role: "teacher",
         seed,
-        strategy,
         spec: resolveModelSpec(request.peer.spec, this.registry),
         specFingerprint,
         served: this.served(),
