@@ -231,19 +231,28 @@ export interface BundleSource {
   readonly read: (name: string) => Promise<E.Either<KdrecError, Uint8Array>>;
 }
 
-const parseJson = <A>(codec: t.Type<A, unknown, unknown>, bytes: Uint8Array, file: string): E.Either<KdrecError, A> => {
-  let value: unknown;
+/** Where file `name` of a bundle at `location` (a folder or a URL) is, for reading and messages. */
+export const fileIn = (location: string, name: string): string => `${location.replace(/\/+$/, "")}/${name}`;
+
+/** A file's JSON, or a located error. */
+const jsonOf = (bytes: Uint8Array, file: string): E.Either<KdrecError, unknown> => {
   try {
-    value = JSON.parse(new TextDecoder().decode(bytes));
+    return E.right(JSON.parse(new TextDecoder().decode(bytes)));
   } catch (error) {
     return E.left(kdrecError("INVALID_DATA", `not JSON (${(error as Error).message})`, file));
   }
-  return E.mapLeft((e: KdrecError) => ({
+};
+
+/** A file's JSON value through `codec` (the problems listed, as for configs). */
+const decodeFile = <A>(codec: t.Type<A, unknown, unknown>, value: unknown, file: string): E.Either<KdrecError, A> =>
+  E.mapLeft((e: KdrecError) => ({
     ...e,
     code: "INVALID_DATA" as const,
     message: e.message.replace(/^invalid configuration/, "invalid file"),
   }))(decodeConfig(codec, value, file));
-};
+
+const parseJson = <A>(codec: t.Type<A, unknown, unknown>, bytes: Uint8Array, file: string): E.Either<KdrecError, A> =>
+  E.chain((value: unknown) => decodeFile(codec, value, file))(jsonOf(bytes, file));
 
 /** Checks one decoded file against what `model.json` says. */
 const expect = (ok: boolean, message: string, file: string): E.Either<KdrecError, void> =>
@@ -261,7 +270,7 @@ const expect = (ok: boolean, message: string, file: string): E.Either<KdrecError
  * @category Bundle
  */
 export const readBundle = async (source: BundleSource): Promise<E.Either<KdrecError, ModelBundle>> => {
-  const at = (file: string) => `${source.location.replace(/\/+$/, "")}/${file}`;
+  const at = (file: string) => fileIn(source.location, file);
   const read = async <A>(file: string, codec: t.Type<A, unknown, unknown>): Promise<E.Either<KdrecError, A>> => {
     const bytes = await source.read(file);
     return E.isLeft(bytes) ? bytes : parseJson(codec, bytes.right, at(file));
@@ -269,9 +278,11 @@ export const readBundle = async (source: BundleSource): Promise<E.Either<KdrecEr
   // The version first: a newer bundle may have fields this reader would call unknown.
   const rawModel = await source.read(BUNDLE_FILES.model);
   if (E.isLeft(rawModel)) return rawModel;
-  const header = parseJson(
+  const modelValue = jsonOf(rawModel.right, at(BUNDLE_FILES.model));
+  if (E.isLeft(modelValue)) return modelValue;
+  const header = decodeFile(
     t.type({ format: t.unknown, formatVersion: t.unknown }),
-    rawModel.right,
+    modelValue.right,
     at(BUNDLE_FILES.model),
   );
   if (E.isLeft(header)) return header;
@@ -292,7 +303,7 @@ export const readBundle = async (source: BundleSource): Promise<E.Either<KdrecEr
         at(BUNDLE_FILES.model),
       ),
     );
-  const model = parseJson(ModelJson, rawModel.right, at(BUNDLE_FILES.model));
+  const model = decodeFile(ModelJson, modelValue.right, at(BUNDLE_FILES.model));
   if (E.isLeft(model)) return model;
   const { data, weightsManifest } = model.right;
 

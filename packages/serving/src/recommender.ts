@@ -8,7 +8,7 @@
 import { integerInRange, type KdrecError, kdrecError } from "@kdrec/core";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
-import { type BundleSource, type ModelBundle, type ModelJson, readBundle } from "./bundle.js";
+import { BUNDLE_FILES, type BundleSource, fileIn, type ModelBundle, type ModelJson, readBundle } from "./bundle.js";
 import { type History, type ItemScorer, topK } from "./item_scorer.js";
 import { mfScorer } from "./mf_scorer.js";
 import { bundleSource } from "./sources.js";
@@ -310,7 +310,7 @@ export const loadRecommender = async (
   const bundle = await readBundle(source);
   if (E.isLeft(bundle)) return bundle;
   const { architecture } = bundle.right.model;
-  const where = `${source.location.replace(/\/+$/, "")}/model.json`;
+  const where = fileIn(source.location, BUNDLE_FILES.model);
   if (options.architecture !== undefined && options.architecture !== architecture)
     return E.left(kdrecError("INVALID_DATA", `holds a ${architecture} model, expected ${options.architecture}`, where));
   const scorers = { ...TYPED_ARRAY_SCORERS, ...options.scorers };

@@ -6,7 +6,7 @@
  */
 import { kdrecError } from "@kdrec/core";
 import * as E from "fp-ts/lib/Either.js";
-import type { BundleSource } from "./bundle.js";
+import { type BundleSource, fileIn } from "./bundle.js";
 
 /**
  * A bundle served over HTTP(S) (or any URL `fetch` reads): files are fetched relative to `base`.
@@ -47,7 +47,7 @@ const NODE_FS = "node:fs/promises";
 export const folderSource = (dir: string): BundleSource => ({
   location: dir,
   read: async (name) => {
-    const path = `${dir.replace(/\/+$/, "")}/${name}`;
+    const path = fileIn(dir, name);
     try {
       const fs = (await import(/* @vite-ignore */ NODE_FS)) as typeof import("node:fs/promises");
       return E.right(new Uint8Array(await fs.readFile(path)));

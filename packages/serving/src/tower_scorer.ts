@@ -145,31 +145,21 @@ export const towerScorer = (
   const userKernel = w("user.kernel");
   const userBias = w("user.bias");
 
+  /** The item in a slot (`slotOf`: which history position fills it, -1 for padding). */
+  const slotItem = (history: History, slotOf: Int32Array, at: number): number =>
+    slotOf[at]! < 0 ? items : history.items[slotOf[at]!]!;
+
   /**
-   * The user vector of a history, each history position's attention weight, and each position's
-   * own projected vector (what it adds to the user vector, per unit of attention).
+   * The user vector of a history, each history position's attention weight, and which history
+   * position fills each slot (the grouping is run once, on positions; the items follow from them).
    */
-  const read = (
-    history: History,
-  ): { user: Float32Array; attention: Float32Array; slotOf: Int32Array; slots: Float32Array } => {
+  const read = (history: History): { user: Float32Array; attention: Float32Array; slotOf: Int32Array } => {
     const n = history.items.length;
-    const ids = new Int32Array(groups * perGroup).fill(items);
-    const valid = new Float32Array(groups * perGroup);
-    // Which history position fills each slot: fillGroups run on positions instead of items.
     const slotOf = new Int32Array(groups * perGroup).fill(-1);
-    fillGroups(history.items, history.times, 0, n, grouping, 0, ids, valid);
-    fillGroups(
-      Int32Array.from({ length: n }, (_, j) => j),
-      history.times,
-      0,
-      n,
-      grouping,
-      0,
-      slotOf,
-      new Float32Array(groups * perGroup),
-    );
+    const valid = new Float32Array(groups * perGroup);
+    const positions = Int32Array.from({ length: n }, (_, j) => j);
+    fillGroups(positions, history.times, 0, n, grouping, 0, slotOf, valid);
     const groupVectors = new Float32Array(groups * d);
-    const slots = new Float32Array(groups * perGroup * d);
     const groupValid = new Float32Array(groups);
     const x = new Float32Array(perGroup * d);
     const pooled = new Float32Array(d);
@@ -177,9 +167,8 @@ export const towerScorer = (
     const acrossWeights = new Float64Array(groups);
     for (let g = 0; g < groups; g++) {
       for (let s = 0; s < perGroup; s++) {
-        const id = ids[g * perGroup + s]!;
+        const id = slotItem(history, slotOf, g * perGroup + s);
         for (let c = 0; c < d; c++) x[s * d + c] = table[id * d + c]! + slotPositions[s * d + c]!;
-        slots.set(x.subarray(s * d, (s + 1) * d), (g * perGroup + s) * d);
       }
       const groupMask = valid.subarray(g * perGroup, (g + 1) * perGroup);
       groupValid[g] = groupMask.some((v) => v > 0) ? 1 : 0;
@@ -197,12 +186,12 @@ export const towerScorer = (
     for (let at = 0; at < groups * perGroup; at++)
       if (slotOf[at]! >= 0 && valid[at]! > 0)
         attention[slotOf[at]!] = acrossWeights[Math.floor(at / perGroup)]! * withinWeights[at]!;
-    return { user, attention, slotOf, slots };
+    return { user, attention, slotOf };
   };
 
   /** For each of `asked`, the history position whose attention-weighted vector raised its score most. */
   const reasonsFor = (history: History, asked: Int32Array): { attention: Float32Array; reasons: Int32Array } => {
-    const { attention, slotOf, slots } = read(history);
+    const { attention, slotOf } = read(history);
     const projected = new Float32Array(d);
     const reasons = new Int32Array(asked.length).fill(-1);
     const best = new Float64Array(asked.length).fill(Number.NEGATIVE_INFINITY);
@@ -210,9 +199,11 @@ export const towerScorer = (
       const j = slotOf[at]!;
       if (j < 0 || attention[j]! === 0) continue;
       // The slot's share of the user vector: attention × (its vector through the user projection).
+      const id = slotItem(history, slotOf, at);
+      const s = at % perGroup;
       for (let k = 0; k < d; k++) {
         let v = 0;
-        for (let c = 0; c < d; c++) v += slots[at * d + c]! * userKernel[c * d + k]!;
+        for (let c = 0; c < d; c++) v += (table[id * d + c]! + slotPositions[s * d + c]!) * userKernel[c * d + k]!;
         projected[k] = v;
       }
       asked.forEach((item, r) => {
