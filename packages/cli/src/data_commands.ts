@@ -5,6 +5,7 @@
 import { decodeConfig, type KdrecError, kdrecError } from "@kdrec/core";
 import {
   type Dataset,
+  type DuplicatePolicy,
   datasetStats,
   filterMinRating,
   formatDatasetStats,
@@ -21,8 +22,9 @@ import { fileProgress } from "./progress.js";
 const load = async (
   values: DatasetValues,
   io: CommandIo,
+  defaultDuplicates: DuplicatePolicy,
 ): Promise<E.Either<KdrecError, { data: Dataset; path?: string }>> => {
-  const parsed = datasetFromOptions(values);
+  const parsed = datasetFromOptions(values, defaultDuplicates);
   if (E.isLeft(parsed)) return parsed;
   const progress = fileProgress(io, "reading");
   const started = Date.now();
@@ -47,7 +49,8 @@ export const dataStats = async (
   values: DatasetValues & { json?: boolean },
   io: CommandIo,
 ): Promise<E.Either<KdrecError, void>> => {
-  const loaded = await load(values, io);
+  // Stats describe the file as it is, repeated pairs counted.
+  const loaded = await load(values, io, "keep-all");
   if (E.isLeft(loaded)) return loaded;
   const stats = datasetStats(loaded.right.data.interactions);
   if (values.json === true) {
@@ -73,7 +76,7 @@ export const dataSplit = async (
     return E.left(kdrecError("INVALID_ARGUMENT", "is required: the folder to write the split into", "--out"));
   const protocol = protocolFrom(values);
   if (E.isLeft(protocol)) return protocol;
-  const loaded = await load(values, io);
+  const loaded = await load(values, io, "refuse");
   if (E.isLeft(loaded)) return loaded;
   const split = splitBy(loaded.right.data.interactions, protocol.right);
   if (E.isLeft(split)) return split;

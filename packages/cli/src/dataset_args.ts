@@ -5,7 +5,7 @@
  * @module
  */
 import { decodeConfig, type KdrecError, kdrecError } from "@kdrec/core";
-import { DATASET_FORMATS, DatasetSpec, parseDatasetFormat } from "@kdrec/data";
+import { DATASET_FORMATS, DatasetSpec, DuplicatePolicy, parseDatasetFormat } from "@kdrec/data";
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 
@@ -18,6 +18,7 @@ export const DATASET_OPTIONS = {
   columns: { type: "string" },
   "rating-range": { type: "string" },
   "min-rating": { type: "string" },
+  duplicates: { type: "string" },
   seed: { type: "string" },
   users: { type: "string" },
   items: { type: "string" },
@@ -32,6 +33,8 @@ export const DATASET_HELP = `dataset options:
   --no-header           delimited: the first line is data
   --rating-range LO,HI  delimited/jsonl: refuse ratings outside [LO, HI]
   --min-rating R        keep only interactions rated R or more
+  --duplicates P        rows repeating a (user, item) pair: refuse (default; data stats: keep-all),
+                        keep-last (the latest by time) or keep-all
   --seed N --users N --items N   synthetic: generator options (defaults 42, 600, 1000)`;
 
 export type DatasetValues = {
@@ -69,9 +72,29 @@ const columnsOption = (
   return E.right(mapping);
 };
 
-/** The dataset spec the options describe, and the minimum rating to keep. */
+/**
+ * `--duplicates` checked against the policies (undefined when absent); refused with a synthetic
+ * dataset, which has no repeated rows to treat.
+ */
+export const duplicatesOption = (
+  value: string | undefined,
+  format: string,
+): E.Either<KdrecError, DuplicatePolicy | undefined> => {
+  if (value === undefined) return E.right(undefined);
+  if (format === "synthetic")
+    return E.left(usage("applies to dataset files; the synthetic generator repeats no pair", "duplicates"));
+  return DuplicatePolicy.is(value)
+    ? E.right(value)
+    : E.left(usage(`expected refuse, keep-last or keep-all, got "${value}"`, "duplicates"));
+};
+
+/**
+ * The dataset spec the options describe, and the minimum rating to keep; `defaultDuplicates` is
+ * the policy when `--duplicates` is absent.
+ */
 export const datasetFromOptions = (
   values: DatasetValues,
+  defaultDuplicates: DuplicatePolicy = "refuse",
 ): E.Either<KdrecError, { spec: DatasetSpec; minRating?: number }> => {
   if (values.format === undefined) return E.left(usage(`is required (${DATASET_FORMATS.join(", ")})`, "format"));
   const format = parseDatasetFormat(values.format);
@@ -93,6 +116,9 @@ export const datasetFromOptions = (
     return pipe(decodeConfig(DatasetSpec, { format: "synthetic", options }, "synthetic options"), E.map(withMin));
   }
   if (values.path === undefined) return E.left(usage(`is required for --format ${format.right}`, "path"));
+  const duplicates = duplicatesOption(values.duplicates, format.right);
+  if (E.isLeft(duplicates)) return duplicates;
+  const policy = { duplicates: duplicates.right ?? defaultDuplicates };
   if (format.right === "delimited" || format.right === "jsonl") {
     const columns = columnsOption(values.columns, values["no-header"] === true);
     if (E.isLeft(columns)) return columns;
@@ -111,8 +137,9 @@ export const datasetFromOptions = (
       ...(values.delimiter === undefined ? {} : { delimiter: values.delimiter === "\\t" ? "\t" : values.delimiter }),
       ...(values["no-header"] === true ? { header: false } : {}),
       ...(ratingRange === undefined ? {} : { ratingRange }),
+      ...policy,
     };
     return pipe(decodeConfig(DatasetSpec, spec, "dataset options"), E.map(withMin));
   }
-  return E.right(withMin({ format: format.right, path: values.path }));
+  return E.right(withMin({ format: format.right, path: values.path, ...policy }));
 };

@@ -107,6 +107,36 @@ describe("kdrec run with hostile or careless input", () => {
     expect((await run("run", config, "--out", out, "--resume")).code).toBe(0);
   });
 
+  it("refuses a dataset that repeats a (user, item) pair before training, and runs it with --duplicates keep-last", async () => {
+    const dir = scratch();
+    const rows = ["user,item,time"];
+    for (let u = 1; u <= 30; u++) for (let k = 0; k < 6; k++) rows.push(`${u},${(u * 7 + k * 3) % 40},${k}`);
+    rows.push("5,35,9"); // user 5 had item 35 at time 0 (line 26): line 182 repeats the pair
+    writeFileSync(join(dir, "events.csv"), `${rows.join("\n")}\n`);
+    const config = configFile(dir, {
+      ...base,
+      dataset: {
+        format: "delimited",
+        path: join(dir, "events.csv"),
+        columns: { user: "user", item: "item", timestamp: "time" },
+      },
+    });
+    const out = join(dir, "run");
+    const refused = await run("run", config, "--out", out);
+    expect(refused.code).toBe(1);
+    expect(refused.errors).toEqual([
+      expect.stringMatching(/events\.csv:182: user "5" has item "35" on lines 26 and 182 .*"duplicates": "keep-last"/),
+    ]);
+    expect(existsSync(out)).toBe(false);
+    expect((await run("run", config, "--out", out, "--duplicates", "merge")).errors[0]).toMatch(
+      /--duplicates: expected refuse, keep-last or keep-all, got "merge"/,
+    );
+    expect((await run("run", config, "--out", out, "--duplicates", "keep-last")).code).toBe(0);
+    const { readFileSync } = await import("node:fs");
+    const resolved = JSON.parse(readFileSync(join(out, "config.resolved.json"), "utf8"));
+    expect(resolved.dataset.duplicates).toBe("keep-last");
+  });
+
   it("refuses to write through a symlink planted among a run's outputs", async () => {
     const dir = scratch();
     const config = configFile(dir, base);

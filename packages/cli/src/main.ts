@@ -15,13 +15,15 @@ import { recommendCommand, serveCommand } from "./serve_commands.js";
 
 const USAGE = {
   run: `  kdrec run [CONFIG.json] --out DIR [--data-dir DIR] [--seeds N] [--resume | --overwrite]
+            [--duplicates refuse|keep-last|keep-all]
       trains the teacher, distils every student, evaluates all on the test split (full ranking),
       prints a table and writes DIR/results.json, DIR/metrics.jsonl, DIR/models/ and
       DIR/config.resolved.json (every default filled in, kdrec's version and commit);
       with no CONFIG, a small default experiment on the synthetic data (about half a minute);
       a checkpoint is written after every epoch, and --resume continues an interrupted run
       (refusing a model whose spec changed since its checkpoint); DIR must be new or empty,
-      or a previous run with --resume (continue) or --overwrite (replace)
+      or a previous run with --resume (continue) or --overwrite (replace); --duplicates
+      overrides the config's dataset.duplicates (repeated (user, item) rows; default refuse)
       the config's JSON Schema: docs/kdrec-config.schema.json`,
   "data stats": `  kdrec data stats --format F --path P [--json]
       users, items, interactions, density, rating range, interactions per user, duplicates`,
@@ -60,6 +62,7 @@ const COMMANDS = {
       seeds: { type: "string" },
       resume: { type: "boolean" },
       overwrite: { type: "boolean" },
+      duplicates: { type: "string" },
     },
     positionals: 1,
     run: runCommand,

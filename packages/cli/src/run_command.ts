@@ -22,6 +22,7 @@ import {
 import type { TeacherTargets } from "@kdrec/model-kit";
 import { parseTopKLists } from "@kdrec/teachers";
 import * as E from "fp-ts/lib/Either.js";
+import { duplicatesOption } from "./dataset_args.js";
 import type { CommandIo } from "./io.js";
 import { positiveIntegerOption } from "./options.js";
 
@@ -53,14 +54,29 @@ const reporter = (io: CommandIo, backend: string) => (event: ExperimentEvent) =>
 
 /** Runs `kdrec run` with parsed options. */
 export const runCommand = async (
-  values: { config?: string; out?: string; "data-dir"?: string; seeds?: string; resume?: boolean; overwrite?: boolean },
+  values: {
+    config?: string;
+    out?: string;
+    "data-dir"?: string;
+    seeds?: string;
+    resume?: boolean;
+    overwrite?: boolean;
+    duplicates?: string;
+  },
   io: CommandIo,
 ): Promise<E.Either<KdrecError, void>> => {
   if (values.out === undefined)
     return E.left(kdrecError("INVALID_ARGUMENT", "is required: the folder to write results into", "--out"));
   const read = readConfig(values.config);
   if (E.isLeft(read)) return read;
-  const spec = read.right;
+  const duplicates = duplicatesOption(values.duplicates, read.right.dataset.format);
+  if (E.isLeft(duplicates)) return duplicates;
+  // --duplicates overrides the config's policy, and config.resolved.json records it.
+  const policy = duplicates.right;
+  const spec: ExperimentSpec =
+    policy === undefined || read.right.dataset.format === "synthetic"
+      ? read.right
+      : { ...read.right, dataset: { ...read.right.dataset, duplicates: policy } };
   const count = values.seeds === undefined ? undefined : positiveIntegerOption(values.seeds, 1, "--seeds");
   if (count !== undefined && E.isLeft(count)) return count;
   const seeds = count === undefined ? undefined : Array.from({ length: count.right }, (_, i) => i + 1);

@@ -12,7 +12,7 @@ import { type KdrecError, kdrecError } from "@kdrec/core";
 import * as E from "fp-ts/lib/Either.js";
 import type { LoadProgress } from "./dataset_spec.js";
 import { loadJsonLines } from "./generic.js";
-import type { Dataset } from "./interactions.js";
+import type { Dataset, DuplicatePolicy } from "./interactions.js";
 
 const REVIEW_COLUMNS = { user: "reviewerID", item: "asin", rating: "overall", timestamp: "unixReviewTime" };
 
@@ -43,6 +43,7 @@ const reviewFile = (path: string): E.Either<KdrecError, string> => {
 /**
  * Loads an Amazon review file (or the folder holding one) as interactions with ratings 1–5 and
  * day-resolution timestamps. Users and items are numbered in the sorted order of their ids.
+ * Rows repeating a (user, item) pair follow `duplicates` ({@link DuplicatePolicy}; default `refuse`).
  * @example
  * ```ts
  * const data = await loadAmazonReviews(`${process.env.KDREC_DATA_DIR}/amazon-musical-instruments`);
@@ -53,9 +54,14 @@ const reviewFile = (path: string): E.Either<KdrecError, string> => {
 export const loadAmazonReviews = async (
   path: string,
   onProgress?: LoadProgress,
+  duplicates: DuplicatePolicy = "refuse",
 ): Promise<E.Either<KdrecError, Dataset>> => {
   const file = reviewFile(path);
   if (E.isLeft(file)) return file;
-  const loaded = await loadJsonLines(file.right, { columns: REVIEW_COLUMNS, ratingRange: [1, 5] }, onProgress);
+  const loaded = await loadJsonLines(
+    file.right,
+    { columns: REVIEW_COLUMNS, ratingRange: [1, 5], duplicates },
+    onProgress,
+  );
   return E.map((data: Dataset): Dataset => ({ ...data, name: basename(path).replace(/\.json(\.gz)?$/, "") }))(loaded);
 };

@@ -7,6 +7,7 @@
 import { integerInRange, type KdrecError, kdrecError, strictType, type TaggedMember, taggedUnion } from "@kdrec/core";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
+import { DuplicatePolicy } from "./interactions.js";
 import { SyntheticOptions } from "./synthetic.js";
 
 /**
@@ -47,6 +48,8 @@ export const GENERIC_OPTIONS = {
     header: t.boolean,
     /** The declared rating scale: ratings outside it are errors. */
     ratingRange: t.tuple([t.number, t.number]),
+    /** Rows repeating a (user, item) pair: {@link DuplicatePolicy}; default `refuse`. */
+    duplicates: DuplicatePolicy,
   },
 } as const;
 /**
@@ -87,11 +90,16 @@ export type DatasetFormat = (typeof DATASET_FORMATS)[number];
  * @category Loaders
  */
 export type DatasetSpec =
-  | { readonly format: "ml-100k" | "ml-1m" | "ml-10m" | "ml-latest" | "amazon-reviews"; readonly path: string }
+  | {
+      readonly format: "ml-100k" | "ml-1m" | "ml-10m" | "ml-latest" | "amazon-reviews";
+      readonly path: string;
+      /** Rows repeating a (user, item) pair: {@link DuplicatePolicy}; default `refuse`. */
+      readonly duplicates?: DuplicatePolicy;
+    }
   | ({ readonly format: "delimited" | "jsonl"; readonly path: string } & GenericOptions)
   | { readonly format: "synthetic"; readonly options?: SyntheticOptions };
 
-const folderFormat = { required: { path: t.string }, optional: {} };
+const folderFormat = { required: { path: t.string }, optional: { duplicates: DuplicatePolicy } };
 const fileFormat = {
   required: { path: t.string, ...GENERIC_OPTIONS.required },
   optional: GENERIC_OPTIONS.optional,

@@ -8,7 +8,7 @@ import { type KdrecError, kdrecError } from "@kdrec/core";
 import * as E from "fp-ts/lib/Either.js";
 import type { ColumnMapping, GenericOptions, LoadProgress } from "./dataset_spec.js";
 import { isError, parseNumber, parseRating, splitCsv } from "./fields.js";
-import { type Dataset, InteractionsBuilder } from "./interactions.js";
+import { type Dataset, type Interactions, InteractionsBuilder } from "./interactions.js";
 import { readLines } from "./read_lines.js";
 
 type Field = "user" | "item" | "rating" | "timestamp";
@@ -63,7 +63,7 @@ export const loadDelimited = async (
   );
   if (E.isLeft(read)) return read;
   if (builder.length === 0) return E.left(kdrecError("INVALID_DATA", "no interactions after the header", path));
-  return E.right(dataset(path, builder, options));
+  return dataset(path, builder, options);
 };
 
 /**
@@ -100,14 +100,17 @@ export const loadJsonLines = async (
     onProgress === undefined ? {} : { onProgress: (r, n) => onProgress(path, r, n) },
   );
   if (E.isLeft(read)) return read;
-  return E.right(dataset(path, builder, options));
+  return dataset(path, builder, options);
 };
 
-const dataset = (path: string, builder: InteractionsBuilder, options: GenericOptions): Dataset => ({
-  name: basename(path),
-  interactions: builder.build(),
-  ...(options.ratingRange === undefined ? {} : { ratingRange: options.ratingRange }),
-});
+const dataset = (path: string, builder: InteractionsBuilder, options: GenericOptions): E.Either<KdrecError, Dataset> =>
+  E.map(
+    (interactions: Interactions): Dataset => ({
+      name: basename(path),
+      interactions,
+      ...(options.ratingRange === undefined ? {} : { ratingRange: options.ratingRange }),
+    }),
+  )(builder.build(options.duplicates ?? "refuse", path));
 
 const resolveIndices = (columns: ColumnMapping): Partial<Record<Field, number>> | undefined => {
   const out: Partial<Record<Field, number>> = {};
@@ -164,6 +167,6 @@ const addRow = (
     if (isError(parsed)) return parsed;
     timestamp = parsed;
   }
-  builder.add(user, item, rating, timestamp);
+  builder.add(user, item, rating, timestamp, source.line);
   return undefined;
 };

@@ -37,6 +37,7 @@ export {
 export {
   concatInteractions,
   type Dataset,
+  DuplicatePolicy,
   filterMinRating,
   type Interactions,
   type ItemSideInfo,

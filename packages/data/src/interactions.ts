@@ -3,6 +3,10 @@
  * and the original-id tables beside them.
  * @module
  */
+import { type KdrecError, kdrecError } from "@kdrec/core";
+import * as E from "fp-ts/lib/Either.js";
+import * as t from "io-ts";
+import { quoteField } from "./fields.js";
 
 /**
  * A set of (user, item[, rating][, timestamp]) interactions. Row `r` is
@@ -137,6 +141,25 @@ export const compareIds = (a: string, b: string): number => {
 };
 
 /**
+ * What a loader does with rows that repeat a (user, item) pair:
+ * - `refuse` (the default): fail, naming the first repeated pair and the lines it is on — a
+ *   repeated pair can put a held-out item in training as well;
+ * - `keep-last`: keep one row per pair, the latest by timestamp (by file order without
+ *   timestamps, or between equal times): a re-rating replaces the earlier rating;
+ * - `keep-all`: keep every row (repeat consumption, as in listening logs), knowingly.
+ * @category Data
+ */
+export const DuplicatePolicy = t.keyof(
+  { refuse: null, "keep-last": null, "keep-all": null },
+  '"refuse" | "keep-last" | "keep-all"',
+);
+/**
+ * The decoded form of {@link DuplicatePolicy}.
+ * @category Data
+ */
+export type DuplicatePolicy = t.TypeOf<typeof DuplicatePolicy>;
+
+/**
  * Accumulates interactions with original ids, then freezes them into {@link Interactions} whose
  * dense indices follow the ids' order (numeric where ids are numbers), so user "1" is index 0
  * whatever the file order.
@@ -146,6 +169,7 @@ export class InteractionsBuilder {
   private readonly itemIndex = new Map<string, number>();
   private users = new Int32Array(1024);
   private items = new Int32Array(1024);
+  private lines = new Uint32Array(1024);
   private ratings: Float32Array | undefined;
   private timestamps: Float64Array | undefined;
   private size = 0;
@@ -159,43 +183,106 @@ export class InteractionsBuilder {
     return this.size;
   }
 
-  add(user: string, item: string, rating?: number, timestamp?: number): void {
+  /** Adds a row; `line` is where it was read (for the duplicate policy's error). */
+  add(user: string, item: string, rating?: number, timestamp?: number, line = 0): void {
     if (this.size === this.users.length) this.grow();
     this.users[this.size] = indexOf(this.userIndex, user);
     this.items[this.size] = indexOf(this.itemIndex, item);
+    this.lines[this.size] = line;
     if (this.ratings !== undefined) this.ratings[this.size] = rating ?? Number.NaN;
     if (this.timestamps !== undefined) this.timestamps[this.size] = timestamp ?? Number.NaN;
     this.size += 1;
   }
 
-  build(): Interactions {
+  /**
+   * The interactions, with repeated (user, item) rows handled by `duplicates`; `file` names the
+   * source in the `refuse` error.
+   */
+  build(duplicates: DuplicatePolicy, file: string): E.Either<KdrecError, Interactions> {
+    const kept = duplicates === "keep-all" ? undefined : this.rowsWithoutRepeats(duplicates, file);
+    if (kept !== undefined && !(kept instanceof Int32Array)) return E.left(kept);
     const [userIds, userRemap] = canonicalOrder(this.userIndex);
     const [itemIds, itemRemap] = canonicalOrder(this.itemIndex);
-    const users = new Int32Array(this.size);
-    const items = new Int32Array(this.size);
-    for (let r = 0; r < this.size; r++) {
-      users[r] = userRemap[this.users[r]!]!;
-      items[r] = itemRemap[this.items[r]!]!;
+    const n = kept === undefined ? this.size : kept.length;
+    const row = (r: number) => (kept === undefined ? r : kept[r]!);
+    const users = new Int32Array(n);
+    const items = new Int32Array(n);
+    for (let r = 0; r < n; r++) {
+      users[r] = userRemap[this.users[row(r)]!]!;
+      items[r] = itemRemap[this.items[row(r)]!]!;
     }
-    return {
+    const column = <A extends Float32Array | Float64Array>(values: A): A => {
+      if (kept === undefined) return values.slice(0, this.size) as A;
+      const out = new (values.constructor as new (length: number) => A)(n);
+      for (let r = 0; r < n; r++) out[r] = values[kept[r]!]!;
+      return out;
+    };
+    return E.right({
       users,
       items,
-      ...(this.ratings === undefined ? {} : { ratings: this.ratings.slice(0, this.size) }),
-      ...(this.timestamps === undefined ? {} : { timestamps: this.timestamps.slice(0, this.size) }),
+      ...(this.ratings === undefined ? {} : { ratings: column(this.ratings) }),
+      ...(this.timestamps === undefined ? {} : { timestamps: column(this.timestamps) }),
       userIds,
       itemIds,
-    };
+    });
+  }
+
+  /**
+   * The rows to keep, in file order (undefined: all of them), or the `refuse` error. Repeats are
+   * found by sorting pair keys (a Set of pairs stops at 2^24 entries); only repeated pairs then
+   * go into a Map.
+   */
+  private rowsWithoutRepeats(policy: "refuse" | "keep-last", file: string): Int32Array | KdrecError | undefined {
+    const n = this.size;
+    const width = this.itemIndex.size;
+    const key = (r: number) => this.users[r]! * width + this.items[r]!;
+    const keys = new Float64Array(n);
+    for (let r = 0; r < n; r++) keys[r] = key(r);
+    keys.sort();
+    const repeated = new Set<number>();
+    for (let r = 1; r < n; r++) if (keys[r] === keys[r - 1]) repeated.add(keys[r]!);
+    if (repeated.size === 0) return undefined;
+
+    // One row per repeated pair: the first seen (to report) or the latest (to keep).
+    const chosen = new Map<number, number>();
+    for (let r = 0; r < n; r++) {
+      const k = key(r);
+      if (!repeated.has(k)) continue;
+      const previous = chosen.get(k);
+      if (previous === undefined) {
+        chosen.set(k, r);
+      } else if (policy === "refuse") {
+        const user = [...this.userIndex.keys()][this.users[r]!];
+        const item = [...this.itemIndex.keys()][this.items[r]!];
+        return kdrecError(
+          "INVALID_DATA",
+          `user ${quoteField(user!)} has item ${quoteField(item!)} on lines ${this.lines[previous]} and ${this.lines[r]} ` +
+            `(${repeated.size.toLocaleString("en-US")} repeated pairs in all); choose how to treat them with ` +
+            `"duplicates": "keep-last" (or --duplicates keep-last) or "keep-all"`,
+          `${file}:${this.lines[r]}`,
+        );
+      } else if (this.timestamps === undefined || this.timestamps[r]! >= this.timestamps[previous]!) {
+        chosen.set(k, r);
+      }
+    }
+    const rows: number[] = [];
+    for (let r = 0; r < n; r++) {
+      const k = key(r);
+      if (!repeated.has(k) || chosen.get(k) === r) rows.push(r);
+    }
+    return Int32Array.from(rows);
   }
 
   private grow(): void {
     const capacity = this.users.length * 2;
-    const grown = <A extends Int32Array | Float32Array | Float64Array>(a: A): A => {
+    const grown = <A extends Int32Array | Uint32Array | Float32Array | Float64Array>(a: A): A => {
       const next = new (a.constructor as new (n: number) => A)(capacity);
       next.set(a);
       return next;
     };
     this.users = grown(this.users);
     this.items = grown(this.items);
+    this.lines = grown(this.lines);
     if (this.ratings !== undefined) this.ratings = grown(this.ratings);
     if (this.timestamps !== undefined) this.timestamps = grown(this.timestamps);
   }

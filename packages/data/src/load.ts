@@ -26,14 +26,14 @@ export const loadDataset =
   async () => {
     switch (spec.format) {
       case "ml-100k":
-        return loadMovieLens100K(spec.path, onProgress);
+        return loadMovieLens100K(spec.path, onProgress, spec.duplicates);
       case "ml-1m":
       case "ml-10m":
-        return loadMovieLensDat(spec.path, spec.format, onProgress);
+        return loadMovieLensDat(spec.path, spec.format, onProgress, spec.duplicates);
       case "ml-latest":
-        return loadMovieLensLatest(spec.path, onProgress);
+        return loadMovieLensLatest(spec.path, onProgress, spec.duplicates);
       case "amazon-reviews":
-        return loadAmazonReviews(spec.path, onProgress);
+        return loadAmazonReviews(spec.path, onProgress, spec.duplicates);
       case "delimited":
         return loadDelimited(spec.path, spec, onProgress);
       case "jsonl":

@@ -3,11 +3,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { decodeConfig } from "@kdrec/core";
 import { datasetDir, scratchFolders } from "@kdrec/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import { loadAmazonReviews } from "./amazon.js";
-import { parseDatasetFormat } from "./dataset_spec.js";
+import { DatasetSpec, parseDatasetFormat } from "./dataset_spec.js";
 import { loadDelimited, loadJsonLines } from "./generic.js";
 import type { Dataset } from "./interactions.js";
 import { loadDataset } from "./load.js";
@@ -21,6 +22,8 @@ const folder = (files: Record<string, string | Buffer>): string => {
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return dir;
 };
+
+const folderFile = (name: string, content: string): string => join(folder({ [name]: content }), name);
 
 const loaded = (result: E.Either<{ message: string }, Dataset>): Dataset => {
   if (E.isLeft(result)) throw new Error(result.left.message);
@@ -187,6 +190,61 @@ describe("generic delimited and JSON-lines files", () => {
     expect(data.interactions.itemIds).toEqual(["1", "2"]);
     expect(failure(await loadJsonLines(join(dir, "bad.jsonl"), { columns: { user: "u", item: "i" } }))).toMatch(
       /bad\.jsonl:2: not valid JSON/,
+    );
+  });
+});
+
+describe("repeated (user, item) rows", () => {
+  // User 1 rates item 10 twice (lines 1 and 3); the later rating (line 3, time 90) is newer.
+  const repeated = "1\t10\t2\t80\n1\t20\t5\t50\n1\t10\t4\t90\n2\t10\t3\t70\n";
+
+  it("are refused by default, naming the pair and both lines", async () => {
+    const message = failure(await loadMovieLens100K(folder({ "u.data": repeated })));
+    expect(message).toMatch(/u\.data:3: user "1" has item "10" on lines 1 and 3 \(1 repeated pairs in all\)/);
+    expect(message).toContain('"duplicates": "keep-last"');
+  });
+
+  it("keep-last keeps the latest rating of each pair, rows otherwise in file order", async () => {
+    const { interactions } = loaded(await loadMovieLens100K(folder({ "u.data": repeated }), undefined, "keep-last"));
+    expect(Array.from(interactions.ratings!)).toEqual([5, 4, 3]);
+    expect(Array.from(interactions.timestamps!)).toEqual([50, 90, 70]);
+    expect(datasetStats(interactions).duplicates).toBe(0);
+  });
+
+  it("keep-last goes by time, not file order, and by file order between equal times", async () => {
+    const earlierLast = "1,10,4,90\n1,10,2,80\n1,10,3,80\n";
+    const columns = { user: 0, item: 1, rating: 2, timestamp: 3 };
+    const data = loaded(
+      await loadDelimited(folderFile("r.csv", earlierLast), { columns, header: false, duplicates: "keep-last" }),
+    );
+    expect(Array.from(data.interactions.ratings!)).toEqual([4]);
+    const tie = "1,10,2,80\n1,10,3,80\n";
+    const tied = loaded(
+      await loadDelimited(folderFile("r.csv", tie), { columns, header: false, duplicates: "keep-last" }),
+    );
+    expect(Array.from(tied.interactions.ratings!)).toEqual([3]);
+  });
+
+  it("keep-all keeps every row (repeat consumption)", async () => {
+    const { interactions } = loaded(await loadMovieLens100K(folder({ "u.data": repeated }), undefined, "keep-all"));
+    expect(interactions.users.length).toBe(4);
+    expect(datasetStats(interactions).duplicates).toBe(1);
+  });
+
+  it("follow the spec's policy through loadDataset, and a wrong policy is refused with the valid ones", async () => {
+    const dir = folder({ "u.data": repeated });
+    expect(failure(await loadDataset({ format: "ml-100k", path: dir })())).toContain("on lines 1 and 3");
+    const kept = loaded(await loadDataset({ format: "ml-100k", path: dir, duplicates: "keep-last" })());
+    expect(kept.interactions.users.length).toBe(3);
+    const decoded = decodeConfig(DatasetSpec, { format: "ml-100k", path: dir, duplicates: "merge" }, "c.json");
+    expect(failure(decoded)).toContain('duplicates: expected "refuse" | "keep-last" | "keep-all"');
+  });
+
+  it("are found in JSON lines with string ids, whose lines are reported", async () => {
+    const lines = '{"u":"a","i":"x"}\n{"u":"b","i":"x"}\n{"u":"a","i":"x"}\n';
+    const path = folderFile("events.jsonl", lines);
+    expect(failure(await loadJsonLines(path, { columns: { user: "u", item: "i" } }))).toMatch(
+      /events\.jsonl:3: user "a" has item "x" on lines 1 and 3/,
     );
   });
 });

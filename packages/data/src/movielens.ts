@@ -20,6 +20,7 @@ import {
 } from "./fields.js";
 import {
   type Dataset,
+  type DuplicatePolicy,
   type Interactions,
   InteractionsBuilder,
   type ItemSideInfo,
@@ -70,7 +71,8 @@ const readRatings = async (
   file: string,
   split: (text: string, source: FieldSource) => string[] | KdrecError,
   ratingRange: readonly [number, number],
-  onProgress?: LoadProgress,
+  onProgress: LoadProgress | undefined,
+  duplicates: DuplicatePolicy,
   skipHeader?: string,
 ): Promise<E.Either<KdrecError, Interactions>> => {
   // ML-100K and ML-1M rate in whole stars, ML-10M and ML-latest in half stars.
@@ -95,14 +97,14 @@ const readRatings = async (
       if (isError(rating)) return rating;
       const timestamp = parseNumber(fields[3]!, "timestamp", source);
       if (isError(timestamp)) return timestamp;
-      builder.add(user, item, rating, timestamp);
+      builder.add(user, item, rating, timestamp, line);
       return undefined;
     },
     progressOf(file, onProgress),
   );
   if (E.isLeft(read)) return read;
   if (builder.length === 0) return E.left(kdrecError("INVALID_DATA", "no interactions after the header", file));
-  return E.right(builder.build());
+  return builder.build(duplicates, file);
 };
 
 /** Side information rows keyed by original item id. */
@@ -167,17 +169,19 @@ const readSideRows = async (
 /**
  * Loads MovieLens 100K from its folder: `u.data` (required), `u.item` titles and genre flags and
  * `u.user` demographics (when present). Ratings are integers in [1, 5].
+ * Rows repeating a (user, item) pair follow `duplicates` ({@link DuplicatePolicy}; default `refuse`).
  * @category Loaders
  */
 export const loadMovieLens100K = async (
   dir: string,
   onProgress?: LoadProgress,
+  duplicates: DuplicatePolicy = "refuse",
 ): Promise<E.Either<KdrecError, Dataset>> => {
   const ok = requireFiles(dir, ["u.data"], "ml-100k");
   if (E.isLeft(ok)) return ok;
   const ratingRange = [1, 5] as const;
   const tab = (text: string, source: FieldSource) => splitColumns(text, "\t", 4, source);
-  const interactions = await readRatings(join(dir, "u.data"), tab, ratingRange, onProgress);
+  const interactions = await readRatings(join(dir, "u.data"), tab, ratingRange, onProgress, duplicates);
   if (E.isLeft(interactions)) return interactions;
   const data = interactions.right;
 
@@ -229,18 +233,20 @@ export const loadMovieLens100K = async (
  * Loads MovieLens 1M or 10M from its folder: `ratings.dat` (required, `user::item::rating::timestamp`),
  * `movies.dat` titles and `|`-separated genres, and `users.dat` demographics (1M only).
  * 1M ratings are integers in [1, 5]; 10M ratings are halves in [0.5, 5].
+ * Rows repeating a (user, item) pair follow `duplicates` ({@link DuplicatePolicy}; default `refuse`).
  * @category Loaders
  */
 export const loadMovieLensDat = async (
   dir: string,
   variant: "ml-1m" | "ml-10m",
   onProgress?: LoadProgress,
+  duplicates: DuplicatePolicy = "refuse",
 ): Promise<E.Either<KdrecError, Dataset>> => {
   const ok = requireFiles(dir, ["ratings.dat"], variant);
   if (E.isLeft(ok)) return ok;
   const ratingRange = variant === "ml-1m" ? ([1, 5] as const) : ([0.5, 5] as const);
   const colons = (n: number) => (text: string, source: FieldSource) => splitColumns(text, "::", n, source);
-  const interactions = await readRatings(join(dir, "ratings.dat"), colons(4), ratingRange, onProgress);
+  const interactions = await readRatings(join(dir, "ratings.dat"), colons(4), ratingRange, onProgress, duplicates);
   if (E.isLeft(interactions)) return interactions;
   const data = interactions.right;
 
@@ -287,11 +293,13 @@ const genreSideInfo = (itemIds: ReadonlyArray<string>, rows: Map<string, string[
  * Loads a "latest" MovieLens folder (ml-latest, ml-latest-small, ml-20m, ml-25m, ml-32m):
  * `ratings.csv` (required, header `userId,movieId,rating,timestamp`) and `movies.csv`
  * (`movieId,title,genres`, CSV quoting). Ratings are halves in [0.5, 5].
+ * Rows repeating a (user, item) pair follow `duplicates` ({@link DuplicatePolicy}; default `refuse`).
  * @category Loaders
  */
 export const loadMovieLensLatest = async (
   dir: string,
   onProgress?: LoadProgress,
+  duplicates: DuplicatePolicy = "refuse",
 ): Promise<E.Either<KdrecError, Dataset>> => {
   const ok = requireFiles(dir, ["ratings.csv"], "ml-latest");
   if (E.isLeft(ok)) return ok;
@@ -302,6 +310,7 @@ export const loadMovieLensLatest = async (
     comma4,
     ratingRange,
     onProgress,
+    duplicates,
     "userId,movieId,rating,timestamp",
   );
   if (E.isLeft(interactions)) return interactions;
