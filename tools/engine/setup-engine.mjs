@@ -10,7 +10,12 @@
 //
 // Each step ends with a probe in a child process (load, matmul, gather gradient, topk), so a
 // half-built addon is never reported as working; a failed provisioning removes the addon it built.
-// Environment: KDREC_TF_WHEEL, KDREC_CACHE_DIR, KDREC_TF_VERSION, KDREC_ENGINE_NO_DOWNLOAD=1.
+// Nothing downloaded is trusted unchecked: the wheel's SHA-256 must be pinned in pins.json (or
+// vouched for with KDREC_TF_WHEEL_SHA256), the unpacked library gets a manifest of its files'
+// hashes, and a cached library is checked against it (and the pins) before use — a mismatch
+// removes the cache, says so, and unpacks again.
+// Environment: KDREC_TF_WHEEL, KDREC_TF_WHEEL_SHA256, KDREC_CACHE_DIR, KDREC_TF_VERSION,
+// KDREC_ENGINE_NO_DOWNLOAD=1.
 import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
@@ -29,6 +34,7 @@ import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkLibrary, checkWheel, libraryManifest, MANIFEST, readPins } from "./verify.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "../..");
@@ -138,9 +144,15 @@ function unpackedLibrary() {
   const wheelFromEnv = process.env.KDREC_TF_WHEEL;
   const key = wheelFromEnv ? basename(wheelFromEnv, ".whl") : `tensorflow_cpu-${tfVersion}`;
   const target = join(cacheDir(), "libtensorflow", key);
-  if (existsSync(join(target, ".complete"))) {
-    log(`using the cached TensorFlow C library in ${target}`);
-    return target;
+  const pins = readPins();
+  if (existsSync(target)) {
+    const cached = checkLibrary(target, tfVersion, pins);
+    if (cached.ok) {
+      log(`using the cached TensorFlow C library in ${target} (its files match their hashes)`);
+      return target;
+    }
+    log(`the cached TensorFlow C library in ${target} fails its check (${cached.problem}): removing it`);
+    rmSync(target, { recursive: true, force: true });
   }
   requireTool(
     "python3",
@@ -192,6 +204,14 @@ function unpackedLibrary() {
     wheel = join(wheelDir, found);
     downloaded = true;
   }
+  const checked = checkWheel(wheel, tfVersion, pins, process.env.KDREC_TF_WHEEL_SHA256);
+  if (!checked.ok) {
+    if (downloaded) rmSync(wheel, { force: true });
+    fail(checked.problem, checked.fix);
+  }
+  log(
+    `${basename(wheel)}: SHA-256 ${checked.sha256} (${checked.pinned ? "pinned" : "vouched for by KDREC_TF_WHEEL_SHA256"})`,
+  );
 
   const partial = `${target}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
@@ -206,7 +226,17 @@ function unpackedLibrary() {
       "check that it is a complete TensorFlow 2.x CPU wheel for linux x86_64 (re-download it)",
     );
   }
-  writeFileSync(join(partial, ".complete"), `${basename(wheel)}\n`);
+  // The manifest is written last: an unpack without one is incomplete and never used.
+  const manifest = libraryManifest(partial, { name: basename(wheel), sha256: checked.sha256, pinned: checked.pinned });
+  writeFileSync(join(partial, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+  const fresh = checkLibrary(partial, tfVersion, pins);
+  if (!fresh.ok) {
+    rmSync(partial, { recursive: true, force: true });
+    fail(
+      `the library unpacked from ${basename(wheel)} is not the pinned one: ${fresh.problem}`,
+      "re-download the wheel",
+    );
+  }
   rmSync(target, { recursive: true, force: true });
   renameSync(partial, target);
   if (downloaded) rmSync(wheel, { force: true }); // the unpacked copy is what we keep
