@@ -257,7 +257,7 @@ export class InteractionsBuilder {
         return kdrecError(
           "INVALID_DATA",
           `user ${quoteField(user!)} has item ${quoteField(item!)} on lines ${this.lines[previous]} and ${this.lines[r]} ` +
-            `(${repeated.size.toLocaleString("en-US")} repeated pairs in all); choose how to treat them with ` +
+            `(${repeated.size.toLocaleString("en-US")} repeated ${repeated.size === 1 ? "pair" : "pairs"} in all); choose how to treat them with ` +
             `"duplicates": "keep-last" (or --duplicates keep-last) or "keep-all"`,
           `${file}:${this.lines[r]}`,
         );
