@@ -109,6 +109,23 @@ const fail = (io: CommandIo, error: KdrecError | string, code: number): number =
 };
 
 /**
+ * What a thrown error means to the user, in one line: a failed system call (a full disk, a folder
+ * made read-only mid-run) names its path and code; anything else is a bug in kdrec, whose stack
+ * `KDREC_DEBUG=1` prints.
+ */
+const unexpected = (error: unknown, command: string): string => {
+  const system = error as NodeJS.ErrnoException;
+  if (error instanceof Error && typeof system.code === "string" && typeof system.syscall === "string") {
+    const what = system.message.replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/, "");
+    const hint = command === "run" ? "; the run's checkpoints are kept: fix this, then run again with --resume" : "";
+    return `${system.path ?? system.syscall}: ${what} (${system.syscall})${hint}`;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (process.env.KDREC_DEBUG === "1" && error instanceof Error) return `internal error: ${error.stack}`;
+  return `internal error: ${message.split("\n")[0]!.slice(0, 200)} (a bug in kdrec: please report it; KDREC_DEBUG=1 prints its stack)`;
+};
+
+/**
  * Runs `kdrec` with `argv` (without the node and script paths) and returns the exit code.
  * @example
  * ```ts
@@ -155,7 +172,12 @@ export const main = async (argv: ReadonlyArray<string>, io: CommandIo = processI
     return fail(io, `${(error as Error).message} (see kdrec --help)`, 2);
   }
   // parseArgs checked every option against the command's declarations above.
-  const result = await command.run(values as Parameters<typeof command.run>[0], io);
+  let result: Awaited<ReturnType<typeof command.run>>;
+  try {
+    result = await command.run(values as Parameters<typeof command.run>[0], io);
+  } catch (error) {
+    return fail(io, unexpected(error, name), 1);
+  }
   if (E.isRight(result)) return 0;
   const usageError = result.left.code === "INVALID_ARGUMENT" || result.left.code === "INVALID_CONFIG";
   return fail(io, result.left, usageError ? 2 : 1);

@@ -30,12 +30,31 @@ export const writeFileAtomic = async (path: string, content: string | Uint8Array
   const temporary = `${path}.${randomBytes(6).toString("hex")}.tmp`;
   const file = await open(temporary, "wx");
   try {
-    await file.writeFile(content);
-    await file.sync();
-  } finally {
-    await file.close();
+    try {
+      await file.writeFile(content);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true }); // a full disk leaves no half-written temporary behind
+    throw error;
   }
-  await rename(temporary, path);
+  await syncFolder(dirname(path));
+};
+
+/** Flushes a folder's entries (a rename into it) to disk, where the platform allows it. */
+const syncFolder = async (dir: string): Promise<void> => {
+  let folder: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    folder = await open(dir, "r");
+    await folder.sync();
+  } catch {
+    // Some platforms and file systems cannot fsync a folder: the rename stands regardless.
+  } finally {
+    await folder?.close();
+  }
 };
 
 /**
@@ -59,11 +78,17 @@ export const writeBundle = async (dir: string, contents: BundleContents): Promis
   const previous = `${dir}.${suffix}.old`;
   await mkdir(dirname(dir), { recursive: true });
   await mkdir(temporary); // fails if anything is there: a fresh folder, never a planted one
-  for (const { name, content } of encodeBundle(contents)) await writeFile(join(temporary, name), content);
+  try {
+    for (const { name, content } of encodeBundle(contents)) await writeFile(join(temporary, name), content);
+  } catch (error) {
+    await rm(temporary, { recursive: true, force: true });
+    throw error;
+  }
   const existed = existsSync(dir);
   if (existed) await rename(dir, previous);
   await rename(temporary, dir);
   if (existed) await rm(previous, { recursive: true, force: true });
+  await syncFolder(dirname(dir));
 };
 
 /** A trained model and what the run knows of it, as a bundle's contents. */
