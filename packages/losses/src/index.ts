@@ -19,6 +19,7 @@ export {
   type LossTerm,
   lossTerm,
   mixtureLoss,
+  mixtureSettings,
   type Schedule,
   type TrainingProgress,
   weightAt,

@@ -88,6 +88,8 @@ export interface LossTerm<I> {
   readonly name: string;
   readonly weight: number | Schedule;
   readonly compute: (inputs: I, progress: TrainingProgress) => tf.Scalar;
+  /** Settings of the term that may follow a schedule (a soft-label `temperature`), for logs. */
+  readonly settings?: Readonly<Record<string, number | Schedule>>;
 }
 
 /**
@@ -98,11 +100,35 @@ export const lossTerm = <I>(
   name: string,
   compute: (inputs: I, progress: TrainingProgress) => tf.Scalar,
   weight: number | Schedule = 1,
+  settings?: Readonly<Record<string, number | Schedule>>,
 ): LossTerm<I> => ({
   name,
   weight,
   compute,
+  ...(settings === undefined ? {} : { settings }),
 });
+
+/**
+ * Each term's weight and scheduled settings at `progress`, by name (`weight/bpr`,
+ * `weight/soft-label-ce`, `soft-label-ce/temperature`): what α and T were at an epoch.
+ * @example
+ * ```ts
+ * mixtureSettings([lossTerm("bpr", () => tf.scalar(0), 0.2)], { epoch: 0, round: 0 }); // { "weight/bpr": 0.2 }
+ * ```
+ * @category Mixtures
+ */
+export const mixtureSettings = <I>(
+  terms: ReadonlyArray<LossTerm<I>>,
+  progress: TrainingProgress,
+): Readonly<Record<string, number>> => {
+  const out: Record<string, number> = {};
+  for (const term of terms) {
+    const name = term.name.replace(/\(.*$/, "");
+    out[`weight/${name}`] = weightAt(term.weight, progress);
+    for (const [key, value] of Object.entries(term.settings ?? {})) out[`${name}/${key}`] = weightAt(value, progress);
+  }
+  return out;
+};
 
 /**
  * The mixture's total Σ wᵢ·lossᵢ at `progress`, and each term's unweighted value (for logs).

@@ -12,6 +12,7 @@ import { hasFeatures, type RowItemLists, type Teacher, type TrainableModel } fro
 import type * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { type ScoredLists, scoredLists } from "./scored_lists.js";
+import { type TermMeter, termMeter } from "./term_meter.js";
 
 /**
  * The models a plan trains: the student (`model`), the frozen teacher it learns from, and — in
@@ -40,6 +41,8 @@ export interface BoundPlan {
   readonly step: BatchStep;
   /** Before an epoch's batches (two-way: re-derive the rank-discrepancy sampler). */
   readonly beforeEpoch?: () => Promise<void>;
+  /** Each loss term's mean over the epoch's batches so far, then a fresh start. */
+  readonly termLosses?: () => Readonly<Record<string, number>>;
 }
 
 /**
@@ -102,14 +105,24 @@ export const mixturePlan = (
   bind: ({ model, teacher }) =>
     needs === "teacher" && teacher === undefined
       ? E.left(kdrecError("INVALID_ARGUMENT", "a one-way strategy needs a teacher", "fit"))
-      : E.right({
-          step: (batch, progress) =>
-            model.trainStep(
-              batch,
-              (student) => mixtureLoss(terms, scoredLists(student, batch, teacher), progress).total,
-            ),
-        }),
+      : E.right(
+          meteredStep((meter) => (batch, progress) => {
+            const loss = model.trainStep(batch, (student) => {
+              const mixture = mixtureLoss(terms, scoredLists(student, batch, teacher), progress);
+              meter.capture(mixture.parts);
+              return mixture.total;
+            });
+            meter.add();
+            return loss;
+          }),
+        ),
 });
+
+/** A bound plan whose step reports its terms to a {@link TermMeter}, read at the end of each epoch. */
+const meteredStep = (step: (meter: TermMeter) => BatchStep): BoundPlan => {
+  const meter = termMeter();
+  return { step: step(meter), termLosses: () => meter.read() };
+};
 
 /**
  * The task loss alone (BPR on [positive, negative] rows): training without a teacher, and
@@ -151,19 +164,20 @@ export const withFeatureTerm = (plan: BatchPlan, term: LossTerm<ScoredLists>): B
             "strategy.featureAlignment",
           ),
         );
-      return E.right({
-        step: (batch, progress) => {
+      return E.right(
+        meteredStep((meter) => (batch, progress) => {
           const teacherFeatures = teacher.features(batch.users);
-          const loss = step(
-            batch,
-            (student, studentFeatures) =>
-              mixtureLoss(terms, scoredLists(student, batch, teacher, { studentFeatures, teacherFeatures }), progress)
-                .total,
-          );
+          const loss = step(batch, (student, studentFeatures) => {
+            const scored = scoredLists(student, batch, teacher, { studentFeatures, teacherFeatures });
+            const mixture = mixtureLoss(terms, scored, progress);
+            meter.capture(mixture.parts);
+            return mixture.total;
+          });
+          meter.add();
           disposeAll(teacherFeatures);
           return loss;
-        },
-      });
+        }),
+      );
     },
   };
 };

@@ -54,6 +54,7 @@ export const softLabelTerm = (
     (s: ScoredLists, progress) =>
       softLabelCrossEntropy(list(s.student), list(teacherScores(s)), weightAt(temperature, progress)),
     weight,
+    { temperature },
   );
 };
 

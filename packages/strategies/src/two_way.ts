@@ -16,6 +16,7 @@ import { rankDiscrepancySampler } from "./rank_discrepancy.js";
 import type { ScoredLists } from "./scored_lists.js";
 import { softLabelTerm } from "./soft_label_loss.js";
 import type { ResolvedTwoWay } from "./strategy.js";
+import { termMeter } from "./term_meter.js";
 
 /**
  * The plan of a two-way strategy over a catalogue of `numItems`.
@@ -64,7 +65,9 @@ export const twoWayPlan = (
             "fit",
           ),
         );
+      const meter = termMeter();
       return E.right({
+        termLosses: () => meter.read(),
         ...(strategy.sampling === "uniform"
           ? {}
           : {
@@ -76,10 +79,12 @@ export const twoWayPlan = (
           // Both sides learn from the other's predictions before this batch's updates.
           const studentScores = scoreStudent(lists);
           const peerScores = scorePeer(lists);
-          const loss = model.trainStep(
-            lists,
-            (student) => mixtureLoss(terms, { student, teacher: peerScores }, progress).total,
-          );
+          const loss = model.trainStep(lists, (student) => {
+            const mixture = mixtureLoss(terms, { student, teacher: peerScores }, progress);
+            meter.capture(mixture.parts);
+            return mixture.total;
+          });
+          meter.add();
           peer.trainStep(
             lists,
             (own) => mixtureLoss(peerTerms, { student: own, teacher: studentScores }, progress).total,

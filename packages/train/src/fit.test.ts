@@ -102,6 +102,17 @@ describeEachBackend("fit", () => {
     if (E.isLeft(result)) throw new Error(result.left.message);
     expect(records.map((r) => r.phase)).toEqual([...Array(8).fill("distill"), "finetune", "finetune"]);
     expect(records.map((r) => r.round).slice(0, 8)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+    // Each epoch reports its terms' means and what α and T were; fine-tuning has the task term alone.
+    const first = records[0]!;
+    expect(Object.keys(first.terms ?? {}).sort()).toEqual(["bpr", "soft-label-ce"]);
+    expect(Object.values(first.terms!).every((v) => Number.isFinite(v) && v > 0)).toBe(true);
+    expect(first.loss).toBeCloseTo(0.2 * first.terms!.bpr! + 0.8 * first.terms!["soft-label-ce"]!, 4);
+    expect(first.settings).toEqual({
+      "weight/bpr": expect.closeTo(0.2, 9),
+      "weight/soft-label-ce": 0.8,
+      "soft-label-ce/temperature": 0.5,
+    });
+    expect(Object.keys(records[8]!.terms ?? {})).toEqual(["bpr"]);
     teacher.dispose();
 
     const refused = await fit({ model: mf(4, 3), split, strategy, seed: 1 });

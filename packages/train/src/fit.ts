@@ -9,6 +9,7 @@
  */
 import { type KdrecError, kdrecError, seededRandom } from "@kdrec/core";
 import { numItems, pairwiseBatches, type Split, uniformNegatives, userItemSets } from "@kdrec/data";
+import { mixtureSettings } from "@kdrec/losses";
 import { evaluateFullRanking, type MetricSummary } from "@kdrec/metrics";
 import {
   type ClosedFormModel,
@@ -67,6 +68,10 @@ export interface EpochRecord {
   readonly validHr10: number;
   /** Two-way: the peer's (teacher's) validation NDCG@10 after the epoch. */
   readonly peerValidNdcg10?: number;
+  /** Each loss term's unweighted mean over the epoch (`bpr`, `soft-label-ce`), gradient epochs only. */
+  readonly terms?: Readonly<Record<string, number>>;
+  /** The terms' weights and scheduled settings during the epoch (`weight/soft-label-ce` is α, `soft-label-ce/temperature` is T). */
+  readonly settings?: Readonly<Record<string, number>>;
   readonly seconds: number;
   readonly tensors: number;
 }
@@ -130,6 +135,8 @@ interface RunPhase {
   /** The only parts of the model it trains. */
   readonly train?: ReadonlyArray<string>;
   readonly epoch: (epoch: number, round: number) => Promise<number>;
+  /** The loss terms' means over the epoch just trained, and their weights and settings at it. */
+  readonly terms?: (epoch: number, round: number) => Pick<EpochRecord, "terms" | "settings">;
   /** Refreshes the plan's draws from the teacher for `round`. */
   readonly beforeRound?: (round: number) => void;
 }
@@ -222,6 +229,7 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
       validNdcg10: report.right["ndcg@10"]!.mean,
       validHr10: report.right["hr@10"]!.mean,
       ...(peerNdcg === undefined ? {} : { peerValidNdcg10: peerNdcg }),
+      ...phase.terms?.(epoch, round),
       seconds: (performance.now() - started) / 1000,
       tensors: tf.memory().numTensors,
     };
@@ -301,6 +309,10 @@ const runPhases = <W, S>(options: FitOptions<W, S>): E.Either<KdrecError, RunPha
     run.push({
       ...phase,
       epoch: gradientEpoch(phase, bound.right, options, { rng, sampler: sampler.right, byUser, batchSize }),
+      terms: (epoch, round) => ({
+        terms: bound.right.termLosses?.() ?? {},
+        settings: mixtureSettings(phase.plan.terms, { epoch, round }),
+      }),
       ...(beforeRound === undefined
         ? {}
         : { beforeRound: (round: number) => beforeRound(round, rng.split(`${phase.name}-round-${round}`)) }),

@@ -1,0 +1,76 @@
+/**
+ * Each loss term's mean over an epoch, for logs and TensorBoard, at the cost of two small tensor
+ * ops per batch: a step hands its terms' values over as it computes them, and the sums are read
+ * once at the end of the epoch (a read per batch would wait on the engine every batch).
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/**
+ * Sums a mixture's unweighted term values over the batches of an epoch.
+ * @category Plans
+ */
+export interface TermMeter {
+  /** Keeps this batch's term values (called inside the step's loss function). */
+  capture(parts: Readonly<Record<string, tf.Scalar>>): void;
+  /** Adds the captured values to the epoch's sums (called after the step). */
+  add(): void;
+  /** Each term's mean over the epoch's batches so far (short names: `soft-label-ce`), then resets. */
+  read(): Readonly<Record<string, number>>;
+}
+
+/** A term's name without its settings: `soft-label-ce(T=0.5)` → `soft-label-ce`. */
+export const shortTermName = (name: string): string => name.replace(/\(.*$/, "");
+
+/**
+ * A fresh {@link TermMeter}.
+ * @example
+ * ```ts
+ * const meter = termMeter();
+ * const loss = model.trainStep(lists, (student) => {
+ *   const mixture = mixtureLoss(terms, scoredLists(student, lists), progress);
+ *   meter.capture(mixture.parts);
+ *   return mixture.total;
+ * });
+ * meter.add();
+ * ```
+ * @category Plans
+ */
+export const termMeter = (): TermMeter => {
+  let names: string[] = [];
+  let pending: tf.Tensor1D | undefined;
+  let sums: tf.Tensor1D | undefined;
+  let batches = 0;
+  return {
+    capture: (parts) => {
+      pending?.dispose();
+      names = Object.keys(parts).map(shortTermName);
+      pending = names.length === 0 ? undefined : tf.keep(tf.stack(Object.values(parts)) as tf.Tensor1D);
+    },
+    add: () => {
+      if (pending === undefined) return;
+      if (sums === undefined || sums.shape[0] !== pending.shape[0]) {
+        sums?.dispose();
+        sums = pending;
+        batches = 1;
+      } else {
+        const previous: tf.Tensor1D = sums;
+        const batch: tf.Tensor1D = pending;
+        sums = tf.add(previous, batch) as tf.Tensor1D;
+        previous.dispose();
+        batch.dispose();
+        batches += 1;
+      }
+      pending = undefined;
+    },
+    read: () => {
+      if (sums === undefined) return {};
+      const values = sums.dataSync();
+      sums.dispose();
+      sums = undefined;
+      const means = Object.fromEntries(names.map((name, k) => [name, values[k]! / batches]));
+      batches = 0;
+      return means;
+    },
+  };
+};
