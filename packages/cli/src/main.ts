@@ -10,15 +10,18 @@ import * as E from "fp-ts/lib/Either.js";
 import { dataSplit, dataStats } from "./data_commands.js";
 import { DATASET_HELP, DATASET_OPTIONS } from "./dataset_args.js";
 import { type CommandIo, processIo } from "./io.js";
+import { reportCommand } from "./report_command.js";
 import { runCommand } from "./run_command.js";
 import { recommendCommand, serveCommand } from "./serve_commands.js";
 
 const USAGE = {
   run: `  kdrec run [CONFIG.json] --out DIR [--data-dir DIR] [--seeds N] [--resume | --overwrite]
-            [--duplicates refuse|keep-last|keep-all]
+            [--duplicates refuse|keep-last|keep-all] [--quiet]
       trains the teacher, distils every student, evaluates all on the test split (full ranking),
-      prints a table and writes DIR/results.json, DIR/metrics.jsonl, DIR/models/ and
-      DIR/config.resolved.json (every default filled in, kdrec's version and commit);
+      prints a table and writes DIR/results.json, DIR/metrics.jsonl, DIR/models/,
+      DIR/config.resolved.json (every default filled in, kdrec's version and commit),
+      DIR/tensorboard/ (tensorboard --logdir DIR/tensorboard) and DIR/report.html;
+      progress: live bars on a terminal, a line per epoch in a log, nothing with --quiet;
       with no CONFIG, a small default experiment on the synthetic data (about half a minute);
       a checkpoint is written after every epoch, and --resume continues an interrupted run
       (refusing a model whose spec changed since its checkpoint); DIR must be new or empty,
@@ -30,6 +33,10 @@ const USAGE = {
   "data split": `  kdrec data split --format F --path P --out DIR [--protocol leave-last-out|temporal|random]
                    [--valid-ratio R] [--test-ratio R] [--split-seed N]
       writes DIR/train.tsv, valid.tsv, test.tsv (user, item, timestamp; original ids) and meta.json`,
+  report: `  kdrec report DIR [DIR…] [--out FILE]
+      one self-contained HTML page (opens from disk) over run folders: learning curves, test
+      quality with 95% intervals, quality against size and scoring time (Pareto front), paired
+      tests, resolved configs; default FILE: DIR/report.html (required with several DIRs)`,
   recommend: `  kdrec recommend --model DIR (--user ID | --history ID,ID,…) [--k 10] [--json]
       the top k of a model bundle (DIR/models/<name>-seed<k>/ of a run) by original ids`,
   serve: `  kdrec serve --model DIR [--model DIR…] [--host 127.0.0.1] [--port 8080] [--max-k 100]
@@ -51,6 +58,7 @@ examples:
   kdrec run examples/ml-100k/mf-distillation.json --data-dir "$KDREC_DATA_DIR" --seeds 3 --out runs/ml-100k
   kdrec data stats --format ml-100k --path "$KDREC_DATA_DIR/ml-100k"
   kdrec data split --format synthetic --seed 7 --out runs/synthetic-split
+  kdrec report runs/ml-100k runs/amazon-mi --out runs/both.html
   kdrec recommend --model runs/quick/models/mf8-soft-label-seed1 --user 1
 `;
 
@@ -63,10 +71,12 @@ const COMMANDS = {
       resume: { type: "boolean" },
       overwrite: { type: "boolean" },
       duplicates: { type: "string" },
+      quiet: { type: "boolean" },
     },
     positionals: 1,
     run: runCommand,
   },
+  report: { options: { out: { type: "string" } }, positionals: Number.POSITIVE_INFINITY, run: reportCommand },
   "data stats": { options: { ...DATASET_OPTIONS, json: { type: "boolean" } }, positionals: 0, run: dataStats },
   "data split": {
     options: {
@@ -153,7 +163,7 @@ export const main = async (argv: ReadonlyArray<string>, io: CommandIo = processI
     io.out(`usage:\n${USAGE[name as keyof typeof USAGE]}\n${name.startsWith("data") ? `\n${DATASET_HELP}\n` : ""}`);
     return 0;
   }
-  let values: Record<string, string | string[] | boolean | undefined>;
+  let values: Record<string, string | ReadonlyArray<string> | boolean | undefined>;
   try {
     const options: ParseArgsConfig["options"] = command.options;
     const parsed = parseArgs({
@@ -167,6 +177,7 @@ export const main = async (argv: ReadonlyArray<string>, io: CommandIo = processI
     values = {
       ...parsed.values,
       ...(parsed.positionals[0] === undefined ? {} : { config: parsed.positionals[0] }),
+      paths: parsed.positionals,
     } as typeof values;
   } catch (error) {
     return fail(io, `${(error as Error).message} (see kdrec --help)`, 2);

@@ -1,6 +1,6 @@
 // `kdrec run` in-process on a tiny synthetic experiment: the results file's shape, the models on
 // disk, and every problem of an invalid config listed with its path, with nothing written.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadRecommender } from "@kdrec/serving";
 import { scratchFolders } from "@kdrec/testing";
@@ -96,6 +96,13 @@ describe("kdrec run", () => {
     expect(soft.score_all_users_ms).toBeGreaterThan(0);
     expect(results.models[1].strategy).toBe("none");
     expect(existsSync(join(out, "models", "s-soft-seed1", "weights.bin"))).toBe(true);
+    // TensorBoard logs per model and seed, and the report page, beside the results.
+    expect(readdirSync(join(out, "tensorboard"))).toContain("s-soft-seed1");
+    expect(readdirSync(join(out, "tensorboard", "s-soft-seed1"))[0]).toMatch(/^events\.out\.tfevents\./);
+    expect(readFileSync(join(out, "report.html"), "utf8").includes('<div class="chart" id="learning-curves">')).toBe(
+      true,
+    );
+    expect(table).toContain(`${join(out, "report.html")} (open it in a browser)`);
     const manifest = JSON.parse(readFileSync(join(out, "models", "s-soft-seed1", "model.json"), "utf8"));
     expect(manifest.weightsManifest[0].weights.map((w: { shape: number[] }) => w.shape)).toEqual([
       [60, 4],

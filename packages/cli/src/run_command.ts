@@ -7,12 +7,10 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { decodeConfig, initEngine, type KdrecError, kdrecError } from "@kdrec/core";
+import { decodeConfig, formatKdrecError, initEngine, type KdrecError, kdrecError } from "@kdrec/core";
 import { loadDataset } from "@kdrec/data/node";
 import {
   DEFAULT_EXPERIMENT,
-  describeEvent,
-  type ExperimentEvent,
   type ExperimentSpec,
   experimentSpec,
   isExternal,
@@ -20,11 +18,20 @@ import {
   resultTable,
 } from "@kdrec/experiment";
 import type { TeacherTargets } from "@kdrec/model-kit";
+import { type ScalarWriterFactory, tensorboardLog } from "@kdrec/report";
+import { writeReport } from "@kdrec/report/node";
 import { parseTopKLists } from "@kdrec/teachers";
 import * as E from "fp-ts/lib/Either.js";
 import { duplicatesOption } from "./dataset_args.js";
 import type { CommandIo } from "./io.js";
 import { positiveIntegerOption } from "./options.js";
+import { trainingProgress } from "./training_progress.js";
+
+/** tfjs-node's summary writer, loaded only where TensorBoard logs are written. */
+const summaryWriters = async (): Promise<ScalarWriterFactory> => {
+  const tfNode = await import("@tensorflow/tfjs-node");
+  return (dir) => tfNode.node.summaryFileWriter(dir);
+};
 
 const readConfig = (path: string | undefined): E.Either<KdrecError, ExperimentSpec> => {
   if (path === undefined) return E.right(DEFAULT_EXPERIMENT);
@@ -38,20 +45,6 @@ const readConfig = (path: string | undefined): E.Either<KdrecError, ExperimentSp
   return decodeConfig(experimentSpec(), json, path);
 };
 
-/** Progress on stderr: a bar per epoch on a terminal, then a line per epoch and model. */
-const reporter = (io: CommandIo, backend: string) => (event: ExperimentEvent) => {
-  if (event.kind === "batch") {
-    if (io.interactive)
-      io.err(
-        `\r[${event.model} seed ${event.seed}] epoch ${event.epoch} ${"#".repeat(Math.round((20 * event.done) / event.total)).padEnd(20, "-")} ${event.done}/${event.total}`,
-      );
-    return;
-  }
-  io.err(
-    event.kind === "start" ? `kdrec run: ${describeEvent(event)}, backend ${backend}\n` : `${describeEvent(event)}\n`,
-  );
-};
-
 /** Runs `kdrec run` with parsed options. */
 export const runCommand = async (
   values: {
@@ -62,6 +55,7 @@ export const runCommand = async (
     resume?: boolean;
     overwrite?: boolean;
     duplicates?: string;
+    quiet?: boolean;
   },
   io: CommandIo,
 ): Promise<E.Either<KdrecError, void>> => {
@@ -113,16 +107,38 @@ export const runCommand = async (
     if (E.isLeft(lists)) return discardOn(lists.left);
     externalTargets = lists.right;
   }
-  const result = await folder.right.run(spec, {
-    data: loaded.right, // with its side information: titles go into the model bundles
-    ...(seeds === undefined ? {} : { seeds }),
-    ...(externalTargets === undefined ? {} : { externalTargets }),
-    source: values.config ?? "default run",
-    onEvent: reporter(io, engine.right.backend),
-  });
-  if (E.isLeft(result)) return result;
   const out = values.out;
+  const progress = trainingProgress(io, { quiet: values.quiet === true, backend: engine.right.backend });
+  // TensorBoard scalars need the native engine's summary writer.
+  const tensorboard =
+    engine.right.backend === "tensorflow"
+      ? tensorboardLog(join(out, "tensorboard"), await summaryWriters())
+      : undefined;
+  let result: Awaited<ReturnType<typeof folder.right.run>>;
+  try {
+    result = await folder.right.run(spec, {
+      data: loaded.right, // with its side information: titles go into the model bundles
+      ...(seeds === undefined ? {} : { seeds }),
+      ...(externalTargets === undefined ? {} : { externalTargets }),
+      source: values.config ?? "default run",
+      onEvent: (event) => {
+        progress.onEvent(event);
+        tensorboard?.onEvent(event);
+      },
+    });
+  } finally {
+    progress.stop();
+    tensorboard?.close();
+  }
+  if (E.isLeft(result)) return result;
   io.out(resultTable(result.right));
-  io.out(`\nwrote ${join(out, "results.json")}, ${join(out, "metrics.jsonl")} and ${join(out, "models")}/\n`);
+  const report = await writeReport([out], join(out, "report.html"));
+  // The results stand without their page: a report that cannot be written is a warning.
+  if (E.isLeft(report)) io.err(`kdrec: warning: no report: ${formatKdrecError(report.left)}\n`);
+  io.out(
+    `\nwrote ${join(out, "results.json")}, ${join(out, "metrics.jsonl")}, ${join(out, "models")}/` +
+      `${tensorboard === undefined ? "" : `, ${join(out, "tensorboard")}/`}` +
+      `${E.isRight(report) ? ` and ${report.right} (open it in a browser)` : ""}\n`,
+  );
   return E.right(undefined);
 };

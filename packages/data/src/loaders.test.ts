@@ -200,7 +200,7 @@ describe("repeated (user, item) rows", () => {
 
   it("are refused by default, naming the pair and both lines", async () => {
     const message = failure(await loadMovieLens100K(folder({ "u.data": repeated })));
-    expect(message).toMatch(/u\.data:3: user "1" has item "10" on lines 1 and 3 \(1 repeated pairs in all\)/);
+    expect(message).toMatch(/u\.data:3: user "1" has item "10" on lines 1 and 3 \(1 repeated pair in all\)/);
     expect(message).toContain('"duplicates": "keep-last"');
   });
 

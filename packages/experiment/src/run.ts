@@ -42,7 +42,8 @@ export type ExperimentEvent =
       readonly dataset: ExperimentResult["dataset"];
       readonly seeds: ReadonlyArray<number>;
       readonly teacher: string;
-      readonly students: number;
+      /** The students' names, in the order they train. */
+      readonly students: ReadonlyArray<string>;
     }
   | { readonly kind: "epoch"; readonly model: string; readonly seed: number; readonly record: EpochRecord }
   | {
@@ -66,7 +67,7 @@ export const describeEvent = (event: ExperimentEvent): string | undefined => {
       const { dataset } = event;
       return (
         `${dataset.name} (${dataset.users} users, ${dataset.items} items, ${dataset.interactions} interactions), ` +
-        `seeds ${event.seeds.join(", ")}, teacher ${event.teacher}, ${event.students} student(s)`
+        `seeds ${event.seeds.join(", ")}, teacher ${event.teacher}, ${event.students.length} student(s)`
       );
     }
     case "epoch": {
@@ -200,7 +201,13 @@ export const prepareExperiment = (
     interactions: numInteractions(data),
   };
   return E.right(async () => {
-    options.onEvent?.({ kind: "start", dataset, seeds, teacher: spec.teacher.name, students: spec.students.length });
+    options.onEvent?.({
+      kind: "start",
+      dataset,
+      seeds,
+      teacher: spec.teacher.name,
+      students: spec.students.map((student) => student.name),
+    });
     const run = new Run(spec, options, registry, split.right, () =>
       servedData(options.data.name, data, options.data.items),
     );

@@ -19,8 +19,16 @@ import type { ExperimentResult } from "./results.js";
 import { type ExperimentOptions, prepareExperiment } from "./run.js";
 import type { ExperimentSpec } from "./spec.js";
 
-/** What `kdrec run` writes into its folder. */
-const RUN_OUTPUTS = ["results.json", "metrics.jsonl", "config.resolved.json", "models", "checkpoints"];
+/** What `kdrec run` writes into its folder (the report and TensorBoard logs included). */
+const RUN_OUTPUTS = [
+  "results.json",
+  "metrics.jsonl",
+  "config.resolved.json",
+  "models",
+  "checkpoints",
+  "report.html",
+  "tensorboard",
+];
 
 /**
  * Checks `out` and makes it ready for a run. It must be a new or empty folder, or — with `resume`
