@@ -95,7 +95,7 @@ const heldOutByUser = (heldOut: Interactions): { users: Int32Array; items: UserI
  * @example
  * ```ts
  * const report = await evaluateFullRanking(scoreUsers, { heldOut: split.test, exclude: [split.train, split.valid] });
- * if (E.isRight(report)) console.log(report.right.summary["ndcg@10"].mean);
+ * if (E.isRight(report)) console.log(report.right.summary["ndcg@10"]?.mean);
  * ```
  * @category Ranking
  */

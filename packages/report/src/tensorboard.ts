@@ -37,9 +37,10 @@ export interface TensorBoardLog {
  * A TensorBoard log under `dir` (`tensorboard --logdir DIR` shows every model and seed).
  * @example
  * ```ts
- * import * as tf from "@tensorflow/tfjs-node";
- * const log = tensorboardLog("runs/a/tensorboard", (dir) => tf.node.summaryFileWriter(dir));
- * await openRunFolder(...).run(spec, { data, onEvent: log.onEvent });
+ * import * as tfNode from "@tensorflow/tfjs-node";
+ * const log = tensorboardLog("runs/a/tensorboard", (dir) => tfNode.node.summaryFileWriter(dir));
+ * const folder = await openRunFolder("runs/a");
+ * if (E.isRight(folder)) await folder.right.run(DEFAULT_EXPERIMENT, { data, onEvent: log.onEvent });
  * log.close();
  * ```
  * @category TensorBoard

@@ -106,7 +106,7 @@ const table = new Map<string, DistillationLossEntry>(
  *   describe: () => "",
  *   teacherTopK: () => 0,
  *   draws: () => [],
- *   plan: (_loss, context) => E.right(taskOnlyPlan(context.numItems)),
+ *   plan: () => E.right(taskOnlyPlan()),
  * });
  * ```
  * @category Losses

@@ -209,7 +209,8 @@ export type ResolvedStrategy = NoDistillation | ResolvedOneWay | ResolvedTwoWay;
  * Fills in every default of `strategy`, once (the loss's from its entry in the loss table).
  * @example
  * ```ts
- * resolveStrategy(oneWay(softLabel())).rounds; // 5
+ * const resolved = resolveStrategy(oneWay(softLabel()));
+ * if (resolved.kind === "one-way") console.log(resolved.rounds); // 5
  * ```
  * @category Strategies
  */

@@ -27,12 +27,10 @@ export const shortTermName = (name: string): string => name.replace(/\(.*$/, "")
  * @example
  * ```ts
  * const meter = termMeter();
- * const loss = model.trainStep(lists, (student) => {
- *   const mixture = mixtureLoss(terms, scoredLists(student, lists), progress);
- *   meter.capture(mixture.parts);
- *   return mixture.total;
- * });
- * meter.add();
+ * // Inside a step's loss function: `meter.capture(mixtureLoss(terms, inputs, progress).parts)`.
+ * meter.capture({ bpr: tf.scalar(0.7), "soft-label-ce(T=0.5)": tf.scalar(1.2) });
+ * meter.add(); // after the step
+ * meter.read(); // { bpr: 0.7, "soft-label-ce": 1.2 } (means over the epoch's batches)
  * ```
  * @category Plans
  */

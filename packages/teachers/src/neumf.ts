@@ -70,7 +70,7 @@ const normal = (rng: ReturnType<typeof seededRandom>, rows: number, cols: number
  * @example
  * ```ts
  * const neumf = NeuMF.create({ users: 943, items: 1682, dim: 32, mlpLayers: [64, 32, 16], seed: 1 });
- * const teacher = frozenModel(neumf, { name: "neumf", architecture: "neumf" });
+ * const teacher = frozenModel(neumf, { name: "neumf", architecture: "neumf", users: 943, items: 1682 });
  * ```
  * @category Teachers
  */
