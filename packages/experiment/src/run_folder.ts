@@ -9,6 +9,7 @@ import { constants, existsSync } from "node:fs";
 import { access, appendFile, lstat, mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type KdrecError, kdrecError } from "@kdrec/core";
+import type { EpochRecord } from "@kdrec/train";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { kdrecBuildInfo } from "./build_info.js";
@@ -18,6 +19,16 @@ import { resolveExperiment } from "./resolved.js";
 import type { ExperimentResult } from "./results.js";
 import { type ExperimentOptions, prepareExperiment } from "./run.js";
 import type { ExperimentSpec } from "./spec.js";
+
+/**
+ * One line of a run's `metrics.jsonl`: an epoch of one model and seed. JSON has no NaN, so the
+ * loss of an epoch that computes none (ALS) reads back as `null`.
+ * @category Files
+ */
+export type MetricsLine = { readonly model: string; readonly seed: number; readonly loss: number | null } & Omit<
+  EpochRecord,
+  "loss"
+>;
 
 /** What `kdrec run` writes into its folder (the report and TensorBoard logs included). */
 const RUN_OUTPUTS = [
@@ -118,7 +129,8 @@ export const openRunFolder = async (
         store: fileStore(out, resume),
         onEvent: (event) => {
           if (event.kind === "epoch") {
-            const line = `${JSON.stringify({ model: event.model, seed: event.seed, ...event.record })}\n`;
+            const record: MetricsLine = { model: event.model, seed: event.seed, ...event.record };
+            const line = `${JSON.stringify(record)}\n`;
             metricsWritten = metricsWritten.then(() => appendFile(metricsFile, line));
           }
           runOptions.onEvent?.(event);

@@ -3,28 +3,13 @@
  * resolved config, under a label that tells runs apart.
  * @module
  */
-import type { ExperimentResult } from "@kdrec/experiment";
+import type { ExperimentResult, MetricsLine } from "@kdrec/experiment";
 
 /**
- * One epoch of one model and seed, as `metrics.jsonl` holds it.
+ * One epoch of one model and seed, as `metrics.jsonl` holds it (experiment's `MetricsLine`).
  * @category Report
  */
-export interface EpochLine {
-  readonly model: string;
-  readonly seed: number;
-  readonly phase: string;
-  readonly epoch: number;
-  readonly round: number;
-  readonly loss: number | null;
-  readonly validNdcg10: number;
-  readonly validHr10: number;
-  readonly seconds: number;
-  readonly peerValidNdcg10?: number;
-  /** Each loss term's mean over the epoch. */
-  readonly terms?: Readonly<Record<string, number>>;
-  /** The terms' weights and scheduled settings (α, T) during the epoch. */
-  readonly settings?: Readonly<Record<string, number>>;
-}
+export type EpochLine = MetricsLine;
 
 /**
  * A run as a report shows it. `result` is `results.json` without the per-user values (which only
