@@ -1,8 +1,10 @@
 /**
- * `kdrec run [CONFIG.json] --out DIR [--data-dir DIR] [--seeds N] [--resume]`: reads the config,
- * loads the dataset and runs it into `DIR` through `@kdrec/experiment`'s `openRunFolder` (which
- * writes `results.json`, `metrics.jsonl`, the models and checkpoints); prints progress and the
- * table. With no config it runs the small default experiment on the synthetic data.
+ * `kdrec run [CONFIG.json] --out DIR [--data-dir DIR] [--seeds N] [--resume | --overwrite]
+ * [--duplicates P] [--quiet]`: reads the config, loads the dataset and runs it into `DIR` through
+ * `@kdrec/experiment`'s `openRunFolder` (which writes `results.json`, `metrics.jsonl`, the models
+ * and checkpoints), with TensorBoard scalars and, at the end, `report.html` (`@kdrec/report`);
+ * shows progress and prints the table. With no config it runs the small default experiment on
+ * the synthetic data.
  * @module
  */
 import { existsSync, readFileSync } from "node:fs";
