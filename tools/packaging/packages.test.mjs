@@ -124,7 +124,7 @@ describe("the tarballs installed together into a scratch project", () => {
         key === "." ? manifest.name : `${manifest.name}/${key.slice(2)}`,
       ),
     );
-    const script = `for (const door of ${JSON.stringify(doors)}) { const m = await import(door); if (Object.keys(m).length === 0) throw new Error(door + " exports nothing"); } console.log("imported", ${doors.length});`;
+    const script = `for (const door of ${JSON.stringify(doors)}) { const m = await import(door); if (Object.keys(m).length === 0) throw new Error(door + " exports nothing"); } process.stdout.write("imported ${doors.length}");`;
     const output = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
       cwd: project,
       encoding: "utf8",
