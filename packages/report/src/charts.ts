@@ -103,6 +103,61 @@ const learningCurves = (runs: ReadonlyArray<RunRecord>): ReportChart => ({
   },
 });
 
+/**
+ * The training loss's terms and what α and T were, epoch by epoch: one row per (model, seed,
+ * epoch, series), from the epoch lines that carry them (runs from before kdrec logged terms
+ * have none, and the chart is left out).
+ */
+const termRows = (runs: ReadonlyArray<RunRecord>) =>
+  runs.flatMap((run) =>
+    run.epochs.flatMap((e) => [
+      ...Object.entries(e.terms ?? {}).map(([term, value]) => ({
+        model: modelKey(runs, run, e.model),
+        seed: e.seed,
+        epoch: e.epoch,
+        series: `loss: ${term}`,
+        value,
+      })),
+      ...Object.entries(e.settings ?? {})
+        .filter(([name]) => name !== "weight/bpr") // the task's weight is 1 − α
+        .map(([name, value]) => ({
+          model: modelKey(runs, run, e.model),
+          seed: e.seed,
+          epoch: e.epoch,
+          series: name.startsWith("weight/") ? `α (${name.slice(7)})` : name.replace("/", " "),
+          value,
+        })),
+    ]),
+  );
+
+const lossTerms = (runs: ReadonlyArray<RunRecord>): ReportChart | undefined => {
+  const values = termRows(runs);
+  if (values.length === 0) return undefined;
+  return {
+    id: "loss-terms",
+    title: "Loss terms and schedules",
+    caption:
+      "Each loss term's unweighted mean over an epoch (mean over seeds) and the settings that follow a schedule: α (the distillation term's weight) and the soft-label temperature T.",
+    spec: {
+      $schema: SCHEMA,
+      data: { values },
+      facet: { field: "model", type: "nominal", title: null },
+      columns: 3,
+      spec: {
+        width: 260,
+        height: 150,
+        mark: { type: "line", strokeWidth: 1.5 },
+        encoding: {
+          x: { field: "epoch", type: "quantitative", title: "epoch" },
+          y: { aggregate: "mean", field: "value", type: "quantitative", title: null },
+          color: { field: "series", type: "nominal", title: null },
+        },
+      },
+      resolve: { scale: { x: "independent", y: "independent" } },
+    },
+  };
+};
+
 const testQuality = (runs: ReadonlyArray<RunRecord>): ReportChart => ({
   id: "test-quality",
   title: "Test quality",
@@ -222,23 +277,27 @@ const qualityAgainst = (
  * The report's charts for `runs`, in the order the page shows them.
  * @category Report
  */
-export const reportCharts = (runs: ReadonlyArray<RunRecord>): ReportChart[] => [
-  learningCurves(runs),
-  testQuality(runs),
-  qualityAgainst(
-    runs,
-    "params",
-    "quality-vs-parameters",
-    "Quality against size",
-    "parameters (log scale)",
-    "Test NDCG@10 against each model's parameter count: distillation pays where a small student sits near or on the front (the dashed line through the models that no smaller model beats).",
-  ),
-  qualityAgainst(
-    runs,
-    "ms",
-    "quality-vs-latency",
-    "Quality against scoring time",
-    "ms to score every user against every item (log scale)",
-    "Test NDCG@10 against the time to score all users (full ranking, this machine, mean over seeds).",
-  ),
-];
+export const reportCharts = (runs: ReadonlyArray<RunRecord>): ReportChart[] => {
+  const terms = lossTerms(runs);
+  return [
+    learningCurves(runs),
+    ...(terms === undefined ? [] : [terms]),
+    testQuality(runs),
+    qualityAgainst(
+      runs,
+      "params",
+      "quality-vs-parameters",
+      "Quality against size",
+      "parameters (log scale)",
+      "Test NDCG@10 against each model's parameter count: distillation pays where a small student sits near or on the front (the dashed line through the models that no smaller model beats).",
+    ),
+    qualityAgainst(
+      runs,
+      "ms",
+      "quality-vs-latency",
+      "Quality against scoring time",
+      "ms to score every user against every item (log scale)",
+      "Test NDCG@10 against the time to score all users (full ranking, this machine, mean over seeds).",
+    ),
+  ];
+};

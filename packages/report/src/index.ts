@@ -2,7 +2,8 @@
  * `@kdrec/report`: see an experiment.
  *
  * - {@link reportHtml}: one self-contained HTML page over one or several runs — learning curves
- *   (mean over seeds with a band), test NDCG@10 / HR@10 with 95% intervals, quality against
+ *   (mean over seeds with a band), the loss terms with α and T per epoch, test NDCG@10 / HR@10
+ *   with 95% intervals, quality against
  *   parameters and against scoring time with the Pareto front marked, the paired tests and each
  *   model's resolved config; Vega-Lite is inlined, so the page opens from disk and loads nothing;
  * - {@link reportCharts}: the charts as Vega-Lite specs, {@link paretoFront} the front they mark;

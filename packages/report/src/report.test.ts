@@ -81,6 +81,7 @@ describe("the report of a run", () => {
     const charts = reportCharts([run.right]);
     expect(charts.map((c) => c.id)).toEqual([
       "learning-curves",
+      "loss-terms",
       "test-quality",
       "quality-vs-parameters",
       "quality-vs-latency",
@@ -96,6 +97,15 @@ describe("the report of a run", () => {
       expect(row.high as number).toBeGreaterThanOrEqual(row.mean as number);
       expect(row.seeds).toBe(2);
     }
+    // The distilled student's terms, and α and T following their per-round schedules.
+    const soft = values("loss-terms").filter((v) => v.model === "mf4-soft" && v.seed === 1);
+    const series = (name: string) => soft.filter((v) => v.series === name).map((v) => v.value as number);
+    expect(new Set(soft.map((v) => v.series))).toEqual(
+      new Set(["loss: bpr", "loss: soft-label-ce", "α (soft-label-ce)", "soft-label-ce temperature"]),
+    );
+    expect(series("α (soft-label-ce)").slice(0, 4)).toEqual([0.8, 0.8, 0.4, 0.4].map((a) => expect.closeTo(a, 9)));
+    expect(series("soft-label-ce temperature").slice(0, 4)).toEqual([1, 1, 0.5, 0.5]);
+    expect(values("loss-terms").some((v) => v.model === "mf4-alone" && v.series === "loss: bpr")).toBe(true);
     const sizes = values("quality-vs-parameters");
     expect(sizes.map((r) => r.model).sort()).toEqual(["mf4-alone", "mf4-soft", "teacher-mf16"]);
     // The best of the smallest models is on the front whatever the numbers.
@@ -150,6 +160,7 @@ describe("the report of a run", () => {
       );
       expect(marks.map((m) => m.id)).toEqual([
         "learning-curves",
+        "loss-terms",
         "test-quality",
         "quality-vs-parameters",
         "quality-vs-latency",
