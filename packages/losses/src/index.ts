@@ -22,6 +22,7 @@ export {
   mixtureSettings,
   type Schedule,
   type TrainingProgress,
+  termBaseName,
   weightAt,
 } from "./mixture.js";
 export { meanSquaredError } from "./mse.js";

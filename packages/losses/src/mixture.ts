@@ -109,6 +109,17 @@ export const lossTerm = <I>(
 });
 
 /**
+ * A term's name without its settings, as reports and logs key it: `soft-label-ce(T=0.5)` →
+ * `soft-label-ce`.
+ * @example
+ * ```ts
+ * termBaseName("soft-label-ce(T=0.5)"); // "soft-label-ce"
+ * ```
+ * @category Mixtures
+ */
+export const termBaseName = (name: string): string => name.replace(/\(.*$/, "");
+
+/**
  * Each term's weight and scheduled settings at `progress`, by name (`weight/bpr`,
  * `weight/soft-label-ce`, `soft-label-ce/temperature`): what α and T were at an epoch.
  * @example
@@ -123,7 +134,7 @@ export const mixtureSettings = <I>(
 ): Readonly<Record<string, number>> => {
   const out: Record<string, number> = {};
   for (const term of terms) {
-    const name = term.name.replace(/\(.*$/, "");
+    const name = termBaseName(term.name);
     out[`weight/${name}`] = weightAt(term.weight, progress);
     for (const [key, value] of Object.entries(term.settings ?? {})) out[`${name}/${key}`] = weightAt(value, progress);
   }

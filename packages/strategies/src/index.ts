@@ -82,5 +82,5 @@ export {
   teacherTargets,
   teacherTopPlan,
 } from "./teacher_top_losses.js";
-export { shortTermName, type TermMeter, termMeter } from "./term_meter.js";
+export { type TermMeter, termMeter } from "./term_meter.js";
 export { twoWayPlan } from "./two_way.js";

@@ -4,6 +4,7 @@
  * once at the end of the epoch (a read per batch would wait on the engine every batch).
  * @module
  */
+import { termBaseName } from "@kdrec/losses";
 import * as tf from "@tensorflow/tfjs-core";
 
 /**
@@ -18,9 +19,6 @@ export interface TermMeter {
   /** Each term's mean over the epoch's batches so far (short names: `soft-label-ce`), then resets. */
   read(): Readonly<Record<string, number>>;
 }
-
-/** A term's name without its settings: `soft-label-ce(T=0.5)` → `soft-label-ce`. */
-export const shortTermName = (name: string): string => name.replace(/\(.*$/, "");
 
 /**
  * A fresh {@link TermMeter}.
@@ -42,7 +40,7 @@ export const termMeter = (): TermMeter => {
   return {
     capture: (parts) => {
       pending?.dispose();
-      names = Object.keys(parts).map(shortTermName);
+      names = Object.keys(parts).map(termBaseName);
       pending = names.length === 0 ? undefined : tf.keep(tf.stack(Object.values(parts)) as tf.Tensor1D);
     },
     add: () => {
