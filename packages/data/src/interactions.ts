@@ -141,6 +141,22 @@ export const compareIds = (a: string, b: string): number => {
 };
 
 /**
+ * Each row's (user, item) pair as one number `user · width + item`, sorted: equal neighbours are
+ * repeated pairs. Sorting, not a Set of pairs, which stops at 2^24 entries (MovieLens-25M/32M
+ * have more distinct pairs than that).
+ */
+export const sortedPairKeys = (
+  users: Int32Array,
+  items: Int32Array,
+  width: number,
+  size = users.length,
+): Float64Array => {
+  const keys = new Float64Array(size);
+  for (let r = 0; r < size; r++) keys[r] = users[r]! * width + items[r]!;
+  return keys.sort();
+};
+
+/**
  * What a loader does with rows that repeat a (user, item) pair:
  * - `refuse` (the default): fail, naming the first repeated pair and the lines it is on — a
  *   repeated pair can put a held-out item in training as well;
@@ -229,16 +245,13 @@ export class InteractionsBuilder {
 
   /**
    * The rows to keep, in file order (undefined: all of them), or the `refuse` error. Repeats are
-   * found by sorting pair keys (a Set of pairs stops at 2^24 entries); only repeated pairs then
-   * go into a Map.
+   * found by {@link sortedPairKeys}; only repeated pairs then go into a Map.
    */
   private rowsWithoutRepeats(policy: "refuse" | "keep-last", file: string): Int32Array | KdrecError | undefined {
     const n = this.size;
     const width = this.itemIndex.size;
     const key = (r: number) => this.users[r]! * width + this.items[r]!;
-    const keys = new Float64Array(n);
-    for (let r = 0; r < n; r++) keys[r] = key(r);
-    keys.sort();
+    const keys = sortedPairKeys(this.users, this.items, width, n);
     const repeated = new Set<number>();
     for (let r = 1; r < n; r++) if (keys[r] === keys[r - 1]) repeated.add(keys[r]!);
     if (repeated.size === 0) return undefined;

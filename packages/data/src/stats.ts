@@ -2,7 +2,7 @@
  * Summary statistics of a set of interactions (what `kdrec data stats` prints).
  * @module
  */
-import { type Interactions, numInteractions, numItems, numUsers } from "./interactions.js";
+import { type Interactions, numInteractions, numItems, numUsers, sortedPairKeys } from "./interactions.js";
 
 /**
  * Counts and distributions of a set of interactions.
@@ -48,12 +48,8 @@ export const datasetStats = (data: Interactions): DatasetStats => {
   const median =
     sorted.length === 0 ? 0 : sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 
-  // Duplicates by sorting the (user, item) keys, not a Set: a Set stops at 2^24 entries, and
-  // MovieLens-25M/32M have more distinct pairs than that.
   const items = numItems(data);
-  const keys = new Float64Array(n);
-  for (let r = 0; r < n; r++) keys[r] = data.users[r]! * items + data.items[r]!;
-  keys.sort();
+  const keys = sortedPairKeys(data.users, data.items, items);
   let duplicates = 0;
   for (let r = 1; r < n; r++) if (keys[r] === keys[r - 1]) duplicates += 1;
   return {
