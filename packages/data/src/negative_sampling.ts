@@ -20,6 +20,27 @@ export interface NegativeSampler {
 // rejections the sampler draws from the explicit complement instead.
 const MAX_REJECTIONS = 64;
 
+// Up to this many (user, item) cells, membership is a bitset (32 MiB at most): one load per test
+// instead of a binary search over the user's items.
+const MAX_BITSET_CELLS = 2 ** 28;
+
+/** Whether `user` has `item` in `positives`: a bitset where it fits, else binary search. */
+const membership = (positives: UserItems): ((user: number, item: number) => boolean) => {
+  const users = positives.offsets.length - 1;
+  const width = positives.numItems;
+  if (users * width > MAX_BITSET_CELLS) return (user, item) => hasItem(positives, user, item);
+  const bits = new Int32Array(Math.ceil((users * width) / 32));
+  for (let u = 0; u < users; u++)
+    for (let k = positives.offsets[u]!; k < positives.offsets[u + 1]!; k++) {
+      const cell = u * width + positives.items[k]!;
+      bits[cell >>> 5]! |= 1 << (cell & 31);
+    }
+  return (user, item) => {
+    const cell = user * width + item;
+    return (bits[cell >>> 5]! & (1 << (cell & 31))) !== 0;
+  };
+};
+
 const checkSampleable = (positives: UserItems, where: string): E.Either<KdrecError, void> => {
   for (let u = 0; u + 1 < positives.offsets.length; u++) {
     if (positives.offsets[u + 1]! - positives.offsets[u]! >= positives.numItems) {
@@ -50,16 +71,19 @@ const complementDraw = (positives: UserItems, user: number, weight: (item: numbe
  * @category Sampling
  */
 export const uniformNegatives = (positives: UserItems): E.Either<KdrecError, NegativeSampler> =>
-  E.map(() => ({
-    name: "uniform",
-    sample: (user: number, rng: Random): number => {
-      for (let attempt = 0; attempt < MAX_REJECTIONS; attempt++) {
-        const item = rng.int(positives.numItems);
-        if (!hasItem(positives, user, item)) return item;
-      }
-      return complementDraw(positives, user, () => 1, rng);
-    },
-  }))(checkSampleable(positives, "uniformNegatives"));
+  E.map(() => {
+    const has = membership(positives);
+    return {
+      name: "uniform",
+      sample: (user: number, rng: Random): number => {
+        for (let attempt = 0; attempt < MAX_REJECTIONS; attempt++) {
+          const item = rng.int(positives.numItems);
+          if (!has(user, item)) return item;
+        }
+        return complementDraw(positives, user, () => 1, rng);
+      },
+    };
+  })(checkSampleable(positives, "uniformNegatives"));
 
 /**
  * In proportion to (training popularity + 1)^exponent over the items the user has not
@@ -86,16 +110,19 @@ export const popularityNegatives = (
   }
   const weights = Float64Array.from({ length: positives.numItems }, (_, i) => (itemCounts[i]! + 1) ** exponent);
   const alias = aliasTable(weights);
-  return E.map(() => ({
-    name: `popularity^${exponent}`,
-    sample: (user: number, rng: Random): number => {
-      for (let attempt = 0; attempt < MAX_REJECTIONS; attempt++) {
-        const item = alias(rng);
-        if (!hasItem(positives, user, item)) return item;
-      }
-      return complementDraw(positives, user, (i) => weights[i]!, rng);
-    },
-  }))(checkSampleable(positives, "popularityNegatives"));
+  return E.map(() => {
+    const has = membership(positives);
+    return {
+      name: `popularity^${exponent}`,
+      sample: (user: number, rng: Random): number => {
+        for (let attempt = 0; attempt < MAX_REJECTIONS; attempt++) {
+          const item = alias(rng);
+          if (!has(user, item)) return item;
+        }
+        return complementDraw(positives, user, (i) => weights[i]!, rng);
+      },
+    };
+  })(checkSampleable(positives, "popularityNegatives"));
 };
 
 /** Walker's alias method: O(n) set-up, O(1) draws in proportion to `weights`. */
