@@ -6,24 +6,38 @@
  * - distillation: {@link softLabelCrossEntropy} (listwise, T² scaled), {@link softBinaryCrossEntropy}
  *   (pointwise), {@link meanSquaredError} (logit matching), {@link featureAlignment} (hints through a
  *   learned projection), {@link rankingDistillation} (Tang & Wang) and {@link plackettLuceLoss} (RRD);
- * - mixtures: {@link lossTerm}, {@link mixtureLoss}, {@link weightAt} schedules, {@link describeMixture}.
+ * - mixtures: {@link lossTerm}, {@link mixtureLoss}, {@link weightAt} schedules, {@link describeMixture};
+ * - closed forms on plain arrays ({@link rowBprGradient}, {@link softLabelGradient},
+ *   {@link squaredErrorGradient}, {@link rankingDistillationGradient}) and {@link mixtureGradient}:
+ *   training steps of models that take a score gradient, without the tensor engine.
  * @packageDocumentation
  */
 export { binaryCrossEntropy } from "./binary_cross_entropy.js";
 export { bprLoss, rowBprLoss } from "./bpr.js";
+export {
+  type ClosedFormLoss,
+  rankingDistillationGradient,
+  rowBprGradient,
+  type ScoreArrays,
+  softLabelGradient,
+  squaredErrorGradient,
+} from "./closed_form.js";
 export { type FeatureAlignmentOptions, featureAlignment } from "./feature_alignment.js";
 export {
   complement,
   describeMixture,
   describeSchedule,
+  hasClosedForm,
   type LossTerm,
   lossTerm,
+  mixtureGradient,
   mixtureLoss,
   mixtureSettings,
   type Schedule,
   type TrainingProgress,
   termBaseName,
   weightAt,
+  withClosedForm,
 } from "./mixture.js";
 export { meanSquaredError } from "./mse.js";
 export { plackettLuceLoss } from "./plackett_luce.js";

@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { ClosedFormLoss, ScoreArrays } from "./closed_form.js";
 
 /**
  * Where training is: the epoch (from 0) and the distillation round (from 0).
@@ -90,6 +91,8 @@ export interface LossTerm<I> {
   readonly compute: (inputs: I, progress: TrainingProgress) => tf.Scalar;
   /** Settings of the term that may follow a schedule (a soft-label `temperature`), for logs. */
   readonly settings?: Readonly<Record<string, number | Schedule>>;
+  /** The same loss with its gradient in closed form, at `progress` (see {@link mixtureGradient}). */
+  readonly closedForm?: (progress: TrainingProgress) => ClosedFormLoss;
 }
 
 /**
@@ -107,6 +110,59 @@ export const lossTerm = <I>(
   compute,
   ...(settings === undefined ? {} : { settings }),
 });
+
+/**
+ * `term` with its loss in closed form too: a mixture of such terms trains without the tensor
+ * engine ({@link mixtureGradient}).
+ * @example
+ * ```ts
+ * const bpr = withClosedForm(lossTerm("bpr", (s: tf.Tensor2D) => rowBprLoss(s)), () => rowBprGradient());
+ * ```
+ * @category Mixtures
+ */
+export const withClosedForm = <I>(
+  term: LossTerm<I>,
+  closedForm: (progress: TrainingProgress) => ClosedFormLoss,
+): LossTerm<I> => ({ ...term, closedForm });
+
+/**
+ * Whether every term of a mixture has a closed form ({@link withClosedForm}).
+ * @category Mixtures
+ */
+export const hasClosedForm = <I>(terms: ReadonlyArray<LossTerm<I>>): boolean =>
+  terms.every((term) => term.closedForm !== undefined);
+
+/**
+ * {@link mixtureLoss} in closed form: adds ∂(Σ wᵢ·lossᵢ)/∂scores to `gradient` and returns the
+ * total and each term's unweighted value. Every term must have a closed form
+ * ({@link hasClosedForm}); terms whose weight is 0 at this point are skipped, as there.
+ * @example
+ * ```ts
+ * const terms = [withClosedForm(lossTerm("bpr", (s: tf.Tensor2D) => rowBprLoss(s)), () => rowBprGradient())];
+ * const gradient = new Float32Array(4);
+ * mixtureGradient(terms, { rows: 2, width: 2, student: Float32Array.of(2, 0, 0, 1) }, { epoch: 0, round: 0 }, gradient);
+ * // { total: ≈0.7201, parts: { bpr: ≈0.7201 } }; gradient ≈ [-0.060, 0.060, -0.366, 0.366]
+ * ```
+ * @category Mixtures
+ */
+export const mixtureGradient = <I>(
+  terms: ReadonlyArray<LossTerm<I>>,
+  scores: ScoreArrays,
+  progress: TrainingProgress,
+  gradient: Float32Array,
+): { readonly total: number; readonly parts: Readonly<Record<string, number>> } => {
+  const parts: Record<string, number> = {};
+  let total = 0;
+  for (const term of terms) {
+    const weight = weightAt(term.weight, progress);
+    if (weight === 0) continue;
+    if (term.closedForm === undefined) throw new Error(`mixtureGradient: term ${term.name} has no closed form`);
+    const value = term.closedForm(progress)(scores, weight, gradient);
+    parts[term.name] = value;
+    total += weight * value;
+  }
+  return { total, parts };
+};
 
 /**
  * A term's name without its settings, as reports and logs key it: `soft-label-ce(T=0.5)` →

@@ -36,6 +36,7 @@ export {
   inParts,
   isClosedForm,
   partNamesOf,
+  type ScoreGradient,
   type TrainableModel,
   unknownPartsProblem,
 } from "./trainable_model.js";

@@ -31,6 +31,14 @@ export interface AlignedFeature {
 }
 
 /**
+ * Fills `gradient` (row-major like `scores`, `[B, width]`, zeroed on entry) with a loss's gradient
+ * with respect to a batch's list scores and returns the loss value: a loss known in closed form,
+ * computed on plain arrays without the tensor engine.
+ * @category Contracts
+ */
+export type ScoreGradient = (scores: Float32Array, gradient: Float32Array) => number;
+
+/**
  * A model trained by gradient steps on item lists.
  * @category Contracts
  */
@@ -39,6 +47,12 @@ export interface TrainableModel<W = unknown, S = unknown> extends ScoringModel, 
   readonly batchOrder?: "shuffled" | "by-user";
   /** One optimizer step on `loss` of the lists' scores `[B, width]`; returns the loss value. */
   trainStep(lists: ItemLists, loss: (scores: tf.Tensor2D) => tf.Scalar): number;
+  /**
+   * {@link TrainableModel.trainStep} for a loss whose gradient with respect to the scores is known
+   * in closed form: no tensor op per step (what small models are fastest with). Same update as
+   * `trainStep` on the same loss, up to float rounding.
+   */
+  trainStepWithGradient?(lists: ItemLists, lossGradient: ScoreGradient): number;
   /** Scores `[B, width]` of item lists without training (what two-way training needs of both sides). */
   scoreLists?(lists: ItemLists): tf.Tensor2D;
   /**

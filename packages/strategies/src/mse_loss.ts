@@ -4,7 +4,7 @@
  * @module
  */
 import { integerInRange } from "@kdrec/core";
-import { complement, lossTerm, meanSquaredError } from "@kdrec/losses";
+import { complement, lossTerm, meanSquaredError, squaredErrorGradient, withClosedForm } from "@kdrec/losses";
 import * as E from "fp-ts/lib/Either.js";
 import { listsWithCandidates, uniformItems } from "./candidates.js";
 import type { DistillationLossEntry } from "./loss_table.js";
@@ -38,7 +38,10 @@ export const mseLoss: DistillationLossEntry<MseLoss> = {
       lists: listsWithCandidates(loss.candidates, uniformItems(context.numItems), false),
       terms: [
         bprTerm(complement(context.alpha)),
-        lossTerm("mse", (s) => meanSquaredError(s.student, teacherScores(s)), context.alpha),
+        withClosedForm(
+          lossTerm("mse", (s) => meanSquaredError(s.student, teacherScores(s)), context.alpha),
+          () => squaredErrorGradient,
+        ),
       ],
     }),
 };

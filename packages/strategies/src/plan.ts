@@ -7,11 +7,22 @@
  */
 import { type KdrecError, kdrecError, type Random } from "@kdrec/core";
 import type { Interactions, PairwiseBatch } from "@kdrec/data";
-import { type LossTerm, lossTerm, mixtureLoss, rowBprLoss, type Schedule, type TrainingProgress } from "@kdrec/losses";
+import {
+  hasClosedForm,
+  type LossTerm,
+  lossTerm,
+  mixtureGradient,
+  mixtureLoss,
+  rowBprGradient,
+  rowBprLoss,
+  type Schedule,
+  type TrainingProgress,
+  withClosedForm,
+} from "@kdrec/losses";
 import { hasFeatures, type RowItemLists, type Teacher, type TrainableModel } from "@kdrec/model-kit";
 import type * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
-import { type ScoredLists, scoredLists } from "./scored_lists.js";
+import { type ScoredLists, scoreArrays, scoredLists } from "./scored_lists.js";
 import { type TermMeter, termMeter } from "./term_meter.js";
 
 /**
@@ -64,11 +75,17 @@ export interface BatchPlan {
 
 /** BPR over the student's rows that start [positive, negative, …]. */
 export const bprTerm = (weight: number | Schedule = 1): LossTerm<ScoredLists> =>
-  lossTerm("bpr", (s) => rowBprLoss(s.student), weight);
+  withClosedForm(
+    lossTerm("bpr", (s) => rowBprLoss(s.student), weight),
+    () => rowBprGradient(),
+  );
 
 /** BPR over rows that start [negative, positive, …] (the soft-label layout). */
 export const negativeFirstBprTerm = (weight: number | Schedule = 1): LossTerm<ScoredLists> =>
-  lossTerm("bpr", (s) => rowBprLoss(s.student, true), weight);
+  withClosedForm(
+    lossTerm("bpr", (s) => rowBprLoss(s.student, true), weight),
+    () => rowBprGradient(true),
+  );
 
 /**
  * Rows of [positive, negative, …what `extra` writes from `offset`], drawing from the batch's stream.
@@ -102,20 +119,35 @@ export const mixturePlan = (
   terms,
   lists,
   ...(beforeRound === undefined ? {} : { beforeRound }),
-  bind: ({ model, teacher }) =>
-    needs === "teacher" && teacher === undefined
-      ? E.left(kdrecError("INVALID_ARGUMENT", "a one-way strategy needs a teacher", "fit"))
-      : E.right(
-          meteredStep((meter) => (batch, progress) => {
-            const loss = model.trainStep(batch, (student) => {
-              const mixture = mixtureLoss(terms, scoredLists(student, batch, teacher), progress);
-              meter.capture(mixture.parts);
+  bind: ({ model, teacher }) => {
+    if (needs === "teacher" && teacher === undefined)
+      return E.left(kdrecError("INVALID_ARGUMENT", "a one-way strategy needs a teacher", "fit"));
+    const closedFormStep = model.trainStepWithGradient?.bind(model);
+    if (closedFormStep !== undefined && hasClosedForm(terms))
+      // Every term has a closed form and the model takes a score gradient: no tensor op per step.
+      return E.right(
+        meteredStep(
+          (meter) => (batch, progress) =>
+            closedFormStep(batch, (student, gradient) => {
+              const scores = scoreArrays(student, batch, teacher);
+              const mixture = mixtureGradient(terms, scores, progress, gradient);
+              meter.captureValues(mixture.parts);
               return mixture.total;
-            });
-            meter.add();
-            return loss;
-          }),
+            }),
         ),
+      );
+    return E.right(
+      meteredStep((meter) => (batch, progress) => {
+        const loss = model.trainStep(batch, (student) => {
+          const mixture = mixtureLoss(terms, scoredLists(student, batch, teacher), progress);
+          meter.capture(mixture.parts);
+          return mixture.total;
+        });
+        meter.add();
+        return loss;
+      }),
+    );
+  },
 });
 
 /** A bound plan whose step reports its terms to a {@link TermMeter}, read at the end of each epoch. */

@@ -4,6 +4,7 @@
  * lists and both sides' features.
  * @module
  */
+import type { ScoreArrays } from "@kdrec/losses";
 import type { AlignedFeature, RowItemLists, Teacher } from "@kdrec/model-kit";
 import type * as tf from "@tensorflow/tfjs-core";
 
@@ -39,6 +40,28 @@ export const scoredLists = (
     ...features,
     get teacher() {
       teacherScores ??= teacher?.scoreLists(lists.users, lists.items, lists.width, lists.rows);
+      return teacherScores;
+    },
+  };
+};
+
+/**
+ * {@link scoredLists} as plain arrays, for terms in closed form: the teacher scores the lists (and
+ * the result is read back) the first time a term reads `teacher`.
+ * @category Plans
+ */
+export const scoreArrays = (student: Float32Array, lists: RowItemLists, teacher: Teacher | undefined): ScoreArrays => {
+  let teacherScores: Float32Array | undefined;
+  return {
+    rows: lists.users.length,
+    width: lists.width,
+    student,
+    get teacher() {
+      if (teacherScores === undefined && teacher !== undefined) {
+        const scores = teacher.scoreLists(lists.users, lists.items, lists.width, lists.rows);
+        teacherScores = scores.dataSync() as Float32Array;
+        scores.dispose();
+      }
       return teacherScores;
     },
   };

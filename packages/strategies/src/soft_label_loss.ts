@@ -12,7 +12,9 @@ import {
   lossTerm,
   type Schedule,
   softLabelCrossEntropy,
+  softLabelGradient,
   weightAt,
+  withClosedForm,
 } from "@kdrec/losses";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
@@ -49,12 +51,15 @@ export const softLabelTerm = (
   weight: number | Schedule,
 ): LossTerm<ScoredLists> => {
   const list = (scores: tf.Tensor2D) => tf.slice(scores, [0, 1], [-1, n + 1]) as tf.Tensor2D;
-  return lossTerm(
-    `soft-label-ce(T=${describeSchedule(temperature)})`,
-    (s: ScoredLists, progress) =>
-      softLabelCrossEntropy(list(s.student), list(teacherScores(s)), weightAt(temperature, progress)),
-    weight,
-    { temperature },
+  return withClosedForm(
+    lossTerm(
+      `soft-label-ce(T=${describeSchedule(temperature)})`,
+      (s: ScoredLists, progress) =>
+        softLabelCrossEntropy(list(s.student), list(teacherScores(s)), weightAt(temperature, progress)),
+      weight,
+      { temperature },
+    ),
+    (progress) => softLabelGradient(1, n + 1, weightAt(temperature, progress)),
   );
 };
 

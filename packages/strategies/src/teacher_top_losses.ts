@@ -7,7 +7,16 @@
  * @module
  */
 import { column, integerInRange, type KdrecError, kdrecError, positiveNumber, type Random } from "@kdrec/core";
-import { complement, lossTerm, plackettLuceLoss, rankingDistillation, rankWeights } from "@kdrec/losses";
+import {
+  type ClosedFormLoss,
+  complement,
+  lossTerm,
+  plackettLuceLoss,
+  rankingDistillation,
+  rankingDistillationGradient,
+  rankWeights,
+  withClosedForm,
+} from "@kdrec/losses";
 import type { TeacherTargets } from "@kdrec/model-kit";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
@@ -72,7 +81,9 @@ export const teacherTopPlan = (
   { k, below, what, pool = k }: { k: number; below: number; what: string; pool?: number },
   name: string,
   distillation: (s: ScoredLists) => tf.Scalar,
+  closedForm?: ClosedFormLoss,
 ): E.Either<KdrecError, LossPlan> => {
+  const term = lossTerm(name, distillation, context.alpha);
   const sample = uniformItems(context.numItems);
   return E.map((targets: TeacherTargets): LossPlan => {
     let current = targets;
@@ -82,7 +93,10 @@ export const teacherTopPlan = (
         out.set(topOf(current, user, k), offset);
         sample(user, out, offset + k, offset + k + below, rng);
       }),
-      terms: [bprTerm(complement(context.alpha)), lossTerm(name, distillation, context.alpha)],
+      terms: [
+        bprTerm(complement(context.alpha)),
+        closedForm === undefined ? term : withClosedForm(term, () => closedForm),
+      ],
       ...(pool > k
         ? {
             beforeRound: (_round: number, rng: Random) => {
@@ -138,12 +152,17 @@ export const rankingLoss: DistillationLossEntry<RankingLoss> = {
     const k = loss.topK;
     const weights = rankWeights(k, loss.lambda);
     const plan = { k, below: 0, what: "ranking distillation", pool: Math.max(k, loss.pool ?? k) };
-    return teacherTopPlan(context, plan, "ranking-distillation", (s) =>
-      rankingDistillation(
-        tf.slice(s.student, [0, 2], [-1, k]) as tf.Tensor2D,
-        tf.tensor1d(weights),
-        column(s.student, 1),
-      ),
+    return teacherTopPlan(
+      context,
+      plan,
+      "ranking-distillation",
+      (s) =>
+        rankingDistillation(
+          tf.slice(s.student, [0, 2], [-1, k]) as tf.Tensor2D,
+          tf.tensor1d(weights),
+          column(s.student, 1),
+        ),
+      rankingDistillationGradient(2, weights, 1),
     );
   },
 };

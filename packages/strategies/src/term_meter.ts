@@ -14,6 +14,8 @@ import * as tf from "@tensorflow/tfjs-core";
 export interface TermMeter {
   /** Keeps this batch's term values (called inside the step's loss function). */
   capture(parts: Readonly<Record<string, tf.Scalar>>): void;
+  /** Adds a batch's term values computed as numbers (closed-form steps; no {@link TermMeter.add} needed). */
+  captureValues(parts: Readonly<Record<string, number>>): void;
   /** Adds the captured values to the epoch's sums (called after the step). */
   add(): void;
   /** Each term's mean over the epoch's batches so far (short names: `soft-label-ce`), then resets. */
@@ -37,11 +39,19 @@ export const termMeter = (): TermMeter => {
   let pending: tf.Tensor1D | undefined;
   let sums: tf.Tensor1D | undefined;
   let batches = 0;
+  // Closed-form steps hand numbers over: summed here, by term.
+  const valueSums = new Map<string, { sum: number; batches: number }>();
   return {
     capture: (parts) => {
       pending?.dispose();
       names = Object.keys(parts).map(termBaseName);
       pending = names.length === 0 ? undefined : tf.keep(tf.stack(Object.values(parts)) as tf.Tensor1D);
+    },
+    captureValues: (parts) => {
+      for (const [name, value] of Object.entries(parts)) {
+        const entry = valueSums.get(termBaseName(name)) ?? { sum: 0, batches: 0 };
+        valueSums.set(termBaseName(name), { sum: entry.sum + value, batches: entry.batches + 1 });
+      }
     },
     add: () => {
       if (pending === undefined) return;
@@ -60,11 +70,16 @@ export const termMeter = (): TermMeter => {
       pending = undefined;
     },
     read: () => {
-      if (sums === undefined) return {};
+      const means: Record<string, number> = {};
+      for (const [name, { sum, batches }] of valueSums) means[name] = sum / batches;
+      valueSums.clear();
+      if (sums === undefined) return means;
       const values = sums.dataSync();
       sums.dispose();
       sums = undefined;
-      const means = Object.fromEntries(names.map((name, k) => [name, values[k]! / batches]));
+      names.forEach((name, k) => {
+        means[name] = values[k]! / batches;
+      });
       batches = 0;
       return means;
     },

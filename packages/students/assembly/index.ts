@@ -2,3 +2,4 @@
 export { adamRows } from "./adam_rows";
 export { listScores } from "./list_scores";
 export { rowGradients } from "./row_gradients";
+export { scoreTopK } from "./score_top_k";

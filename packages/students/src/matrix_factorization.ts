@@ -10,11 +10,13 @@
  * @module
  */
 import { integerInRange, numberInRange, positiveNumber, seededRandom } from "@kdrec/core";
-import type { ItemLists } from "@kdrec/model-kit";
+import type { UserItems } from "@kdrec/data";
+import type { ItemLists, ScoreGradient } from "@kdrec/model-kit";
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
 import { listScores } from "./kernels/list_scores.js";
 import { rowGradients } from "./kernels/row_gradients.js";
+import { scoreTopK, scoreTopKWorkSize } from "./kernels/score_top_k.js";
 import { RowArena } from "./row_arena.js";
 import { type SparseOptimizer, SparseOptimizerConfig, sparseOptimizer } from "./sparse_optimizer.js";
 
@@ -181,6 +183,37 @@ export class MatrixFactorization {
    * the pure-JS backend the gather gradient alone takes seconds.
    */
   trainStep(batch: ItemLists, loss: (scores: tf.Tensor2D) => tf.Scalar): number {
+    return this.stepWith(batch, (scores, gradient) => {
+      const { value, grad } = tf.tidy(() =>
+        tf.valueAndGrad((s: tf.Tensor) => loss(s as tf.Tensor2D))(
+          // A copy: the tensor may keep the array it is given, and the arena reuses this one.
+          tf.tensor2d(scores.slice(), [batch.users.length, batch.width]),
+        ),
+      );
+      // Read outside tidy: tidy would walk every element of a returned TypedArray.
+      gradient.set(grad.dataSync() as Float32Array);
+      const lossValue = value.dataSync()[0]!;
+      tf.dispose([value, grad]);
+      return lossValue;
+    });
+  }
+
+  /**
+   * {@link MatrixFactorization.trainStep} for a loss in closed form (`@kdrec/losses`'
+   * `mixtureGradient`): scores, gradient, rows and Adam all in the arena, no tensor op at all.
+   * @example
+   * ```ts
+   * mf.trainStepWithGradient({ users, items: pairs, width: 2 }, (scores, gradient) =>
+   *   rowBprGradient()({ rows: users.length, width: 2, student: scores }, 1, gradient),
+   * );
+   * ```
+   */
+  trainStepWithGradient(batch: ItemLists, lossGradient: ScoreGradient): number {
+    return this.stepWith(batch, (scores, gradient) => lossGradient(scores, gradient.fill(0)));
+  }
+
+  /** Scores the batch, lets `fill` write the loss's score gradient, and updates the touched rows. */
+  private stepWith(batch: ItemLists, fill: ScoreGradient): number {
     const { dim } = this.config;
     const { width } = batch;
     const rows = batch.users.length;
@@ -188,17 +221,7 @@ export class MatrixFactorization {
       throw new RangeError(`trainStep: ${batch.items.length} items for ${rows} users of width ${width}`);
     }
     const step = this.scored(batch);
-    const { value, gradient } = tf.tidy(() => {
-      const { value, grad } = tf.valueAndGrad((s: tf.Tensor) => loss(s as tf.Tensor2D))(
-        // A copy: the tensor may keep the array it is given, and the arena reuses this one.
-        tf.tensor2d(step.scores.slice(), [rows, width]),
-      );
-      return { value, gradient: grad };
-    });
-    // Read outside tidy: tidy would walk every element of a returned TypedArray.
-    step.scoreGradients.set(gradient.dataSync() as Float32Array);
-    const lossValue = value.dataSync()[0]!;
-    tf.dispose([value, gradient]);
+    const lossValue = fill(step.scores, step.scoreGradients);
 
     const userCount = distinct(step.users, this.userSlots, step.distinctUsers, step.userSlots);
     const itemCount = distinct(step.items, this.itemSlots, step.distinctItems, step.itemSlots);
@@ -321,6 +344,57 @@ export class MatrixFactorization {
     this.itemOptimizer.load(state.optimizers.items!);
     if (this.biasOptimizer !== undefined && state.optimizers.biases !== undefined)
       this.biasOptimizer.load(state.optimizers.biases);
+  }
+
+  /**
+   * Each of `users`' `k` best items, leaving out each user's items in `exclude` (sorted per user,
+   * as `userItemSets` makes them: a user's training items), best first, ties to the lower index:
+   * row `b` of `items` / `scores` (`[users.length, k]`, copies) holds user `users[b]`'s list, padded
+   * with -1 / -∞ where fewer than `k` items are left. One pass over the catalogue per user in the
+   * arena (WebAssembly SIMD), with no score matrix and no mask: what serving, teacher targets and
+   * top-K benchmarks need.
+   * @example
+   * ```ts
+   * const top = mf.topK(Int32Array.of(0, 1), 10, userItemSets(split.train));
+   * top.items.subarray(0, 10); // user 0's ten best unseen items
+   * ```
+   */
+  topK(
+    users: Int32Array,
+    k: number,
+    exclude?: UserItems,
+  ): { readonly items: Int32Array; readonly scores: Float32Array } {
+    const { dim, items, users: userCount } = this.config;
+    if (!(Number.isInteger(k) && k > 0)) throw new RangeError(`topK: k must be a positive integer, got ${k}`);
+    if (exclude !== undefined && (exclude.numItems !== items || exclude.offsets.length !== userCount + 1))
+      throw new RangeError(
+        `topK: the excluded lists cover ${exclude.offsets.length - 1} users x ${exclude.numItems} items; the model has ${userCount} x ${items}`,
+      );
+    for (const u of users)
+      if (!(u >= 0 && u < userCount)) throw new RangeError(`topK: user ${u} is outside [0, ${userCount})`);
+    const at = this.arena.scratch([
+      users.length,
+      exclude === undefined ? 0 : exclude.offsets.length,
+      exclude === undefined ? 0 : exclude.items.length,
+      users.length * k,
+      users.length * k,
+      scoreTopKWorkSize(items, dim),
+    ]);
+    const view = {
+      users: this.arena.i32(at[0]!, users.length),
+      excludeOffsets: exclude === undefined ? undefined : this.arena.i32(at[1]!, exclude.offsets.length),
+      excludeItems: exclude === undefined ? undefined : this.arena.i32(at[2]!, exclude.items.length),
+      outItems: this.arena.i32(at[3]!, users.length * k),
+      outScores: this.arena.f32(at[4]!, users.length * k),
+      work: this.arena.f32(at[5]!, scoreTopKWorkSize(items, dim)),
+    };
+    view.users.set(users);
+    if (exclude !== undefined) {
+      view.excludeOffsets!.set(exclude.offsets);
+      view.excludeItems!.set(exclude.items);
+    }
+    scoreTopK(this.arena, { ...this.tables(), ...view, dim, items, k });
+    return { items: view.outItems.slice(), scores: view.outScores.slice() };
   }
 
   /**

@@ -39,6 +39,21 @@ export interface RowKernelExports {
     itemGrad: number,
     biasGrad: number,
   ): void;
+  scoreTopK(
+    P: number,
+    blocked: number,
+    blockedBiases: number,
+    users: number,
+    rows: number,
+    dim: number,
+    items: number,
+    excludeOffsets: number,
+    excludeItems: number,
+    k: number,
+    outItems: number,
+    outScores: number,
+    scratch: number,
+  ): void;
   adamRows(
     values: number,
     m: number,
