@@ -1,9 +1,11 @@
 // `npm run bench:train`: matrix-factorization training throughput on MovieLens-100K's training
-// split (BPR, Adam, batch 1,024, one uniform negative) with kdrec's sparse updates (row kernels in
-// WebAssembly SIMD, and the same in JavaScript loops) beside the stock TF.js optimizer on the same
+// split (BPR, Adam, batch 1,024, one uniform negative) with kdrec's sparse updates (the loss's
+// gradient in closed form or by TF.js autodiff; row kernels in WebAssembly SIMD, or the same in
+// JavaScript loops) beside the stock TF.js optimizer on the same
 // backend, and the time to score all users for a student (d = 8) and a teacher (d = 128). The
 // PyTorch figures for the same work (../shared/reference/ml-100k-bench.json) are printed beside.
 
+import { existsSync, readFileSync } from "node:fs";
 import { formatKdrecError, initEngine, seededRandom } from "@kdrec/core";
 import {
   asItemLists,
@@ -13,7 +15,7 @@ import {
   uniformNegatives,
   userItemSets,
 } from "@kdrec/data";
-import { bprLoss, rowBprLoss } from "@kdrec/losses";
+import { bprLoss, rowBprGradient, rowBprLoss } from "@kdrec/losses";
 import { MatrixFactorization } from "@kdrec/students";
 import { referenceJson } from "@kdrec/testing/shared-data";
 import * as tf from "@tensorflow/tfjs-core";
@@ -27,17 +29,33 @@ const epochTriples = (train: Interactions, epoch: number) => {
   return [...pairwiseBatches(train, sampler, BATCH, seededRandom(epoch))];
 };
 
+/** How kdrec's sparse path gets the loss's score gradient. */
+type GradientPath = "closed form" | "TF.js autodiff";
+
 /**
  * Interactions per second of kdrec's sparse path: the median of three epochs after a warm-up
- * epoch (sampling the epoch's negatives included).
+ * epoch (sampling the epoch's negatives included). The closed form is what training uses for
+ * BPR; TF.js autodiff of the same loss is the path of losses without one.
  */
-const sparseThroughput = (train: Interactions, users: number, items: number, dim: number, simd: boolean): number => {
+const sparseThroughput = (
+  train: Interactions,
+  users: number,
+  items: number,
+  dim: number,
+  simd: boolean,
+  path: GradientPath,
+): number => {
   const model = MatrixFactorization.create({ users, items, dim, seed: 1, l2: 1e-3 }, { simd });
+  const bpr = rowBprGradient();
+  const step = (lists: ReturnType<typeof asItemLists>) =>
+    path === "closed form"
+      ? model.trainStepWithGradient(lists, (scores, gradient) =>
+          bpr({ rows: lists.users.length, width: 2, student: scores }, 1, gradient),
+        )
+      : model.trainStep(lists, (s) => rowBprLoss(s));
   const run = (epoch: number) => {
     const start = performance.now();
-    for (const b of epochTriples(train, epoch)) {
-      model.trainStep(asItemLists(b), (s) => rowBprLoss(s));
-    }
+    for (const b of epochTriples(train, epoch)) step(asItemLists(b));
     return train.users.length / ((performance.now() - start) / 1000);
   };
   run(0);
@@ -100,17 +118,51 @@ const scoreAllMs = (train: Interactions, users: number, items: number, dim: numb
   return ms;
 };
 
+interface TorchFigures {
+  readonly train_interactions_per_s: Record<string, number>;
+  readonly score_all_users_ms: Record<string, number | string>;
+}
+
+/**
+ * PyTorch's figures for the same work: measured on this machine by `npm run bench:pytorch` when
+ * that has run (the same window, the fair comparison), else the shared reference (this machine
+ * kind, another day: only ratios of runs close in time mean much).
+ */
+const torchFigures = (): { reference: TorchFigures; source: string } => {
+  const local = process.env.KDREC_TORCH_BENCH ?? "runs/bench/pytorch-ml-100k.json";
+  if (existsSync(local)) {
+    const reference = JSON.parse(readFileSync(local, "utf8")) as TorchFigures & { what: string };
+    return { reference, source: `${local}: ${reference.what}` };
+  }
+  return {
+    reference: referenceJson("ml-100k-bench.json") as TorchFigures,
+    source:
+      "../shared/reference/ml-100k-bench.json, another machine of this kind on another day (npm run bench:pytorch measures it here)",
+  };
+};
+
+/** The same work fused: one pass per user over the catalogue in the arena, seen items skipped by CSR. */
+const fusedTopKMs = (train: Interactions, users: number, items: number, dim: number): number => {
+  const model = MatrixFactorization.create({ users, items, dim, seed: 1 });
+  const seen = userItemSets(train);
+  const all = Int32Array.from({ length: users }, (_, u) => u);
+  for (let i = 0; i < 3; i++) model.topK(all, 10, seen);
+  const times: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const start = performance.now();
+    model.topK(all, 10, seen);
+    times.push(performance.now() - start);
+  }
+  return times.sort((a, b) => a - b)[10]!;
+};
+
 const main = async (): Promise<void> => {
   const engine = await initEngine({ backend: "tensorflow" })();
   if (E.isLeft(engine)) throw new Error(formatKdrecError(engine.left));
   const ml = await movieLens100K();
   const { train } = leaveLastOut(ml.interactions);
   const [users, items] = [ml.interactions.userIds.length, ml.interactions.itemIds.length];
-  // The same work measured with PyTorch on this machine kind (ml-100k-bench.json describes it).
-  const reference = referenceJson("ml-100k-bench.json") as {
-    train_interactions_per_s: Record<string, number>;
-    score_all_users_ms: Record<string, number | string>;
-  };
+  const { reference, source } = torchFigures();
   const torch = (dim: number, optimizer: "dense" | "sparse") =>
     reference.train_interactions_per_s[`d${dim}-${optimizer}-adam`];
 
@@ -118,37 +170,39 @@ const main = async (): Promise<void> => {
     `kdrec training benchmark: MovieLens-100K leave-last-out train (${train.users.length.toLocaleString("en-US")} interactions), BPR, Adam, batch ${BATCH}, backend tensorflow\n`,
   );
   console.log(
-    "training throughput (interactions/s)   kdrec wasm simd   kdrec js loops   TF.js stock Adam   PyTorch dense Adam   PyTorch sparse Adam   wasm/stock   wasm/best PyTorch",
+    "training throughput (interactions/s)   kdrec closed form   kdrec TF.js autodiff   kdrec js loops   TF.js stock Adam   PyTorch dense Adam   PyTorch sparse Adam   kdrec/best PyTorch",
   );
   for (const dim of [8, 64, 128]) {
-    const wasm = sparseThroughput(train, users, items, dim, true);
-    const js = sparseThroughput(train, users, items, dim, false);
+    const fused = sparseThroughput(train, users, items, dim, true, "closed form");
+    const autodiff = sparseThroughput(train, users, items, dim, true, "TF.js autodiff");
+    const js = sparseThroughput(train, users, items, dim, false, "closed form");
     const stock = stockThroughput(train, users, items, dim, 30);
     const [dense, sparse] = [torch(dim, "dense"), torch(dim, "sparse")];
     const best = Math.max(dense ?? 0, sparse ?? 0);
     const cells = [
-      wasm.toFixed(0).padStart(15),
+      fused.toFixed(0).padStart(17),
+      autodiff.toFixed(0).padStart(20),
       js.toFixed(0).padStart(14),
       stock.toFixed(0).padStart(16),
       (dense === undefined ? "-" : dense.toFixed(0)).padStart(18),
       (sparse === undefined ? "-" : sparse.toFixed(0)).padStart(19),
-      `${(wasm / stock).toFixed(1)}x`.padStart(10),
-      (best === 0 ? "-" : `${(wasm / best).toFixed(2)}x`).padStart(17),
+      (best === 0 ? "-" : `${(fused / best).toFixed(2)}x`).padStart(18),
     ];
     console.log(`  MF d=${String(dim).padEnd(4)}                         ${cells.join("   ")}`);
   }
-  console.log(
-    "  (PyTorch: the same work on this machine kind, ../shared/reference/ml-100k-bench.json; runs differ by up to 20%)",
-  );
+  console.log(`  (PyTorch: the same work, from ${source}; runs differ by up to 20%)`);
 
   console.log(
-    `\nscore all ${users} users x ${items} items, mask each user's training items, top-10 (ms): the same work in both`,
+    `\nscore all ${users} users x ${items} items, leave out each user's training items, top-10 (ms, median of 20): the same work in each`,
   );
+  console.log("            kdrec fused (wasm)   kdrec TF.js matMul+mask+topk   PyTorch   fused/PyTorch");
   for (const dim of [8, 64, 128]) {
-    const ms = scoreAllMs(train, users, items, dim);
+    const fused = fusedTopKMs(train, users, items, dim);
+    const engine = scoreAllMs(train, users, items, dim);
     const ref = reference.score_all_users_ms[`d${dim} scores+mask+top10`];
+    const torchMs = typeof ref === "number" ? ref : undefined;
     console.log(
-      `  d=${String(dim).padEnd(4)} kdrec ${ms.toFixed(2).padStart(7)}   PyTorch ${typeof ref === "number" ? ref.toFixed(2) : "-"}`,
+      `  d=${String(dim).padEnd(4)} ${fused.toFixed(2).padStart(18)}   ${engine.toFixed(2).padStart(28)}   ${(torchMs?.toFixed(2) ?? "-").padStart(7)}   ${(torchMs === undefined ? "-" : `${(fused / torchMs).toFixed(2)}x`).padStart(13)}`,
     );
   }
 };

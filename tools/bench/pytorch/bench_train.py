@@ -1,0 +1,125 @@
+"""PyTorch doing the work `npm run bench:train` times, in the same window on the same machine.
+
+Follows the protocol of ../shared/reference/ml-100k-bench.json (MF BPR on ML-100K's leave-last-out
+training split, one uniform negative per positive outside the user's training items by vectorised
+rejection sampling, timed; batch 1,024; L2 1e-3 in the loss; lr 1e-3; N(0, 0.1²) init; the median
+of 3 epochs after a warm-up; dense torch.optim.Adam and nn.Embedding(sparse=True) + SparseAdam;
+then scoring all users, masking training items and taking the top 10, median of 20 after 3
+warm-ups) and prints a JSON document of the same shape, so that the kdrec bench can print both
+figures measured minutes apart. Run by tools/bench/pytorch/run.sh (which makes the virtualenv).
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+
+torch.set_num_threads(2)
+BATCH = 1024
+
+
+def leave_last_out_train(path):
+    raw = np.loadtxt(os.path.join(path, "u.data"), dtype=np.int64)
+    users, items, times = raw[:, 0], raw[:, 1], raw[:, 3]
+    _, user_index = np.unique(users, return_inverse=True)
+    _, item_index = np.unique(items, return_inverse=True)
+    order = np.lexsort((np.arange(len(times)), times, user_index))
+    keep = np.ones(len(order), dtype=bool)
+    ends = np.flatnonzero(np.diff(np.append(user_index[order], -1)) != 0)
+    keep[ends] = False  # test
+    keep[ends - 1] = False  # validation
+    rows = order[keep]
+    return user_index[rows], item_index[rows], int(user_index.max()) + 1, int(item_index.max()) + 1
+
+
+def negatives(users, seen, n_items, generator):
+    out = torch.randint(n_items, (len(users),), generator=generator)
+    bad = seen[users, out]
+    while bad.any():
+        out[bad] = torch.randint(n_items, (int(bad.sum()),), generator=generator)
+        bad = seen[users, out]
+    return out
+
+
+def throughput(train_users, train_items, n_users, n_items, dim, sparse):
+    torch.manual_seed(1)
+    p = torch.nn.Embedding(n_users, dim, sparse=sparse)
+    q = torch.nn.Embedding(n_items, dim, sparse=sparse)
+    torch.nn.init.normal_(p.weight, 0, 0.1)
+    torch.nn.init.normal_(q.weight, 0, 0.1)
+    params = list(p.parameters()) + list(q.parameters())
+    optimizer = torch.optim.SparseAdam(params, lr=1e-3) if sparse else torch.optim.Adam(params, lr=1e-3)
+    seen = torch.zeros(n_users, n_items, dtype=torch.bool)
+    seen[train_users, train_items] = True
+    generator = torch.Generator().manual_seed(1)
+    n = len(train_users)
+
+    def epoch():
+        start = time.perf_counter()
+        order = torch.randperm(n, generator=generator)
+        for b in range(0, n, BATCH):
+            rows = order[b : b + BATCH]
+            u, i = train_users[rows], train_items[rows]
+            j = negatives(u, seen, n_items, generator)
+            pu, qi, qj = p(u), q(i), q(j)
+            margin = (pu * qi).sum(1) - (pu * qj).sum(1)
+            loss = torch.nn.functional.softplus(-margin).mean() + 1e-3 * (
+                pu.pow(2).sum() + qi.pow(2).sum() + qj.pow(2).sum()
+            ) / len(rows)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return n / (time.perf_counter() - start)
+
+    epoch()
+    return statistics.median([epoch() for _ in range(3)])
+
+
+def score_ms(train_users, train_items, n_users, n_items, dim, mask_and_top):
+    torch.manual_seed(1)
+    p, q = torch.randn(n_users, dim) * 0.1, torch.randn(n_items, dim) * 0.1
+    seen = torch.zeros(n_users, n_items, dtype=torch.bool)
+    seen[train_users, train_items] = True
+
+    def once():
+        with torch.no_grad():
+            scores = p @ q.T
+            if mask_and_top:
+                torch.topk(scores.masked_fill(seen, float("-inf")), 10).indices.numpy()
+
+    for _ in range(3):
+        once()
+    times = []
+    for _ in range(20):
+        start = time.perf_counter()
+        once()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main():
+    path = sys.argv[1]
+    users, items, n_users, n_items = leave_last_out_train(path)
+    train_users, train_items = torch.from_numpy(users), torch.from_numpy(items)
+    result = {
+        "what": f"PyTorch {torch.__version__} CPU, measured by tools/bench/pytorch/bench_train.py on {time.strftime('%Y-%m-%d %H:%M')} ({len(users)} training interactions)",
+        "train_interactions_per_s": {},
+        "score_all_users_ms": {},
+    }
+    for dim in (8, 64, 128):
+        for kind in ("dense", "sparse"):
+            rate = throughput(train_users, train_items, n_users, n_items, dim, kind == "sparse")
+            result["train_interactions_per_s"][f"d{dim}-{kind}-adam"] = round(rate)
+            print(f"d={dim} {kind} Adam: {rate:,.0f} interactions/s", file=sys.stderr)
+        for name, full in (("scores", False), ("scores+mask+top10", True)):
+            ms = score_ms(train_users, train_items, n_users, n_items, dim, full)
+            result["score_all_users_ms"][f"d{dim} {name}"] = round(ms, 2)
+            print(f"d={dim} {name}: {ms:.2f} ms", file=sys.stderr)
+    print(json.dumps(result, indent=1))
+
+
+main()
