@@ -157,6 +157,8 @@ describe("kdrec run", () => {
       candidates: 10,
       temperature: 0.5,
       teacherTop: 0,
+      weighting: "uniform",
+      epsilon: 0.1,
     });
   });
 

@@ -7,7 +7,7 @@
  * with at least three seeds, seeds are paired on their means (n = seeds: the spread between runs).
  * @module
  */
-import { type PairedTest, pairedTTest, type RunSummary, summariseRuns } from "@kdrec/metrics";
+import { type PairedTest, type PopularityReport, pairedTTest, type RunSummary, summariseRuns } from "@kdrec/metrics";
 import type { ExperimentSpec } from "./spec.js";
 
 /**
@@ -28,6 +28,8 @@ export interface ModelResult {
   readonly valid: Readonly<Record<string, number>>;
   readonly test: Readonly<Record<string, number>>;
   readonly score_all_users_ms: number;
+  /** NDCG@10 on the long tail and the popularity of the top 10 (absent for a two-way peer). */
+  readonly popularity?: PopularityReport;
   /** Multi-task models: the rating and like heads on the test split. */
   readonly tasks?: Readonly<Record<string, number>>;
 }

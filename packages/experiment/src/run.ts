@@ -17,7 +17,7 @@ import {
   type Split,
   splitBy,
 } from "@kdrec/data";
-import { evaluateFullRanking, type RankingReport } from "@kdrec/metrics";
+import { evaluateFullRanking, popularityReport, type RankingReport } from "@kdrec/metrics";
 import type { BuiltModel, SavedWeights, TaskTeacher, Teacher, TeacherTargets } from "@kdrec/model-kit";
 import { describeStrategy, lossNames, resolveStrategy, type Strategy, teacherTopKNeeded } from "@kdrec/strategies";
 import { ensembleTeacher, teacherTopK, topKListTeacher } from "@kdrec/teachers";
@@ -555,7 +555,7 @@ class Run {
 
     const scorer = built.testScorer();
     const report = await onTestSplit(scorer.score, split);
-    const scoreAllMs = timeScoreAll(scorer.score, numUsers(split.train));
+    const scoredAll = timeScoreAll(scorer.score, split);
     scorer.dispose();
     if (E.isLeft(report)) return report;
     const tasks = built.taskMetrics?.();
@@ -582,7 +582,8 @@ class Run {
       best_epoch: fitted.right.bestEpoch,
       valid: pick(fitted.right.valid),
       test: pick(report.right.summary),
-      score_all_users_ms: Number(scoreAllMs.toFixed(3)),
+      score_all_users_ms: Number(scoredAll.ms.toFixed(3)),
+      popularity: popularityReport(split.train, split.test, report.right, scoredAll.top, 10),
       ...(tasks === undefined ? {} : { tasks: tasks.right }),
     };
     remember(result, report.right);
@@ -601,8 +602,10 @@ class Run {
         specFingerprint,
         served: this.served(),
       });
+      // The student's popularity report is not the peer's.
+      const { popularity: _studentPopularity, ...shared } = result;
       const peerResult: ModelResult = {
-        ...result,
+        ...shared,
         name,
         role: "teacher",
         architecture: request.peer.spec.architecture,
@@ -636,10 +639,14 @@ const pick = (summary: Readonly<Record<string, { readonly mean: number }>>) =>
 
 /**
  * Milliseconds to score every user against every item and read each user's top 10 (what serving
- * needs; downloading the whole score matrix would time the copy, not the model), over 5 runs.
+ * needs; downloading the whole score matrix would time the copy, not the model), over 5 runs; and
+ * the top 10 itself, training items left out (what the popularity report reads).
  */
-const timeScoreAll = (score: (users: Int32Array) => tf.Tensor2D, users: number): number => {
-  const allUsers = Int32Array.from({ length: users }, (_, u) => u);
+const timeScoreAll = (
+  score: (users: Int32Array) => tf.Tensor2D,
+  split: Split,
+): { readonly ms: number; readonly top: Int32Array } => {
+  const allUsers = Int32Array.from({ length: numUsers(split.train) }, (_, u) => u);
   const reps = 5;
   const started = performance.now();
   for (let r = 0; r < reps; r++) {
@@ -647,5 +654,13 @@ const timeScoreAll = (score: (users: Int32Array) => tf.Tensor2D, users: number):
     top.dataSync();
     top.dispose();
   }
-  return (performance.now() - started) / reps;
+  const ms = (performance.now() - started) / reps;
+  const items = numItems(split.train);
+  const mask = new Float32Array(allUsers.length * items);
+  for (let r = 0; r < split.train.users.length; r++)
+    mask[split.train.users[r]! * items + split.train.items[r]!] = Number.NEGATIVE_INFINITY;
+  const top = tf.tidy(() => tf.topk(tf.add(score(allUsers), tf.tensor2d(mask, [allUsers.length, items])), 10).indices);
+  const topItems = top.dataSync() as Int32Array;
+  top.dispose();
+  return { ms, top: topItems };
 };

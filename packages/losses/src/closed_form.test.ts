@@ -15,7 +15,7 @@ import {
 import { lossTerm, mixtureGradient, mixtureLoss, withClosedForm } from "./mixture.js";
 import { meanSquaredError } from "./mse.js";
 import { rankingDistillation, rankWeights } from "./ranking_distillation.js";
-import { softLabelCrossEntropy } from "./soft_label_cross_entropy.js";
+import { rankDiscrepancyWeights, softLabelCrossEntropy } from "./soft_label_cross_entropy.js";
 
 const ROWS = 7;
 const WIDTH = 13;
@@ -63,6 +63,19 @@ describeEachBackend("closed-form gradients", () => {
       (s, t) => softLabelCrossEntropy(slice(s, 1, 11), slice(t, 1, 11), 0.5),
     ],
     ["soft-label cross-entropy, T = 3", softLabelGradient(0, WIDTH, 3), (s, t) => softLabelCrossEntropy(s, t, 3)],
+    [
+      "soft-label cross-entropy weighted by rank discrepancy, T = 2",
+      softLabelGradient(1, 11, 2, (scores) =>
+        rankDiscrepancyWeights(scores.student, scores.teacher!, ROWS, WIDTH, 1, 11, 0.5),
+      ),
+      (s, t) =>
+        softLabelCrossEntropy(
+          slice(s, 1, 11),
+          slice(t, 1, 11),
+          2,
+          tf.tensor2d(rankDiscrepancyWeights(student, teacher, ROWS, WIDTH, 1, 11, 0.5), [ROWS, 11]),
+        ),
+    ],
     ["mean squared error", squaredErrorGradient, (s, t) => meanSquaredError(s, t)],
     [
       "ranking distillation",
@@ -127,5 +140,21 @@ describeEachBackend("closed-form gradients", () => {
         new Float32Array(1),
       ),
     ).toThrow(/opaque has no closed form/);
+  });
+
+  it("rank-discrepancy weights: only candidates the student ranks below the teacher weigh, more the further below", () => {
+    // Teacher order: 0, 1, 2, 3, 4. Student order: 3, 0, 4, 1, 2 (item 2 falls 2 places, 1 falls 2, 4 rises 0).
+    const teacherRow = Float32Array.of(5, 4, 3, 2, 1);
+    const studentRow = Float32Array.of(4, 2, 1, 5, 3);
+    const weights = rankDiscrepancyWeights(studentRow, teacherRow, 1, 5, 0, 5, 1);
+    // Ranks (teacher, student): 0 (0, 1), 1 (1, 3), 2 (2, 4), 3 (3, 0), 4 (4, 2).
+    expect(weights[3]).toBe(0); // the student ranks it above the teacher: no weight
+    expect(weights[4]).toBe(0);
+    expect(weights[1]).toBeCloseTo(weights[2]!, 6); // both fall two places
+    expect(weights[1]!).toBeGreaterThan(weights[0]!); // falling two places weighs more than one
+    expect(weights[0]!).toBeGreaterThan(0);
+    expect(Array.from(weights).reduce((a, b) => a + b, 0)).toBeCloseTo(5, 5); // mean 1
+    // A student that agrees with the teacher: every weight 1 (plain soft labels).
+    expect(Array.from(rankDiscrepancyWeights(teacherRow, teacherRow, 1, 5, 0, 5, 1))).toEqual([1, 1, 1, 1, 1]);
   });
 });

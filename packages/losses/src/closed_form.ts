@@ -60,13 +60,22 @@ export const rowBprGradient =
 /**
  * Soft-label cross-entropy over columns `first … first + count − 1` of each row, as
  * {@link softLabelCrossEntropy}: T² · mean over rows of −Σ softmax(t/T) · log softmax(s/T), whose
- * gradient is T · (softmax(s/T) − softmax(t/T)) / rows.
+ * gradient is T · (softmax(s/T) − softmax(t/T)) / rows; with `candidateWeights` (`[rows, count]`
+ * from the batch's scores, e.g. {@link rankDiscrepancyWeights}) each target is weighted.
  * @category Closed form
  */
 export const softLabelGradient =
-  (first: number, count: number, temperature: number): ClosedFormLoss =>
-  ({ rows, width, student, teacher }, weight, gradient) => {
+  (
+    first: number,
+    count: number,
+    temperature: number,
+    candidateWeights?: (scores: ScoreArrays) => Float32Array,
+  ): ClosedFormLoss =>
+  (scores, weight, gradient) => {
+    const { rows, width, student, teacher } = scores;
     if (teacher === undefined) throw new Error("soft-label cross-entropy needs the teacher's scores");
+    // Per-candidate weights `[rows, count]` (constants of the step), as softLabelCrossEntropy's.
+    const w = candidateWeights?.(scores);
     const t = temperature;
     let total = 0;
     for (let b = 0; b < rows; b++) {
@@ -84,12 +93,20 @@ export const softLabelGradient =
         teacherSum += Math.exp(teacher[at + j]! / t - teacherMax);
       }
       const logStudentSum = Math.log(studentSum);
+      // With weighted targets ŵⱼ = wⱼ·pⱼ: ∂/∂sₖ of −Σ ŵⱼ log qₖ is (Σ ŵⱼ)·qₖ − ŵₖ, over T.
+      let targetMass = 1;
+      if (w !== undefined) {
+        targetMass = 0;
+        for (let j = 0; j < count; j++)
+          targetMass += (w[b * count + j]! * Math.exp(teacher[at + j]! / t - teacherMax)) / teacherSum;
+      }
       let rowLoss = 0;
       for (let j = 0; j < count; j++) {
-        const target = Math.exp(teacher[at + j]! / t - teacherMax) / teacherSum;
+        const soft = Math.exp(teacher[at + j]! / t - teacherMax) / teacherSum;
+        const target = w === undefined ? soft : w[b * count + j]! * soft;
         const logProbability = student[at + j]! / t - studentMax - logStudentSum;
         rowLoss -= target * logProbability;
-        gradient[at + j]! += (weight * t * (Math.exp(logProbability) - target)) / rows;
+        gradient[at + j]! += (weight * t * (targetMass * Math.exp(logProbability) - target)) / rows;
       }
       total += rowLoss;
     }

@@ -43,5 +43,9 @@ export { meanSquaredError } from "./mse.js";
 export { plackettLuceLoss } from "./plackett_luce.js";
 export { rankingDistillation, rankWeights } from "./ranking_distillation.js";
 export { sampledSoftmaxCrossEntropy } from "./sampled_softmax.js";
-export { softBinaryCrossEntropy, softLabelCrossEntropy } from "./soft_label_cross_entropy.js";
+export {
+  rankDiscrepancyWeights,
+  softBinaryCrossEntropy,
+  softLabelCrossEntropy,
+} from "./soft_label_cross_entropy.js";
 export { stableSoftplus } from "./softplus.js";

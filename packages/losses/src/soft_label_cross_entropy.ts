@@ -14,8 +14,10 @@ const checkTemperature = (temperature: number, where: string): void => {
 
 /**
  * Listwise soft-label cross-entropy over a candidate set: T² · mean over rows of
- * −Σⱼ softmax(t/T)ⱼ · log softmax(s/T)ⱼ, for student and teacher logits `[B, n]` over the same
- * candidates. The teacher's logits are targets: no gradient flows into them.
+ * −Σⱼ wⱼ · softmax(t/T)ⱼ · log softmax(s/T)ⱼ, for student and teacher logits `[B, n]` over the
+ * same candidates, with per-candidate `weights` `[B, n]` (default 1; constants, as
+ * {@link rankDiscrepancyWeights} makes). The teacher's logits are targets: no gradient flows into
+ * them.
  * @example
  * ```ts
  * const loss = softLabelCrossEntropy(studentScores, teacherScores, 0.5); // [B, 101] each
@@ -26,14 +28,64 @@ export const softLabelCrossEntropy = (
   studentLogits: tf.Tensor2D,
   teacherLogits: tf.Tensor2D,
   temperature: number,
+  weights?: tf.Tensor2D,
 ): tf.Scalar => {
   checkTemperature(temperature, "softLabelCrossEntropy");
   return tf.tidy(() => {
-    const targets = tf.softmax(tf.div(teacherLogits, temperature));
+    const softTargets = tf.softmax(tf.div(teacherLogits, temperature));
+    const targets = weights === undefined ? softTargets : tf.mul(softTargets, weights);
     const logProbabilities = tf.logSoftmax(tf.div(studentLogits, temperature));
     const perRow = tf.neg(tf.sum(tf.mul(targets, logProbabilities), 1));
     return tf.mul(tf.mean(perRow), temperature * temperature) as tf.Scalar;
   });
+};
+
+/**
+ * Rank-discrepancy weights (after Collaborative Distillation, Lee et al. 2019, whose student-guided
+ * training favours the items the student ranks below where the teacher does): for columns
+ * `first … first + count − 1` of each row, with rᵗ and rˢ each candidate's rank among them by the
+ * teacher's and the student's scores (0 = best), w = tanh(max(0, ε·(rˢ − rᵗ))), normalised to mean
+ * 1 over the row (a row with no such candidate gets weight 1 everywhere). Returns `[rows, count]`.
+ * Candidates the student already ranks at least as high as the teacher weigh nothing.
+ * @example
+ * ```ts
+ * // One row of three: the student ranks item 2 last, the teacher first.
+ * rankDiscrepancyWeights(Float32Array.of(3, 2, 1), Float32Array.of(1, 2, 3), 1, 3, 0, 3, 1); // [0, 0, 3]
+ * ```
+ * @category Losses
+ */
+export const rankDiscrepancyWeights = (
+  student: Float32Array,
+  teacher: Float32Array,
+  rows: number,
+  width: number,
+  first: number,
+  count: number,
+  epsilon: number,
+): Float32Array => {
+  const weights = new Float32Array(rows * count);
+  const order = new Int32Array(count);
+  const studentRank = new Int32Array(count);
+  const teacherRank = new Int32Array(count);
+  const rank = (scores: Float32Array, at: number, out: Int32Array) => {
+    for (let j = 0; j < count; j++) order[j] = j;
+    order.sort((a, b) => scores[at + b]! - scores[at + a]! || a - b);
+    for (let r = 0; r < count; r++) out[order[r]!] = r;
+  };
+  for (let b = 0; b < rows; b++) {
+    const at = b * width + first;
+    rank(student, at, studentRank);
+    rank(teacher, at, teacherRank);
+    const row = weights.subarray(b * count, (b + 1) * count);
+    let total = 0;
+    for (let j = 0; j < count; j++) {
+      row[j] = Math.tanh(Math.max(0, epsilon * (studentRank[j]! - teacherRank[j]!)));
+      total += row[j]!;
+    }
+    if (total > 0) for (let j = 0; j < count; j++) row[j] = (row[j]! * count) / total;
+    else row.fill(1);
+  }
+  return weights;
 };
 
 /**

@@ -6,7 +6,9 @@
  *   plain loop it is tested against;
  * - per-user values, means with 95% confidence intervals ({@link summarise}) and the paired t-test
  *   ({@link pairedTTest}) between two models;
- * - pointwise metrics for rating and click tasks: {@link rmse}, {@link mae}, {@link auc}, {@link logLoss}.
+ * - pointwise metrics for rating and click tasks: {@link rmse}, {@link mae}, {@link auc}, {@link logLoss};
+ * - popularity bias ({@link popularityReport}): NDCG@10 on the long tail and how popular the
+ *   recommended items are.
  * @packageDocumentation
  */
 export {
@@ -17,6 +19,7 @@ export {
   referenceFullRanking,
 } from "./full_ranking.js";
 export { auc, logLoss, mae, rmse } from "./pointwise.js";
+export { longTailItems, type PopularityReport, popularityReport } from "./popularity.js";
 export { metricNames, metricsFromRanks } from "./ranking_metrics.js";
 export {
   type MetricSummary,

@@ -84,3 +84,4 @@ export {
 } from "./teacher_top_losses.js";
 export { type TermMeter, termMeter } from "./term_meter.js";
 export { twoWayPlan } from "./two_way.js";
+export { popularityGroups, type UnkdLoss, unkdLoss } from "./unkd_loss.js";

@@ -16,6 +16,7 @@ import { mseLoss } from "./mse_loss.js";
 import type { ScoredLists } from "./scored_lists.js";
 import { softLabelLoss } from "./soft_label_loss.js";
 import { listwiseRankingLoss, rankingLoss } from "./teacher_top_losses.js";
+import { unkdLoss } from "./unkd_loss.js";
 
 /**
  * What a loss's plan may read: the catalogue size, the distillation ratio α (a schedule over the
@@ -28,6 +29,8 @@ export interface LossContext {
   readonly alpha: number | Schedule;
   readonly rounds: number;
   readonly targets?: TeacherTargets;
+  /** Training interactions per item (what popularity-aware losses such as UnKD read). */
+  readonly itemCounts?: Int32Array;
 }
 
 /**
@@ -88,7 +91,7 @@ export type DistillationLoss = { readonly kind: string } & Readonly<Record<strin
 
 // The built-in losses; entries only import this module's types, so there is no import cycle.
 const table = new Map<string, DistillationLossEntry>(
-  [softLabelLoss, mseLoss, rankingLoss, listwiseRankingLoss].map((entry) => [
+  [softLabelLoss, mseLoss, rankingLoss, listwiseRankingLoss, unkdLoss].map((entry) => [
     entry.kind,
     entry as unknown as DistillationLossEntry,
   ]),

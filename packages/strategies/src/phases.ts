@@ -24,6 +24,8 @@ import { twoWayPlan } from "./two_way.js";
 export interface PlanContext {
   readonly numItems: number;
   readonly targets?: TeacherTargets;
+  /** Training interactions per item (popularity-aware losses read it). */
+  readonly itemCounts?: Int32Array;
   /** Epochs of a strategy without distillation; default 200. */
   readonly maxEpochs?: number;
 }

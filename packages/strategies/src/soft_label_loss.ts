@@ -4,12 +4,13 @@
  * candidates drawn from the teacher's top 5·`teacherTop` unobserved items, the rest uniform.
  * @module
  */
-import { integerInRange, positiveAtMost } from "@kdrec/core";
+import { integerInRange, positiveAtMost, positiveNumber } from "@kdrec/core";
 import {
   complement,
   describeSchedule,
   type LossTerm,
   lossTerm,
+  rankDiscrepancyWeights,
   type Schedule,
   softLabelCrossEntropy,
   softLabelGradient,
@@ -18,6 +19,7 @@ import {
 } from "@kdrec/losses";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
+import * as t from "io-ts";
 import { listsWithCandidates, uniformItems } from "./candidates.js";
 import type { DistillationLossEntry, LossPlan } from "./loss_table.js";
 import { negativeFirstBprTerm, teacherScores } from "./plan.js";
@@ -37,6 +39,15 @@ export interface SoftLabelLoss {
   readonly temperature: RoundValue;
   /** Candidates drawn from the teacher's top 5·`teacherTop`; default 0. */
   readonly teacherTop: number;
+  /**
+   * How the candidates' targets weigh: `uniform` (default), or `rank-discrepancy` (Collaborative
+   * Distillation's student-guided emphasis: a candidate weighs tanh(ε·(student rank − teacher
+   * rank)) when the student ranks it below the teacher, nothing otherwise; see
+   * `rankDiscrepancyWeights`).
+   */
+  readonly weighting: "uniform" | "rank-discrepancy";
+  /** ε of the rank-discrepancy weights (per place of discrepancy); default 0.1. */
+  readonly epsilon: number;
 }
 
 /**
@@ -49,17 +60,37 @@ export const softLabelTerm = (
   n: number,
   temperature: number | Schedule,
   weight: number | Schedule,
+  rankDiscrepancy?: { readonly epsilon: number },
 ): LossTerm<ScoredLists> => {
   const list = (scores: tf.Tensor2D) => tf.slice(scores, [0, 1], [-1, n + 1]) as tf.Tensor2D;
+  // The weights are constants of the step, read from both sides' scores of the lists.
+  const weightsOf = (student: Float32Array, teacher: Float32Array, rows: number) =>
+    rankDiscrepancyWeights(student, teacher, rows, n + 2, 1, n + 1, rankDiscrepancy!.epsilon);
+  const name = `soft-label-ce(T=${describeSchedule(temperature)}${rankDiscrepancy === undefined ? "" : `, rank-discrepancy ε=${rankDiscrepancy.epsilon}`})`;
   return withClosedForm(
     lossTerm(
-      `soft-label-ce(T=${describeSchedule(temperature)})`,
-      (s: ScoredLists, progress) =>
-        softLabelCrossEntropy(list(s.student), list(teacherScores(s)), weightAt(temperature, progress)),
+      name,
+      (s: ScoredLists, progress) => {
+        const teacher = teacherScores(s);
+        const weights =
+          rankDiscrepancy === undefined
+            ? undefined
+            : tf.tensor2d(
+                weightsOf(s.student.dataSync() as Float32Array, teacher.dataSync() as Float32Array, s.student.shape[0]),
+                [s.student.shape[0], n + 1],
+              );
+        return softLabelCrossEntropy(list(s.student), list(teacher), weightAt(temperature, progress), weights);
+      },
       weight,
       { temperature },
     ),
-    (progress) => softLabelGradient(1, n + 1, weightAt(temperature, progress)),
+    (progress) =>
+      softLabelGradient(
+        1,
+        n + 1,
+        weightAt(temperature, progress),
+        rankDiscrepancy === undefined ? undefined : (s) => weightsOf(s.student, s.teacher!, s.rows),
+      ),
   );
 };
 
@@ -74,11 +105,21 @@ export const softLabelLoss: DistillationLossEntry<SoftLabelLoss> = {
     candidates: integerInRange(1),
     temperature: roundValue(positiveAtMost(100), "temperature"),
     teacherTop: integerInRange(0),
+    weighting: t.keyof({ uniform: null, "rank-discrepancy": null }),
+    epsilon: positiveNumber,
   },
-  defaults: { kind: "soft-label", candidates: 100, temperature: 1, teacherTop: 0 },
+  defaults: {
+    kind: "soft-label",
+    candidates: 100,
+    temperature: 1,
+    teacherTop: 0,
+    weighting: "uniform",
+    epsilon: 0.1,
+  },
   describe: (loss) => {
     const pool = loss.teacherTop > 0 ? ` (${loss.teacherTop} from the teacher's top ${5 * loss.teacherTop})` : "";
-    return `T=${describeRoundValue(loss.temperature)}, ${loss.candidates} candidates${pool}`;
+    const weighting = loss.weighting === "rank-discrepancy" ? `, rank-discrepancy weights (ε=${loss.epsilon})` : "";
+    return `T=${describeRoundValue(loss.temperature)}, ${loss.candidates} candidates${pool}${weighting}`;
   },
   teacherTopK: (loss) => 5 * loss.teacherTop,
   draws: (loss) => [
@@ -93,7 +134,12 @@ export const softLabelLoss: DistillationLossEntry<SoftLabelLoss> = {
       lists: listsWithCandidates(n, uniformItems(context.numItems), true, teacherDraws),
       terms: [
         negativeFirstBprTerm(complement(context.alpha)),
-        softLabelTerm(n, roundSchedule(loss.temperature, context.rounds), context.alpha),
+        softLabelTerm(
+          n,
+          roundSchedule(loss.temperature, context.rounds),
+          context.alpha,
+          loss.weighting === "rank-discrepancy" ? { epsilon: loss.epsilon } : undefined,
+        ),
       ],
     });
     if (fromTeacher === 0) return E.right(plan());

@@ -82,6 +82,7 @@ export function scoreTopK(
           while (next < end && load<i32>(excludeItems + ((<usize>next) << 2)) < i) next++;
           if (next < end && load<i32>(excludeItems + ((<usize>next) << 2)) === i) continue;
           const score = load<f32>(lanes + ((<usize>((j << 2) + lane)) << 2));
+          // biome-ignore lint/suspicious/noGlobalIsNan: AssemblyScript's isNaN<f32> is a typed builtin, not JavaScript's
           if (isNaN<f32>(score) || (filled === k && !(score > threshold))) continue;
           // Insertion into the sorted buffer: k is small, and few items get this far.
           let at: i32 = filled < k ? filled++ : k - 1;

@@ -8,7 +8,7 @@
  * @module
  */
 import { type KdrecError, kdrecError, seededRandom } from "@kdrec/core";
-import { numItems, pairwiseBatches, type Split, uniformNegatives, userItemSets } from "@kdrec/data";
+import { itemPopularity, numItems, pairwiseBatches, type Split, uniformNegatives, userItemSets } from "@kdrec/data";
 import { mixtureSettings } from "@kdrec/losses";
 import { evaluateFullRanking, type MetricSummary } from "@kdrec/metrics";
 import {
@@ -283,6 +283,7 @@ const runPhases = <W, S>(options: FitOptions<W, S>): E.Either<KdrecError, RunPha
   }
   const phases = strategyPhases(options.strategy ?? { kind: "none" }, {
     numItems: numItems(split.train),
+    itemCounts: itemPopularity(split.train.items, numItems(split.train)),
     ...(options.targets === undefined ? {} : { targets: options.targets }),
     ...(options.maxEpochs === undefined ? {} : { maxEpochs: options.maxEpochs }),
   });
