@@ -13,6 +13,7 @@ import { type CommandIo, processIo } from "./io.js";
 import { reportCommand } from "./report_command.js";
 import { runCommand } from "./run_command.js";
 import { recommendCommand, serveCommand } from "./serve_commands.js";
+import { targetsExport } from "./targets_command.js";
 
 const USAGE = {
   run: `  kdrec run [CONFIG.json] --out DIR [--data-dir DIR] [--seeds N] [--resume | --overwrite]
@@ -39,6 +40,10 @@ const USAGE = {
       tests, resolved configs; default FILE: DIR/report.html (required with several DIRs)`,
   recommend: `  kdrec recommend --model DIR (--user ID | --history ID,ID,…) [--k 10] [--json]
       the top k of a model bundle (DIR/models/<name>-seed<k>/ of a run) by original ids`,
+  "targets export": `  kdrec targets export --model DIR --out FILE.parquet [--k 50] [--overwrite]
+      a model bundle's top k per user (training items left out) as Parquet rows (user, item,
+      score, rank): the layout an external teacher reads ("teacher": {"architecture": "external",
+      "path": "FILE.parquet" or a folder of part files}); see docs/teacher-targets.md`,
   serve: `  kdrec serve --model DIR [--model DIR…] [--host 127.0.0.1] [--port 8080] [--max-k 100]
       an HTTP service: GET /recommendations?user=ID&k=10[&model=NAME], POST /recommendations
       {"history": [ids…], "k": 10}, GET /models, /healthz, /metrics; --port 0 picks a free port`,
@@ -101,6 +106,16 @@ const COMMANDS = {
     positionals: 0,
     run: recommendCommand,
   },
+  "targets export": {
+    options: {
+      model: { type: "string", multiple: true },
+      out: { type: "string" },
+      k: { type: "string" },
+      overwrite: { type: "boolean" },
+    },
+    positionals: 0,
+    run: targetsExport,
+  },
   serve: {
     options: {
       model: { type: "string", multiple: true },
@@ -155,7 +170,12 @@ export const main = async (argv: ReadonlyArray<string>, io: CommandIo = processI
     io.out(`usage:\n${USAGE["data stats"]}\n${USAGE["data split"]}\n\n${DATASET_HELP}\n`);
     return 0;
   }
-  const name = argv[0] === "data" ? argv.slice(0, 2).join(" ") : (argv[0] ?? "");
+  if (argv[0] === "targets" && (argv[1] === undefined || argv[1] === "--help" || argv[1] === "-h")) {
+    io.out(`usage:\n${USAGE["targets export"]}\n`);
+    return 0;
+  }
+  // Two-word commands: `data stats`, `data split`, `targets export`.
+  const name = argv[0] === "data" || argv[0] === "targets" ? argv.slice(0, 2).join(" ") : (argv[0] ?? "");
   const command = COMMANDS[name as keyof typeof COMMANDS];
   if (command === undefined)
     return fail(io, `unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(", ")}; see kdrec --help)`, 2);

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadRecommender } from "@kdrec/serving";
+import { readTopKParquetFiles } from "@kdrec/teachers/node";
 import { scratchFolders } from "@kdrec/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
@@ -18,6 +19,10 @@ const run = async (...argv: string[]) => {
 };
 
 const scratch = scratchFolders("kdrec-run-");
+const writeConfig = (dir: string, name: string, config: unknown): string => {
+  writeFileSync(join(dir, name), JSON.stringify(config));
+  return join(dir, name);
+};
 const quick = { learningRate: 0.01, patience: 2, maxEpochs: 4, batchSize: 256 };
 const tiny = {
   dataset: { format: "synthetic", options: { seed: 3, users: 60, items: 80 } },
@@ -259,6 +264,65 @@ describe("kdrec run", () => {
       "mlp_layer_0_bias",
       "output",
     ]);
+  });
+
+  it("exports a trained teacher's targets as Parquet, and a student distils from them as from a cluster's", async () => {
+    const dir = scratch();
+    const first = join(dir, "first");
+    const trained = await run(
+      "run",
+      writeConfig(dir, "first.json", { ...tiny, students: [tiny.students[0]!] }),
+      "--out",
+      first,
+    );
+    expect(trained.code).toBe(0);
+    const targets = join(dir, "teacher-top20.parquet");
+    const exported = await run(
+      "targets",
+      "export",
+      "--model",
+      join(first, "models", "teacher-seed1"),
+      "--out",
+      targets,
+      "--k",
+      "20",
+    );
+    expect(exported.errors, exported.err).toEqual([]);
+    expect(exported.err).toMatch(/wrote .*teacher-top20\.parquet: 60 users × top 20/);
+    // Again without --overwrite: refused, the file kept.
+    const again = await run("targets", "export", "--model", join(first, "models", "teacher-seed1"), "--out", targets);
+    expect(again.errors).toEqual([`kdrec: error: ${targets}: exists; pass --overwrite to replace it`]);
+
+    const external = {
+      ...tiny,
+      teacher: { name: "from-parquet", architecture: "external", path: "teacher-top20.parquet" },
+      students: [tiny.students[2]!],
+    };
+    const second = join(dir, "second");
+    const distilled = await run("run", writeConfig(dir, "second.json", external), "--out", second);
+    expect(distilled.errors).toEqual([]);
+    const results = JSON.parse(readFileSync(join(second, "results.json"), "utf8"));
+    expect(results.models[0]).toMatchObject({ name: "from-parquet", architecture: "external" });
+    expect(results.models[1]).toMatchObject({ name: "s-rank", losses: ["bpr", "ranking-distillation"] });
+    // The file holds what the bundle recommends: user "1"'s top 20, best first.
+    const asked = await run(
+      "recommend",
+      "--model",
+      join(first, "models", "teacher-seed1"),
+      "--user",
+      "1",
+      "--k",
+      "20",
+      "--json",
+    );
+    const recommended = JSON.parse(asked.out).items.map((r: { item: string }) => r.item);
+    const read = await readTopKParquetFiles(
+      targets,
+      Array.from({ length: 60 }, (_, u) => String(u + 1)),
+      Array.from({ length: 80 }, (_, i) => String(i + 1)),
+    );
+    if (E.isLeft(read)) throw new Error(read.left.message);
+    expect(Array.from(read.right.items.subarray(0, 20), (i) => String(i + 1))).toEqual(recommended);
   });
 
   it("distils from an external teacher's top-K file, and refuses a file that cannot serve", async () => {

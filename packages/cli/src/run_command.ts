@@ -7,7 +7,7 @@
  * the synthetic data.
  * @module
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { decodeConfig, formatKdrecError, initEngine, type KdrecError, kdrecError } from "@kdrec/core";
 import { loadDataset } from "@kdrec/data/node";
@@ -23,6 +23,7 @@ import type { TeacherTargets } from "@kdrec/model-kit";
 import { type ScalarWriterFactory, tensorboardLog } from "@kdrec/report";
 import { writeReport } from "@kdrec/report/node";
 import { parseTopKLists } from "@kdrec/teachers";
+import { readTopKParquetFiles } from "@kdrec/teachers/node";
 import * as E from "fp-ts/lib/Either.js";
 import { duplicatesOption } from "./dataset_args.js";
 import type { CommandIo } from "./io.js";
@@ -105,7 +106,11 @@ export const runCommand = async (
     const path = isAbsolute(spec.teacher.path) ? spec.teacher.path : resolve(configDir, spec.teacher.path);
     if (!existsSync(path))
       return discardOn(kdrecError("IO", "no such file (the external teacher's top-K lists)", path));
-    const lists = parseTopKLists(readFileSync(path, "utf8"), interactions.userIds, interactions.itemIds, path);
+    // Parquet (a file, or a folder of part files as a cluster writes them) streams a row group at a time.
+    const lists =
+      path.endsWith(".parquet") || statSync(path).isDirectory()
+        ? await readTopKParquetFiles(path, interactions.userIds, interactions.itemIds)
+        : parseTopKLists(readFileSync(path, "utf8"), interactions.userIds, interactions.itemIds, path);
     if (E.isLeft(lists)) return discardOn(lists.left);
     externalTargets = lists.right;
   }

@@ -7,7 +7,9 @@
  *   per row (each training row scored from the history before it) or by full history;
  * - {@link frozenMatrixFactorization}: a trained (wide) MF as a teacher;
  * - {@link ensembleTeacher}: several teachers as one weighted sum;
- * - {@link topKListTeacher}, {@link parseTopKLists}: a teacher trained elsewhere, from its top-K lists;
+ * - {@link topKListTeacher}, {@link parseTopKLists}: a teacher trained elsewhere, from its top-K lists
+ *   (text), or {@link readTopKParquet} (Parquet, as a cluster writes it; files and folders from
+ *   `@kdrec/teachers/node`);
  * - {@link externalTeacher}: any scoring function — a model trained elsewhere;
  * - {@link teacherTopK}: the teacher's top-K unobserved items per user, computed once and cached;
  * - the registry entries {@link neumfArchitecture}, {@link sasrecArchitecture}, {@link bert4recArchitecture}.
@@ -28,3 +30,4 @@ export {
 } from "./sequential_transformer.js";
 export { teacherTopK } from "./targets.js";
 export { parseTopKLists, topKListTeacher } from "./top_k_lists.js";
+export { type ParquetPart, readTopKParquet, type TopKParquetColumns } from "./top_k_parquet.js";

@@ -1,0 +1,59 @@
+/**
+ * `kdrec targets export`: a trained model's top-K per user written as Parquet, the layout an
+ * external teacher is read from — so a teacher kdrec trains can be handed on like one a cluster
+ * trained (and its targets inspected with any Parquet tool).
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { type KdrecError, kdrecError } from "@kdrec/core";
+import { loadAnyRecommender } from "@kdrec/experiment";
+import { bundleSource, readBundle } from "@kdrec/serving";
+import { writeTopKParquet } from "@kdrec/teachers/node";
+import * as E from "fp-ts/lib/Either.js";
+import type { CommandIo } from "./io.js";
+import { positiveIntegerOption } from "./options.js";
+
+/** `kdrec targets export --model DIR --out FILE.parquet [--k 50] [--overwrite]`. */
+export const targetsExport = async (
+  values: { model?: string[]; out?: string; k?: string; overwrite?: boolean },
+  io: CommandIo,
+): Promise<E.Either<KdrecError, void>> => {
+  const model = values.model?.length === 1 ? values.model[0]! : undefined;
+  if (model === undefined)
+    return E.left(kdrecError("INVALID_ARGUMENT", "is required once: a model folder written by kdrec run", "--model"));
+  if (values.out === undefined || !values.out.endsWith(".parquet"))
+    return E.left(kdrecError("INVALID_ARGUMENT", "is required: the Parquet file to write (FILE.parquet)", "--out"));
+  if (existsSync(values.out) && values.overwrite !== true)
+    return E.left(kdrecError("INVALID_ARGUMENT", "exists; pass --overwrite to replace it", values.out));
+  const k = positiveIntegerOption(values.k, 50, "--k");
+  if (E.isLeft(k)) return k;
+  const bundle = await readBundle(bundleSource(model));
+  if (E.isLeft(bundle)) return bundle;
+  const userIds = bundle.right.users.ids;
+  const itemIds = bundle.right.items.ids;
+  if (k.right >= itemIds.length)
+    return E.left(kdrecError("INVALID_ARGUMENT", `must be below the catalogue's ${itemIds.length} items`, "--k"));
+  const recommender = await loadAnyRecommender(model);
+  if (E.isLeft(recommender)) return recommender;
+  const itemIndex = new Map(itemIds.map((id, i) => [id, i]));
+  const items = new Int32Array(userIds.length * k.right);
+  const scores = new Float32Array(userIds.length * k.right);
+  try {
+    for (const [u, user] of userIds.entries()) {
+      // The recommender leaves out the user's training items, as teacher targets do.
+      const result = recommender.right.recommend({ user, k: k.right });
+      if (E.isLeft(result)) return result;
+      if (result.right.source !== "model" || result.right.items.length !== k.right)
+        return E.left(kdrecError("INVALID_DATA", `the model gave user "${user}" no full top ${k.right}`, model));
+      result.right.items.forEach((entry, r) => {
+        items[u * k.right + r] = itemIndex.get(entry.item)!;
+        scores[u * k.right + r] = entry.score;
+      });
+    }
+  } finally {
+    recommender.right.dispose();
+  }
+  writeTopKParquet(values.out, { k: k.right, items, scores }, userIds, itemIds);
+  io.err(`kdrec: wrote ${values.out}: ${userIds.length} users × top ${k.right} (user, item, score, rank)\n`);
+  return E.right(undefined);
+};
