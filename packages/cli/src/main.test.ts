@@ -233,7 +233,7 @@ describe("bad input: one line, non-zero exit, nothing written", () => {
     const serveHelp = await run("serve", "--help");
     expect(serveHelp.out).toMatch(/kdrec serve --model DIR/);
     expect((await run("frob")).errors[0]).toMatch(
-      /unknown command "frob" \(commands: run, report, data stats, data split, recommend, targets export, serve/,
+      /unknown command "frob" \(commands: run, report, data stats, data split, recommend, update, targets export, serve/,
     );
     const help = await run("--help");
     expect(help.code).toBe(0);

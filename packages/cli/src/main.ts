@@ -14,6 +14,7 @@ import { reportCommand } from "./report_command.js";
 import { runCommand } from "./run_command.js";
 import { recommendCommand, serveCommand } from "./serve_commands.js";
 import { targetsExport } from "./targets_command.js";
+import { updateCommand } from "./update_command.js";
 
 const USAGE = {
   run: `  kdrec run [CONFIG.json] --out DIR [--data-dir DIR] [--seeds N] [--resume | --overwrite]
@@ -44,6 +45,12 @@ const USAGE = {
       a model bundle's top k per user (training items left out) as Parquet rows (user, item,
       score, rank): the layout an external teacher reads ("teacher": {"architecture": "external",
       "path": "FILE.parquet" or a folder of part files}); see docs/teacher-targets.md`,
+  update: `  kdrec update --model DIR --events FILE [--columns user=COL,item=COL[,timestamp=COL]]
+               [--teacher DIR] --out DIR2 [--epochs 5] [--replay 1] [--overwrite]
+      an MF model bundle absorbs new interactions (a delimited or .jsonl file) without retraining:
+      new users and items get rows (users folded in by least squares), then a few epochs over the
+      events and as many replayed past interactions; with --teacher (an MF bundle of the same run)
+      the teacher is refreshed on the events and the student distils from it; writes a new bundle`,
   serve: `  kdrec serve --model DIR [--model DIR…] [--host 127.0.0.1] [--port 8080] [--max-k 100]
       an HTTP service: GET /recommendations?user=ID&k=10[&model=NAME], POST /recommendations
       {"history": [ids…], "k": 10}, GET /models, /healthz, /metrics; --port 0 picks a free port`,
@@ -105,6 +112,20 @@ const COMMANDS = {
     },
     positionals: 0,
     run: recommendCommand,
+  },
+  update: {
+    options: {
+      model: { type: "string", multiple: true },
+      events: { type: "string" },
+      columns: { type: "string" },
+      teacher: { type: "string" },
+      out: { type: "string" },
+      epochs: { type: "string" },
+      replay: { type: "string" },
+      overwrite: { type: "boolean" },
+    },
+    positionals: 0,
+    run: updateCommand,
   },
   "targets export": {
     options: {

@@ -325,6 +325,76 @@ describe("kdrec run", () => {
     expect(Array.from(read.right.items.subarray(0, 20), (i) => String(i + 1))).toEqual(recommended);
   });
 
+  it("updates a bundle with new events: a new user is served and a new item recommendable, without retraining", async () => {
+    const dir = scratch();
+    const first = join(dir, "first");
+    const trained = await run(
+      "run",
+      writeConfig(dir, "first.json", { ...tiny, students: [tiny.students[0]!] }),
+      "--out",
+      first,
+    );
+    expect(trained.code).toBe(0);
+    // A new user "999" with three items; a new item "new-item" taken by ten known users.
+    const rows = [
+      ...["1", "2", "3"].map((item) => `999,${item}`),
+      ...Array.from({ length: 10 }, (_, u) => `${u + 1},new-item`),
+    ];
+    writeFileSync(join(dir, "events.csv"), `user,item\n${rows.join("\n")}\n`);
+    const updated = join(dir, "updated");
+    const models = join(first, "models");
+    const result = await run(
+      "update",
+      "--model",
+      join(models, "s-nokd-seed1"),
+      "--teacher",
+      join(models, "teacher-seed1"),
+      "--events",
+      join(dir, "events.csv"),
+      "--out",
+      updated,
+    );
+    expect(result.errors, result.err).toEqual([]);
+    expect(result.err).toMatch(/13 events \(1 new users, 1 new items; \d+ interactions trained, the teacher refreshed/);
+    const recommender = await loadRecommender(updated);
+    if (E.isLeft(recommender)) throw new Error(recommender.left.message);
+    expect(recommender.right.users).toBe(61);
+    expect(recommender.right.items).toBe(81);
+    // The new user is served by the model, its own items left out.
+    const forNew = recommender.right.recommend({ user: "999", k: 10 });
+    if (E.isLeft(forNew)) throw new Error(forNew.left.message);
+    expect(forNew.right.source).toBe("model");
+    expect(forNew.right.items.map((r) => r.item)).not.toContain("1");
+    // The new item is in the catalogue, scored, and recommendable to a user who has not taken it.
+    const all = recommender.right.recommend({ user: "20", k: 80 });
+    if (E.isLeft(all)) throw new Error(all.left.message);
+    expect(all.right.items.map((r) => r.item)).toContain("new-item");
+    // The original bundle is untouched; a second update into the same folder needs --overwrite.
+    const original = await loadRecommender(join(models, "s-nokd-seed1"));
+    expect(E.isRight(original) && original.right.users).toBe(60);
+    const again = await run(
+      "update",
+      "--model",
+      join(models, "s-nokd-seed1"),
+      "--events",
+      join(dir, "events.csv"),
+      "--out",
+      updated,
+    );
+    expect(again.errors).toEqual([`kdrec: error: ${updated}: exists; pass --overwrite to replace it`]);
+    // Only MF bundles update.
+    const wrong = await run(
+      "update",
+      "--model",
+      join(dir, "nowhere"),
+      "--events",
+      join(dir, "events.csv"),
+      "--out",
+      join(dir, "x"),
+    );
+    expect(wrong.code).toBe(1);
+  });
+
   it("distils from an external teacher's top-K file, and refuses a file that cannot serve", async () => {
     const dir = scratch();
     // Every user's list: items 1..6 (the synthetic data's original ids), best first.

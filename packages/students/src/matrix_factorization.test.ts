@@ -160,4 +160,25 @@ describeEachBackend("MatrixFactorization", () => {
     const untouched = MatrixFactorization.create({ ...config });
     expect(Array.from(closed.model.itemFactors)).not.toEqual(Array.from(untouched.itemFactors));
   });
+
+  it("grows for new users and items, keeping every old row and its optimizer state", () => {
+    const model = MatrixFactorization.create({ users: 4, items: 5, dim: 3, seed: 1, itemBias: true });
+    model.trainStepWithGradient(
+      { users: Int32Array.of(0, 3), items: Int32Array.of(1, 2, 4, 0), width: 2 },
+      (scores, gradient) => rowBprGradient()({ rows: 2, width: 2, student: scores }, 1, gradient),
+    );
+    const bigger = model.grown(6, 8);
+    expect(bigger.config).toMatchObject({ users: 6, items: 8, dim: 3 });
+    expect(Array.from(bigger.userFactors.subarray(0, 12))).toEqual(Array.from(model.userFactors));
+    expect(Array.from(bigger.itemFactors.subarray(0, 15))).toEqual(Array.from(model.itemFactors));
+    expect(Array.from(bigger.itemBiases!.subarray(0, 5))).toEqual(Array.from(model.itemBiases!));
+    expect(Array.from(bigger.itemBiases!.subarray(5))).toEqual([0, 0, 0]);
+    expect(bigger.userFactors.subarray(12).some((x) => x !== 0)).toBe(true); // new rows initialised
+    const [before, after] = [model.trainingState(), bigger.trainingState()];
+    expect(after.optimizers.users!.step).toBe(before.optimizers.users!.step);
+    expect(Array.from((after.optimizers.items!.m as Float32Array).subarray(0, 15))).toEqual(
+      Array.from(before.optimizers.items!.m as Float32Array),
+    );
+    expect(() => model.grown(3, 5)).toThrow(RangeError);
+  });
 });

@@ -305,6 +305,49 @@ export class MatrixFactorization {
     };
   }
 
+  /**
+   * A model with room for `users` users and `items` items (at least the current counts): the
+   * current rows and their optimizer state are kept, the new rows drawn from N(0, initStd²) by
+   * `seed` (default the config's + 1), item biases 0 — what an online update does when new users
+   * and items arrive.
+   * @example
+   * ```ts
+   * const bigger = mf.grown(mf.config.users + 10, mf.config.items + 3);
+   * ```
+   */
+  grown(users: number, items: number, seed = (this.config.seed ?? 0) + 1): MatrixFactorization {
+    const { users: oldUsers, items: oldItems } = this.config;
+    if (!(Number.isInteger(users) && Number.isInteger(items) && users >= oldUsers && items >= oldItems))
+      throw new RangeError(`grown: ${users} x ${items} cannot hold the current ${oldUsers} x ${oldItems}`);
+    const bigger = MatrixFactorization.create({ ...this.config, users, items, seed }, { simd: this.arena.simd });
+    const state = bigger.trainingState();
+    const old = this.trainingState();
+    // Row-major tables: the old rows are a prefix of the new ones (factors and optimizer state alike).
+    const keep = (into: Float32Array | Float64Array | number, from: Float32Array | Float64Array | number) => {
+      if (typeof into !== "number" && typeof from !== "number")
+        into.set(from.subarray(0, Math.min(from.length, into.length)));
+    };
+    keep(state.weights.userFactors, old.weights.userFactors);
+    keep(state.weights.itemFactors, old.weights.itemFactors);
+    if (state.weights.itemBiases !== undefined && old.weights.itemBiases !== undefined)
+      keep(state.weights.itemBiases, old.weights.itemBiases);
+    const optimizers = Object.fromEntries(
+      Object.entries(state.optimizers).map(([table, fields]) => [
+        table,
+        Object.fromEntries(
+          Object.entries(fields).map(([name, value]) => {
+            const previous = old.optimizers[table]?.[name];
+            if (typeof value === "number") return [name, typeof previous === "number" ? previous : value];
+            if (previous !== undefined) keep(value, previous);
+            return [name, value];
+          }),
+        ),
+      ]),
+    );
+    bigger.restoreTrainingState({ weights: state.weights, optimizers });
+    return bigger;
+  }
+
   /** Copies of the weights (the trainer keeps the best epoch's). */
   snapshot(): MatrixFactorizationWeights {
     return {
