@@ -11,11 +11,14 @@ import {
   filterMinRating,
   type Interactions,
   type ItemSideInfo,
+  indexBatches,
+  itemsOf,
   numInteractions,
   numItems,
   numUsers,
   type Split,
   splitBy,
+  userItemSets,
 } from "@kdrec/data";
 import { evaluateFullRanking, popularityReport, type RankingReport } from "@kdrec/metrics";
 import type { BuiltModel, SavedWeights, TaskTeacher, Teacher, TeacherTargets } from "@kdrec/model-kit";
@@ -637,30 +640,41 @@ const onTestSplit = (score: (users: Int32Array) => tf.Tensor2D, split: Split) =>
 const pick = (summary: Readonly<Record<string, { readonly mean: number }>>) =>
   Object.fromEntries(TEST_METRICS.filter((n) => summary[n] !== undefined).map((n) => [n, summary[n]!.mean]));
 
+/** Users scored per batch when timing scoring and taking top 10s: bounded memory at any size. */
+const SCORING_BATCH = 1024;
+
 /**
  * Milliseconds to score every user against every item and read each user's top 10 (what serving
  * needs; downloading the whole score matrix would time the copy, not the model), over 5 runs; and
- * the top 10 itself, training items left out (what the popularity report reads).
+ * the top 10 itself, training items left out (what the popularity report reads). Users go in
+ * batches of 1,024, so that the score matrix is never whole (70k users × 10k items would be 2.8 GB).
  */
 const timeScoreAll = (
   score: (users: Int32Array) => tf.Tensor2D,
   split: Split,
 ): { readonly ms: number; readonly top: Int32Array } => {
-  const allUsers = Int32Array.from({ length: numUsers(split.train) }, (_, u) => u);
+  const users = numUsers(split.train);
+  const items = numItems(split.train);
+  const batches = [...indexBatches(users, SCORING_BATCH)];
   const reps = 5;
   const started = performance.now();
-  for (let r = 0; r < reps; r++) {
-    const top = tf.tidy(() => tf.topk(score(allUsers), 10).indices);
-    top.dataSync();
+  for (let r = 0; r < reps; r++)
+    for (const batch of batches) {
+      const top = tf.tidy(() => tf.topk(score(batch), 10).indices);
+      top.dataSync();
+      top.dispose();
+    }
+  const ms = (performance.now() - started) / reps;
+  const seen = userItemSets(split.train);
+  const topItems = new Int32Array(users * 10);
+  for (const batch of batches) {
+    const mask = new Float32Array(batch.length * items);
+    batch.forEach((u, b) => {
+      for (const i of itemsOf(seen, u)) mask[b * items + i] = Number.NEGATIVE_INFINITY;
+    });
+    const top = tf.tidy(() => tf.topk(tf.add(score(batch), tf.tensor2d(mask, [batch.length, items])), 10).indices);
+    topItems.set(top.dataSync() as Int32Array, batch[0]! * 10);
     top.dispose();
   }
-  const ms = (performance.now() - started) / reps;
-  const items = numItems(split.train);
-  const mask = new Float32Array(allUsers.length * items);
-  for (let r = 0; r < split.train.users.length; r++)
-    mask[split.train.users[r]! * items + split.train.items[r]!] = Number.NEGATIVE_INFINITY;
-  const top = tf.tidy(() => tf.topk(tf.add(score(allUsers), tf.tensor2d(mask, [allUsers.length, items])), 10).indices);
-  const topItems = top.dataSync() as Int32Array;
-  top.dispose();
   return { ms, top: topItems };
 };

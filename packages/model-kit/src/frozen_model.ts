@@ -27,6 +27,13 @@ export const frozenModel = (
     readonly items: number;
     /** Per-user features to freeze too (computed now for every user, 512 at a time). */
     readonly features?: FeatureSource;
+    /**
+     * Makes (from a frozen copy of the model, taken when called) a scorer of item lists, for when
+     * the score table is too big to precompute: without it, each batch scores its users against
+     * every item and gathers (at 70k users × 10k items, about a thousand times the work of the
+     * lists' dot products). Called only then.
+     */
+    readonly listScorer?: () => (users: Int32Array, items: Int32Array, width: number) => tf.Tensor2D;
   },
 ): Teacher => {
   const { users, items } = options;
@@ -41,6 +48,7 @@ export const frozenModel = (
         batch[0]! * items,
       );
   }
+  const listScorer = table === undefined ? options.listScorer?.() : undefined;
   const onTheFly = (userIds: Int32Array, itemIds: Int32Array, width: number): tf.Tensor2D =>
     tf.tidy(() => {
       // One [B, items] product, then a flat gather (row·items + item): faster here than a gather
@@ -56,7 +64,7 @@ export const frozenModel = (
     numItems: items,
     parameterCount: model.parameterCount,
     scoreLists: (userIds, itemIds, width) => {
-      if (table === undefined) return onTheFly(userIds, itemIds, width);
+      if (table === undefined) return (listScorer ?? onTheFly)(userIds, itemIds, width);
       const lists = new Float32Array(itemIds.length);
       for (let b = 0; b < userIds.length; b++) {
         const row = userIds[b]! * items;

@@ -69,8 +69,21 @@ const builtMf = (model: MatrixFactorization, trained: BuiltModel["model"], name:
         ...(itemBiases === undefined ? {} : { itemBiases }),
       }),
     )(matchWeights(weights, mfWeights(model), name)),
-  freeze: (teacherName) =>
-    frozenModel(model, { name: teacherName, architecture: "mf", users: model.config.users, items: model.config.items }),
+  freeze: (teacherName) => {
+    const { users, items } = model.config;
+    return frozenModel(model, {
+      name: teacherName,
+      architecture: "mf",
+      users,
+      items,
+      // Where the teacher cannot hold every user's scores: a copy of the tables (the model may
+      // train on), scoring lists by dot products.
+      listScorer: () => {
+        const copy = model.grown(users, items);
+        return (userIds, itemIds, width) => copy.scoreLists({ users: userIds, items: itemIds, width });
+      },
+    });
+  },
   dispose: () => undefined,
 });
 
