@@ -23,6 +23,19 @@ const writeConfig = (dir: string, name: string, config: unknown): string => {
   writeFileSync(join(dir, name), JSON.stringify(config));
   return join(dir, name);
 };
+/** A finished tiny run (the teacher and the undistilled student) in a scratch folder. */
+const trainedTinyRun = async () => {
+  const dir = scratch();
+  const first = join(dir, "first");
+  const trained = await run(
+    "run",
+    writeConfig(dir, "first.json", { ...tiny, students: [tiny.students[0]!] }),
+    "--out",
+    first,
+  );
+  expect(trained.code).toBe(0);
+  return { dir, first };
+};
 const quick = { learningRate: 0.01, patience: 2, maxEpochs: 4, batchSize: 256 };
 const tiny = {
   dataset: { format: "synthetic", options: { seed: 3, users: 60, items: 80 } },
@@ -267,15 +280,7 @@ describe("kdrec run", () => {
   });
 
   it("exports a trained teacher's targets as Parquet, and a student distils from them as from a cluster's", async () => {
-    const dir = scratch();
-    const first = join(dir, "first");
-    const trained = await run(
-      "run",
-      writeConfig(dir, "first.json", { ...tiny, students: [tiny.students[0]!] }),
-      "--out",
-      first,
-    );
-    expect(trained.code).toBe(0);
+    const { dir, first } = await trainedTinyRun();
     const targets = join(dir, "teacher-top20.parquet");
     const exported = await run(
       "targets",
@@ -326,15 +331,7 @@ describe("kdrec run", () => {
   });
 
   it("updates a bundle with new events: a new user is served and a new item recommendable, without retraining", async () => {
-    const dir = scratch();
-    const first = join(dir, "first");
-    const trained = await run(
-      "run",
-      writeConfig(dir, "first.json", { ...tiny, students: [tiny.students[0]!] }),
-      "--out",
-      first,
-    );
-    expect(trained.code).toBe(0);
+    const { dir, first } = await trainedTinyRun();
     // A new user "999" with three items; a new item "new-item" taken by ten known users.
     const rows = [
       ...["1", "2", "3"].map((item) => `999,${item}`),

@@ -48,6 +48,22 @@ const twoGroups = () => {
   return { past, events };
 };
 
+/** An MF-6 trained on the two groups' past (30 epochs), with the state that past makes. */
+const trainedOnTwoGroups = () => {
+  const { past, events } = twoGroups();
+  const model = MatrixFactorization.create({
+    users: 61,
+    items: 41,
+    dim: 6,
+    seed: 2,
+    optimizer: { kind: "adam", learningRate: 0.02 },
+  });
+  const state = new StreamState(61, 41);
+  state.add(past);
+  trainOnPairs(model, past.users, past.items, state, { epochs: 30, seed: 1 });
+  return { past, events, model, state };
+};
+
 describeEachBackend("online distillation", () => {
   it("cuts the stream in time order: the first share, then equal windows", () => {
     const rows = Array.from({ length: 100 }, (_, r) => [r % 7, r % 11, 1000 - r] as [number, number, number]);
@@ -99,17 +115,7 @@ describeEachBackend("online distillation", () => {
   });
 
   it("folds a new user in by least squares: the normal equations hold and their items score highest", () => {
-    const { past } = twoGroups();
-    const model = MatrixFactorization.create({
-      users: 61,
-      items: 41,
-      dim: 6,
-      seed: 2,
-      optimizer: { kind: "adam", learningRate: 0.02 },
-    });
-    const state = new StreamState(61, 41);
-    state.add(past);
-    trainOnPairs(model, past.users, past.items, state, { epochs: 30, seed: 1 });
+    const { past, model } = trainedOnTwoGroups();
     foldInUsers(model, [60], () => [21, 25, 33], { regularization: 0.1, negativeWeight: 0.01 });
     const p = Array.from(model.userFactors.subarray(60 * 6, 61 * 6));
     const Q = model.itemFactors;
@@ -133,17 +139,7 @@ describeEachBackend("online distillation", () => {
   });
 
   it("an update makes a new user recommendable and a new item recommended, without retraining", () => {
-    const { past, events } = twoGroups();
-    const model = MatrixFactorization.create({
-      users: 61,
-      items: 41,
-      dim: 6,
-      seed: 2,
-      optimizer: { kind: "adam", learningRate: 0.02 },
-    });
-    const state = new StreamState(61, 41);
-    state.add(past);
-    trainOnPairs(model, past.users, past.items, state, { epochs: 30, seed: 1 });
+    const { past, events, model, state } = trainedOnTwoGroups();
     const rankOf = (user: number, item: number) => {
       const P = model.userFactors;
       const Q = model.itemFactors;
