@@ -32,6 +32,7 @@ const BROWSER_DOORS = [
   "@kdrec/teachers",
   "@kdrec/strategies",
   "@kdrec/heads",
+  "@kdrec/online",
   "@kdrec/serving",
   "@kdrec/report",
 ];

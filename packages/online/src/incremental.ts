@@ -162,7 +162,7 @@ export const trainOnPairs = (
  * from `past` (with a teacher, distilling online). Returns the interactions processed.
  * @example
  * ```ts
- * const cost = incrementalUpdate(mf, window, past, state, { epochs: 5, replay: 1, seed: 1 });
+ * const cost = incrementalUpdate(mf, newEvents, past, state, { epochs: 5, replay: 1, seed: 1 });
  * ```
  * @category Online
  */

@@ -203,6 +203,7 @@ export class MatrixFactorization {
    * `mixtureGradient`): scores, gradient, rows and Adam all in the arena, no tensor op at all.
    * @example
    * ```ts
+   * const mf = MatrixFactorization.create({ users: 943, items: 1682, dim: 8, seed: 1 });
    * mf.trainStepWithGradient({ users, items: pairs, width: 2 }, (scores, gradient) =>
    *   rowBprGradient()({ rows: users.length, width: 2, student: scores }, 1, gradient),
    * );
