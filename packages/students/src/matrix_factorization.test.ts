@@ -181,4 +181,23 @@ describeEachBackend("MatrixFactorization", () => {
     );
     expect(() => model.grown(3, 5)).toThrow(RangeError);
   });
+
+  it("top-K on the engine (a product and a selection pass) equals the fused kernel, seen items left out", () => {
+    const split = leaveLastOut(syntheticDataset({ seed: 8, users: 70, items: 300 }).interactions);
+    const model = MatrixFactorization.create({ users: 70, items: 300, dim: 5, seed: 4, itemBias: true });
+    model.itemBiases!.set(Float32Array.from({ length: 300 }, (_, i) => Math.sin(i) / 10));
+    const seen = userItemSets(split.train);
+    const users = Int32Array.from({ length: 70 }, (_, u) => 69 - u);
+    const [engine, fused] = (["engine", "fused"] as const).map((path) => model.topK(users, 12, seen, { path }));
+    expect(Array.from(engine!.items)).toEqual(Array.from(fused!.items));
+    expect(Array.from(engine!.scores)).toEqual(Array.from(fused!.scores, (x) => expect.closeTo(x, 4)));
+    // No seen item is recommended, and each list is sorted.
+    users.forEach((u, b) => {
+      const list = Array.from(engine!.items.subarray(b * 12, (b + 1) * 12));
+      for (const i of list)
+        expect(Array.from(seen.items.subarray(seen.offsets[u]!, seen.offsets[u + 1]!))).not.toContain(i);
+      const scores = Array.from(engine!.scores.subarray(b * 12, (b + 1) * 12));
+      expect(scores).toEqual([...scores].sort((x, y) => y - x));
+    });
+  });
 });

@@ -17,6 +17,11 @@ import * as t from "io-ts";
 import { listScores } from "./kernels/list_scores.js";
 import { rowGradients } from "./kernels/row_gradients.js";
 import { scoreTopK, scoreTopKWorkSize } from "./kernels/score_top_k.js";
+import { selectTopK } from "./kernels/select_top_k.js";
+
+/** Users per matrix product of `topK` on the engine (a block's scores: 1,024 × items floats). */
+const ENGINE_TOP_K_BATCH = 1024;
+
 import { RowArena } from "./row_arena.js";
 import { type SparseOptimizer, SparseOptimizerConfig, sparseOptimizer } from "./sparse_optimizer.js";
 
@@ -394,9 +399,11 @@ export class MatrixFactorization {
    * Each of `users`' `k` best items, leaving out each user's items in `exclude` (sorted per user,
    * as `userItemSets` makes them: a user's training items), best first, ties to the lower index:
    * row `b` of `items` / `scores` (`[users.length, k]`, copies) holds user `users[b]`'s list, padded
-   * with -1 / -∞ where fewer than `k` items are left. One pass over the catalogue per user in the
-   * arena (WebAssembly SIMD), with no score matrix and no mask: what serving, teacher targets and
-   * top-K benchmarks need.
+   * with -1 / -∞ where fewer than `k` items are left. On the native engine (`path: "engine"`, the
+   * default there): a matrix product for 1,024 users at a time, then one selection pass per user
+   * (seen items skipped by binary search in their sorted lists, only for contenders); elsewhere
+   * (`"fused"`): one pass over the catalogue per user in the arena (WebAssembly SIMD), with no
+   * score matrix and no mask.
    * @example
    * ```ts
    * const top = mf.topK(Int32Array.of(0, 1), 10, userItemSets(split.train));
@@ -407,6 +414,7 @@ export class MatrixFactorization {
     users: Int32Array,
     k: number,
     exclude?: UserItems,
+    options: { readonly path?: "engine" | "fused" } = {},
   ): { readonly items: Int32Array; readonly scores: Float32Array } {
     const { dim, items, users: userCount } = this.config;
     if (!(Number.isInteger(k) && k > 0)) throw new RangeError(`topK: k must be a positive integer, got ${k}`);
@@ -416,6 +424,10 @@ export class MatrixFactorization {
       );
     for (const u of users)
       if (!(u >= 0 && u < userCount)) throw new RangeError(`topK: user ${u} is outside [0, ${userCount})`);
+    // On the native engine the product is a GEMM on both cores: it and a selection pass beat the
+    // fused single-thread kernel at every dimension measured (npm run bench:train).
+    const path = options.path ?? (tf.getBackend() === "tensorflow" ? "engine" : "fused");
+    if (path === "engine") return this.topKOnEngine(users, k, exclude);
     const at = this.arena.scratch([
       users.length,
       exclude === undefined ? 0 : exclude.offsets.length,
@@ -439,6 +451,37 @@ export class MatrixFactorization {
     }
     scoreTopK(this.arena, { ...this.tables(), ...view, dim, items, k });
     return { items: view.outItems.slice(), scores: view.outScores.slice() };
+  }
+
+  /** {@link MatrixFactorization.topK} as a matrix product on the engine, 1,024 users at a time, then a selection pass. */
+  private topKOnEngine(
+    users: Int32Array,
+    k: number,
+    exclude: UserItems | undefined,
+  ): { readonly items: Int32Array; readonly scores: Float32Array } {
+    const { dim, items } = this.config;
+    const outItems = new Int32Array(users.length * k);
+    const outScores = new Float32Array(users.length * k);
+    const itemTable = tf.tensor2d(this.itemFactors.slice(), [items, dim]);
+    const biases = this.itemBiases === undefined ? undefined : tf.tensor2d(this.itemBiases.slice(), [1, items]);
+    const P = this.userFactors;
+    for (let start = 0; start < users.length; start += ENGINE_TOP_K_BATCH) {
+      const block = users.subarray(start, start + ENGINE_TOP_K_BATCH);
+      const rows = new Float32Array(block.length * dim);
+      block.forEach((u, b) => {
+        rows.set(P.subarray(u * dim, (u + 1) * dim), b * dim);
+      });
+      const product = tf.tidy(() => {
+        const scores = tf.matMul(tf.tensor2d(rows, [block.length, dim]), itemTable, false, true);
+        return biases === undefined ? scores : tf.add(scores, biases);
+      });
+      // Read outside tidy: tidy would walk every element of a returned TypedArray.
+      const values = product.dataSync() as Float32Array;
+      product.dispose();
+      selectTopK(values, block, items, exclude, k, outItems, outScores, start);
+    }
+    tf.dispose([itemTable, ...(biases === undefined ? [] : [biases])]);
+    return { items: outItems, scores: outScores };
   }
 
   /**
