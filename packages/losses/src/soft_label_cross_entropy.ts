@@ -63,14 +63,25 @@ export const rankDiscrepancyWeights = (
   count: number,
   epsilon: number,
 ): Float32Array => {
+  if (count > 2 ** 16) throw new RangeError(`rankDiscrepancyWeights: at most 65,536 candidates, got ${count}`);
   const weights = new Float32Array(rows * count);
-  const order = new Int32Array(count);
+  const keys = new Float64Array(count);
+  const bits = new Uint32Array(new Float32Array(1).buffer);
+  const float = new Float32Array(bits.buffer);
   const studentRank = new Int32Array(count);
   const teacherRank = new Int32Array(count);
+  // Ranks by one native numeric sort (no comparator): each candidate's key packs its score, made
+  // order-preserving as an unsigned integer, above its position reversed (ties: the earlier
+  // candidate first). 32 + 16 bits fit a float64 exactly.
   const rank = (scores: Float32Array, at: number, out: Int32Array) => {
-    for (let j = 0; j < count; j++) order[j] = j;
-    order.sort((a, b) => scores[at + b]! - scores[at + a]! || a - b);
-    for (let r = 0; r < count; r++) out[order[r]!] = r;
+    for (let j = 0; j < count; j++) {
+      float[0] = scores[at + j]!;
+      const u = bits[0]!;
+      const sortable = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+      keys[j] = sortable * 65536 + (65535 - j);
+    }
+    keys.sort();
+    for (let r = 0; r < count; r++) out[65535 - (keys[count - 1 - r]! % 65536)] = r;
   };
   for (let b = 0; b < rows; b++) {
     const at = b * width + first;
