@@ -35,7 +35,10 @@ describeEachBackend("frozenModel", () => {
       listScorer: () => {
         made += 1;
         return (users, items, width) =>
-          tf.tensor2d(Float32Array.from(items, (i, k) => users[Math.floor(k / width)]! + i / 1000), [users.length, width]);
+          tf.tensor2d(
+            Float32Array.from(items, (i, k) => users[Math.floor(k / width)]! + i / 1000),
+            [users.length, width],
+          );
       },
     });
     expect(made).toBe(1); // made at freeze time, from the model as it was then

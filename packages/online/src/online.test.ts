@@ -115,7 +115,7 @@ describeEachBackend("online distillation", () => {
   });
 
   it("folds a new user in by least squares: the normal equations hold and their items score highest", () => {
-    const { past, model } = trainedOnTwoGroups();
+    const { model } = trainedOnTwoGroups();
     foldInUsers(model, [60], () => [21, 25, 33], { regularization: 0.1, negativeWeight: 0.01 });
     const p = Array.from(model.userFactors.subarray(60 * 6, 61 * 6));
     const Q = model.itemFactors;
