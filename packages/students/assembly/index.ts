@@ -3,3 +3,4 @@ export { adamRows } from "./adam_rows";
 export { listScores } from "./list_scores";
 export { rowGradients } from "./row_gradients";
 export { scoreTopK } from "./score_top_k";
+export { selectTopK } from "./select_top_k";

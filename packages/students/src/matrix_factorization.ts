@@ -17,7 +17,7 @@ import * as t from "io-ts";
 import { listScores } from "./kernels/list_scores.js";
 import { rowGradients } from "./kernels/row_gradients.js";
 import { scoreTopK, scoreTopKWorkSize } from "./kernels/score_top_k.js";
-import { selectTopK } from "./kernels/select_top_k.js";
+import { selectTopK, selectTopKInArena } from "./kernels/select_top_k.js";
 
 /** Users per matrix product of `topK` on the engine (a block's scores: 1,024 × items floats). */
 const ENGINE_TOP_K_BATCH = 1024;
@@ -399,11 +399,10 @@ export class MatrixFactorization {
    * Each of `users`' `k` best items, leaving out each user's items in `exclude` (sorted per user,
    * as `userItemSets` makes them: a user's training items), best first, ties to the lower index:
    * row `b` of `items` / `scores` (`[users.length, k]`, copies) holds user `users[b]`'s list, padded
-   * with -1 / -∞ where fewer than `k` items are left. On the native engine (`path: "engine"`, the
-   * default there): a matrix product for 1,024 users at a time, then one selection pass per user
-   * (seen items skipped by binary search in their sorted lists, only for contenders); elsewhere
-   * (`"fused"`): one pass over the catalogue per user in the arena (WebAssembly SIMD), with no
-   * score matrix and no mask.
+   * with -1 / -∞ where fewer than `k` items are left. By default (`path: "fused"`) one pass over
+   * the catalogue per user in the arena (WebAssembly SIMD), with no score matrix and no mask; with
+   * `path: "engine"`, a matrix product on the engine for 1,024 users at a time, then a SIMD
+   * selection pass over the read-back scores (faster only where the product dominates).
    * @example
    * ```ts
    * const top = mf.topK(Int32Array.of(0, 1), 10, userItemSets(split.train));
@@ -424,10 +423,9 @@ export class MatrixFactorization {
       );
     for (const u of users)
       if (!(u >= 0 && u < userCount)) throw new RangeError(`topK: user ${u} is outside [0, ${userCount})`);
-    // On the native engine the product is a GEMM on both cores: it and a selection pass beat the
-    // fused single-thread kernel at every dimension measured (npm run bench:train).
-    const path = options.path ?? (tf.getBackend() === "tensorflow" ? "engine" : "fused");
-    if (path === "engine") return this.topKOnEngine(users, k, exclude);
+    // Fused by default: reading the engine's whole score block back costs more than the product
+    // saves (npm run bench:train measures both).
+    if (options.path === "engine") return this.topKOnEngine(users, k, exclude);
     const at = this.arena.scratch([
       users.length,
       exclude === undefined ? 0 : exclude.offsets.length,
@@ -453,20 +451,33 @@ export class MatrixFactorization {
     return { items: view.outItems.slice(), scores: view.outScores.slice() };
   }
 
-  /** {@link MatrixFactorization.topK} as a matrix product on the engine, 1,024 users at a time, then a selection pass. */
+  /**
+   * {@link MatrixFactorization.topK} as a matrix product on the engine, 1,024 users at a time, then
+   * a selection pass in the arena (WebAssembly SIMD; the JavaScript loop without it). The item
+   * table is padded to a multiple of 4 rows so that the product's rows are the kernel's.
+   */
   private topKOnEngine(
     users: Int32Array,
     k: number,
     exclude: UserItems | undefined,
   ): { readonly items: Int32Array; readonly scores: Float32Array } {
     const { dim, items } = this.config;
+    const stride = Math.ceil(items / 4) * 4;
     const outItems = new Int32Array(users.length * k);
     const outScores = new Float32Array(users.length * k);
-    const itemTable = tf.tensor2d(this.itemFactors.slice(), [items, dim]);
-    const biases = this.itemBiases === undefined ? undefined : tf.tensor2d(this.itemBiases.slice(), [1, items]);
-    const P = this.userFactors;
+    const padded = new Float32Array(stride * dim);
+    padded.set(this.itemFactors);
+    const itemTable = tf.tensor2d(padded, [stride, dim]);
+    const biases =
+      this.itemBiases === undefined
+        ? undefined
+        : tf.tensor2d(
+            Float32Array.from({ length: stride }, (_, i) => this.itemBiases![i] ?? 0),
+            [1, stride],
+          );
     for (let start = 0; start < users.length; start += ENGINE_TOP_K_BATCH) {
       const block = users.subarray(start, start + ENGINE_TOP_K_BATCH);
+      const P = this.userFactors;
       const rows = new Float32Array(block.length * dim);
       block.forEach((u, b) => {
         rows.set(P.subarray(u * dim, (u + 1) * dim), b * dim);
@@ -478,7 +489,38 @@ export class MatrixFactorization {
       // Read outside tidy: tidy would walk every element of a returned TypedArray.
       const values = product.dataSync() as Float32Array;
       product.dispose();
-      selectTopK(values, block, items, exclude, k, outItems, outScores, start);
+      // The scores, users, excluded lists and outputs in scratch space, then the SIMD selection.
+      const at = this.arena.scratch([
+        values.length,
+        block.length,
+        exclude === undefined ? 0 : exclude.offsets.length,
+        exclude === undefined ? 0 : exclude.items.length,
+        block.length * k,
+        block.length * k,
+      ]);
+      const view = {
+        scores: this.arena.f32(at[0]!, values.length),
+        users: this.arena.i32(at[1]!, block.length),
+        excludeOffsets: exclude === undefined ? undefined : this.arena.i32(at[2]!, exclude.offsets.length),
+        excludeItems: exclude === undefined ? undefined : this.arena.i32(at[3]!, exclude.items.length),
+        outItems: this.arena.i32(at[4]!, block.length * k),
+        outScores: this.arena.f32(at[5]!, block.length * k),
+      };
+      view.scores.set(values);
+      view.users.set(block);
+      if (exclude !== undefined) {
+        view.excludeOffsets!.set(exclude.offsets);
+        view.excludeItems!.set(exclude.items);
+      }
+      if (selectTopKInArena(this.arena, { ...view, items, stride, k })) {
+        outItems.set(view.outItems, start * k);
+        outScores.set(view.outScores, start * k);
+      } else {
+        // Rows are `stride` apart: select from each row's first `items` scores.
+        const compact = new Float32Array(block.length * items);
+        for (let b = 0; b < block.length; b++) compact.set(values.subarray(b * stride, b * stride + items), b * items);
+        selectTopK(compact, block, items, exclude, k, outItems, outScores, start);
+      }
     }
     tf.dispose([itemTable, ...(biases === undefined ? [] : [biases])]);
     return { items: outItems, scores: outScores };

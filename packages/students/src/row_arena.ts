@@ -54,6 +54,18 @@ export interface RowKernelExports {
     outScores: number,
     scratch: number,
   ): void;
+  selectTopK(
+    scores: number,
+    users: number,
+    rows: number,
+    items: number,
+    stride: number,
+    excludeOffsets: number,
+    excludeItems: number,
+    k: number,
+    outItems: number,
+    outScores: number,
+  ): void;
   adamRows(
     values: number,
     m: number,

@@ -1,3 +1,41 @@
+import { pointer, type RowArena } from "../row_arena.js";
+
+/**
+ * {@link selectTopK} in the arena as a WebAssembly SIMD kernel (four scores per comparison), for
+ * rows `stride` floats apart (a multiple of 4, ≥ items); false where the arena has no SIMD kernels
+ * or an array lies outside it (the caller then uses {@link selectTopK}).
+ */
+export const selectTopKInArena = (
+  arena: RowArena,
+  a: {
+    readonly scores: Float32Array;
+    readonly users: Int32Array;
+    readonly items: number;
+    readonly stride: number;
+    readonly excludeOffsets: Int32Array | undefined;
+    readonly excludeItems: Int32Array | undefined;
+    readonly k: number;
+    readonly outItems: Int32Array;
+    readonly outScores: Float32Array;
+  },
+): boolean => {
+  const kernels = arena.kernelsFor(a.scores, a.users, a.excludeOffsets, a.excludeItems, a.outItems, a.outScores);
+  if (kernels === undefined || a.stride % 4 !== 0) return false;
+  kernels.selectTopK(
+    pointer(a.scores),
+    pointer(a.users),
+    a.users.length,
+    a.items,
+    a.stride,
+    pointer(a.excludeOffsets),
+    pointer(a.excludeItems),
+    a.k,
+    pointer(a.outItems),
+    pointer(a.outScores),
+  );
+  return true;
+};
+
 /**
  * Each row's `k` best items from a score matrix `[rows, items]` (row-major), leaving out the
  * row's user's items in `exclude` (sorted CSR lists by user): the selection half of a top-K whose
