@@ -112,6 +112,18 @@ describe("kdrec run", () => {
     });
     expect(Object.keys(soft.test)).toEqual(["hr@10", "ndcg@10", "hr@20", "ndcg@20"]);
     expect(soft.score_all_users_ms).toBeGreaterThan(0);
+    // Popularity bias: per run, and over the seeds in the summaries and the printed table.
+    expect(Object.keys(soft.popularity)).toEqual([
+      "tail_ndcg@10",
+      "tail_users",
+      "mean_recommended_popularity",
+      "recommended_tail_share",
+    ]);
+    expect(soft.popularity.recommended_tail_share).toBeGreaterThanOrEqual(0);
+    expect(soft.popularity.recommended_tail_share).toBeLessThanOrEqual(1);
+    const softSummary = results.summaries.find((x: { name: string }) => x.name === "s-soft");
+    expect(softSummary.popularity["tail_ndcg@10"].mean).toBeCloseTo(soft.popularity["tail_ndcg@10"], 10);
+    expect(table).toMatch(/long-tail ndcg@10/);
     expect(results.models[1].strategy).toBe("none");
     expect(existsSync(join(out, "models", "s-soft-seed1", "weights.bin"))).toBe(true);
     // TensorBoard logs per model and seed, and the report page, beside the results.

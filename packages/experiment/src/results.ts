@@ -62,6 +62,8 @@ export interface ModelSummary {
   readonly role: "teacher" | "student";
   readonly seeds: number;
   readonly test: Readonly<Record<string, RunSummary>>;
+  /** The popularity report over the seeds (NDCG@10 on the long tail, the top 10's popularity and tail share). */
+  readonly popularity?: Readonly<Record<string, RunSummary>>;
 }
 
 /**
@@ -105,11 +107,22 @@ export const summariseModels = (models: ReadonlyArray<ModelResult>): ModelSummar
   [...new Set(models.map((r) => r.name))].map((name) => {
     const runs = models.filter((r) => r.name === name);
     const metrics = Object.keys(runs[0]!.test);
+    const reports = runs.flatMap((r) => (r.popularity === undefined ? [] : [r.popularity]));
     return {
       name,
       role: runs[0]!.role,
       seeds: runs.length,
       test: Object.fromEntries(metrics.map((m) => [m, summariseRuns(runs.map((r) => r.test[m]!))])),
+      ...(reports.length === runs.length
+        ? {
+            popularity: Object.fromEntries(
+              (["tail_ndcg@10", "mean_recommended_popularity", "recommended_tail_share"] as const).map((key) => [
+                key,
+                summariseRuns(reports.map((report) => report[key])),
+              ]),
+            ),
+          }
+        : {}),
     };
   });
 
@@ -191,6 +204,7 @@ export const resultTable = (result: Pick<ExperimentResult, "models" | "compariso
       cell("ndcg@10"),
       cell("hr@10"),
       cell("ndcg@20"),
+      runs.every((r) => r.popularity !== undefined) ? overSeeds(runs.map((r) => r.popularity!["tail_ndcg@10"])) : "-",
       mean(runs.map((r) => r.train_seconds)).toFixed(1),
       ...(withTasks ? [taskCell(runs, "rmse"), taskCell(runs, "auc")] : []),
       runs[0]!.strategy,
@@ -203,6 +217,7 @@ export const resultTable = (result: Pick<ExperimentResult, "models" | "compariso
     "test ndcg@10",
     "test hr@10",
     "test ndcg@20",
+    "long-tail ndcg@10",
     "train s",
     ...(withTasks ? ["test rmse", "test like-auc"] : []),
     "strategy",
