@@ -42,7 +42,7 @@ const USAGE = {
   recommend: `  kdrec recommend --model DIR (--user ID | --history ID,ID,…) [--k 10] [--json]
       the top k of a model bundle (DIR/models/<name>-seed<k>/ of a run) by original ids`,
   "targets export": `  kdrec targets export --model DIR --out FILE.parquet [--k 50] [--overwrite]
-      a model bundle's top k per user (training items left out) as Parquet rows (user, item,
+      a model bundle's top k per user (the user's known items left out) as Parquet rows (user, item,
       score, rank): the layout an external teacher reads ("teacher": {"architecture": "external",
       "path": "FILE.parquet" or a folder of part files}); see docs/teacher-targets.md`,
   update: `  kdrec update --model DIR --events FILE [--columns user=COL,item=COL[,timestamp=COL]]

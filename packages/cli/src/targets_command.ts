@@ -40,7 +40,7 @@ export const targetsExport = async (
   const scores = new Float32Array(userIds.length * k.right);
   try {
     for (const [u, user] of userIds.entries()) {
-      // The recommender leaves out the user's training items, as teacher targets do.
+      // The recommender leaves out the items in the user's history (all their known interactions).
       const result = recommender.right.recommend({ user, k: k.right });
       if (E.isLeft(result)) return result;
       if (result.right.source !== "model" || result.right.items.length !== k.right)
