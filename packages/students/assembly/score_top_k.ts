@@ -1,6 +1,8 @@
 // AssemblyScript: compiled to WebAssembly by scripts/build-kernels.mjs. Pointers are byte
 // offsets into the imported memory; ids and counts are i32.
 
+import { clearBest, insertBest } from "./top_k_buffer";
+
 /**
  * For each row b, user u = users[b]: scores u against every item (P[u] · Q[i] + biases[i]), skips
  * the items of u in the sorted CSR lists excludeItems[excludeOffsets[u] .. excludeOffsets[u + 1])
@@ -40,10 +42,7 @@ export function scoreTopK(
       v128.store(splats + ((<usize>d) << 4), f32x4.splat(load<f32>(pu + ((<usize>d) << 2))));
     const bestItems = outItems + ((<usize>(b * k)) << 2);
     const bestScores = outScores + ((<usize>(b * k)) << 2);
-    for (let j = 0; j < k; j++) {
-      store<i32>(bestItems + ((<usize>j) << 2), -1);
-      store<f32>(bestScores + ((<usize>j) << 2), -Infinity);
-    }
+    clearBest(bestItems, bestScores, k);
     let next: i32 = 0;
     let end: i32 = 0;
     if (excludeOffsets !== 0) {
@@ -84,17 +83,7 @@ export function scoreTopK(
           const score = load<f32>(lanes + ((<usize>((j << 2) + lane)) << 2));
           // biome-ignore lint/suspicious/noGlobalIsNan: AssemblyScript's isNaN<f32> is a typed builtin, not JavaScript's
           if (isNaN<f32>(score) || (filled === k && !(score > threshold))) continue;
-          // Insertion into the sorted buffer: k is small, and few items get this far.
-          let at: i32 = filled < k ? filled++ : k - 1;
-          while (at > 0) {
-            const above = load<f32>(bestScores + ((<usize>(at - 1)) << 2));
-            if (!(score > above)) break;
-            store<f32>(bestScores + ((<usize>at) << 2), above);
-            store<i32>(bestItems + ((<usize>at) << 2), load<i32>(bestItems + ((<usize>(at - 1)) << 2)));
-            at--;
-          }
-          store<f32>(bestScores + ((<usize>at) << 2), score);
-          store<i32>(bestItems + ((<usize>at) << 2), i);
+          filled = insertBest(bestItems, bestScores, filled, k, i, score);
           if (filled === k) threshold = load<f32>(bestScores + ((<usize>(k - 1)) << 2));
         }
       }

@@ -1,6 +1,8 @@
 // AssemblyScript: compiled to WebAssembly by scripts/build-kernels.mjs. Pointers are byte
 // offsets into the imported memory; ids and counts are i32.
 
+import { clearBest, insertBest } from "./top_k_buffer";
+
 /**
  * The selection half of a top-K whose scores came from elsewhere (a matrix product on the engine):
  * for each row b of `scores` (`[rows, items]`, user users[b]), the k best items outside the user's
@@ -27,10 +29,7 @@ export function selectTopK(
     const row = scores + ((<usize>(b * stride)) << 2);
     const bestItems = outItems + ((<usize>(b * k)) << 2);
     const bestScores = outScores + ((<usize>(b * k)) << 2);
-    for (let j = 0; j < k; j++) {
-      store<i32>(bestItems + ((<usize>j) << 2), -1);
-      store<f32>(bestScores + ((<usize>j) << 2), -Infinity);
-    }
+    clearBest(bestItems, bestScores, k);
     let next: i32 = 0;
     let end: i32 = 0;
     if (excludeOffsets !== 0) {
@@ -53,16 +52,7 @@ export function selectTopK(
         const score = load<f32>(row + ((<usize>i) << 2));
         // biome-ignore lint/suspicious/noGlobalIsNan: AssemblyScript's isNaN<f32> is a typed builtin, not JavaScript's
         if (isNaN<f32>(score) || (filled === k && !(score > threshold))) continue;
-        let at: i32 = filled < k ? filled++ : k - 1;
-        while (at > 0) {
-          const above = load<f32>(bestScores + ((<usize>(at - 1)) << 2));
-          if (!(score > above)) break;
-          store<f32>(bestScores + ((<usize>at) << 2), above);
-          store<i32>(bestItems + ((<usize>at) << 2), load<i32>(bestItems + ((<usize>(at - 1)) << 2)));
-          at--;
-        }
-        store<f32>(bestScores + ((<usize>at) << 2), score);
-        store<i32>(bestItems + ((<usize>at) << 2), i);
+        filled = insertBest(bestItems, bestScores, filled, k, i, score);
         if (filled === k) threshold = load<f32>(bestScores + ((<usize>(k - 1)) << 2));
       }
     }
