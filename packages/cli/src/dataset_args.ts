@@ -53,7 +53,8 @@ const numberOption = (value: string | undefined, option: string): E.Either<Kdrec
     : E.left(usage(`expected a number, got "${value}"`, option));
 };
 
-const columnsOption = (
+/** `--columns user=COL,item=COL[,rating=COL][,timestamp=COL]` as a column mapping (indices when the file has no header). */
+export const columnsOption = (
   value: string | undefined,
   indices: boolean,
 ): E.Either<KdrecError, Record<string, string | number>> => {

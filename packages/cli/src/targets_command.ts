@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { type KdrecError, kdrecError } from "@kdrec/core";
 import { loadAnyRecommender } from "@kdrec/experiment";
-import { bundleSource, readBundle } from "@kdrec/serving";
+import { allUsersTopK } from "@kdrec/serving";
 import { writeTopKParquet } from "@kdrec/teachers/node";
 import * as E from "fp-ts/lib/Either.js";
 import type { CommandIo } from "./io.js";
@@ -27,33 +27,15 @@ export const targetsExport = async (
     return E.left(kdrecError("INVALID_ARGUMENT", "exists; pass --overwrite to replace it", values.out));
   const k = positiveIntegerOption(values.k, 50, "--k");
   if (E.isLeft(k)) return k;
-  const bundle = await readBundle(bundleSource(model));
-  if (E.isLeft(bundle)) return bundle;
-  const userIds = bundle.right.users.ids;
-  const itemIds = bundle.right.items.ids;
-  if (k.right >= itemIds.length)
-    return E.left(kdrecError("INVALID_ARGUMENT", `must be below the catalogue's ${itemIds.length} items`, "--k"));
   const recommender = await loadAnyRecommender(model);
   if (E.isLeft(recommender)) return recommender;
-  const itemIndex = new Map(itemIds.map((id, i) => [id, i]));
-  const items = new Int32Array(userIds.length * k.right);
-  const scores = new Float32Array(userIds.length * k.right);
-  try {
-    for (const [u, user] of userIds.entries()) {
-      // The recommender leaves out the items in the user's history (all their known interactions).
-      const result = recommender.right.recommend({ user, k: k.right });
-      if (E.isLeft(result)) return result;
-      if (result.right.source !== "model" || result.right.items.length !== k.right)
-        return E.left(kdrecError("INVALID_DATA", `the model gave user "${user}" no full top ${k.right}`, model));
-      result.right.items.forEach((entry, r) => {
-        items[u * k.right + r] = itemIndex.get(entry.item)!;
-        scores[u * k.right + r] = entry.score;
-      });
-    }
-  } finally {
-    recommender.right.dispose();
-  }
-  writeTopKParquet(values.out, { k: k.right, items, scores }, userIds, itemIds);
+  // The recommender leaves out the items in each user's history (all their known interactions).
+  const targets = allUsersTopK(recommender.right, k.right);
+  recommender.right.dispose();
+  if (E.isLeft(targets))
+    return E.left(targets.left.location === "k" ? { ...targets.left, location: "--k" } : targets.left);
+  const { userIds, catalogue } = recommender.right;
+  writeTopKParquet(values.out, targets.right, userIds, catalogue.ids);
   io.err(`kdrec: wrote ${values.out}: ${userIds.length} users × top ${k.right} (user, item, score, rank)\n`);
   return E.right(undefined);
 };

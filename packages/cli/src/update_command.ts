@@ -9,28 +9,12 @@ import { type KdrecError, kdrecError } from "@kdrec/core";
 import type { DatasetSpec } from "@kdrec/data";
 import { loadDataset } from "@kdrec/data/node";
 import { writeBundle } from "@kdrec/experiment";
-import { updateBundle } from "@kdrec/online";
+import { bundleEvents, updateBundle } from "@kdrec/online";
 import { bundleSource, readBundle } from "@kdrec/serving";
 import * as E from "fp-ts/lib/Either.js";
+import { columnsOption } from "./dataset_args.js";
 import type { CommandIo } from "./io.js";
 import { positiveIntegerOption } from "./options.js";
-
-/** `user=COL,item=COL[,timestamp=COL]` into a column mapping (default `user`, `item`). */
-const columnsOf = (text: string | undefined): E.Either<KdrecError, Record<string, string>> => {
-  if (text === undefined) return E.right({ user: "user", item: "item" });
-  const mapping: Record<string, string> = {};
-  for (const part of text.split(",")) {
-    const [key, column] = part.split("=");
-    if (!key || !column || !["user", "item", "timestamp"].includes(key))
-      return E.left(
-        kdrecError("INVALID_ARGUMENT", `expected user=COL,item=COL[,timestamp=COL], got "${part}"`, "--columns"),
-      );
-    mapping[key] = column;
-  }
-  return mapping.user === undefined || mapping.item === undefined
-    ? E.left(kdrecError("INVALID_ARGUMENT", "needs user=COL and item=COL", "--columns"))
-    : E.right(mapping);
-};
 
 /**
  * `kdrec update --model DIR --events FILE [--columns user=…,item=…,timestamp=…] [--teacher DIR]
@@ -67,7 +51,7 @@ export const updateCommand = async (
   const replay = values.replay === undefined ? 1 : Number(values.replay);
   if (!(Number.isFinite(replay) && replay >= 0))
     return E.left(kdrecError("INVALID_ARGUMENT", `expected a number ≥ 0, got "${values.replay}"`, "--replay"));
-  const columns = columnsOf(values.columns);
+  const columns = columnsOption(values.columns ?? "user=user,item=item", false);
   if (E.isLeft(columns)) return columns;
   const jsonl = /\.jsonl?(\.gz)?$/.test(values.events);
   // The events load as a dataset of their own (the loaders' checks and file:line errors); a
@@ -80,12 +64,7 @@ export const updateCommand = async (
   };
   const loaded = await loadDataset(spec as DatasetSpec)();
   if (E.isLeft(loaded)) return loaded;
-  const { interactions: x } = loaded.right;
-  const events = Array.from(x.users, (u, r) => ({
-    user: x.userIds[u]!,
-    item: x.itemIds[x.items[r]!]!,
-    ...(x.timestamps === undefined ? {} : { time: x.timestamps[r]! }),
-  }));
+  const events = bundleEvents(loaded.right.interactions);
   const bundle = await readBundle(bundleSource(model));
   if (E.isLeft(bundle)) return bundle;
   const teacher = values.teacher === undefined ? undefined : await readBundle(bundleSource(values.teacher));

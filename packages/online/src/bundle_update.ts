@@ -24,6 +24,21 @@ export interface BundleEvent {
 }
 
 /**
+ * Interactions (as a loader reads an events file) as events by original ids, in file order.
+ * @example
+ * ```ts
+ * const events = bundleEvents(loaded.interactions); // [{ user: "944", item: "50", time: … }, …]
+ * ```
+ * @category Online
+ */
+export const bundleEvents = (data: Interactions): BundleEvent[] =>
+  Array.from(data.users, (u, r) => ({
+    user: data.userIds[u]!,
+    item: data.itemIds[data.items[r]!]!,
+    ...(data.timestamps === undefined ? {} : { time: data.timestamps[r]! }),
+  }));
+
+/**
  * What an update did.
  * @category Online
  */
@@ -186,9 +201,15 @@ export const updateBundle = (
   });
 
   // Histories: the bundle's, each user's events appended (in the events' order).
+  const addedBy = new Map<number, Array<{ item: number; time: number | undefined }>>();
+  events.forEach((e, k) => {
+    const list = addedBy.get(eventUsers[k]!) ?? [];
+    list.push({ item: eventItems[k]!, time: e.time });
+    addedBy.set(eventUsers[k]!, list);
+  });
   const histories = Array.from({ length: users }, (_, u) => {
     const old = bundle.histories[u];
-    const added = events.flatMap((e, k) => (eventUsers[k] === u ? [{ item: eventItems[k]!, time: e.time }] : []));
+    const added = addedBy.get(u) ?? [];
     const items = Int32Array.of(...(old?.items ?? []), ...added.map((a) => a.item));
     const oldTimes = old?.times;
     const withTimes = bundle.histories.some((h) => h.times !== undefined);

@@ -13,7 +13,7 @@
  *   optionally distilling from a teacher bundle: what `kdrec update` runs.
  * @packageDocumentation
  */
-export { type BundleEvent, type BundleUpdateReport, updateBundle } from "./bundle_update.js";
+export { type BundleEvent, type BundleUpdateReport, bundleEvents, updateBundle } from "./bundle_update.js";
 export {
   foldInUsers,
   incrementalUpdate,

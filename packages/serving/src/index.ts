@@ -29,6 +29,7 @@ export {
 export { type History, type HistoryAttention, type ItemScorer, topK } from "./item_scorer.js";
 export { type MfShape, mfScorer } from "./mf_scorer.js";
 export {
+  allUsersTopK,
   bundleRecommender,
   type Explanation,
   formatRecommendations,

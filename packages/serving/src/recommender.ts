@@ -83,6 +83,8 @@ export interface Recommender {
   /** The catalogue: original ids in index order, interaction counts, titles where known. */
   readonly catalogue: ModelBundle["items"];
   readonly users: number;
+  /** The known users' original ids, in index order. */
+  readonly userIds: ReadonlyArray<string>;
   /** Whether the model reads histories (unknown users are then served from them). */
   readonly readsHistories: boolean;
   recommend(request: RecommendRequest): E.Either<KdrecError, RecommendResult>;
@@ -199,6 +201,7 @@ export const bundleRecommender = (
     items: catalogue,
     catalogue: items,
     users: users.ids.length,
+    userIds: users.ids,
     readsHistories: scorer.scoreHistory !== undefined,
     recommend: (request) => {
       const asked = request.k ?? 10;
@@ -328,6 +331,41 @@ export const loadRecommender = async (
   return E.map((s: ItemScorer) => bundleRecommender(bundle.right, s, options.maxK))(
     E.mapLeft((e: KdrecError) => ({ ...e, location: `${where}: ${e.location}` }))(scorer),
   );
+};
+
+/**
+ * Every known user's top `k` by the model, each user's history left out, as item indices into
+ * the catalogue with their scores (`items[u·k + r]`, best first): what `kdrec targets export`
+ * writes as a teacher's targets. Fails when the model cannot give a user a full list.
+ * @example
+ * ```ts
+ * const top = allUsersTopK(recommender, 50);
+ * if (E.isRight(top)) console.log(top.right.items.length); // users × 50
+ * ```
+ * @category Serving
+ */
+export const allUsersTopK = (
+  recommender: Recommender,
+  k: number,
+): E.Either<KdrecError, { readonly k: number; readonly items: Int32Array; readonly scores: Float32Array }> => {
+  if (!(Number.isInteger(k) && k > 0 && k < recommender.items))
+    return E.left(
+      kdrecError("INVALID_ARGUMENT", `must be a whole number below the catalogue's ${recommender.items} items`, "k"),
+    );
+  const itemIndex = new Map(recommender.catalogue.ids.map((id, i) => [id, i]));
+  const items = new Int32Array(recommender.users * k);
+  const scores = new Float32Array(recommender.users * k);
+  for (const [u, user] of recommender.userIds.entries()) {
+    const result = recommender.recommend({ user, k });
+    if (E.isLeft(result)) return result;
+    if (result.right.source !== "model" || result.right.items.length !== k)
+      return E.left(kdrecError("INVALID_DATA", `the model gave user "${user}" no full top ${k}`, recommender.name));
+    result.right.items.forEach((entry, r) => {
+      items[u * k + r] = itemIndex.get(entry.item)!;
+      scores[u * k + r] = entry.score;
+    });
+  }
+  return E.right({ k, items, scores });
 };
 
 /**
