@@ -69,6 +69,7 @@ export const dataSplit = async (
     "valid-ratio"?: string;
     "test-ratio"?: string;
     "split-seed"?: string;
+    fraction?: string;
   },
   io: CommandIo,
 ): Promise<E.Either<KdrecError, void>> => {
@@ -98,18 +99,25 @@ const protocolFrom = (values: {
   "split-seed"?: string;
   "valid-ratio"?: string;
   "test-ratio"?: string;
+  fraction?: string;
 }): E.Either<KdrecError, SplitProtocol> => {
   const name = values.protocol ?? "leave-last-out";
-  if (!["leave-last-out", "temporal", "random"].includes(name))
+  if (!["leave-last-out", "temporal", "random", "cold-items"].includes(name))
     return E.left(
       kdrecError(
         "INVALID_ARGUMENT",
-        `unknown protocol "${name}" (known: leave-last-out, temporal, random)`,
+        `unknown protocol "${name}" (known: leave-last-out, temporal, random, cold-items)`,
         "--protocol",
       ),
     );
+  const seed = Number(values["split-seed"] ?? 42);
   const ratios = { validRatio: Number(values["valid-ratio"] ?? 0.1), testRatio: Number(values["test-ratio"] ?? 0.2) };
-  const options = name === "random" ? { ...ratios, seed: Number(values["split-seed"] ?? 42) } : ratios;
+  const options =
+    name === "random"
+      ? { ...ratios, seed }
+      : name === "cold-items"
+        ? { fraction: Number(values.fraction ?? 0.1), seed }
+        : ratios;
   // The protocol's codec checks the ratios and the seed (reported at their names).
   return decodeConfig(SplitProtocol, name === "leave-last-out" ? { name } : { name, ...options }, "--protocol");
 };

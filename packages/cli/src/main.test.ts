@@ -113,6 +113,28 @@ describe("kdrec data split", () => {
     }
     expect(readFileSync(join(a, "test.tsv"), "utf8")).toBe(readFileSync(join(b, "test.tsv"), "utf8"));
   });
+
+  it("holds out cold items: no validation or test item is in training", async () => {
+    const out = join(scratch(), "cold");
+    const args = ["--format", "synthetic", "--users", "50", "--items", "80", "--protocol", "cold-items"];
+    const { code } = await run("data", "split", ...args, "--fraction", "0.2", "--out", out);
+    expect(code).toBe(0);
+    const itemsOf = (file: string) =>
+      new Set(
+        readFileSync(join(out, file), "utf8")
+          .trim()
+          .split("\n")
+          .slice(1)
+          .map((l) => l.split("\t")[1]),
+      );
+    const train = itemsOf("train.tsv");
+    for (const part of ["valid.tsv", "test.tsv"]) for (const item of itemsOf(part)) expect(train.has(item)).toBe(false);
+    expect(JSON.parse(readFileSync(join(out, "meta.json"), "utf8")).protocol).toEqual({
+      name: "cold-items",
+      fraction: 0.2,
+      seed: 42,
+    });
+  });
 });
 
 describe("ids and times at the edges", () => {

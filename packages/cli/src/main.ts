@@ -32,8 +32,8 @@ const USAGE = {
       the config's JSON Schema: docs/kdrec-config.schema.json`,
   "data stats": `  kdrec data stats --format F --path P [--json]
       users, items, interactions, density, rating range, interactions per user, duplicates`,
-  "data split": `  kdrec data split --format F --path P --out DIR [--protocol leave-last-out|temporal|random]
-                   [--valid-ratio R] [--test-ratio R] [--split-seed N]
+  "data split": `  kdrec data split --format F --path P --out DIR [--protocol leave-last-out|temporal|random|cold-items]
+                   [--valid-ratio R] [--test-ratio R] [--split-seed N] [--fraction F (cold-items: held-out share of items)]
       writes DIR/train.tsv, valid.tsv, test.tsv (user, item, timestamp; original ids) and meta.json`,
   report: `  kdrec report DIR [DIR…] [--out FILE]
       one self-contained HTML page (opens from disk) over run folders: learning curves, test
@@ -98,6 +98,7 @@ const COMMANDS = {
       "valid-ratio": { type: "string" },
       "test-ratio": { type: "string" },
       "split-seed": { type: "string" },
+      fraction: { type: "string" },
     },
     positionals: 0,
     run: dataSplit,

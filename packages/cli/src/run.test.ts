@@ -576,6 +576,37 @@ describe("kdrec run", () => {
     expect(align.errors[0]).toMatch(
       /students\[0\]\.strategy\.featureAlignment: feature alignment needs a tower student/,
     );
+    // Representation distillation from an ensemble: refused before anything trains.
+    const fromEnsemble = await run(
+      "run",
+      configFile({
+        ...tiny,
+        students: [
+          { name: "a", dim: 4 },
+          {
+            name: "s",
+            dim: 2,
+            teacher: ["teacher", "a"],
+            strategy: { kind: "one-way", loss: { kind: "soft-label" }, representation: { method: "htd" } },
+          },
+        ],
+      }),
+      "--out",
+      out,
+    );
+    expect(fromEnsemble.errors[0]).toMatch(
+      /students\[1\]\.strategy\.representation: representation distillation needs one teacher that exposes/,
+    );
+    // A feature MF on data without user features (the synthetic set has item categories only).
+    const noUserFeatures = await run(
+      "run",
+      configFile({ ...tiny, students: [{ name: "s", architecture: "mf-features", dim: 4 }] }),
+      "--out",
+      out,
+    );
+    expect(noUserFeatures.errors[0]).toMatch(
+      /students\[0\]\.userFeatures: the dataset has no user features \(set userFeatures: false/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -597,6 +628,14 @@ describe("kdrec run", () => {
         },
         { name: "two-way", dim: 2, ...quick, strategy: { kind: "two-way", epochs: 3, candidates: 5 } },
         { name: "s-nokd-2", dim: 2, ...quick, strategy: { kind: "none" } },
+        // Topology distillation from the assistant (an MF student: its vectors are exposed too).
+        {
+          name: "htd",
+          dim: 2,
+          ...quick,
+          teacher: "assistant",
+          strategy: { ...soft, representation: { method: "htd", experts: 2, entities: 16 } },
+        },
       ],
     };
     const { code, errors, out: table } = await run("run", configFile(config), "--out", out);
@@ -611,7 +650,9 @@ describe("kdrec run", () => {
       "two-way/student",
       "teacher~two-way/teacher",
       "s-nokd-2/student",
+      "htd/student",
     ]);
+    expect(results.models[7].strategy).toMatch(/htd ×1 \(2 experts/);
     expect(results.models[5].strategy).toMatch(/^two-way .*the teacher's side$/);
     expect(results.models[5].params).toBe((60 + 80) * 16);
     expect(table).toMatch(/two-way vs s-nokd-2, test ndcg@10:/);

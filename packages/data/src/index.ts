@@ -49,7 +49,22 @@ export {
 } from "./interactions.js";
 export { itemPopularity, type NegativeSampler, popularityNegatives, uniformNegatives } from "./negative_sampling.js";
 export { fillGroups, type GroupingOptions, sessionGrouping } from "./session_groups.js";
-export { leaveLastOut, randomSplit, type Split, SplitProtocol, splitBy, temporalSplit } from "./splits.js";
+export {
+  type FeatureLists,
+  featureMeans,
+  itemFeatureLists,
+  type SideFeatures,
+  userFeatureLists,
+} from "./side_features.js";
+export {
+  coldItemsSplit,
+  leaveLastOut,
+  randomSplit,
+  type Split,
+  SplitProtocol,
+  splitBy,
+  temporalSplit,
+} from "./splits.js";
 export { type DatasetStats, datasetStats, formatDatasetStats } from "./stats.js";
 export { SyntheticOptions, syntheticDataset } from "./synthetic.js";
 export {

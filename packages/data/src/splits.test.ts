@@ -1,7 +1,8 @@
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import type { Interactions } from "./interactions.js";
-import { leaveLastOut, randomSplit, temporalSplit } from "./splits.js";
+import { itemFeatureLists, userFeatureLists } from "./side_features.js";
+import { coldItemsSplit, leaveLastOut, randomSplit, temporalSplit } from "./splits.js";
 import { syntheticDataset } from "./synthetic.js";
 
 // user 0: items at t=1,2,3,3 (tie at t=3 between item ids "10" and "9": "10" sorts last numerically)
@@ -59,5 +60,43 @@ describe("randomSplit", () => {
     expect(train.users.length + valid.users.length + test.users.length).toBe(synthetic.users.length);
     expect(new Set(train.users).size).toBe(100);
     expect(test.users.length / synthetic.users.length).toBeCloseTo(0.2, 1);
+  });
+});
+
+describe("coldItemsSplit", () => {
+  it("holds out a share of the items entirely: half of them validation items, half test items, each ranked alone", () => {
+    const data = syntheticDataset({ seed: 3, users: 80, items: 60 }).interactions;
+    const split = coldItemsSplit(data, 0.2, 7);
+    if (E.isLeft(split)) throw new Error(split.left.message);
+    const { train, valid, test, candidates } = split.right;
+    const [validItems, testItems] = [new Set(candidates!.valid), new Set(candidates!.test)];
+    expect(validItems.size + testItems.size).toBe(Math.round(new Set(data.items).size * 0.2));
+    expect([...validItems].some((i) => testItems.has(i))).toBe(false);
+    expect([...train.items].some((i) => validItems.has(i) || testItems.has(i))).toBe(false);
+    expect([...valid.items].every((i) => validItems.has(i))).toBe(true);
+    expect([...test.items].every((i) => testItems.has(i))).toBe(true);
+    expect(train.items.length + valid.items.length + test.items.length).toBe(data.items.length);
+    // Seeded: the same items again; another seed, others.
+    const again = coldItemsSplit(data, 0.2, 7);
+    expect(E.isRight(again) && again.right.candidates).toEqual(candidates);
+    const other = coldItemsSplit(data, 0.2, 8);
+    expect(E.isRight(other) && other.right.candidates).not.toEqual(candidates);
+    expect(E.isLeft(coldItemsSplit(data, 1.5, 7))).toBe(true);
+  });
+});
+
+describe("side features", () => {
+  it("lists item categories and user columns, numeric columns by decade", () => {
+    const users = userFeatureLists({ columns: { age: ["24", "53", ""], gender: ["M", "F", "F"] } }, 3)!;
+    expect(users.names).toEqual(["age=20s", "gender=M", "age=50s", "gender=F"]);
+    expect(Array.from(users.offsets)).toEqual([0, 2, 4, 5]);
+    expect(Array.from(users.index)).toEqual([0, 1, 2, 3, 3]);
+    const items = itemFeatureLists(
+      { categoryNames: ["A", "B"], categoryOffsets: Int32Array.of(0, 1, 3), categoryIndex: Int32Array.of(1, 0, 1) },
+      3,
+    )!;
+    // A third item the side information does not know has no feature.
+    expect(Array.from(items.offsets)).toEqual([0, 1, 3, 3]);
+    expect(itemFeatureLists({}, 3)).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Evaluation splits: leave-last-out (kdrec's standard protocol), a global temporal split and a
- * seeded random per-user split. Every split shares the id tables of its input.
+ * Evaluation splits: leave-last-out (kdrec's standard protocol), a global temporal split, a
+ * seeded random per-user split and a cold-items split. Every split shares the id tables of its input.
  * @module
  */
 import { integerInRange, type KdrecError, kdrecError, numberInRange, seededRandom, taggedUnion } from "@kdrec/core";
@@ -17,6 +17,11 @@ export interface Split {
   readonly train: Interactions;
   readonly valid: Interactions;
   readonly test: Interactions;
+  /**
+   * The items validation and test each rank (ascending); every item when absent. The cold-items
+   * protocol ranks only its held-out items, which training never saw.
+   */
+  readonly candidates?: { readonly valid: Int32Array; readonly test: Int32Array };
 }
 
 /**
@@ -26,7 +31,8 @@ export interface Split {
 export type SplitProtocol =
   | { readonly name: "leave-last-out" }
   | { readonly name: "temporal"; readonly validRatio: number; readonly testRatio: number }
-  | { readonly name: "random"; readonly validRatio: number; readonly testRatio: number; readonly seed: number };
+  | { readonly name: "random"; readonly validRatio: number; readonly testRatio: number; readonly seed: number }
+  | { readonly name: "cold-items"; readonly fraction: number; readonly seed: number };
 
 const ratios = { validRatio: numberInRange(0, 0.9), testRatio: numberInRange(0.01, 0.9) };
 /**
@@ -41,6 +47,7 @@ export const SplitProtocol: t.Type<SplitProtocol, SplitProtocol, unknown> = tagg
       ["leave-last-out", { required: {}, optional: {} }],
       ["temporal", { required: ratios, optional: {} }],
       ["random", { required: { ...ratios, seed: integerInRange(0) }, optional: {} }],
+      ["cold-items", { required: { fraction: numberInRange(0.01, 0.5), seed: integerInRange(0) }, optional: {} }],
     ]),
   "SplitProtocol",
 );
@@ -168,6 +175,44 @@ const checkRatios = (validRatio: number, testRatio: number, where: string): E.Ei
       );
 
 /**
+ * Cold items (seeded): `fraction` of the items that have interactions are held out entirely —
+ * none of their interactions is in training. Half of them (by the same draw) are validation
+ * items, the other half test items, and each set is ranked among its own items only
+ * (`candidates`): how well a model scores items it never trained on, which only side
+ * information can tell it. Disjoint item sets keep model selection on validation from learning
+ * which test items are popular.
+ * @example
+ * ```ts
+ * const split = coldItemsSplit(dataset.interactions, 0.1, 1);
+ * if (E.isRight(split)) split.right.candidates; // { valid, test }: the held-out items of each
+ * ```
+ * @category Splits
+ */
+export const coldItemsSplit = (data: Interactions, fraction: number, seed: number): E.Either<KdrecError, Split> => {
+  if (!(fraction > 0 && fraction < 1))
+    return E.left(kdrecError("INVALID_ARGUMENT", `fraction must be in (0, 1), got ${fraction}`, "coldItemsSplit"));
+  const seen = new Uint8Array(data.itemIds.length);
+  for (const i of data.items) seen[i] = 1;
+  const withRows = Int32Array.from(Array.from({ length: seen.length }, (_, i) => i).filter((i) => seen[i] === 1));
+  const cold = seededRandom(seed)
+    .split("items")
+    .shuffle(withRows)
+    .slice(0, Math.max(2, Math.round(withRows.length * fraction)));
+  // 0: warm, 1: a validation item, 2: a test item.
+  const role = new Uint8Array(seen.length);
+  cold.forEach((item, k) => {
+    role[item] = k % 2 === 0 ? 1 : 2;
+  });
+  const parts: [number[], number[], number[]] = [[], [], []];
+  for (let r = 0; r < data.items.length; r++) parts[role[data.items[r]!]!]!.push(r);
+  const of = (wanted: number) => Int32Array.from(cold.filter((_, k) => k % 2 === wanted)).sort();
+  return E.right({
+    ...assemble(data, { name: "cold-items", fraction, seed }, parts),
+    candidates: { valid: of(0), test: of(1) },
+  });
+};
+
+/**
  * Makes the split a protocol describes.
  * @category Splits
  */
@@ -179,5 +224,7 @@ export const splitBy = (data: Interactions, protocol: SplitProtocol): E.Either<K
       return temporalSplit(data, protocol.validRatio, protocol.testRatio);
     case "random":
       return randomSplit(data, protocol.validRatio, protocol.testRatio, protocol.seed);
+    case "cold-items":
+      return coldItemsSplit(data, protocol.fraction, protocol.seed);
   }
 };

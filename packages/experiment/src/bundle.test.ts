@@ -1,7 +1,15 @@
 import { readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeConfig, readTidy } from "@kdrec/core";
-import { hasItem, leaveLastOut, selectRows, syntheticDataset, userItemSets } from "@kdrec/data";
+import {
+  hasItem,
+  itemFeatureLists,
+  leaveLastOut,
+  selectRows,
+  syntheticDataset,
+  userFeatureLists,
+  userItemSets,
+} from "@kdrec/data";
 import { evaluateFullRanking } from "@kdrec/metrics";
 import { folderSource, loadRecommender, modelJsonSchema, readBundle, topK } from "@kdrec/serving";
 import { describeEachBackend, scratchFolders } from "@kdrec/testing";
@@ -29,7 +37,26 @@ const config = {
     { name: "neumf4", architecture: "neumf", dim: 4, mlpLayers: [8, 4], ...quick },
     { name: "mt4", architecture: "multi-task", dim: 4, hidden: 4, ...quick },
     { name: "bert8", architecture: "bert4rec", dim: 8, blocks: 1, heads: 1, maxLength: 10, ...quick },
+    { name: "mff4", architecture: "mf-features", dim: 4, ...quick },
+    { name: "towerc4", architecture: "tower", dim: 4, itemCategories: true, ...quick },
   ],
+};
+// Side information for the feature MF: three categories (one or two per item), two user columns.
+const itemSide = {
+  titles: dataset.interactions.itemIds.map((id) => `Title ${id}`),
+  categoryNames: ["a", "b", "c"],
+  categoryOffsets: Int32Array.from({ length: 121 }, (_, i) => i + Math.floor(i / 2)),
+  categoryIndex: Int32Array.from({ length: 120 + 60 }, (_, k) => k % 3),
+};
+const userSide = {
+  columns: {
+    age: Array.from({ length: 80 }, (_, u) => String(18 + ((u * 7) % 50))),
+    gender: Array.from({ length: 80 }, (_, u) => (u % 2 === 0 ? "F" : "M")),
+  },
+};
+const side = {
+  users: userFeatureLists(userSide, 80)!,
+  items: itemFeatureLists(itemSide, 120)!,
 };
 
 const right = <A>(x: E.Either<{ message: string; location?: string }, A>): A => {
@@ -49,11 +76,7 @@ describeEachBackend("model bundles written by a run", () => {
     result = right(
       await runExperiment(spec, {
         // Titles, as a dataset with side information has them, travel into every bundle.
-        data: {
-          name: "synthetic",
-          interactions: dataset.interactions,
-          items: { titles: dataset.interactions.itemIds.map((id) => `Title ${id}`) },
-        },
+        data: { name: "synthetic", interactions: dataset.interactions, items: itemSide, users: userSide },
         store: fileStore(out, false),
       })(),
     );
@@ -80,10 +103,12 @@ describeEachBackend("model bundles written by a run", () => {
       "als4-seed1",
       "bert8-seed1",
       "mf4-seed1",
+      "mff4-seed1",
       "mt4-seed1",
       "neumf4-seed1",
       "sasrec-seed1",
       "tower4-seed1",
+      "towerc4-seed1",
     ]);
     const split = leaveLastOut(dataset.interactions);
     for (const dir of bundles()) {
@@ -92,7 +117,7 @@ describeEachBackend("model bundles written by a run", () => {
       const architecture = defaultRegistry.get(spec.architecture as string)!;
       expect(bundle.model.kdrecVersion).toMatch(/^\d+\.\d+\.\d+/);
       expect(bundle.model.data).toMatchObject({ name: "synthetic", users: 80, items: 120 });
-      const built = right(architecture.create(spec as never, { seed: 1, split }));
+      const built = right(architecture.create(spec as never, { seed: 1, split, side }));
       right(built.restore(bundle.weights.map((w) => ({ ...w, shape: [...w.shape] }))));
       const scorer = built.testScorer();
       const report = right(
@@ -118,6 +143,7 @@ describeEachBackend("model bundles written by a run", () => {
         defaultRegistry.get(spec.architecture as string)!.create(spec as never, {
           seed: 1,
           split: { protocol: { name: "leave-last-out" }, train: all, valid: none, test: none },
+          side,
         }),
       );
       right(built.restore(bundle.weights.map((w) => ({ ...w, shape: [...w.shape] }))));

@@ -7,6 +7,7 @@
  * @module
  */
 import { type KdrecError, kdrecError } from "@kdrec/core";
+import type { SideFeatures } from "@kdrec/data";
 import { unknownPartsProblem } from "@kdrec/model-kit";
 import { catalogueDraws, checkStrategy, teacherTopKNeeded } from "@kdrec/strategies";
 import * as E from "fp-ts/lib/Either.js";
@@ -36,6 +37,8 @@ export const checkExperiment = (
       return fail(checked.left.message, `${path}.${checked.left.location}`);
   }
   const known = new Set([teacher.name]);
+  // Every model's architecture by name: what a student's named teacher is.
+  const architectures = new Map<string, string>([[teacher.name, teacher.architecture]]);
   for (const [k, student] of spec.students.entries()) {
     const at = `students[${k}]`;
     if (known.has(student.name))
@@ -89,6 +92,20 @@ export const checkExperiment = (
           where,
         );
     }
+    if (strategy.kind === "one-way" && strategy.representation !== undefined) {
+      const where = `${at}.strategy.representation`;
+      if (student.architecture !== "mf")
+        return fail(
+          "representation distillation needs a student that exposes its users' and items' vectors (architecture \"mf\")",
+          where,
+        );
+      const teachers = names ?? [teacher.name];
+      if (teachers.length !== 1 || architectures.get(teachers[0]!) !== "mf")
+        return fail(
+          "representation distillation needs one teacher that exposes its users' and items' vectors (architecture \"mf\")",
+          where,
+        );
+    }
     if (student.architecture === "als" && strategy.kind === "one-way" && teacherTopKNeeded(strategy) === 0)
       return fail(
         'a distilled ALS student needs the teacher\'s top-K (strategy.loss.kind "ranking")',
@@ -101,15 +118,53 @@ export const checkExperiment = (
     if (student.compareTo !== undefined && !known.has(student.compareTo))
       return fail(`"${student.compareTo}" is not an earlier student`, `${at}.compareTo`);
     known.add(student.name);
+    architectures.set(student.name, student.architecture);
   }
   return E.right(undefined);
 };
 
 /**
- * Checks that need the data: every size a strategy draws is smaller than the catalogue.
+ * Checks that need the data: every size a strategy draws is smaller than the catalogue, and the
+ * side information a feature MF or a tower reads is in the data.
  * @category Experiment
  */
-export const checkAgainstData = (spec: ExperimentSpec, items: number, source: string): E.Either<KdrecError, void> => {
+export const checkAgainstData = (
+  spec: ExperimentSpec,
+  items: number,
+  source: string,
+  side: SideFeatures = {},
+): E.Either<KdrecError, void> => {
+  // A feature MF asks for each side's features unless it turns them off, a tower for item
+  // categories when it turns them on; the data must have them.
+  const models: Array<[string, ModelSpec | ExperimentSpec["teacher"]]> = [
+    ["teacher", spec.teacher],
+    ...spec.students.map((s, k): [string, ModelSpec] => [`students[${k}]`, s]),
+  ];
+  for (const [path, model] of models) {
+    if (model.architecture === "tower" && (model as { itemCategories?: boolean }).itemCategories === true)
+      if (side.items === undefined)
+        return E.left(
+          kdrecError("INVALID_CONFIG", "the dataset has no item categories", `${source}: ${path}.itemCategories`),
+        );
+    if (model.architecture !== "mf-features") continue;
+    const wants = model as { userFeatures?: boolean; itemFeatures?: boolean };
+    if (wants.itemFeatures !== false && side.items === undefined)
+      return E.left(
+        kdrecError(
+          "INVALID_CONFIG",
+          "the dataset has no item categories (set itemFeatures: false to train without them)",
+          `${source}: ${path}.itemFeatures`,
+        ),
+      );
+    if (wants.userFeatures !== false && side.users === undefined)
+      return E.left(
+        kdrecError(
+          "INVALID_CONFIG",
+          "the dataset has no user features (set userFeatures: false to train without them)",
+          `${source}: ${path}.userFeatures`,
+        ),
+      );
+  }
   for (const [index, student] of spec.students.entries())
     for (const { field, size, what } of catalogueDraws(student.strategy ?? { kind: "none" }))
       if (size >= items)

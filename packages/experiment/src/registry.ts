@@ -6,7 +6,7 @@
  */
 import { multiTaskArchitecture } from "@kdrec/heads";
 import type { Architecture } from "@kdrec/model-kit";
-import { alsArchitecture, mfArchitecture, towerArchitecture } from "@kdrec/students";
+import { alsArchitecture, featureMfArchitecture, mfArchitecture, towerArchitecture } from "@kdrec/students";
 import { bert4recArchitecture, neumfArchitecture, sasrecArchitecture } from "@kdrec/teachers";
 
 /**
@@ -16,14 +16,15 @@ import { bert4recArchitecture, neumfArchitecture, sasrecArchitecture } from "@kd
 export type ArchitectureRegistry = ReadonlyMap<string, Architecture>;
 
 /**
- * kdrec's architectures: `mf` (the default), `als`, `tower`, `neumf`, `sasrec`, `bert4rec`,
- * `multi-task`.
+ * kdrec's architectures: `mf` (the default), `als`, `mf-features`, `tower`, `neumf`, `sasrec`,
+ * `bert4rec`, `multi-task`.
  * @category Registry
  */
 export const defaultRegistry: ArchitectureRegistry = new Map(
   [
     mfArchitecture,
     alsArchitecture,
+    featureMfArchitecture,
     neumfArchitecture,
     sasrecArchitecture,
     bert4recArchitecture,

@@ -12,12 +12,16 @@ import {
   type Interactions,
   type ItemSideInfo,
   indexBatches,
+  itemFeatureLists,
   itemsOf,
   numInteractions,
   numItems,
   numUsers,
+  type SideFeatures,
   type Split,
   splitBy,
+  type UserSideInfo,
+  userFeatureLists,
   userItemSets,
 } from "@kdrec/data";
 import { evaluateFullRanking, popularityReport, type RankingReport } from "@kdrec/metrics";
@@ -120,7 +124,12 @@ export interface ExperimentStore {
  */
 export interface ExperimentOptions {
   /** The loaded dataset (the spec's `dataset` says how to load it; loading is the caller's). */
-  readonly data: { readonly name: string; readonly interactions: Interactions; readonly items?: ItemSideInfo };
+  readonly data: {
+    readonly name: string;
+    readonly interactions: Interactions;
+    readonly items?: ItemSideInfo;
+    readonly users?: UserSideInfo;
+  };
   /** Overrides the spec's seeds. */
   readonly seeds?: ReadonlyArray<number>;
   /** The architectures models are looked up in; default {@link defaultRegistry}. */
@@ -179,7 +188,8 @@ export const prepareExperiment = (
         `${source}: minRating`,
       ),
     );
-  const againstData = checkAgainstData(spec, numItems(data), source);
+  const side = sideFeatures(options.data, numUsers(data), numItems(data));
+  const againstData = checkAgainstData(spec, numItems(data), source, side);
   if (E.isLeft(againstData)) return againstData;
   const split = splitBy(data, spec.protocol ?? { name: "leave-last-out" });
   if (E.isLeft(split)) return split;
@@ -319,6 +329,8 @@ class Run {
   private readonly referenced: Set<string>;
   private readonly fingerprints: ReadonlyMap<string, { readonly value: string; readonly location: string }>;
   private readonly served: () => ServedData;
+  /** The dataset's side information as feature lists (what feature-aware models read). */
+  private readonly side: SideFeatures;
 
   constructor(
     private readonly spec: ExperimentSpec,
@@ -335,6 +347,7 @@ class Run {
     };
     this.referenced = new Set(spec.students.flatMap((s) => teachersOf(s) ?? []));
     this.fingerprints = modelFingerprints(spec);
+    this.side = sideFeatures(options.data, numUsers(split.train), numItems(split.train));
   }
 
   /** The teacher and every student of one seed. */
@@ -433,6 +446,7 @@ class Run {
     const valid = await evaluateFullRanking(teacher.scoreAll, {
       heldOut: this.split.valid,
       exclude: [this.split.train],
+      ...(this.split.candidates === undefined ? {} : { candidates: this.split.candidates.valid }),
     });
     if (E.isLeft(valid)) return valid;
     const report = await onTestSplit(teacher.scoreAll, this.split);
@@ -468,6 +482,7 @@ class Run {
     return entry.create(spec, {
       seed: request.seed,
       split: this.split,
+      side: this.side,
       ...(alignTo === undefined ? {} : { alignTo }),
       ...(strategy.kind === "one-way"
         ? {
@@ -632,9 +647,23 @@ class Run {
   }
 }
 
-/** Full-ranking metrics on the test split (training and validation items excluded). */
+/** The dataset's side information as feature lists (a side without any feature is left out). */
+const sideFeatures = (data: ExperimentOptions["data"], users: number, items: number): SideFeatures => {
+  const userLists = userFeatureLists(data.users, users);
+  const itemLists = itemFeatureLists(data.items, items);
+  return {
+    ...(userLists === undefined || userLists.names.length === 0 ? {} : { users: userLists }),
+    ...(itemLists === undefined || itemLists.names.length === 0 ? {} : { items: itemLists }),
+  };
+};
+
+/** Full-ranking metrics on the test split (training and validation items excluded; the split's candidates only). */
 const onTestSplit = (score: (users: Int32Array) => tf.Tensor2D, split: Split) =>
-  evaluateFullRanking(score, { heldOut: split.test, exclude: [split.train, split.valid] });
+  evaluateFullRanking(score, {
+    heldOut: split.test,
+    exclude: [split.train, split.valid],
+    ...(split.candidates === undefined ? {} : { candidates: split.candidates.test }),
+  });
 
 /** The means of {@link TEST_METRICS} in a summary (a model never validated has none). */
 const pick = (summary: Readonly<Record<string, { readonly mean: number }>>) =>

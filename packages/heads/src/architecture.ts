@@ -14,11 +14,12 @@ import {
   strictType,
   unitInterval,
 } from "@kdrec/core";
-import { concatInteractions, numItems, numUsers } from "@kdrec/data";
+import { concatInteractions } from "@kdrec/data";
 import {
   builtVariableModel,
   defineArchitecture,
   frozenModel,
+  modelShape,
   TRAINING_DEFAULTS,
   trainingOptions,
 } from "@kdrec/model-kit";
@@ -72,7 +73,8 @@ export const multiTaskArchitecture = defineArchitecture({
     learningRate: 1e-3,
     ...TRAINING_DEFAULTS,
   },
-  create: (spec, { seed, split, taskTeacher }) => {
+  create: (spec, context) => {
+    const { split, taskTeacher } = context;
     if (spec.taskDistillation !== undefined && taskTeacher === undefined)
       return E.left(
         kdrecError(
@@ -81,16 +83,10 @@ export const multiTaskArchitecture = defineArchitecture({
           `${spec.name}.taskDistillation`,
         ),
       );
-    const users = numUsers(split.train);
-    const items = numItems(split.train);
+    const { users, items } = modelShape(spec, context);
     const created = MultiTaskModel.create(
       {
-        users,
-        items,
-        dim: spec.dim,
-        seed,
-        l2: spec.l2 ?? 0,
-        learningRate: spec.learningRate ?? 1e-3,
+        ...modelShape(spec, context),
         ...definedFields(spec, ["bottom", "hidden", "experts", "weighting", "taskWeights"]),
       },
       split.train,
@@ -114,7 +110,7 @@ export const multiTaskArchitecture = defineArchitecture({
             model,
             split.test,
             concatInteractions(split.train, split.valid),
-            seededRandom(seed).split("tasks"),
+            seededRandom(context.seed).split("tasks"),
           ),
         ),
     });

@@ -7,6 +7,7 @@
  *   (post-norm, as BERT);
  * - {@link attentionPooling} (a learned query over a masked set);
  * - {@link listDotScores}, {@link catalogueDotScores}: the shared item table as output layer;
+ * - {@link expertOutputs} and {@link expertGate}: distillation experts (DE) and their gate;
  * - initialisers creating seeded TF.js variables, {@link variablesOf} to list them, and
  *   {@link variableSet}: snapshots, restores, named weights and frozen copies of a record.
  * @packageDocumentation
@@ -14,6 +15,13 @@
 export { type AttentionPoolingParams, attentionPooling } from "./attention_pooling.js";
 export { type DenseParams, dense } from "./dense.js";
 export { catalogueDotScores, listDotScores } from "./dot_scores.js";
+export {
+  type ExpertsParams,
+  expertGate,
+  expertOutputs,
+  initExperts,
+  type StackedDenseParams,
+} from "./experts.js";
 export { type FeedForwardParams, feedForward } from "./feed_forward.js";
 export { gelu } from "./gelu.js";
 export {

@@ -6,6 +6,7 @@ import { expect, it } from "vitest";
 import { attentionPooling } from "./attention_pooling.js";
 import { dense } from "./dense.js";
 import { catalogueDotScores, listDotScores } from "./dot_scores.js";
+import { expertGate, expertOutputs, initExperts } from "./experts.js";
 import { gelu } from "./gelu.js";
 import { initTransformerBlock, variablesOf } from "./init.js";
 import { layerNorm } from "./layer_norm.js";
@@ -29,6 +30,31 @@ describeEachBackend("layers", () => {
     expect(values(layerNorm(x, { gamma: tf.tensor1d([2, 1, 1]), beta: tf.tensor1d([0, 1, 0]) }))).toEqual(
       close([-2.4495, 1, 1.2247]),
     );
+  });
+
+  it("experts: expert k is relu(x·W1[k] + b1[k])·W2[k] + b2[k], all in one batched product; the gate is a softmax", () => {
+    const params = initExperts(seededRandom(3), 3, 2, 4);
+    tf.tidy(() => {
+      const x = tf.tensor2d([
+        [1, -2],
+        [0.5, 3],
+      ]);
+      const outputs = expertOutputs(params, x);
+      expect(outputs.shape).toEqual([3, 2, 4]);
+      for (let k = 0; k < 3; k++) {
+        const slice = (t: tf.Tensor) => tf.squeeze(tf.slice(t, [k, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D;
+        const hidden = tf.relu(tf.add(tf.matMul(x, slice(params.hidden.kernel)), slice(params.hidden.bias)));
+        const expected = tf.add(
+          tf.matMul(hidden as tf.Tensor2D, slice(params.output.kernel)),
+          slice(params.output.bias),
+        );
+        const got = tf.squeeze(tf.slice(outputs, [k, 0, 0], [1, -1, -1]), [0]);
+        expect(Array.from(got.dataSync())).toEqual(Array.from(expected.dataSync(), (v) => expect.closeTo(v, 5)));
+      }
+      const gate = expertGate(params, tf.tensor2d([[1, 0, 0, 2]])).arraySync();
+      expect(gate[0]!.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    });
+    tf.dispose(variablesOf(params));
   });
 
   it("gelu: x·Φ(x) at 0, ±1 and 2", () => {

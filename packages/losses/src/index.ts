@@ -6,6 +6,8 @@
  * - distillation: {@link softLabelCrossEntropy} (listwise, T² scaled), {@link softBinaryCrossEntropy}
  *   (pointwise), {@link meanSquaredError} (logit matching), {@link featureAlignment} (hints through a
  *   learned projection), {@link rankingDistillation} (Tang & Wang) and {@link plackettLuceLoss} (RRD);
+ * - representation distillation: {@link topologyLoss} and {@link hierarchicalTopologyLoss}
+ *   (FTD / HTD), {@link gumbelSoftmax} and {@link expertAlignmentLoss} (distillation experts);
  * - mixtures: {@link lossTerm}, {@link mixtureLoss}, {@link weightAt} schedules, {@link describeMixture};
  * - closed forms on plain arrays ({@link rowBprGradient}, {@link softLabelGradient},
  *   {@link squaredErrorGradient}, {@link rankingDistillationGradient}) and {@link mixtureGradient}:
@@ -42,6 +44,13 @@ export {
 export { meanSquaredError } from "./mse.js";
 export { plackettLuceLoss } from "./plackett_luce.js";
 export { rankingDistillation, rankWeights } from "./ranking_distillation.js";
+export {
+  cosineSimilarities,
+  expertAlignmentLoss,
+  gumbelSoftmax,
+  hierarchicalTopologyLoss,
+  topologyLoss,
+} from "./representation_distillation.js";
 export { sampledSoftmaxCrossEntropy } from "./sampled_softmax.js";
 export {
   rankDiscrepancyWeights,

@@ -1,7 +1,7 @@
 // The batched evaluation against the plain reference, on random, tied, constant and NaN scores,
 // for single held-out items (leave-last-out) and multi-item test sets (random split), per backend.
 import { seededRandom } from "@kdrec/core";
-import { type Interactions, leaveLastOut, randomSplit, syntheticDataset } from "@kdrec/data";
+import { coldItemsSplit, type Interactions, leaveLastOut, randomSplit, syntheticDataset } from "@kdrec/data";
 import { describeEachBackend } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
@@ -60,6 +60,29 @@ describeEachBackend("evaluateFullRanking", () => {
       });
     }
   }
+
+  it("ranks among the candidates only: the same as every other item scoring below them all", async () => {
+    const cold = coldItemsSplit(data, 0.2, 3);
+    if (E.isLeft(cold)) throw new Error(cold.left.message);
+    const candidates = cold.right.candidates!.test;
+    const options = { heldOut: cold.right.test, exclude: [cold.right.train, cold.right.valid], ks: [5, 10] };
+    for (const kind of ["random", "tied"] as const) {
+      const scores = scoreMatrix(kind);
+      // The reference, with every non-candidate pushed below every score (never counted against a target).
+      const isCandidate = new Uint8Array(90);
+      for (const i of candidates) isCandidate[i] = 1;
+      const sunk = scores.map((v, k) => (isCandidate[k % 90] === 1 ? v : -1e30));
+      const expected = referenceFullRanking(sunk, options);
+      const actual = await batched(scores, { ...options, candidates });
+      for (const [name, values] of Object.entries(expected.perUser))
+        expect(Array.from(actual.perUser[name]!), name).toEqual(Array.from(values).map((v) => expect.closeTo(v, 10)));
+      // And it is not the all-item ranking.
+      expect(actual.summary["ndcg@10"]!.mean).not.toBeCloseTo(
+        (await batched(scores, options)).summary["ndcg@10"]!.mean,
+        6,
+      );
+    }
+  });
 
   it("gives a constant scorer the worst rank and a perfect scorer the best", async () => {
     const options = { heldOut: single.test, exclude: [single.train, single.valid], ks: [10] };

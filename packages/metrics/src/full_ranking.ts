@@ -52,6 +52,11 @@ export interface FullRankingOptions {
    * scores, as some published code does — use it only to compare with such numbers).
    */
   readonly ties?: "pessimistic" | "optimistic";
+  /**
+   * The items every user's held-out items are ranked among (ascending, the held-out items among
+   * them); every item when absent. The cold-items protocol ranks the held-out items only.
+   */
+  readonly candidates?: Int32Array;
 }
 
 // NaN scores must not rank well: they become the lowest finite score (below every real score,
@@ -87,6 +92,33 @@ const rankInRow = (row: Float32Array, t: number, excluded: Int32Array, excludedC
   for (let e = 0; e < excludedCount; e++) if (counts(row[excluded[e]!]!)) rank--;
   // The target counts itself under `>=`.
   return optimistic ? rank : rank - 1;
+};
+
+/**
+ * Each target's rank among `candidates` only (excluded items and the target left out), by the
+ * same counting rule: the candidates' scores are gathered into a row of their own and ranked there.
+ */
+const rankAmongCandidates = (
+  row: Float32Array,
+  targets: Int32Array,
+  candidates: Int32Array,
+  excluded: Int32Array,
+  optimistic: boolean,
+): number[] => {
+  const compact = new Float32Array(candidates.length);
+  const position = new Map<number, number>();
+  candidates.forEach((item, k) => {
+    compact[k] = row[item]!;
+    position.set(item, k);
+  });
+  const excludedHere = Int32Array.from(
+    [...excluded].flatMap((item) => (position.has(item) ? [position.get(item)!] : [])),
+  );
+  return Array.from(targets, (t) => {
+    const at = position.get(t);
+    if (at === undefined) throw new RangeError(`held-out item ${t} is not a candidate`);
+    return rankInRow(compact, at, excludedHere, excludedHere.length, optimistic);
+  });
 };
 
 /** Users with at least one held-out item, and their held-out items (CSR by user). */
@@ -136,6 +168,7 @@ export const evaluateFullRanking = async (
   const excludedSets = options.exclude.map(userItemSets);
   const names = metricNames(ks);
   const perUser = Object.fromEntries(names.map((name) => [name, new Float64Array(users.length)]));
+  const { candidates } = options;
 
   // A user's excluded items, each once (an item may be in several sets), held-out items left in.
   const marks = new Uint8Array(items);
@@ -174,8 +207,11 @@ export const evaluateFullRanking = async (
     batch.forEach((u, b) => {
       const targets = itemsOf(heldOut, u);
       const count = excludedOf(u, targets);
-      const row = values.subarray(b * items, (b + 1) * items);
-      const ranks = Array.from(targets, (t) => rankInRow(row, t, excluded, count, options.ties === "optimistic"));
+      const full = values.subarray(b * items, (b + 1) * items);
+      const ranks =
+        candidates === undefined
+          ? Array.from(targets, (t) => rankInRow(full, t, excluded, count, options.ties === "optimistic"))
+          : rankAmongCandidates(full, targets, candidates, excluded.subarray(0, count), options.ties === "optimistic");
       const metrics = metricsFromRanks(ranks, ks);
       for (const name of names) perUser[name]![start + b] = metrics[name]!;
     });

@@ -7,7 +7,7 @@
  * @module
  */
 import { integerInRange, type KdrecError } from "@kdrec/core";
-import type { Interactions, Split } from "@kdrec/data";
+import { type Interactions, numItems, numUsers, type SideFeatures, type Split } from "@kdrec/data";
 import * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
 import { matchWeights, type NamedWeight } from "./named_weights.js";
@@ -38,6 +38,8 @@ export interface ModelContext {
   readonly teaching?: { readonly alpha: number; readonly targets?: TeacherTargets };
   /** Per-head distillation of a multi-task student: the multi-task teacher's heads. */
   readonly taskTeacher?: TaskTeacher;
+  /** The dataset's side information as feature lists (item categories, user columns), where it has any. */
+  readonly side?: SideFeatures;
 }
 
 /**
@@ -120,6 +122,34 @@ export interface Architecture<Spec extends ModelSpecBase = ModelSpecBase> {
 }
 
 /**
+ * What most models are created with from a spec: the split's users and items, the spec's width,
+ * the run's seed, and the spec's L2 and learning rate (defaults 0 and 1e-3).
+ * @example
+ * ```ts
+ * const model = NeuMF.create({ ...modelShape(spec, context), ...definedFields(spec, ["mlpLayers"]) });
+ * ```
+ * @category Registry
+ */
+export const modelShape = (
+  spec: { readonly dim: number; readonly l2?: number; readonly learningRate?: number },
+  context: Pick<ModelContext, "seed" | "split">,
+): {
+  readonly users: number;
+  readonly items: number;
+  readonly dim: number;
+  readonly seed: number;
+  readonly l2: number;
+  readonly learningRate: number;
+} => ({
+  users: numUsers(context.split.train),
+  items: numItems(context.split.train),
+  dim: spec.dim,
+  seed: context.seed,
+  l2: spec.l2 ?? 0,
+  learningRate: spec.learningRate ?? 1e-3,
+});
+
+/**
  * The decoded spec of an architecture with these props.
  * @category Registry
  */
@@ -199,6 +229,8 @@ export const builtVariableModel = (
   model: TrainableModel & {
     readonly config: unknown;
     namedWeights(): ReadonlyArray<NamedWeight>;
+    /** Constant tables the model scores with and serving needs (feature maps), saved beside the weights. */
+    namedConstants?(): ReadonlyArray<NamedWeight>;
     restore(values: ReadonlyArray<Float32Array>): void;
     dispose(): void;
   },
@@ -209,17 +241,25 @@ export const builtVariableModel = (
     readonly historyScorer?: (histories: Interactions) => Scorer;
     readonly freeze: (name: string) => Teacher;
   },
-): BuiltModel => ({
-  model,
-  testScorer: options.testScorer,
-  ...(options.historyScorer === undefined ? {} : { historyScorer: options.historyScorer }),
-  save: () => ({
-    architecture: options.architecture,
-    config: model.config,
-    parameters: model.parameterCount,
-    weights: model.namedWeights(),
-  }),
-  restore: restoreNamed(model, options.name),
-  freeze: options.freeze,
-  dispose: () => model.dispose(),
-});
+): BuiltModel => {
+  const constants = () => model.namedConstants?.() ?? [];
+  const restore = restoreNamed(model, options.name);
+  return {
+    model,
+    testScorer: options.testScorer,
+    ...(options.historyScorer === undefined ? {} : { historyScorer: options.historyScorer }),
+    save: () => ({
+      architecture: options.architecture,
+      config: model.config,
+      parameters: model.parameterCount,
+      weights: [...model.namedWeights(), ...constants()],
+    }),
+    // The constants are the model's own (made from the data), not restored.
+    restore: (weights) => {
+      const constant = new Set(constants().map((w) => w.name));
+      return restore(weights.filter((w) => !constant.has(w.name)));
+    },
+    freeze: options.freeze,
+    dispose: () => model.dispose(),
+  };
+};

@@ -37,6 +37,11 @@ export interface DenseAdamState {
 export interface DenseAdam {
   /** Minimises `loss` (a function of the variables) by one step; returns the loss value. */
   minimize(loss: () => tf.Scalar): number;
+  /**
+   * One step from gradients computed elsewhere (in the variables' order; `undefined` or `null`:
+   * the variable stays as it is). The caller keeps and disposes the gradients.
+   */
+  apply(gradients: ReadonlyArray<tf.Tensor | null | undefined>): void;
   /** Updates only the variables whose flag is true from the next step on (all when `undefined`). */
   trainOnly(mask: ReadonlyArray<boolean> | undefined): void;
   state(): DenseAdamState;
@@ -63,32 +68,39 @@ export const denseAdam = (variables: ReadonlyArray<tf.Variable>, config: DenseAd
   const v = tf.tidy(() => variables.map((x) => tf.variable(tf.zerosLike(x), false)));
   let step = 0;
   let trained: ReadonlyArray<boolean> | undefined;
+  /** One Adam step of every variable that has a gradient (called inside a tidy). */
+  const update = (gradients: ReadonlyArray<tf.Tensor | null | undefined>) => {
+    step += 1;
+    const lr = (config.learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
+    variables.forEach((x, k) => {
+      const g = gradients[k];
+      // A variable the loss does not read (an alignment head while fine-tuning) stays as it is.
+      if (g === undefined || g === null) return;
+      const mk = tf.add(tf.mul(m[k]!, beta1), tf.mul(g, 1 - beta1));
+      const vk = tf.add(tf.mul(v[k]!, beta2), tf.mul(tf.square(g), 1 - beta2));
+      m[k]!.assign(mk);
+      v[k]!.assign(vk);
+      x.assign(tf.sub(x, tf.div(tf.mul(mk, lr), tf.add(tf.sqrt(vk), epsilon))));
+    });
+  };
   return {
     trainOnly: (mask) => {
       trained = mask;
     },
     minimize: (loss) => {
-      step += 1;
-      const lr = (config.learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
       // Frozen variables are left out of the gradient as well as the update.
       const active = trained === undefined ? variables : variables.filter((_, k) => trained![k]);
       const value = tf.tidy(() => {
         const { value, grads } = tf.variableGrads(loss, active as tf.Variable[]);
-        variables.forEach((x, k) => {
-          const g = grads[x.name];
-          // A variable the loss does not read (an alignment head while fine-tuning) stays as it is.
-          if (g === undefined || g === null) return;
-          const mk = tf.add(tf.mul(m[k]!, beta1), tf.mul(g, 1 - beta1));
-          const vk = tf.add(tf.mul(v[k]!, beta2), tf.mul(tf.square(g), 1 - beta2));
-          m[k]!.assign(mk);
-          v[k]!.assign(vk);
-          x.assign(tf.sub(x, tf.div(tf.mul(mk, lr), tf.add(tf.sqrt(vk), epsilon))));
-        });
+        update(variables.map((x) => grads[x.name]));
         return value;
       });
       const out = value.dataSync()[0]!;
       value.dispose();
       return out;
+    },
+    apply: (gradients) => {
+      tf.tidy(() => update(gradients.map((g, k) => (trained === undefined || trained[k] ? g : undefined))));
     },
     state: () => ({
       step,

@@ -6,6 +6,7 @@
 import { readTidy } from "@kdrec/core";
 import { indexBatches } from "@kdrec/data";
 import * as tf from "@tensorflow/tfjs-core";
+import { type EntityRepresentations, gatherRows } from "./representations.js";
 import type { ScoringModel } from "./scorer.js";
 import type { Teacher } from "./teacher.js";
 
@@ -34,6 +35,11 @@ export const frozenModel = (
      * lists' dot products). Called only then.
      */
     readonly listScorer?: () => (users: Int32Array, items: Int32Array, width: number) => tf.Tensor2D;
+    /**
+     * The model's per-entity representation tables, row-major (`[users, width]`, `[items, width]`),
+     * to expose for representation distillation; copied now.
+     */
+    readonly representations?: { readonly width: number; readonly users: Float32Array; readonly items: Float32Array };
   },
 ): Teacher => {
   const { users, items } = options;
@@ -49,6 +55,14 @@ export const frozenModel = (
       );
   }
   const listScorer = table === undefined ? options.listScorer?.() : undefined;
+  const representationTables =
+    options.representations === undefined
+      ? undefined
+      : {
+          width: options.representations.width,
+          users: options.representations.users.slice(),
+          items: options.representations.items.slice(),
+        };
   const onTheFly = (userIds: Int32Array, itemIds: Int32Array, width: number): tf.Tensor2D =>
     tf.tidy(() => {
       // One [B, items] product, then a flat gather (row·items + item): faster here than a gather
@@ -77,6 +91,13 @@ export const frozenModel = (
       scorer.dispose();
       if (featureTables !== undefined) tf.dispose(featureTables);
     },
+    ...(representationTables === undefined
+      ? {}
+      : {
+          representationWidth: representationTables.width,
+          representations: (userIds: Int32Array, itemIds: Int32Array) =>
+            gatherRepresentations(representationTables, userIds, itemIds),
+        }),
     ...(featureTables === undefined
       ? {}
       : {
@@ -111,3 +132,16 @@ const freezeFeatures = (source: FeatureSource, users: number): tf.Tensor2D[] => 
     return table;
   });
 };
+
+/** The rows of `users` and `items` from representation tables. */
+const gatherRepresentations = (
+  tables: { readonly width: number; readonly users: Float32Array; readonly items: Float32Array },
+  users: Int32Array,
+  items: Int32Array,
+): EntityRepresentations => ({
+  users,
+  items,
+  width: tables.width,
+  userRows: gatherRows(tables.users, users, tables.width),
+  itemRows: gatherRows(tables.items, items, tables.width),
+});

@@ -15,6 +15,7 @@ export {
   defineArchitecture,
   type ModelContext,
   type ModelSpecBase,
+  modelShape,
   type PhaseName,
   restoreNamed,
   type SavedWeights,
@@ -26,9 +27,24 @@ export { type DenseAdam, type DenseAdamConfig, type DenseAdamState, denseAdam } 
 export { type FeatureSource, frozenModel } from "./frozen_model.js";
 export type { ItemLists, RowItemLists } from "./item_lists.js";
 export { matchWeights, type NamedWeight } from "./named_weights.js";
+export {
+  type EntityLimit,
+  type EntityRepresentations,
+  gatherRows,
+  type RepresentationGradients,
+  type RepresentationLoss,
+} from "./representations.js";
 export type { Scorer, ScoringModel } from "./scorer.js";
 export type { TeacherTargets } from "./targets.js";
-export { type FeatureTeacher, hasFeatures, type TaskPredictions, type TaskTeacher, type Teacher } from "./teacher.js";
+export {
+  type FeatureTeacher,
+  hasFeatures,
+  hasRepresentations,
+  type RepresentationTeacher,
+  type TaskPredictions,
+  type TaskTeacher,
+  type Teacher,
+} from "./teacher.js";
 export {
   type AlignedFeature,
   type Checkpointable,

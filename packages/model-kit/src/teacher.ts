@@ -5,6 +5,7 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs-core";
+import type { EntityRepresentations } from "./representations.js";
 
 /**
  * A frozen teacher.
@@ -33,6 +34,10 @@ export interface Teacher {
   readonly featureWidths?: ReadonlyArray<number>;
   /** The teacher's features per level for `users` (`[B, width]` each), for feature alignment. */
   features?(users: Int32Array): tf.Tensor2D[];
+  /** The width of the teacher's per-entity representations (absent: none). */
+  readonly representationWidth?: number;
+  /** The teacher's representations of `users` and `items` (an MF teacher's factor rows). */
+  representations?(users: Int32Array, items: Int32Array): EntityRepresentations;
 }
 
 /**
@@ -47,6 +52,19 @@ export type FeatureTeacher = Teacher & Required<Pick<Teacher, "featureWidths" | 
  */
 export const hasFeatures = (teacher: Teacher): teacher is FeatureTeacher =>
   teacher.features !== undefined && teacher.featureWidths !== undefined;
+
+/**
+ * A teacher that exposes per-entity representations (what representation distillation needs of it).
+ * @category Contracts
+ */
+export type RepresentationTeacher = Teacher & Required<Pick<Teacher, "representationWidth" | "representations">>;
+
+/**
+ * Whether `teacher` exposes per-entity representations.
+ * @category Contracts
+ */
+export const hasRepresentations = (teacher: Teacher): teacher is RepresentationTeacher =>
+  teacher.representations !== undefined && teacher.representationWidth !== undefined;
 
 /**
  * Predictions of a multi-task model's rating and like heads for (user, item) pairs.

@@ -6,6 +6,7 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import type { ItemLists } from "./item_lists.js";
+import type { EntityLimit, RepresentationLoss } from "./representations.js";
 import type { ScoringModel } from "./scorer.js";
 
 /**
@@ -65,6 +66,13 @@ export interface TrainableModel<W = unknown, S = unknown> extends ScoringModel, 
    * such as `heads.rating`); `undefined` trains everything again.
    */
   trainOnly?(parts: ReadonlyArray<string> | undefined): void;
+  /** The width of the model's per-entity representations, when it exposes them (MF: `dim`). */
+  readonly representationWidth?: number;
+  /**
+   * A step whose loss also reads the representations of the batch's first `limit` distinct users
+   * and items (what representation distillation needs of a student) and returns their gradients.
+   */
+  trainStepWithRepresentations?(lists: ItemLists, limit: EntityLimit, loss: RepresentationLoss): number;
   /** A step whose loss also reads the model's features (what feature alignment needs of a student). */
   trainStepWithFeatures?(
     lists: ItemLists,

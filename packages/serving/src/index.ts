@@ -7,7 +7,7 @@
  *   the catalogue, unknown users served from their history (the tower) or from popularity
  *   (flagged), `explain` for the tower's attention;
  * - the bundle format: {@link encodeBundle}, {@link readBundle} and their codecs;
- * - item scorers as plain typed-array arithmetic: {@link mfScorer} (MF and ALS),
+ * - item scorers as plain typed-array arithmetic: {@link mfScorer} (MF and ALS), {@link featureMfScorer} (MF with side information),
  *   {@link towerScorer} (the hierarchical tower) — microseconds per request, no tensor op.
  * @packageDocumentation
  */
@@ -27,7 +27,7 @@ export {
   UsersJson,
 } from "./bundle.js";
 export { type History, type HistoryAttention, type ItemScorer, topK } from "./item_scorer.js";
-export { type MfShape, mfScorer } from "./mf_scorer.js";
+export { featureMfScorer, type MfShape, mfScorer } from "./mf_scorer.js";
 export {
   allUsersTopK,
   bundleRecommender,

@@ -6,6 +6,7 @@
  */
 import { type KdrecError, kdrecError } from "@kdrec/core";
 import * as E from "fp-ts/lib/Either.js";
+import { withFeatureRows } from "./feature_rows.js";
 import type { ItemScorer } from "./item_scorer.js";
 import type { NamedWeights } from "./tower_scorer.js";
 
@@ -67,4 +68,50 @@ export const mfScorer = (config: MfShape, weights: NamedWeights): E.Either<Kdrec
       return scores;
     },
   });
+};
+
+/**
+ * MF with side information (`mf-features`) as an item scorer: each side's vectors composed once,
+ * at load, as the model composes them — own row plus the feature means (`user_features`
+ * `[users, F]`) times the features' rows (`user_feature_factors` `[F, dim]`), likewise for items
+ * (cold items' own rows are saved as zero) — then scored as plain MF. A side without features
+ * is its own rows.
+ * @example
+ * ```ts
+ * const scorer = featureMfScorer({ users: 1, items: 2, dim: 1 }, [
+ *   { name: "user_factors", shape: [1, 1], values: Float32Array.of(1) },
+ *   { name: "item_factors", shape: [2, 1], values: Float32Array.of(0.5, 0) },
+ *   { name: "item_feature_factors", shape: [1, 1], values: Float32Array.of(2) },
+ *   { name: "item_features", shape: [2, 1], values: Float32Array.of(0, 1) },
+ * ]);
+ * if (E.isRight(scorer)) scorer.right.scoreUser!(0); // Float32Array [0.5, 2]: item 1 from its feature
+ * ```
+ * @category Scoring
+ */
+export const featureMfScorer = (config: MfShape, weights: NamedWeights): E.Either<KdrecError, ItemScorer> => {
+  const { dim } = config;
+  const byName = new Map(weights.map((w) => [w.name, w]));
+  const compose = (side: "user" | "item", rows: number): E.Either<KdrecError, Float32Array> => {
+    const own = byName.get(`${side}_factors`);
+    if (own === undefined || own.values.length !== rows * dim)
+      return E.left(
+        kdrecError("INVALID_DATA", `missing or not ${rows} x ${dim}`, `mf-features weight ${side}_factors`),
+      );
+    return withFeatureRows(
+      own.values,
+      byName.get(`${side}_feature_factors`)?.values,
+      byName.get(`${side}_features`)?.values,
+      rows,
+      dim,
+      `mf-features weights ${side}_feature_factors, ${side}_features`,
+    );
+  };
+  const users = compose("user", config.users);
+  if (E.isLeft(users)) return users;
+  const items = compose("item", config.items);
+  if (E.isLeft(items)) return items;
+  return mfScorer(config, [
+    { name: "user_factors", shape: [config.users, dim], values: users.right },
+    { name: "item_factors", shape: [config.items, dim], values: items.right },
+  ]);
 };

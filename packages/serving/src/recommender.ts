@@ -10,7 +10,7 @@ import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { BUNDLE_FILES, type BundleSource, fileIn, type ModelBundle, type ModelJson, readBundle } from "./bundle.js";
 import { type History, type ItemScorer, topK } from "./item_scorer.js";
-import { mfScorer } from "./mf_scorer.js";
+import { featureMfScorer, mfScorer } from "./mf_scorer.js";
 import { bundleSource } from "./sources.js";
 import { towerScorer } from "./tower_scorer.js";
 
@@ -122,13 +122,15 @@ const configOf = <A>(bundle: ModelBundle, codec: t.Type<A, unknown, unknown>): E
 
 /**
  * The architectures served as plain typed-array arithmetic (no TF.js): MF (gradient-trained and
- * ALS students save as `mf`) and the hierarchical tower. Others (NeuMF, multi-task, SASRec,
+ * ALS students save as `mf`), MF with side information (`mf-features`) and the hierarchical tower. Others (NeuMF, multi-task, SASRec,
  * BERT4Rec) run through their TF.js models: `tensorScorers()` of `@kdrec/experiment` adds them.
  * @category Serving
  */
 export const TYPED_ARRAY_SCORERS: Readonly<Record<string, ScorerFactory>> = {
   mf: (bundle) =>
     E.chain((config: t.TypeOf<typeof MfConfig>) => mfScorer(config, bundle.weights))(configOf(bundle, MfConfig)),
+  "mf-features": (bundle) =>
+    E.chain((config: t.TypeOf<typeof MfConfig>) => featureMfScorer(config, bundle.weights))(configOf(bundle, MfConfig)),
   tower: (bundle) =>
     E.chain((config: t.TypeOf<typeof TowerConfig>) =>
       towerScorer(config, bundle.weights, (user) => bundle.histories[user]!),

@@ -8,6 +8,7 @@
 import { type KdrecError, kdrecError } from "@kdrec/core";
 import { fillGroups, sessionGrouping } from "@kdrec/data";
 import * as E from "fp-ts/lib/Either.js";
+import { withFeatureRows } from "./feature_rows.js";
 import type { History, ItemScorer } from "./item_scorer.js";
 
 /**
@@ -130,7 +131,17 @@ export const towerScorer = (
       return E.left(kdrecError("INVALID_DATA", `expected ${size} values, got ${w.length}`, `tower weight ${name}`));
   }
   const w = (name: string) => byName.get(name)!;
-  const table = w("items");
+  // A tower that reads categories: each item's row plus its categories' mean row.
+  const table = withFeatureRows(
+    w("items"),
+    byName.get("categories"),
+    byName.get("item_categories"),
+    items + 1,
+    d,
+    "tower weights categories, item_categories",
+  );
+  if (E.isLeft(table)) return table;
+  const itemTable = table.right;
   const bias = w("itemBias");
   const pooling = (name: string): PoolingWeights => ({
     key: w(`${name}.key.kernel`),
@@ -168,7 +179,7 @@ export const towerScorer = (
     for (let g = 0; g < groups; g++) {
       for (let s = 0; s < perGroup; s++) {
         const id = slotItem(history, slotOf, g * perGroup + s);
-        for (let c = 0; c < d; c++) x[s * d + c] = table[id * d + c]! + slotPositions[s * d + c]!;
+        for (let c = 0; c < d; c++) x[s * d + c] = itemTable[id * d + c]! + slotPositions[s * d + c]!;
       }
       const groupMask = valid.subarray(g * perGroup, (g + 1) * perGroup);
       groupValid[g] = groupMask.some((v) => v > 0) ? 1 : 0;
@@ -203,12 +214,12 @@ export const towerScorer = (
       const s = at % perGroup;
       for (let k = 0; k < d; k++) {
         let v = 0;
-        for (let c = 0; c < d; c++) v += (table[id * d + c]! + slotPositions[s * d + c]!) * userKernel[c * d + k]!;
+        for (let c = 0; c < d; c++) v += (itemTable[id * d + c]! + slotPositions[s * d + c]!) * userKernel[c * d + k]!;
         projected[k] = v;
       }
       asked.forEach((item, r) => {
         let pull = 0;
-        for (let k = 0; k < d; k++) pull += projected[k]! * table[item * d + k]!;
+        for (let k = 0; k < d; k++) pull += projected[k]! * itemTable[item * d + k]!;
         const share = attention[j]! * pull;
         if (share > best[r]!) {
           best[r] = share;
@@ -223,7 +234,7 @@ export const towerScorer = (
     const scores = new Float32Array(items);
     for (let i = 0; i < items; i++) {
       let s = bias[i]!;
-      for (let c = 0; c < d; c++) s += user[c]! * table[i * d + c]!;
+      for (let c = 0; c < d; c++) s += user[c]! * itemTable[i * d + c]!;
       scores[i] = s;
     }
     return scores;

@@ -38,8 +38,19 @@ export {
   withFeatureTerm,
 } from "./plan.js";
 export { rankDiscrepancySampler } from "./rank_discrepancy.js";
+export {
+  checkRepresentation,
+  defaultRepresentationWeight,
+  type ExpertsState,
+  REPRESENTATION_DEFAULTS,
+  RepresentationSpec,
+  type ResolvedRepresentation,
+  representationTermName,
+  resolveRepresentation,
+  withRepresentationDistillation,
+} from "./representation.js";
 export { checkRoundValue, describeRoundValue, type RoundValue, roundSchedule, roundValue } from "./round_values.js";
-export { type ScoredLists, scoredLists } from "./scored_lists.js";
+export { type RepresentationPair, type ScoredLists, scoredLists } from "./scored_lists.js";
 export { type SoftLabelLoss, softLabelLoss, softLabelTerm } from "./soft_label_loss.js";
 export {
   catalogueDraws,
@@ -69,6 +80,7 @@ export {
   withFeatureAlignment,
   withFinetuning,
   withRatio,
+  withRepresentation,
   withRounds,
   withTeacherCandidates,
   withTemperature,

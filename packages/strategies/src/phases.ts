@@ -11,6 +11,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { lossEntry } from "./loss_table.js";
 import { type BatchPlan, mixturePlan, taskOnlyPlan, withFeatureTerm } from "./plan.js";
+import { withRepresentationDistillation } from "./representation.js";
 import { roundSchedule } from "./round_values.js";
 import type { ScoredLists } from "./scored_lists.js";
 import { checkStrategy, type ResolvedOneWay, resolveStrategy, type Strategy } from "./strategy.js";
@@ -100,7 +101,10 @@ export const strategyPhases = (
   )(oneWayPlan(resolved, context));
 };
 
-/** The distillation phase's plan of a one-way strategy: its loss's plan, plus feature alignment. */
+/**
+ * The distillation phase's plan of a one-way strategy: its loss's plan, plus representation
+ * distillation and feature alignment.
+ */
 const oneWayPlan = (strategy: ResolvedOneWay, context: PlanContext): E.Either<KdrecError, BatchPlan> => {
   const { entry, resolved } = lossEntry(strategy.loss);
   const planned = entry.plan(resolved, {
@@ -110,7 +114,11 @@ const oneWayPlan = (strategy: ResolvedOneWay, context: PlanContext): E.Either<Kd
   });
   if (E.isLeft(planned)) return planned;
   const { width, lists, terms, beforeRound } = planned.right;
-  const plan = mixturePlan(width, lists, terms, "teacher", beforeRound?.bind(planned.right));
+  const scored = mixturePlan(width, lists, terms, "teacher", beforeRound?.bind(planned.right));
+  const plan =
+    strategy.representation === undefined
+      ? scored
+      : withRepresentationDistillation(scored, strategy.representation, strategy.rounds);
   if (strategy.featureAlignment === undefined) return E.right(plan);
   const { weight, ...options } = strategy.featureAlignment;
   const align = lossTerm(

@@ -36,6 +36,8 @@ export interface Parties {
   readonly peer?: TrainableModel;
   /** The training interactions (what a plan that samples from the models' rankings reads). */
   readonly train: Interactions;
+  /** The run's seed (what a plan's own parameters and draws start from); default 0. */
+  readonly seed?: number;
 }
 
 /**
@@ -54,6 +56,10 @@ export interface BoundPlan {
   readonly beforeEpoch?: () => Promise<void>;
   /** Each loss term's mean over the epoch's batches so far, then a fresh start. */
   readonly termLosses?: () => Readonly<Record<string, number>>;
+  /** The plan's own trained state (distillation experts), for checkpoints with exact resume. */
+  readonly state?: { save(): unknown; load(state: unknown): void };
+  /** Frees what the plan holds on the backend (called when training ends). */
+  readonly dispose?: () => void;
 }
 
 /**

@@ -20,6 +20,18 @@ export interface ScoredLists {
   readonly studentFeatures?: ReadonlyArray<AlignedFeature>;
   /** The teacher's features per level (`[B, width]`), for the rows' users. */
   readonly teacherFeatures?: ReadonlyArray<tf.Tensor2D>;
+  /** Both sides' vectors of the batch's first distinct users and items (representation distillation). */
+  readonly representations?: RepresentationPair;
+}
+
+/**
+ * A batch's users' and items' vectors on both sides (`[U, width]`, `[I, width]`; the widths of the
+ * two sides may differ).
+ * @category Plans
+ */
+export interface RepresentationPair {
+  readonly student: { readonly users: tf.Tensor2D; readonly items: tf.Tensor2D };
+  readonly teacher: { readonly users: tf.Tensor2D; readonly items: tf.Tensor2D };
 }
 
 /**

@@ -18,6 +18,13 @@ import {
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { type CatalogueDraw, DistillationLoss, lossEntry } from "./loss_table.js";
+import {
+  checkRepresentation,
+  RepresentationSpec,
+  type ResolvedRepresentation,
+  representationTermName,
+  resolveRepresentation,
+} from "./representation.js";
 import { checkRoundValue, describeRoundValue, type RoundValue, roundValue } from "./round_values.js";
 
 /**
@@ -77,6 +84,8 @@ export interface OneWay {
   /** Default 20 epochs of every parameter. */
   readonly finetune?: Finetune;
   readonly featureAlignment?: FeatureAlignmentSpec;
+  /** Representation distillation (topology, distillation experts) beside the loss on scores. */
+  readonly representation?: RepresentationSpec;
 }
 
 /**
@@ -128,6 +137,7 @@ const STRATEGY_KINDS = new Map([
           "Finetune",
         ),
         featureAlignment: FeatureAlignmentSpec,
+        representation: RepresentationSpec,
       },
     },
   ],
@@ -191,6 +201,7 @@ export interface ResolvedOneWay {
   readonly epochsPerRound: number;
   readonly finetune: { readonly epochs: number; readonly train?: ReadonlyArray<string> };
   readonly featureAlignment?: Required<FeatureAlignmentSpec>;
+  readonly representation?: ResolvedRepresentation;
 }
 
 /**
@@ -217,7 +228,7 @@ export type ResolvedStrategy = NoDistillation | ResolvedOneWay | ResolvedTwoWay;
 export const resolveStrategy = (strategy: Strategy): ResolvedStrategy => {
   if (strategy.kind === "none") return strategy;
   if (strategy.kind === "two-way") return { ...TWO_WAY_DEFAULTS, ...strategy };
-  const { featureAlignment, finetune, ...rest } = strategy;
+  const { featureAlignment, representation, finetune, ...rest } = strategy;
   return {
     ...ONE_WAY_DEFAULTS,
     ...rest,
@@ -226,6 +237,7 @@ export const resolveStrategy = (strategy: Strategy): ResolvedStrategy => {
     ...(featureAlignment === undefined
       ? {}
       : { featureAlignment: { distance: "l2", normalize: false, ...featureAlignment } }),
+    ...(representation === undefined ? {} : { representation: resolveRepresentation(representation) }),
   };
 };
 
@@ -321,6 +333,16 @@ export const withFeatureAlignment =
   (weight: number, options: Omit<FeatureAlignmentSpec, "weight"> = {}) =>
   (strategy: OneWay): OneWay => ({ ...strategy, featureAlignment: { weight, ...options } });
 
+/**
+ * Adds representation distillation (`ftd`, `htd` or `de`; needs a student and a teacher that
+ * expose their users' and items' vectors, such as MF): `pipe(oneWay(rankingDistillationLoss()),
+ * withRepresentation({ method: "de" }))` is DE-RRD's pairing.
+ * @category Strategies
+ */
+export const withRepresentation =
+  (representation: RepresentationSpec) =>
+  (strategy: OneWay): OneWay => ({ ...strategy, representation });
+
 /** Sets the number of distillation rounds and their length. @category Strategies */
 export const withRounds =
   (rounds: number, epochsPerRound = 40) =>
@@ -347,6 +369,8 @@ export const checkStrategy = (strategy: Strategy): E.Either<KdrecError, void> =>
     const checked = checkRoundValue(value as RoundValue, resolved.rounds, `loss.${key}`);
     if (E.isLeft(checked)) return checked;
   }
+  const representation = checkRepresentation(resolved.representation, resolved.rounds);
+  if (E.isLeft(representation)) return representation;
   const { entry, resolved: loss } = lossEntry(resolved.loss);
   return entry.check?.(loss) ?? E.right(undefined);
 };
@@ -360,7 +384,12 @@ export const lossNames = (strategy: Strategy): string[] => {
   if (resolved.kind === "none") return ["bpr"];
   if (resolved.kind === "two-way") return ["bpr", resolved.targets === "soft-label" ? "soft-label-ce" : "soft-bce"];
   const kd = lossEntry(resolved.loss).entry.termName;
-  return resolved.featureAlignment === undefined ? ["bpr", kd] : ["bpr", kd, "feature-alignment"];
+  return [
+    "bpr",
+    kd,
+    ...(resolved.featureAlignment === undefined ? [] : ["feature-alignment"]),
+    ...(resolved.representation === undefined ? [] : [representationTermName(resolved.representation.method)]),
+  ];
 };
 
 /**
@@ -379,5 +408,10 @@ export const describeStrategy = (strategy: Strategy): string => {
       ? ""
       : `, feature alignment ${align.distance}${align.normalize ? " normalised" : ""} ×${align.weight}`;
   const parts = s.finetune.train === undefined ? "" : ` of ${s.finetune.train.join(", ")}`;
-  return `one-way ${s.loss.kind} (α=${describeRoundValue(s.alpha)}, ${entry.describe(resolved)}${features}, ${s.rounds}×${s.epochsPerRound} epochs, fine-tune ${s.finetune.epochs}${parts})`;
+  const r = s.representation;
+  const representation =
+    r === undefined
+      ? ""
+      : `, ${r.method} ×${r.weight}${r.method === "ftd" ? "" : ` (${r.experts} experts, T=${describeRoundValue(r.temperature as RoundValue)})`}`;
+  return `one-way ${s.loss.kind} (α=${describeRoundValue(s.alpha)}, ${entry.describe(resolved)}${features}${representation}, ${s.rounds}×${s.epochsPerRound} epochs, fine-tune ${s.finetune.epochs}${parts})`;
 };

@@ -12,6 +12,7 @@ import {
   frozenModel,
   type ModelContext,
   matchWeights,
+  modelShape,
   type NamedWeight,
   TRAINING_DEFAULTS,
   trainingOptions,
@@ -19,6 +20,7 @@ import {
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { alsModel, distilledPreferences, implicitPreferences } from "./als.js";
+import { FeatureMatrixFactorization } from "./feature_mf.js";
 import { HierarchicalAttentionTower } from "./hierarchical_tower.js";
 import { MatrixFactorization } from "./matrix_factorization.js";
 
@@ -82,6 +84,7 @@ const builtMf = (model: MatrixFactorization, trained: BuiltModel["model"], name:
         const copy = model.grown(users, items);
         return (userIds, itemIds, width) => copy.scoreLists({ users: userIds, items: itemIds, width });
       },
+      representations: { width: model.config.dim, users: model.userFactors, items: model.itemFactors },
     });
   },
   dispose: () => undefined,
@@ -174,6 +177,8 @@ export const towerArchitecture = defineArchitecture({
     sessionGap: numberInRange(0, 1e12),
     /** Learned recency embeddings within and across sessions (default false). */
     positions: t.boolean,
+    /** Item vectors plus the mean of their categories' rows (default false; needs categories in the data). */
+    itemCategories: t.boolean,
     ...trainingOptions,
   },
   defaults: {
@@ -183,9 +188,10 @@ export const towerArchitecture = defineArchitecture({
     perGroup: 8,
     sessionGap: 3600,
     positions: false,
+    itemCategories: false,
     ...TRAINING_DEFAULTS,
   },
-  create: (spec, { seed, split, alignTo }) => {
+  create: (spec, { seed, split, alignTo, side }) => {
     const model = HierarchicalAttentionTower.create(
       {
         items: numItems(split.train),
@@ -197,6 +203,7 @@ export const towerArchitecture = defineArchitecture({
         ...(alignTo === undefined ? {} : { alignTo: [...alignTo] }),
       },
       split.train,
+      spec.itemCategories === true ? side?.items : undefined,
     );
     return E.right(
       builtVariableModel(model, {
@@ -214,4 +221,49 @@ export const towerArchitecture = defineArchitecture({
     );
   },
   describe: (spec) => `tower d=${spec.dim}`,
+});
+
+/**
+ * MF with side information (`mf-features`): users' and items' own rows plus the means of their
+ * features' rows (user columns, item categories, as the dataset has them); items never seen in
+ * training are scored from their categories. `userFeatures` / `itemFeatures`: false leaves a side
+ * out (both false: the same model and optimizer without side information, for comparisons).
+ * @category Students
+ */
+export const featureMfArchitecture = defineArchitecture({
+  name: "mf-features",
+  summary: "matrix factorization with user and item side information (features' rows added to each vector)",
+  required: dim,
+  optional: {
+    initStd: positiveAtMost(10),
+    ...regularised,
+    userFeatures: t.boolean,
+    itemFeatures: t.boolean,
+    ...trainingOptions,
+  },
+  defaults: { initStd: 0.1, l2: 0, learningRate: 1e-3, userFeatures: true, itemFeatures: true, ...TRAINING_DEFAULTS },
+  parts: ["users", "items", "userFeatures", "itemFeatures"],
+  create: (spec, context) => {
+    const { split, side } = context;
+    const { users, items } = modelShape(spec, context);
+    const features = {
+      ...(spec.userFeatures === false || side?.users === undefined ? {} : { users: side.users }),
+      ...(spec.itemFeatures === false || side?.items === undefined ? {} : { items: side.items }),
+    };
+    const model = FeatureMatrixFactorization.create(
+      { ...modelShape(spec, context), ...definedFields(spec, ["initStd"]) },
+      features,
+      split.train,
+    );
+    return E.right(
+      builtVariableModel(model, {
+        name: spec.name,
+        architecture: "mf-features",
+        testScorer: () => model.allItemScorer(),
+        freeze: (name) => frozenModel(model, { name, architecture: "mf-features", users, items }),
+      }),
+    );
+  },
+  describe: (spec) =>
+    `MF d=${spec.dim} with ${[spec.userFeatures === false ? "" : "user", spec.itemFeatures === false ? "" : "item"].filter((x) => x !== "").join(" and ") || "no"} features`,
 });

@@ -2,6 +2,7 @@ import { checkTensorLeak, readTidy, seededRandom } from "@kdrec/core";
 import {
   asItemLists,
   fillGroups,
+  itemFeatureLists,
   leaveLastOut,
   pairwiseBatches,
   selectRows,
@@ -151,6 +152,46 @@ describeEachBackend("HierarchicalAttentionTower", (backend) => {
     expect(plain.gap).toBeLessThan(1e-5);
     expect(recency.gap).toBeGreaterThan(1e-3);
     expect(recency.count - plain.count).toBe((4 + 4) * 8);
+  });
+
+  it("with item categories, an item's vector is its row plus its categories' row", () => {
+    // Two categories by parity.
+    const categories = itemFeatureLists(
+      {
+        categoryNames: ["even", "odd"],
+        categoryOffsets: Int32Array.from({ length: 151 }, (_, i) => i),
+        categoryIndex: Int32Array.from({ length: 150 }, (_, i) => i % 2),
+      },
+      150,
+    )!;
+    const towers = [
+      HierarchicalAttentionTower.create(small, split.train, categories),
+      HierarchicalAttentionTower.create(small, split.train),
+    ];
+    expect(towers[0]!.namedConstants()).toMatchObject([{ name: "item_categories", shape: [151, 2] }]);
+    expect(towers[1]!.namedConstants()).toEqual([]);
+    const [withCategories, without] = towers.map((tower) => {
+      // Items 1, 2 and 3 get item 0's row: they differ by their categories alone.
+      const weights = tower
+        .namedWeights()
+        .map((w) =>
+          w.name === "items"
+            ? Float32Array.from(w.values, (v, j) => (j >= 8 && j < 32 ? w.values[j % 8]! : v))
+            : w.values,
+        );
+      tower.restore(weights);
+      const scorer = tower.allItemScorer();
+      const scores = readTidy(() => scorer.score(Int32Array.of(0, 1))) as Float32Array;
+      scorer.dispose();
+      tower.dispose();
+      return [0, 1].map((b) => [1, 2, 3].map((i) => scores[b * 150 + i]!));
+    });
+    for (const [one, two, three] of withCategories!) {
+      expect(one).toBeCloseTo(three!, 5); // both odd
+      expect(Math.abs(one! - two!)).toBeGreaterThan(1e-4); // odd against even
+    }
+    for (const [one, two, three] of without!)
+      expect([two, three]).toEqual([expect.closeTo(one!, 5), expect.closeTo(one!, 5)]);
   });
 
   it("resumes from its training state to the same weights", () => {

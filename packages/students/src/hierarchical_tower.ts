@@ -8,6 +8,8 @@
  */
 import { integerInRange, numberInRange, positiveNumber, seededRandom } from "@kdrec/core";
 import {
+  type FeatureLists,
+  featureMeans,
   fillGroups,
   type GroupingOptions,
   type Interactions,
@@ -85,6 +87,8 @@ interface TowerParams {
   readonly user: DenseParams;
   /** Projections of level 1 and level 2 into the teacher's feature spaces (feature alignment). */
   readonly align: ReadonlyArray<tf.Variable>;
+  /** `[categories, dim]`: a row per item category, added (averaged) to its items' rows, when the tower reads categories. */
+  readonly categories?: tf.Variable;
 }
 
 /**
@@ -130,6 +134,8 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
     readonly config: HierarchicalTowerConfig,
     params: TowerParams,
     train: Interactions,
+    /** `[items + 1, categories]`: each item's categories, averaged (the padding row empty). */
+    private readonly categoryMeans: tf.Tensor2D | undefined,
   ) {
     super(params, config.learningRate ?? 1e-3);
     this.histories = userTimelines(train);
@@ -137,8 +143,16 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
     this.grouping = sessionGrouping(config);
   }
 
-  /** A tower initialised from the config's seed, reading histories from `train`. */
-  static create(config: HierarchicalTowerConfig, train: Interactions): HierarchicalAttentionTower {
+  /**
+   * A tower initialised from the config's seed, reading histories from `train`; with `categories`
+   * (the items' categories as feature lists), an item's vector is its row plus the mean of its
+   * categories' rows, so items of a category share what is learnt about it.
+   */
+  static create(
+    config: HierarchicalTowerConfig,
+    train: Interactions,
+    categories?: FeatureLists,
+  ): HierarchicalAttentionTower {
     if (numItems(train) !== config.items)
       throw new RangeError(
         `HierarchicalAttentionTower: config.items ${config.items} but the data has ${numItems(train)}`,
@@ -165,8 +179,15 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
       align: (config.alignTo ?? [])
         .slice(0, 2)
         .map((width, k) => normalVariable(rng.split(`align-${k}`), [dim, width], 1 / Math.sqrt(dim))),
+      ...(categories === undefined
+        ? {}
+        : { categories: normalVariable(rng.split("categories"), [categories.names.length, dim], 0.1) }),
     };
-    return new HierarchicalAttentionTower(config, params, train);
+    const means =
+      categories === undefined
+        ? undefined
+        : tf.tensor2d(featureMeans(categories, config.items + 1), [config.items + 1, categories.names.length]);
+    return new HierarchicalAttentionTower(config, params, train, means);
   }
 
   /**
@@ -176,6 +197,23 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
   get parameterCount(): number {
     const aids = this.params.align.reduce((n, x) => n + x.size, 0);
     return this.variables.size - aids;
+  }
+
+  /**
+   * The category means the item vectors are composed with (`item_categories` `[items + 1, C]`),
+   * when the tower reads categories: saved beside the weights, so serving composes the same vectors.
+   */
+  namedConstants(): Array<{ name: string; shape: number[]; values: Float32Array }> {
+    const means = this.categoryMeans;
+    return means === undefined
+      ? []
+      : [{ name: "item_categories", shape: [...means.shape], values: (means.dataSync() as Float32Array).slice() }];
+  }
+
+  /** Frees the variables, the optimizer's moments and the category means. */
+  override dispose(): void {
+    super.dispose();
+    this.categoryMeans?.dispose();
   }
 
   /** Widths of the teacher features this tower aligns to (empty without alignment). */
@@ -200,10 +238,23 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
     return { ids, valid };
   }
 
-  private encode(params: TowerParams, ids: Int32Array, valid: Float32Array, rows: number): TowerFeatures {
+  /** Every item's vector (and the padding row): its own row, plus its categories' mean where the tower reads them. */
+  private itemTable(params: TowerParams): tf.Tensor2D {
+    return params.categories === undefined || this.categoryMeans === undefined
+      ? (params.items as tf.Tensor2D)
+      : (tf.add(params.items, tf.matMul(this.categoryMeans, params.categories as tf.Tensor2D)) as tf.Tensor2D);
+  }
+
+  private encode(
+    params: TowerParams,
+    table: tf.Tensor2D,
+    ids: Int32Array,
+    valid: Float32Array,
+    rows: number,
+  ): TowerFeatures {
     const { groups, perGroup } = this.grouping;
     const { dim } = this.config;
-    const embedded = tf.reshape(tf.gather(params.items, tf.tensor1d(ids, "int32")), [rows, groups, perGroup, dim]);
+    const embedded = tf.reshape(tf.gather(table, tf.tensor1d(ids, "int32")), [rows, groups, perGroup, dim]);
     const { positions } = params;
     const x = positions === undefined ? embedded : tf.add(embedded, positions.withinGroup);
     const itemMask = tf.tensor3d(valid, [rows, groups, perGroup]);
@@ -241,8 +292,9 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
     const { ids, valid } = this.groups(users, this.histories, ends);
     const l2 = this.config.l2 ?? 0;
     return this.optimizer.minimize(() => {
-      const features = this.encode(this.params, ids, valid, users.length);
-      const scores = listDotScores(features.level2, this.params.items, this.params.itemBias, items, width);
+      const table = this.itemTable(this.params);
+      const features = this.encode(this.params, table, ids, valid, users.length);
+      const scores = listDotScores(features.level2, table, this.params.itemBias, items, width);
       const levels = [features.level1, features.level2];
       const value = loss(
         scores,
@@ -258,7 +310,7 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
   features(users: Int32Array, history?: Interactions): TowerFeatures {
     const { ids, valid } = this.groups(users, history === undefined ? this.histories : userTimelines(history));
     const { level1, level2 } = tf.tidy(() => {
-      const out = this.encode(this.params, ids, valid, users.length);
+      const out = this.encode(this.params, this.itemTable(this.params), ids, valid, users.length);
       return { level1: out.level1, level2: out.level2 };
     });
     return { level1, level2 };
@@ -274,16 +326,20 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
   } {
     const frozen = this.variables.frozenCopy();
     const { params } = frozen;
+    const table = tf.tidy(() => this.itemTable(params));
     const source = history === undefined ? this.histories : userTimelines(history);
     const { items } = this.config;
     return {
       score: (users) =>
         tf.tidy(() => {
           const { ids, valid } = this.groups(users, source);
-          const { level2 } = this.encode(params, ids, valid, users.length);
-          return catalogueDotScores(level2, params.items, params.itemBias, items);
+          const { level2 } = this.encode(params, table, ids, valid, users.length);
+          return catalogueDotScores(level2, table, params.itemBias, items);
         }),
-      dispose: frozen.dispose,
+      dispose: () => {
+        if (table !== params.items) table.dispose();
+        frozen.dispose();
+      },
     };
   }
 }

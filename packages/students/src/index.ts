@@ -5,6 +5,8 @@
  *   per-user item lists, with sparse updates of the touched rows;
  * - sparse optimizers ({@link sparseOptimizer}: lazy Adam, Adagrad, SGD) over Float32Array tables,
  *   with Adam as a WebAssembly SIMD kernel for tables held in a {@link RowArena};
+ * - {@link FeatureMatrixFactorization}: MF with user and item side information (items never
+ *   seen in training scored from their categories);
  * - {@link HierarchicalAttentionTower}: item embeddings and a two-level attention user tower over
  *   the user's sessions — no per-user parameters;
  * @packageDocumentation
@@ -18,7 +20,13 @@ export {
   implicitPreferences,
   type PreferenceEntries,
 } from "./als.js";
-export { alsArchitecture, mfArchitecture, towerArchitecture } from "./architectures.js";
+export { alsArchitecture, featureMfArchitecture, mfArchitecture, towerArchitecture } from "./architectures.js";
+export {
+  FeatureMatrixFactorization,
+  FeatureMatrixFactorizationConfig,
+  type FeatureMatrixFactorizationState,
+  type FeatureTables,
+} from "./feature_mf.js";
 export {
   HierarchicalAttentionTower,
   HierarchicalTowerConfig,

@@ -161,6 +161,56 @@ describeEachBackend("MatrixFactorization", () => {
     expect(Array.from(closed.model.itemFactors)).not.toEqual(Array.from(untouched.itemFactors));
   });
 
+  it("a representation step hands over the first distinct users' and items' rows and trains them by their gradients", () => {
+    const config = { users: 6, items: 8, dim: 3, seed: 4, optimizer: { kind: "sgd", learningRate: 0.5 } } as const;
+    const model = MatrixFactorization.create(config);
+    const before = { users: model.userFactors.slice(), items: model.itemFactors.slice() };
+    // Users 4, 1, 4 (distinct: 4, 1); items 7, 2 | 2, 5 | 7, 0 (distinct: 7, 2, 5, 0).
+    const batch = { users: Int32Array.of(4, 1, 4), items: Int32Array.of(7, 2, 2, 5, 7, 0), width: 2 };
+    let seen: { users: number[]; items: number[]; userRows: number[] } | undefined;
+    model.trainStepWithRepresentations(batch, { users: 1, items: 3 }, (_scores, rows, gradients) => {
+      seen = { users: [...rows.users], items: [...rows.items], userRows: [...rows.userRows] };
+      // A loss that reads the rows only: Σ of user 4's first coordinate and item 2's second.
+      gradients.userRows[0] = 1;
+      gradients.itemRows[1 * 3 + 1] = 1;
+      return 0;
+    });
+    expect(seen).toEqual({ users: [4], items: [7, 2, 5], userRows: [...before.users.subarray(12, 15)] });
+    // SGD: exactly those two coordinates moved, by −lr × 1; everything else stayed.
+    const movedUsers = [...model.userFactors].map((v, k) => v - before.users[k]!);
+    const movedItems = [...model.itemFactors].map((v, k) => v - before.items[k]!);
+    expect(movedUsers.map((d, k) => (k === 12 ? d : Math.abs(d)))).toEqual(
+      movedUsers.map((_, k) => (k === 12 ? expect.closeTo(-0.5, 6) : 0)),
+    );
+    expect(movedItems.map((d, k) => (k === 7 ? d : Math.abs(d)))).toEqual(
+      movedItems.map((_, k) => (k === 7 ? expect.closeTo(-0.5, 6) : 0)),
+    );
+  });
+
+  it("a representation step with no row gradient is the closed-form step", () => {
+    const config = {
+      users: 6,
+      items: 8,
+      dim: 3,
+      seed: 4,
+      l2: 0.01,
+      optimizer: { kind: "adam", learningRate: 0.05 },
+    } as const;
+    const batch = { users: Int32Array.of(4, 1, 4), items: Int32Array.of(7, 2, 2, 5, 7, 0), width: 2 };
+    const bprGradient = (scores: Float32Array, gradient: Float32Array) =>
+      rowBprGradient()({ rows: 3, width: 2, student: scores }, 1, gradient);
+    const closed = MatrixFactorization.create(config);
+    const withRows = MatrixFactorization.create(config);
+    for (let step = 0; step < 3; step++) {
+      closed.trainStepWithGradient(batch, bprGradient);
+      withRows.trainStepWithRepresentations(batch, { users: 2, items: 4 }, (scores, _rows, gradients) =>
+        bprGradient(scores, gradients.scores),
+      );
+    }
+    expect(withRows.userFactors).toEqual(closed.userFactors);
+    expect(withRows.itemFactors).toEqual(closed.itemFactors);
+  });
+
   it("grows for new users and items, keeping every old row and its optimizer state", () => {
     const model = MatrixFactorization.create({ users: 4, items: 5, dim: 3, seed: 1, itemBias: true });
     model.trainStepWithGradient(

@@ -11,7 +11,14 @@
  */
 import { integerInRange, numberInRange, positiveNumber, seededRandom } from "@kdrec/core";
 import type { UserItems } from "@kdrec/data";
-import type { ItemLists, ScoreGradient } from "@kdrec/model-kit";
+import {
+  type EntityLimit,
+  type EntityRepresentations,
+  gatherRows,
+  type ItemLists,
+  type RepresentationLoss,
+  type ScoreGradient,
+} from "@kdrec/model-kit";
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
 import { listScores } from "./kernels/list_scores.js";
@@ -77,6 +84,11 @@ export interface MatrixFactorizationState {
  * filled with -1 (left that way on return): a Map would cost more than the rest of a step on long
  * candidate lists.
  */
+/** `into[0 … from.length) += from`. */
+const addInto = (into: Float32Array, from: Float32Array): void => {
+  for (let k = 0; k < from.length; k++) into[k] = into[k]! + from[k]!;
+};
+
 const distinct = (values: Int32Array, slots: Int32Array, unique: Int32Array, index: Int32Array): number => {
   let count = 0;
   for (let k = 0; k < values.length; k++) {
@@ -218,8 +230,64 @@ export class MatrixFactorization {
     return this.stepWith(batch, (scores, gradient) => lossGradient(scores, gradient.fill(0)));
   }
 
-  /** Scores the batch, lets `fill` write the loss's score gradient, and updates the touched rows. */
-  private stepWith(batch: ItemLists, fill: ScoreGradient): number {
+  /** The width of the representations a step exposes: a user's or an item's factor row. */
+  get representationWidth(): number {
+    return this.config.dim;
+  }
+
+  /**
+   * A step whose loss reads the list scores and the factor rows of the batch's first
+   * `limit.users` distinct users and `limit.items` distinct items (first seen first), and writes
+   * the gradients of both: what representation distillation (distillation experts, topology
+   * distillation) trains with. The rows' gradients join the scores' before the optimizer step.
+   * @example
+   * ```ts
+   * const mf = MatrixFactorization.create({ users: 943, items: 1682, dim: 8, seed: 1 });
+   * // BPR on the scores, plus ‖row‖² of the first 64 users' rows (gradient 2·row).
+   * mf.trainStepWithRepresentations({ users, items: pairs, width: 2 }, { users: 64, items: 64 }, (scores, rows, gradients) => {
+   *   rows.userRows.forEach((v, k) => {
+   *     gradients.userRows[k] = 2 * v;
+   *   });
+   *   return rowBprGradient()({ rows: users.length, width: 2, student: scores }, 1, gradients.scores);
+   * });
+   * ```
+   */
+  trainStepWithRepresentations(batch: ItemLists, limit: EntityLimit, loss: RepresentationLoss): number {
+    const { dim } = this.config;
+    return this.stepWith(batch, (scores, gradient, step) => {
+      const users = step.distinctUsers.subarray(0, Math.min(limit.users, step.userCount));
+      const items = step.distinctItems.subarray(0, Math.min(limit.items, step.itemCount));
+      const tables = this.tables();
+      const representations: EntityRepresentations = {
+        users: users.slice(),
+        items: items.slice(),
+        width: dim,
+        userRows: gatherRows(tables.userFactors, users, dim),
+        itemRows: gatherRows(tables.itemFactors, items, dim),
+      };
+      const rowGradients = {
+        scores: gradient.fill(0),
+        userRows: new Float32Array(users.length * dim),
+        itemRows: new Float32Array(items.length * dim),
+      };
+      const value = loss(scores, representations, rowGradients);
+      // Entity k is the step's distinct slot k: its row gradient adds to that slot's.
+      return { value, userRows: rowGradients.userRows, itemRows: rowGradients.itemRows };
+    });
+  }
+
+  /**
+   * Scores the batch, lets `fill` write the loss's score gradient (and, for a representation
+   * step, gradients of the first distinct users' and items' rows), and updates the touched rows.
+   */
+  private stepWith(
+    batch: ItemLists,
+    fill: (
+      scores: Float32Array,
+      gradient: Float32Array,
+      step: { distinctUsers: Int32Array; distinctItems: Int32Array; userCount: number; itemCount: number },
+    ) => number | { value: number; userRows: Float32Array; itemRows: Float32Array },
+  ): number {
     const { dim } = this.config;
     const { width } = batch;
     const rows = batch.users.length;
@@ -227,15 +295,23 @@ export class MatrixFactorization {
       throw new RangeError(`trainStep: ${batch.items.length} items for ${rows} users of width ${width}`);
     }
     const step = this.scored(batch);
-    const lossValue = fill(step.scores, step.scoreGradients);
-
     const userCount = distinct(step.users, this.userSlots, step.distinctUsers, step.userSlots);
     const itemCount = distinct(step.items, this.itemSlots, step.distinctItems, step.itemSlots);
+    const filled = fill(step.scores, step.scoreGradients, {
+      distinctUsers: step.distinctUsers,
+      distinctItems: step.distinctItems,
+      userCount,
+      itemCount,
+    });
     const userGradients = step.userGradients.subarray(0, userCount * dim).fill(0);
     const itemGradients = step.itemGradients.subarray(0, itemCount * dim).fill(0);
     const biasGradients = this.biasTable === undefined ? undefined : step.biasGradients.subarray(0, itemCount).fill(0);
     const tables = this.tables();
     rowGradients(this.arena, { ...tables, ...step, width, dim, userGradients, itemGradients, biasGradients });
+    if (typeof filled !== "number") {
+      addInto(userGradients, filled.userRows);
+      addInto(itemGradients, filled.itemRows);
+    }
     // L2 (l2/B · Σ‖touched row‖²) enters as weight decay inside the optimizers' row loops.
     const decay = (2 * (this.config.l2 ?? 0)) / rows;
     const distinctUsers = step.distinctUsers.subarray(0, userCount);
@@ -245,7 +321,7 @@ export class MatrixFactorization {
       this.itemOptimizer.apply(tables.itemFactors, dim, distinctItems, itemGradients, decay);
       if (biasGradients !== undefined) this.biasOptimizer!.apply(tables.itemBiases!, 1, distinctItems, biasGradients);
     }
-    return lossValue;
+    return typeof filled === "number" ? filled : filled.value;
   }
 
   /** The scores `[B, width]` of a batch's item lists, as a tensor (no training). */

@@ -9,6 +9,7 @@ import {
   builtVariableModel,
   defineArchitecture,
   frozenModel,
+  modelShape,
   TRAINING_DEFAULTS,
   trainingOptions,
 } from "@kdrec/model-kit";
@@ -34,18 +35,9 @@ export const neumfArchitecture = defineArchitecture({
     ...trainingOptions,
   },
   defaults: { mlpLayers: [64, 32, 16], initStd: 0.01, l2: 0, learningRate: 1e-3, ...TRAINING_DEFAULTS },
-  create: (spec, { seed, split }) => {
-    const users = numUsers(split.train);
-    const items = numItems(split.train);
-    const model = NeuMF.create({
-      users,
-      items,
-      dim: spec.dim,
-      seed,
-      l2: spec.l2 ?? 0,
-      learningRate: spec.learningRate ?? 1e-3,
-      ...definedFields(spec, ["mlpLayers", "initStd"]),
-    });
+  create: (spec, context) => {
+    const { users, items } = modelShape(spec, context);
+    const model = NeuMF.create({ ...modelShape(spec, context), ...definedFields(spec, ["mlpLayers", "initStd"]) });
     return E.right(
       builtVariableModel(model, {
         name: spec.name,

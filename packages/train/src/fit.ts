@@ -43,6 +43,8 @@ export interface FitCheckpoint<W, S> {
   readonly model: S;
   /** Two-way: the peer's training state and best epoch. */
   readonly peer?: { readonly model: unknown; readonly best: BestEpoch<unknown> };
+  /** Each phase's plan's own trained state (distillation experts), by phase; null: none. */
+  readonly plans?: ReadonlyArray<unknown>;
 }
 
 /**
@@ -139,6 +141,8 @@ interface RunPhase {
   readonly terms?: (epoch: number, round: number) => Pick<EpochRecord, "terms" | "settings">;
   /** Refreshes the plan's draws from the teacher for `round`. */
   readonly beforeRound?: (round: number) => void;
+  /** The bound plan's own trained state and its disposal. */
+  readonly bound?: Pick<BoundPlan, "state" | "dispose">;
 }
 
 /**
@@ -155,120 +159,131 @@ export const fit = async <W, S>(options: FitOptions<W, S>): Promise<E.Either<Kdr
   const { model, split, peer } = options;
   const phases = runPhases(options);
   if (E.isLeft(phases)) return phases;
-  const patience = options.patience ?? 20;
-  const tensorsAtStart = tf.memory().numTensors;
-  const resumed = await options.checkpoints?.load();
-  const expected = options.fingerprint;
-  if (resumed !== undefined && expected !== undefined && resumed.fingerprint !== expected.value)
-    return E.left(
-      kdrecError(
-        "INVALID_CONFIG",
-        `its checkpoint was written by another spec (fingerprint ${resumed.fingerprint ?? "none"}, now ${expected.value}): run without --resume, or into another folder`,
-        expected.location,
-      ),
-    );
-  if (resumed !== undefined) model.restoreTrainingState(resumed.model);
-  if (resumed?.peer !== undefined) peer?.restoreTrainingState(resumed.peer.model);
-  let peerBest = resumed?.peer?.best;
-  if (peer !== undefined && peerBest === undefined) {
-    // The teacher as it came in is a candidate too (epoch -1): two-way training replaces it only
-    // with a state that validates better.
-    const before = await validate(peer, split);
-    if (E.isLeft(before)) return before;
-    peerBest = keepBest(noBestEpoch(undefined), -1, before.right, () => peer.snapshot());
-  }
-  const history: EpochRecord[] = [...(resumed?.history ?? [])];
-  let best: BestEpoch<W> = resumed?.best ?? noBestEpoch(model.snapshot());
-  let position = resumed?.next ?? { phase: 0, inPhase: 0, epoch: 0 };
-  let trainSeconds = resumed?.trainSeconds ?? 0;
-  const gradientModel = isClosedForm(model) ? undefined : model;
-  let roundReady = ""; // the phase and round whose draws are current
-
-  while (position.phase < phases.right.length && resumed?.done !== true) {
-    if (options.signal?.aborted === true)
-      return E.left(kdrecError("ABORTED", "training was aborted", `epoch ${position.epoch}`));
-    const phase = phases.right[position.phase]!;
-    const { epoch, inPhase } = position;
-    const started = performance.now();
-    const round = Math.floor(inPhase / phase.roundLength);
-    if (roundReady !== `${position.phase}:${round}`) {
-      // A round's draws depend on the seed and the round alone, so a resumed run redraws them.
-      phase.beforeRound?.(round);
-      roundReady = `${position.phase}:${round}`;
-    }
-    // Fine-tuning starts from the best model so far, not from wherever distillation stopped.
-    if (phase.name === "finetune" && inPhase === 0 && best.epoch >= 0) model.restore(best.weights);
-    gradientModel?.trainOnly?.(phase.train);
-    const loss = await phase.epoch(epoch, round);
-    trainSeconds += (performance.now() - started) / 1000;
-    // A gradient model's loss is a number every epoch: NaN or ±∞ means the weights are gone, and
-    // everything after (validation, checkpoints, students taught by it) would be garbage.
-    if (gradientModel !== undefined && !Number.isFinite(loss))
+  try {
+    const patience = options.patience ?? 20;
+    const tensorsAtStart = tf.memory().numTensors;
+    const resumed = await options.checkpoints?.load();
+    const expected = options.fingerprint;
+    if (resumed !== undefined && expected !== undefined && resumed.fingerprint !== expected.value)
       return E.left(
         kdrecError(
-          "DIVERGED",
-          `the training loss became ${loss} (lower the learning rate or initStd, or check the data)`,
-          `epoch ${epoch}`,
+          "INVALID_CONFIG",
+          `its checkpoint was written by another spec (fingerprint ${resumed.fingerprint ?? "none"}, now ${expected.value}): run without --resume, or into another folder`,
+          expected.location,
         ),
       );
-
-    const report = await validate(model, split);
-    if (E.isLeft(report)) return report;
-    let peerNdcg: number | undefined;
-    if (peer !== undefined && peerBest !== undefined) {
-      const peerReport = await validate(peer, split);
-      if (E.isLeft(peerReport)) return peerReport;
-      peerNdcg = peerReport.right["ndcg@10"]!.mean;
-      peerBest = keepBest(peerBest, epoch, peerReport.right, () => peer.snapshot());
-    }
-    const record: EpochRecord = {
-      phase: phase.name,
-      epoch,
-      round,
-      loss,
-      validNdcg10: report.right["ndcg@10"]!.mean,
-      validHr10: report.right["hr@10"]!.mean,
-      ...(peerNdcg === undefined ? {} : { peerValidNdcg10: peerNdcg }),
-      ...phase.terms?.(epoch, round),
-      seconds: (performance.now() - started) / 1000,
-      tensors: tf.memory().numTensors,
-    };
-    history.push(record);
-    options.onEpoch?.(record);
-    if (record.tensors > tensorsAtStart)
-      return E.left(
-        kdrecError(
-          "TENSOR_LEAK",
-          `${record.tensors - tensorsAtStart} tensor(s) more than before training`,
-          `epoch ${epoch}`,
-        ),
-      );
-    best = keepBest(best, epoch, report.right, () => model.snapshot());
-    position = nextPosition(best, position, { patience, epochs: phase.epochs, roundLength: phase.roundLength });
-    await options.checkpoints?.save({
-      ...(expected === undefined ? {} : { fingerprint: expected.value }),
-      next: position,
-      done: position.phase >= phases.right.length,
-      best,
-      history,
-      trainSeconds,
-      model: model.trainingState(),
-      ...(peer === undefined || peerBest === undefined
-        ? {}
-        : { peer: { model: peer.trainingState(), best: peerBest } }),
+    if (resumed !== undefined) model.restoreTrainingState(resumed.model);
+    if (resumed?.peer !== undefined) peer?.restoreTrainingState(resumed.peer.model);
+    resumed?.plans?.forEach((state, k) => {
+      if (state !== null) phases.right[k]?.bound?.state?.load(state);
     });
+    let peerBest = resumed?.peer?.best;
+    if (peer !== undefined && peerBest === undefined) {
+      // The teacher as it came in is a candidate too (epoch -1): two-way training replaces it only
+      // with a state that validates better.
+      const before = await validate(peer, split);
+      if (E.isLeft(before)) return before;
+      peerBest = keepBest(noBestEpoch(undefined), -1, before.right, () => peer.snapshot());
+    }
+    const history: EpochRecord[] = [...(resumed?.history ?? [])];
+    let best: BestEpoch<W> = resumed?.best ?? noBestEpoch(model.snapshot());
+    let position = resumed?.next ?? { phase: 0, inPhase: 0, epoch: 0 };
+    let trainSeconds = resumed?.trainSeconds ?? 0;
+    const gradientModel = isClosedForm(model) ? undefined : model;
+    let roundReady = ""; // the phase and round whose draws are current
+
+    while (position.phase < phases.right.length && resumed?.done !== true) {
+      if (options.signal?.aborted === true)
+        return E.left(kdrecError("ABORTED", "training was aborted", `epoch ${position.epoch}`));
+      const phase = phases.right[position.phase]!;
+      const { epoch, inPhase } = position;
+      const started = performance.now();
+      const round = Math.floor(inPhase / phase.roundLength);
+      if (roundReady !== `${position.phase}:${round}`) {
+        // A round's draws depend on the seed and the round alone, so a resumed run redraws them.
+        phase.beforeRound?.(round);
+        roundReady = `${position.phase}:${round}`;
+      }
+      // Fine-tuning starts from the best model so far, not from wherever distillation stopped.
+      if (phase.name === "finetune" && inPhase === 0 && best.epoch >= 0) model.restore(best.weights);
+      gradientModel?.trainOnly?.(phase.train);
+      const loss = await phase.epoch(epoch, round);
+      trainSeconds += (performance.now() - started) / 1000;
+      // A gradient model's loss is a number every epoch: NaN or ±∞ means the weights are gone, and
+      // everything after (validation, checkpoints, students taught by it) would be garbage.
+      if (gradientModel !== undefined && !Number.isFinite(loss))
+        return E.left(
+          kdrecError(
+            "DIVERGED",
+            `the training loss became ${loss} (lower the learning rate or initStd, or check the data)`,
+            `epoch ${epoch}`,
+          ),
+        );
+
+      const report = await validate(model, split);
+      if (E.isLeft(report)) return report;
+      let peerNdcg: number | undefined;
+      if (peer !== undefined && peerBest !== undefined) {
+        const peerReport = await validate(peer, split);
+        if (E.isLeft(peerReport)) return peerReport;
+        peerNdcg = peerReport.right["ndcg@10"]!.mean;
+        peerBest = keepBest(peerBest, epoch, peerReport.right, () => peer.snapshot());
+      }
+      const record: EpochRecord = {
+        phase: phase.name,
+        epoch,
+        round,
+        loss,
+        validNdcg10: report.right["ndcg@10"]!.mean,
+        validHr10: report.right["hr@10"]!.mean,
+        ...(peerNdcg === undefined ? {} : { peerValidNdcg10: peerNdcg }),
+        ...phase.terms?.(epoch, round),
+        seconds: (performance.now() - started) / 1000,
+        tensors: tf.memory().numTensors,
+      };
+      history.push(record);
+      options.onEpoch?.(record);
+      if (record.tensors > tensorsAtStart)
+        return E.left(
+          kdrecError(
+            "TENSOR_LEAK",
+            `${record.tensors - tensorsAtStart} tensor(s) more than before training`,
+            `epoch ${epoch}`,
+          ),
+        );
+      best = keepBest(best, epoch, report.right, () => model.snapshot());
+      position = nextPosition(best, position, { patience, epochs: phase.epochs, roundLength: phase.roundLength });
+      await options.checkpoints?.save({
+        ...(expected === undefined ? {} : { fingerprint: expected.value }),
+        next: position,
+        done: position.phase >= phases.right.length,
+        best,
+        history,
+        trainSeconds,
+        model: model.trainingState(),
+        ...(peer === undefined || peerBest === undefined
+          ? {}
+          : { peer: { model: peer.trainingState(), best: peerBest } }),
+        ...(phases.right.some((p) => p.bound?.state !== undefined)
+          ? { plans: phases.right.map((p) => p.bound?.state?.save() ?? null) }
+          : {}),
+      });
+    }
+    gradientModel?.trainOnly?.(undefined);
+    model.restore(best.weights);
+    if (peer !== undefined && peerBest !== undefined) peer.restore(peerBest.weights);
+    return E.right({
+      bestEpoch: best.epoch,
+      valid: best.valid,
+      epochs: position.epoch,
+      trainSeconds,
+      history,
+      ...(peerBest === undefined ? {} : { peer: { bestEpoch: peerBest.epoch, valid: peerBest.valid } }),
+    });
+  } finally {
+    // The plans' own parameters (distillation experts) live only as long as the training.
+    for (const phase of phases.right) phase.bound?.dispose?.();
   }
-  gradientModel?.trainOnly?.(undefined);
-  model.restore(best.weights);
-  if (peer !== undefined && peerBest !== undefined) peer.restore(peerBest.weights);
-  return E.right({
-    bestEpoch: best.epoch,
-    valid: best.valid,
-    epochs: position.epoch,
-    trainSeconds,
-    history,
-    ...(peerBest === undefined ? {} : { peer: { bestEpoch: peerBest.epoch, valid: peerBest.valid } }),
-  });
 };
 
 /**
@@ -297,18 +312,28 @@ const runPhases = <W, S>(options: FitOptions<W, S>): E.Either<KdrecError, RunPha
   const parties = {
     model,
     train: split.train,
+    seed: options.seed,
     ...(options.teacher === undefined ? {} : { teacher: options.teacher }),
     ...(options.peer === undefined ? {} : { peer: options.peer }),
   };
   const run: RunPhase[] = [];
+  // A phase that cannot run frees what the phases bound before it hold.
+  const refuse = (error: E.Left<KdrecError>) => {
+    for (const phase of run) phase.bound?.dispose?.();
+    return error;
+  };
   for (const phase of phases.right) {
     const bound = phase.plan.bind(parties);
-    if (E.isLeft(bound)) return bound;
+    if (E.isLeft(bound)) return refuse(bound);
     const parts = checkParts(model, phase.train);
-    if (E.isLeft(parts)) return parts;
+    if (E.isLeft(parts)) {
+      bound.right.dispose?.();
+      return refuse(parts);
+    }
     const { beforeRound } = phase.plan;
     run.push({
       ...phase,
+      bound: bound.right,
       epoch: gradientEpoch(phase, bound.right, options, { rng, sampler: sampler.right, byUser, batchSize }),
       terms: (epoch, round) => ({
         terms: bound.right.termLosses?.() ?? {},
@@ -367,7 +392,11 @@ const validate = async (
   split: Split,
 ): Promise<E.Either<KdrecError, Record<string, MetricSummary>>> => {
   const scorer = model.allItemScorer();
-  const report = await evaluateFullRanking(scorer.score, { heldOut: split.valid, exclude: [split.train] });
+  const report = await evaluateFullRanking(scorer.score, {
+    heldOut: split.valid,
+    exclude: [split.train],
+    ...(split.candidates === undefined ? {} : { candidates: split.candidates.valid }),
+  });
   scorer.dispose();
   return E.map((r: { summary: Record<string, MetricSummary> }) => r.summary)(report);
 };
