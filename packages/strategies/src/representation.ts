@@ -38,7 +38,13 @@ import {
   topologyLoss,
   weightAt,
 } from "@kdrec/losses";
-import { type DenseAdamState, denseAdam, type EntityRepresentations, hasRepresentations } from "@kdrec/model-kit";
+import {
+  type DenseAdam,
+  type DenseAdamState,
+  denseAdam,
+  type EntityRepresentations,
+  hasRepresentations,
+} from "@kdrec/model-kit";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
@@ -258,23 +264,15 @@ export const withRepresentationDistillation = (
               teacher: entityTensors(teacherRows),
             };
             const xs = [student, pair.student.users, pair.student.items, ...(experts?.variables ?? [])];
-            const { value, grads } = tf.tidy(() => {
-              const { value, grads } = tf.engine().gradients(
-                () => {
-                  const mixture = mixtureLoss(
-                    terms,
-                    { ...scoredLists(student, lists, teacher), representations: pair },
-                    progress,
-                  );
-                  meter.capture(mixture.parts);
-                  return mixture.total;
-                },
-                xs,
-                undefined,
-                true,
+            const { value, grads } = valueAndGradients(() => {
+              const mixture = mixtureLoss(
+                terms,
+                { ...scoredLists(student, lists, teacher), representations: pair },
+                progress,
               );
-              return { value, grads };
-            });
+              meter.capture(mixture.parts);
+              return mixture.total;
+            }, xs);
             // Read outside tidy: tidy would walk every element of a returned TypedArray.
             const read = (g: tf.Tensor | null | undefined, into: Float32Array) => {
               if (g !== null && g !== undefined) into.set(g.dataSync() as Float32Array);
@@ -300,34 +298,39 @@ export const withRepresentationDistillation = (
           meter.add();
           return loss;
         },
-        ...(experts === undefined || adam === undefined
-          ? {}
-          : {
-              state: {
-                save: (): ExpertsState => ({
-                  weights: experts.variables.map((v) => (v.dataSync() as Float32Array).slice()),
-                  adam: adam.state(),
-                }),
-                load: (state: unknown) => {
-                  const { weights, adam: adamState } = state as ExpertsState;
-                  tf.tidy(() => {
-                    experts.variables.forEach((v, k) => {
-                      v.assign(tf.tensor(weights[k]!.slice(), v.shape));
-                    });
-                  });
-                  adam.load(adamState);
-                },
-              },
-              dispose: () => {
-                adam.dispose();
-                tf.dispose(experts.variables);
-              },
-            }),
+        ...(experts === undefined || adam === undefined ? {} : expertsLifecycle(experts, adam)),
       };
       return E.right(bound);
     },
   };
 };
+
+/** `loss`'s value and its gradients with respect to `xs` (null where it does not read one), in one tape. */
+const valueAndGradients = (loss: () => tf.Scalar, xs: tf.Tensor[]) =>
+  tf.tidy(() => tf.engine().gradients(loss, xs, undefined, true));
+
+/** How a bound plan keeps the experts: their state in checkpoints, and their disposal. */
+const expertsLifecycle = (experts: Experts, adam: DenseAdam): Pick<BoundPlan, "state" | "dispose"> => ({
+  state: {
+    save: (): ExpertsState => ({
+      weights: experts.variables.map((v) => (v.dataSync() as Float32Array).slice()),
+      adam: adam.state(),
+    }),
+    load: (state: unknown) => {
+      const { weights, adam: adamState } = state as ExpertsState;
+      tf.tidy(() => {
+        experts.variables.forEach((v, k) => {
+          v.assign(tf.tensor(weights[k]!.slice(), v.shape));
+        });
+      });
+      adam.load(adamState);
+    },
+  },
+  dispose: () => {
+    adam.dispose();
+    tf.dispose(experts.variables);
+  },
+});
 
 const createExperts = (
   rng: Random,
