@@ -2,9 +2,10 @@
 // student, and fails to when the teacher's vectors are noise (an untrained MF). FTD and HTD carry
 // the teacher's topology: the cosine similarities among users and items come closer to the
 // teacher's. DE's experts learn to map the student's vectors onto the teacher's, which they cannot
-// do for noise (kept measured: DE does *not* make the student's vectors linearly predictive of the
-// teacher's — the gate, reading the teacher, carries the coarse part). The experts survive a kill
-// and a resume, and are freed after training.
+// do for noise. (Not asserted, as measured while writing this: DE does *not* make the student's
+// vectors linearly predictive of the teacher's — a least-squares probe explained R² 0.30 of them
+// alone, 0.22 after DE; the gate, which reads the teacher, carries the coarse part.) The experts
+// survive a kill and a resume, and are freed after training.
 import { readTidy } from "@kdrec/core";
 import { leaveLastOut, syntheticDataset } from "@kdrec/data";
 import { topologyLoss } from "@kdrec/losses";
