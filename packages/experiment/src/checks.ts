@@ -27,11 +27,7 @@ export const checkExperiment = (
 ): E.Either<KdrecError, void> => {
   const fail = (message: string, path: string) => E.left(kdrecError("INVALID_CONFIG", message, `${source}: ${path}`));
   const { teacher } = spec;
-  const models: Array<[string, ModelSpec]> = [
-    ...(isExternal(teacher) ? [] : [["teacher", teacher] as [string, ModelSpec]]),
-    ...spec.students.map((s, k): [string, ModelSpec] => [`students[${k}]`, s]),
-  ];
-  for (const [path, model] of models) {
+  for (const [path, model] of modelsByPath(spec)) {
     const checked = registry.get(model.architecture)?.check?.(model);
     if (checked !== undefined && E.isLeft(checked))
       return fail(checked.left.message, `${path}.${checked.left.location}`);
@@ -123,6 +119,42 @@ export const checkExperiment = (
   return E.right(undefined);
 };
 
+/** The run's trained models (an external teacher is none) with their config paths. */
+const modelsByPath = (spec: ExperimentSpec): Array<[string, ModelSpec]> => [
+  ...(isExternal(spec.teacher) ? [] : [["teacher", spec.teacher] as [string, ModelSpec]]),
+  ...spec.students.map((s, k): [string, ModelSpec] => [`students[${k}]`, s]),
+];
+
+/** The side information `model` reads: its option's name, whether the data has it, and the refusal if not. */
+const sideInformationRead = (model: ModelSpec, side: SideFeatures): Array<[string, boolean, string]> => {
+  const options = model as { itemCategories?: boolean; itemFeatures?: boolean; userFeatures?: boolean };
+  if (model.architecture === "tower")
+    return options.itemCategories === true
+      ? [["itemCategories", side.items !== undefined, "the dataset has no item categories"]]
+      : [];
+  if (model.architecture !== "mf-features") return [];
+  return [
+    ...(options.itemFeatures === false
+      ? []
+      : [
+          [
+            "itemFeatures",
+            side.items !== undefined,
+            "the dataset has no item categories (set itemFeatures: false to train without them)",
+          ] as [string, boolean, string],
+        ]),
+    ...(options.userFeatures === false
+      ? []
+      : [
+          [
+            "userFeatures",
+            side.users !== undefined,
+            "the dataset has no user features (set userFeatures: false to train without them)",
+          ] as [string, boolean, string],
+        ]),
+  ];
+};
+
 /**
  * Checks that need the data: every size a strategy draws is smaller than the catalogue, and the
  * side information a feature MF or a tower reads is in the data.
@@ -136,35 +168,9 @@ export const checkAgainstData = (
 ): E.Either<KdrecError, void> => {
   // A feature MF asks for each side's features unless it turns them off, a tower for item
   // categories when it turns them on; the data must have them.
-  const models: Array<[string, ModelSpec | ExperimentSpec["teacher"]]> = [
-    ["teacher", spec.teacher],
-    ...spec.students.map((s, k): [string, ModelSpec] => [`students[${k}]`, s]),
-  ];
-  for (const [path, model] of models) {
-    if (model.architecture === "tower" && (model as { itemCategories?: boolean }).itemCategories === true)
-      if (side.items === undefined)
-        return E.left(
-          kdrecError("INVALID_CONFIG", "the dataset has no item categories", `${source}: ${path}.itemCategories`),
-        );
-    if (model.architecture !== "mf-features") continue;
-    const wants = model as { userFeatures?: boolean; itemFeatures?: boolean };
-    if (wants.itemFeatures !== false && side.items === undefined)
-      return E.left(
-        kdrecError(
-          "INVALID_CONFIG",
-          "the dataset has no item categories (set itemFeatures: false to train without them)",
-          `${source}: ${path}.itemFeatures`,
-        ),
-      );
-    if (wants.userFeatures !== false && side.users === undefined)
-      return E.left(
-        kdrecError(
-          "INVALID_CONFIG",
-          "the dataset has no user features (set userFeatures: false to train without them)",
-          `${source}: ${path}.userFeatures`,
-        ),
-      );
-  }
+  for (const [path, model] of modelsByPath(spec))
+    for (const [field, present, missing] of sideInformationRead(model, side))
+      if (!present) return E.left(kdrecError("INVALID_CONFIG", missing, `${source}: ${path}.${field}`));
   for (const [index, student] of spec.students.entries())
     for (const { field, size, what } of catalogueDraws(student.strategy ?? { kind: "none" }))
       if (size >= items)
