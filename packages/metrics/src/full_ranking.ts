@@ -95,22 +95,19 @@ const rankInRow = (row: Float32Array, t: number, excluded: Int32Array, excludedC
 };
 
 /**
- * Each target's rank among `candidates` only (excluded items and the target left out), by the
- * same counting rule: the candidates' scores are gathered into a row of their own and ranked there.
+ * Each target's rank among the candidates only (excluded items and the target left out), by the
+ * same counting rule: the candidates' scores are gathered into a row of their own and ranked
+ * there. `position` maps each candidate item to its place in that row (made once per evaluation).
  */
 const rankAmongCandidates = (
   row: Float32Array,
   targets: Int32Array,
-  candidates: Int32Array,
+  position: ReadonlyMap<number, number>,
   excluded: Int32Array,
   optimistic: boolean,
 ): number[] => {
-  const compact = new Float32Array(candidates.length);
-  const position = new Map<number, number>();
-  candidates.forEach((item, k) => {
-    compact[k] = row[item]!;
-    position.set(item, k);
-  });
+  const compact = new Float32Array(position.size);
+  for (const [item, k] of position) compact[k] = row[item]!;
   const excludedHere = Int32Array.from(
     [...excluded].flatMap((item) => (position.has(item) ? [position.get(item)!] : [])),
   );
@@ -168,7 +165,9 @@ export const evaluateFullRanking = async (
   const excludedSets = options.exclude.map(userItemSets);
   const names = metricNames(ks);
   const perUser = Object.fromEntries(names.map((name) => [name, new Float64Array(users.length)]));
-  const { candidates } = options;
+  // Where each candidate sits in a row of the candidates alone (the same for every user).
+  const candidatePositions =
+    options.candidates === undefined ? undefined : new Map(Array.from(options.candidates, (item, k) => [item, k]));
 
   // A user's excluded items, each once (an item may be in several sets), held-out items left in.
   const marks = new Uint8Array(items);
@@ -209,9 +208,15 @@ export const evaluateFullRanking = async (
       const count = excludedOf(u, targets);
       const full = values.subarray(b * items, (b + 1) * items);
       const ranks =
-        candidates === undefined
+        candidatePositions === undefined
           ? Array.from(targets, (t) => rankInRow(full, t, excluded, count, options.ties === "optimistic"))
-          : rankAmongCandidates(full, targets, candidates, excluded.subarray(0, count), options.ties === "optimistic");
+          : rankAmongCandidates(
+              full,
+              targets,
+              candidatePositions,
+              excluded.subarray(0, count),
+              options.ties === "optimistic",
+            );
       const metrics = metricsFromRanks(ranks, ks);
       for (const name of names) perUser[name]![start + b] = metrics[name]!;
     });
