@@ -1,4 +1,4 @@
-// The batched evaluation against the plain reference, on random, tied, constant and NaN scores,
+// The batched evaluation against the plain reference, on random, tied, constant, NaN and infinite scores,
 // for single held-out items (leave-last-out) and multi-item test sets (random split), per backend.
 import { seededRandom } from "@kdrec/core";
 import { coldItemsSplit, type Interactions, leaveLastOut, randomSplit, syntheticDataset } from "@kdrec/data";
@@ -19,12 +19,23 @@ const multiSplit = randomSplit(data, 0.1, 0.3, 5);
 if (E.isLeft(multiSplit)) throw new Error(multiSplit.left.message);
 const multi = multiSplit.right;
 
-const scoreMatrix = (kind: "random" | "tied" | "constant" | "nan"): Float32Array => {
+const scoreMatrix = (kind: "random" | "tied" | "constant" | "nan" | "infinite"): Float32Array => {
   const rng = seededRandom(kind.length);
   return Float32Array.from({ length: 70 * 90 }, () => {
     if (kind === "constant") return 0.5;
     if (kind === "tied") return rng.int(3); // three score levels: ties everywhere
     if (kind === "nan") return rng.float() < 0.2 ? Number.NaN : rng.float();
+    if (kind === "infinite") {
+      // -∞ targets (at most the lowest finite score: ranked from their row read back), +∞, NaN.
+      const r = rng.float();
+      return r < 0.15
+        ? Number.NEGATIVE_INFINITY
+        : r < 0.25
+          ? Number.POSITIVE_INFINITY
+          : r < 0.35
+            ? Number.NaN
+            : rng.normal();
+    }
     return rng.normal();
   });
 };
@@ -48,7 +59,7 @@ const protocols: Array<[string, FullRankingOptions]> = [
 
 describeEachBackend("evaluateFullRanking", () => {
   for (const [protocol, options] of protocols) {
-    for (const kind of ["random", "tied", "constant", "nan"] as const) {
+    for (const kind of ["random", "tied", "constant", "nan", "infinite"] as const) {
       it(`matches the reference on ${kind} scores (${protocol})`, async () => {
         const scores = scoreMatrix(kind);
         const expected = referenceFullRanking(scores, options);

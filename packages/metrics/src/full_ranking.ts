@@ -10,7 +10,7 @@
  */
 import { type KdrecError, kdrecError } from "@kdrec/core";
 import { type Interactions, itemsOf, numItems, numUsers, type UserItems, userItemSets } from "@kdrec/data";
-import type * as tf from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { metricNames, metricsFromRanks } from "./ranking_metrics.js";
 import { type MetricSummary, summarise } from "./statistics.js";
@@ -118,6 +118,115 @@ const rankAmongCandidates = (
   });
 };
 
+/** A batch's held-out items, and each row's excluded items, flattened for the engine. */
+interface BatchTargets {
+  /** Row in the batch and item of each target. */
+  readonly rows: Int32Array;
+  readonly items: Int32Array;
+  /** Row `b`'s excluded items are `excluded[excludedStart[b] … excludedStart[b + 1])`. */
+  readonly excluded: Int32Array;
+  readonly excludedStart: Int32Array;
+}
+
+/** A batch's targets and excluded items (`excludedOf` fills `scratch` with one user's). */
+const batchTargets = (
+  batch: Int32Array,
+  heldOut: UserItems,
+  excludedOf: (u: number, targets: Int32Array) => number,
+  scratch: Int32Array,
+): BatchTargets => {
+  const rows: number[] = [];
+  const items: number[] = [];
+  const excluded: number[] = [];
+  const excludedStart = new Int32Array(batch.length + 1);
+  batch.forEach((u, b) => {
+    const targets = itemsOf(heldOut, u);
+    for (const t of targets) {
+      rows.push(b);
+      items.push(t);
+    }
+    const count = excludedOf(u, targets);
+    for (let e = 0; e < count; e++) excluded.push(scratch[e]!);
+    excludedStart[b + 1] = excluded.length;
+  });
+  return {
+    rows: Int32Array.from(rows),
+    items: Int32Array.from(items),
+    excluded: Int32Array.from(excluded),
+    excludedStart,
+  };
+};
+
+/**
+ * Each target's rank, counted on the engine: its row compared with its score and summed there, so
+ * only the counts, the targets' scores and the excluded items' scores are read back, not the
+ * `[B, items]` block (reading it back cost more than the product). The excluded items that counted
+ * are taken back here. A target whose score is NaN or at most {@link LOWEST} (where NaN, which
+ * compares false on the engine, would count) is ranked from its row read back, by `rankInRow`.
+ */
+const ranksOnEngine = async (
+  scores: tf.Tensor2D,
+  targets: BatchTargets,
+  optimistic: boolean,
+  chunk: number,
+): Promise<Int32Array> => {
+  const [rows, items] = scores.shape;
+  const count = targets.rows.length;
+  const excludedRows = new Int32Array(targets.excluded.length);
+  for (let b = 0; b < rows; b++) excludedRows.fill(b, targets.excludedStart[b]!, targets.excludedStart[b + 1]!);
+  const flatIndex = (rowIds: Int32Array, itemIds: Int32Array) =>
+    tf.tensor1d(
+      Int32Array.from(rowIds, (b, j) => b * items + itemIds[j]!),
+      "int32",
+    );
+  const [targetScores, excludedScores] = tf.tidy(() => {
+    const flat = tf.reshape(scores, [-1]);
+    return [
+      tf.gather(flat, flatIndex(targets.rows, targets.items)),
+      tf.gather(flat, flatIndex(excludedRows, targets.excluded)),
+    ];
+  });
+  // One target per row, in row order (leave-last-out): the block itself; otherwise the targets'
+  // rows gathered, `chunk` at a time.
+  const inRowOrder = count === rows && targets.rows.every((b, j) => b === j);
+  const countType = items < 2 ** 24 ? "float32" : "int32";
+  const counted = new Int32Array(count);
+  for (let start = 0; start < count; start += inRowOrder ? count : chunk) {
+    const end = inRowOrder ? count : Math.min(count, start + chunk);
+    const part = tf.tidy(() => {
+      const block = inRowOrder ? scores : tf.gather(scores, tf.tensor1d(targets.rows.subarray(start, end), "int32"));
+      const bar = tf.reshape(tf.slice(targetScores, [start], [end - start]), [end - start, 1]);
+      // Float sums count exactly below 2^24 items and are faster than int32's on the engine.
+      const counts = tf.cast(optimistic ? tf.greater(block, bar) : tf.greaterEqual(block, bar), countType);
+      return tf.sum(counts, 1);
+    });
+    counted.set(await part.data(), start);
+    part.dispose();
+  }
+  const targetValues = (await targetScores.data()) as Float32Array;
+  const excludedValues = (await excludedScores.data()) as Float32Array;
+  tf.dispose([targetScores, excludedScores]);
+  const ranks = new Int32Array(count);
+  for (let j = 0; j < count; j++) {
+    const b = targets.rows[j]!;
+    const [from, to] = [targets.excludedStart[b]!, targets.excludedStart[b + 1]!];
+    const target = targetValues[j]!;
+    if (Number.isNaN(target) || target <= LOWEST) {
+      const row = tf.tidy(() => tf.reshape(tf.slice(scores, [b, 0], [1, items]), [-1]));
+      const values = (await row.data()) as Float32Array;
+      row.dispose();
+      ranks[j] = rankInRow(values, targets.items[j]!, targets.excluded.subarray(from), to - from, optimistic);
+      continue;
+    }
+    let rank = counted[j]!;
+    // NaN compares false, as on the engine: the target is above LOWEST here.
+    for (let e = from; e < to; e++) if (optimistic ? excludedValues[e]! > target : excludedValues[e]! >= target) rank--;
+    // The target counts itself under `>=`.
+    ranks[j] = optimistic ? rank : rank - 1;
+  }
+  return ranks;
+};
+
 /** Users with at least one held-out item, and their held-out items (CSR by user). */
 const heldOutByUser = (heldOut: Interactions): { users: Int32Array; items: UserItems } => {
   const items = userItemSets(heldOut);
@@ -185,6 +294,7 @@ export const evaluateFullRanking = async (
     for (let e = 0; e < count; e++) marks[excluded[e]!] = 0;
     return count;
   };
+  const optimistic = options.ties === "optimistic";
   for (let start = 0; start < users.length; start += batchSize) {
     const batch = users.subarray(start, start + batchSize);
     const scores = scorer(batch);
@@ -199,24 +309,28 @@ export const evaluateFullRanking = async (
         ),
       );
     }
-    // Read back and ranked here in one pass per target: on the engine, the same took seven
-    // element-wise passes over the batch (NaN cleaning, masking, comparing, summing).
-    const values = (await scores.data()) as Float32Array;
-    scores.dispose();
-    batch.forEach((u, b) => {
-      const targets = itemsOf(heldOut, u);
-      const count = excludedOf(u, targets);
-      const full = values.subarray(b * items, (b + 1) * items);
-      const ranks =
-        candidatePositions === undefined
-          ? Array.from(targets, (t) => rankInRow(full, t, excluded, count, options.ties === "optimistic"))
-          : rankAmongCandidates(
-              full,
-              targets,
-              candidatePositions,
-              excluded.subarray(0, count),
-              options.ties === "optimistic",
-            );
+    const ranksOf: number[][] = Array.from(batch, () => []);
+    try {
+      if (candidatePositions === undefined) {
+        const targets = batchTargets(batch, heldOut, excludedOf, excluded);
+        const ranks = await ranksOnEngine(scores, targets, optimistic, batchSize);
+        targets.rows.forEach((b, j) => {
+          ranksOf[b]!.push(ranks[j]!);
+        });
+      } else {
+        // Among the candidates: the rows read back and ranked here.
+        const values = (await scores.data()) as Float32Array;
+        batch.forEach((u, b) => {
+          const targets = itemsOf(heldOut, u);
+          const count = excludedOf(u, targets);
+          const full = values.subarray(b * items, (b + 1) * items);
+          ranksOf[b] = rankAmongCandidates(full, targets, candidatePositions, excluded.subarray(0, count), optimistic);
+        });
+      }
+    } finally {
+      scores.dispose();
+    }
+    ranksOf.forEach((ranks, b) => {
       const metrics = metricsFromRanks(ranks, ks);
       for (const name of names) perUser[name]![start + b] = metrics[name]!;
     });

@@ -21,9 +21,10 @@ import {
 } from "@kdrec/model-kit";
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
+import type { KernelPool } from "./kernel_pool.js";
 import { listScores } from "./kernels/list_scores.js";
 import { rowGradients } from "./kernels/row_gradients.js";
-import { scoreTopK, scoreTopKWorkSize } from "./kernels/score_top_k.js";
+import { scoreTopK, scoreTopKOnPool, scoreTopKWorkSize } from "./kernels/score_top_k.js";
 import { selectTopK, selectTopKInArena } from "./kernels/select_top_k.js";
 
 /** Users per matrix product of `topK` on the engine (a block's scores: 1,024 × items floats). */
@@ -478,7 +479,9 @@ export class MatrixFactorization {
    * with -1 / -∞ where fewer than `k` items are left. By default (`path: "fused"`) one pass over
    * the catalogue per user in the arena (WebAssembly SIMD), with no score matrix and no mask; with
    * `path: "engine"`, a matrix product on the engine for 1,024 users at a time, then a SIMD
-   * selection pass over the read-back scores (faster only where the product dominates).
+   * selection pass over the read-back scores (faster only where the product dominates). With a
+   * `pool` ({@link KernelPool}), the fused pass splits the users over the pool's threads (same
+   * results).
    * @example
    * ```ts
    * const top = mf.topK(Int32Array.of(0, 1), 10, userItemSets(split.train));
@@ -489,7 +492,7 @@ export class MatrixFactorization {
     users: Int32Array,
     k: number,
     exclude?: UserItems,
-    options: { readonly path?: "engine" | "fused" } = {},
+    options: { readonly path?: "engine" | "fused"; readonly pool?: KernelPool | undefined } = {},
   ): { readonly items: Int32Array; readonly scores: Float32Array } {
     const { dim, items, users: userCount } = this.config;
     if (!(Number.isInteger(k) && k > 0)) throw new RangeError(`topK: k must be a positive integer, got ${k}`);
@@ -502,6 +505,8 @@ export class MatrixFactorization {
     // Fused by default: reading the engine's whole score block back costs more than the product
     // saves (npm run bench:train measures both).
     if (options.path === "engine") return this.topKOnEngine(users, k, exclude);
+    if (options.pool !== undefined)
+      return scoreTopKOnPool(options.pool, { ...this.tables(), users, dim, items, exclude, k });
     const at = this.arena.scratch([
       users.length,
       exclude === undefined ? 0 : exclude.offsets.length,

@@ -5,7 +5,7 @@
  * kernels' JavaScript loops.
  * @module
  */
-import { rowKernelsWasm } from "./row_kernels_wasm.js";
+import { rowKernelsWasm, sharedRowKernelsWasm } from "./row_kernels_wasm.js";
 
 /**
  * The exports of the kernel module (see `assembly/`); pointers are byte offsets into the arena's
@@ -85,14 +85,19 @@ export interface RowKernelExports {
 const PAGE = 65536;
 const ALIGN = 16;
 
-let compiled: WebAssembly.Module | null | undefined;
-/** The kernel module, compiled once per process; null where the engine cannot run it (no SIMD). */
-const kernelModule = (): WebAssembly.Module | null => {
-  if (compiled === undefined) {
-    const bytes = Uint8Array.from(atob(rowKernelsWasm), (c) => c.charCodeAt(0));
-    compiled = typeof WebAssembly === "object" && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+const compiled = new Map<boolean, WebAssembly.Module | null>();
+/**
+ * The kernel module for an ordinary (`shared` false) or a shared memory, compiled once per
+ * process; null where the engine cannot run it (no SIMD, or no threads for the shared one).
+ */
+export const kernelModule = (shared = false): WebAssembly.Module | null => {
+  let module = compiled.get(shared);
+  if (module === undefined) {
+    const bytes = Uint8Array.from(atob(shared ? sharedRowKernelsWasm : rowKernelsWasm), (c) => c.charCodeAt(0));
+    module = typeof WebAssembly === "object" && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    compiled.set(shared, module);
   }
-  return compiled;
+  return module;
 };
 
 /**
@@ -113,23 +118,32 @@ const kernelModule = (): WebAssembly.Module | null => {
  * @category Optimizers
  */
 export class RowArena {
-  private readonly memory: WebAssembly.Memory;
+  /** The arena's memory (shared between threads when made with `shared: true`). */
+  readonly memory: WebAssembly.Memory;
   private readonly exports: RowKernelExports | undefined;
   // Offset 0 is never handed out: the kernels read a 0 pointer as "no array".
   private top = ALIGN;
 
-  private constructor(simd: boolean) {
-    this.memory = new WebAssembly.Memory({ initial: 1 });
-    const module = simd ? kernelModule() : null;
+  private constructor(simd: boolean, shared: boolean) {
+    // A shared memory needs a maximum: 4 GiB, the most a 32-bit WebAssembly memory addresses
+    // (only reserved address space until it grows).
+    this.memory = shared
+      ? new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true })
+      : new WebAssembly.Memory({ initial: 1 });
+    const module = simd ? kernelModule(shared) : null;
     this.exports =
       module === null
         ? undefined
         : (new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as RowKernelExports);
   }
 
-  /** An empty arena; `simd: false` keeps the JavaScript loops (for comparisons and tests). */
-  static create(options: { readonly simd?: boolean } = {}): RowArena {
-    return new RowArena(options.simd ?? true);
+  /**
+   * An empty arena; `simd: false` keeps the JavaScript loops (for comparisons and tests);
+   * `shared: true` puts it in a shared memory that other threads' kernels can work in (see
+   * {@link KernelPool}).
+   */
+  static create(options: { readonly simd?: boolean; readonly shared?: boolean } = {}): RowArena {
+    return new RowArena(options.simd ?? true, options.shared ?? false);
   }
 
   /** Whether this arena's kernels run as WebAssembly SIMD. */

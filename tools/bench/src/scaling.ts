@@ -15,7 +15,8 @@ import {
 } from "@kdrec/data";
 import { rowBprGradient } from "@kdrec/losses";
 import { evaluateFullRanking } from "@kdrec/metrics";
-import { MatrixFactorization } from "@kdrec/students";
+import { type KernelPool, MatrixFactorization } from "@kdrec/students";
+import { startKernelPool } from "@kdrec/students/node";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { orThrow } from "./support.js";
@@ -73,6 +74,7 @@ const peakMiB = (): number => process.resourceUsage().maxRSS / 1024;
 const main = async (): Promise<void> => {
   const engine = await initEngine({ backend: "tensorflow" })();
   if (E.isLeft(engine)) throw new Error(formatKdrecError(engine.left));
+  const pool = await startKernelPool({ threads: 2 });
   const sizes: ReadonlyArray<readonly [number, number, boolean]> = [
     [1_000, 1_000, true],
     [10_000, 1_000, true],
@@ -85,7 +87,7 @@ const main = async (): Promise<void> => {
     `kdrec scaling benchmark (${new Date().toISOString()}): MF d=${DIM}, ${PER_USER} interactions per user\n`,
   );
   console.log(
-    `${"users × items".padStart(20)} ${"interactions".padStart(13)} ${"epoch s".padStart(8)} ${"eval s".padStart(7)} ${"matmul s".padStart(9)} ${"eval/matmul".padStart(12)} ${"top-10 s".padStart(9)} ${"peak MiB".padStart(9)}`,
+    `${"users × items".padStart(20)} ${"interactions".padStart(13)} ${"epoch s".padStart(8)} ${"eval s".padStart(7)} ${"matmul s".padStart(9)} ${"eval/matmul".padStart(12)} ${"+read s".padStart(8)} ${"top-10 s".padStart(9)} ${"2 threads".padStart(9)} ${"peak MiB".padStart(9)}`,
   );
   for (const [users, items, evaluate] of sizes) {
     const split = leaveLastOut(zipfInteractions(users, items, 1));
@@ -100,40 +102,57 @@ const main = async (): Promise<void> => {
         );
       }
     });
-    let cells = ["-", "-", "-", "-"];
+    let cells = ["-", "-", "-", "-", "-", "-"];
     if (evaluate) {
       const scorer = model.allItemScorer();
       const options = { heldOut: split.test, exclude: [split.train, split.valid], ks: [10, 20] };
       const evaluation = await seconds(async () => orThrow(await evaluateFullRanking(scorer.score, options)));
-      // The product alone, in the evaluation's batches of 256 users, waiting for each result.
-      const matmul = await seconds(async () => {
-        for (let start = 0; start < users; start += 256) {
-          const ids = Int32Array.from({ length: Math.min(256, users - start) }, (_, k) => start + k);
-          const scores = scorer.score(ids);
-          await scores.data();
-          scores.dispose();
-        }
-      });
+      // The product alone, in the evaluation's batches of 256 users: one value of each read back,
+      // which waits for the product without copying it (`read`: the whole block read back).
+      const products = (read: "one value" | "all") =>
+        seconds(async () => {
+          for (let start = 0; start < users; start += 256) {
+            const ids = Int32Array.from({ length: Math.min(256, users - start) }, (_, k) => start + k);
+            const scores = scorer.score(ids);
+            const wanted = read === "all" ? scores : tf.slice(scores, [0, 0], [1, 1]);
+            await wanted.data();
+            tf.dispose([scores, wanted]);
+          }
+        });
+      const matmul = await products("one value");
+      const readBack = await products("all");
       scorer.dispose();
       const seen = userItemSets(split.train);
-      const top = await seconds(() => {
-        for (let start = 0; start < users; start += 4096)
-          model.topK(
-            Int32Array.from({ length: Math.min(4096, users - start) }, (_, k) => start + k),
-            10,
-            seen,
-          );
-      });
-      cells = [evaluation.toFixed(2), matmul.toFixed(2), `${(evaluation / matmul).toFixed(2)}x`, top.toFixed(2)];
+      const topTen = (pool?: KernelPool) =>
+        seconds(() => {
+          for (let start = 0; start < users; start += 4096)
+            model.topK(
+              Int32Array.from({ length: Math.min(4096, users - start) }, (_, k) => start + k),
+              10,
+              seen,
+              { pool },
+            );
+        });
+      const top = await topTen();
+      const pooled = await topTen(pool);
+      cells = [
+        evaluation.toFixed(2),
+        matmul.toFixed(2),
+        `${(evaluation / matmul).toFixed(2)}x`,
+        readBack.toFixed(2),
+        top.toFixed(2),
+        pooled.toFixed(2),
+      ];
     }
     console.log(
-      `${`${users.toLocaleString("en-US")} × ${items.toLocaleString("en-US")}`.padStart(20)} ${split.train.users.length.toLocaleString("en-US").padStart(13)} ${epoch.toFixed(2).padStart(8)} ${cells[0]!.padStart(7)} ${cells[1]!.padStart(9)} ${cells[2]!.padStart(12)} ${cells[3]!.padStart(9)} ${peakMiB().toFixed(0).padStart(9)}`,
+      `${`${users.toLocaleString("en-US")} × ${items.toLocaleString("en-US")}`.padStart(20)} ${split.train.users.length.toLocaleString("en-US").padStart(13)} ${epoch.toFixed(2).padStart(8)} ${cells[0]!.padStart(7)} ${cells[1]!.padStart(9)} ${cells[2]!.padStart(12)} ${cells[3]!.padStart(8)} ${cells[4]!.padStart(9)} ${cells[5]!.padStart(9)} ${peakMiB().toFixed(0).padStart(9)}`,
     );
     if (tf.memory().numTensors > 0) console.log(`  (${tf.memory().numTensors} tensors left)`);
   }
   console.log(
-    "\n(epoch: sampling included; eval: evaluateFullRanking with the model's engine scorer; matmul: the same batches' products read back, nothing else; top-10: MatrixFactorization.topK, seen items left out, WebAssembly)",
+    "\n(epoch: sampling included; eval: evaluateFullRanking with the model's engine scorer; matmul: the same batches' products on the engine, one value of each read back; +read: the products read back whole; top-10: MatrixFactorization.topK, seen items left out, WebAssembly, one thread and a pool of 2)",
   );
+  await pool.close();
 };
 
 await main();

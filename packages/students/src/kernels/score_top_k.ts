@@ -1,3 +1,5 @@
+import type { UserItems } from "@kdrec/data";
+import { type KernelPool, partOf } from "../kernel_pool.js";
 import { pointer, type RowArena } from "../row_arena.js";
 
 /** The arrays of {@link scoreTopK}. */
@@ -19,11 +21,17 @@ export interface ScoreTopKArgs {
   readonly work: Float32Array;
 }
 
-/** Floats of scratch {@link scoreTopK} needs: the blocked item table and biases, and the user's splats. */
+/**
+ * Floats of scratch {@link scoreTopK} needs: the blocked item table and biases, then the kernel's
+ * room (two users' splats, a group's 16 scores, two rows' selection state).
+ */
 export const scoreTopKWorkSize = (items: number, dim: number): number => {
   const blocks = paddedBlocks(items);
-  return blocks * dim * 4 + blocks * 4 + dim * 4 + 16;
+  return blocks * dim * 4 + blocks * 4 + kernelScratchSize(dim);
 };
+
+/** Floats of the kernel's own room: two users' splats, a group's 16 scores, two rows' state. */
+const kernelScratchSize = (dim: number): number => 2 * dim * 4 + 16 + 8;
 
 /** Blocks of four items, padded to whole groups of four blocks (the kernel scores 16 at a time). */
 const paddedBlocks = (items: number): number => Math.ceil(items / 16) * 4;
@@ -105,4 +113,91 @@ export const scoreTopK = (arena: RowArena, a: ScoreTopKArgs): void => {
       bestItems[at] = i;
     }
   }
+};
+
+/** What {@link scoreTopKOnPool} scores: the model's tables, the rows' users and their excluded lists. */
+export interface PooledTopKArgs {
+  readonly userFactors: Float32Array;
+  readonly itemFactors: Float32Array;
+  readonly itemBiases: Float32Array | undefined;
+  readonly users: Int32Array;
+  readonly dim: number;
+  readonly items: number;
+  readonly exclude: UserItems | undefined;
+  readonly k: number;
+}
+
+/**
+ * {@link scoreTopK} with the rows split over a pool's threads. The rows' user factors and
+ * excluded lists are copied into the pool's shared arena (renumbered 0 … rows − 1), with the
+ * blocked item table, once; each thread then scores its run of rows with room of its own. Each
+ * row's result is the single-thread one: a row is one user's pass over the catalogue.
+ */
+export const scoreTopKOnPool = (
+  pool: KernelPool,
+  a: PooledTopKArgs,
+): { readonly items: Int32Array; readonly scores: Float32Array } => {
+  const { users, dim, items, exclude, k } = a;
+  const rows = users.length;
+  // Below two pairs of rows per thread, a helper's wake-up costs more than its share.
+  const threads = Math.max(1, Math.min(pool.threads, Math.floor(rows / 4)));
+  const excluded =
+    exclude === undefined ? 0 : users.reduce((n, u) => n + exclude.offsets[u + 1]! - exclude.offsets[u]!, 0);
+  const tableSize = scoreTopKWorkSize(items, dim) - kernelScratchSize(dim);
+  // Each thread's room on cache lines of its own: a line written by one thread and read by another
+  // would bounce between the cores on every group.
+  const room = Math.ceil(kernelScratchSize(dim) / 16) * 16;
+  const arena = pool.arena;
+  const at = arena.scratch([
+    rows * dim,
+    rows,
+    exclude === undefined ? 0 : rows + 1,
+    excluded,
+    rows * k,
+    rows * k,
+    tableSize,
+    threads * room,
+  ]);
+  const userFactors = arena.f32(at[0]!, rows * dim);
+  const rowIds = arena.i32(at[1]!, rows);
+  users.forEach((u, row) => {
+    userFactors.set(a.userFactors.subarray(u * dim, (u + 1) * dim), row * dim);
+    rowIds[row] = row;
+  });
+  if (exclude !== undefined) {
+    const offsets = arena.i32(at[2]!, rows + 1);
+    const lists = arena.i32(at[3]!, excluded);
+    let end = 0;
+    users.forEach((u, row) => {
+      offsets[row] = end;
+      const list = exclude.items.subarray(exclude.offsets[u]!, exclude.offsets[u + 1]!);
+      lists.set(list, end);
+      end += list.length;
+    });
+    offsets[rows] = end;
+  }
+  const blocks = paddedBlocks(items);
+  blockItems(a.itemFactors, a.itemBiases, items, dim, arena.f32(at[6]!, tableSize));
+  const outItems = at[4]!;
+  const outScores = at[5]!;
+  const calls = Array.from({ length: threads }, (_, t) => {
+    const [start, end] = partOf(rows, threads, t);
+    return [
+      at[0]!,
+      at[6]!,
+      at[6]! + blocks * dim * 16,
+      at[1]! + start * 4,
+      end - start,
+      dim,
+      items,
+      exclude === undefined ? 0 : at[2]!,
+      exclude === undefined ? 0 : at[3]!,
+      k,
+      outItems + start * k * 4,
+      outScores + start * k * 4,
+      at[7]! + t * room * 4,
+    ];
+  });
+  pool.run("scoreTopK", calls);
+  return { items: arena.i32(outItems, rows * k).slice(), scores: arena.f32(outScores, rows * k).slice() };
 };
