@@ -40,8 +40,35 @@ const compile = async (shared) => {
     },
   );
   if (error) throw new Error(`asc failed: ${error.message}\n${stderr.toString()}`);
+  if (dataSegments(binary) > 0)
+    throw new Error(
+      "the kernels have static data (a lookup table, a string): the arena owns all of the memory and would overwrite it",
+    );
   return binary;
 };
+
+/** How many data segments a WebAssembly binary declares (section 11; 0 when it has none). */
+function dataSegments(binary) {
+  const bytes = Uint8Array.from(binary);
+  const leb = (at) => {
+    let value = 0;
+    let shift = 0;
+    let byte;
+    do {
+      byte = bytes[at++];
+      value |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return [value, at];
+  };
+  for (let at = 8; at < bytes.length; ) {
+    const id = bytes[at];
+    const [size, body] = leb(at + 1);
+    if (id === 11) return leb(body)[0];
+    at = body + size;
+  }
+  return 0;
+}
 
 const source = (binary, sharedBinary) =>
   [

@@ -10,7 +10,8 @@
  * @module
  */
 import { integerInRange, numberInRange, positiveNumber, seededRandom } from "@kdrec/core";
-import type { UserItems } from "@kdrec/data";
+import { asItemLists, type PairwiseBatch, type UserItems } from "@kdrec/data";
+import { rowBprGradient } from "@kdrec/losses";
 import {
   type EntityLimit,
   type EntityRepresentations,
@@ -22,6 +23,7 @@ import {
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
 import type { KernelPool } from "./kernel_pool.js";
+import { bprBatchesInArena } from "./kernels/bpr_batches.js";
 import { listScores } from "./kernels/list_scores.js";
 import { rowGradients } from "./kernels/row_gradients.js";
 import { scoreTopK, scoreTopKOnPool, scoreTopKWorkSize } from "./kernels/score_top_k.js";
@@ -30,7 +32,7 @@ import { selectTopK, selectTopKInArena } from "./kernels/select_top_k.js";
 /** Users per matrix product of `topK` on the engine (a block's scores: 1,024 × items floats). */
 const ENGINE_TOP_K_BATCH = 1024;
 
-import { RowArena } from "./row_arena.js";
+import { pointer, RowArena } from "./row_arena.js";
 import { type SparseOptimizer, SparseOptimizerConfig, sparseOptimizer } from "./sparse_optimizer.js";
 
 /**
@@ -132,6 +134,7 @@ export class MatrixFactorization {
   private constructor(
     readonly config: MatrixFactorizationConfig,
     private readonly arena: RowArena,
+    private readonly pool?: KernelPool,
   ) {
     const { users, items, dim } = config;
     this.userTable = arena.reserve(users * dim);
@@ -148,10 +151,16 @@ export class MatrixFactorization {
   /**
    * A model with factors drawn from N(0, initStd²) by the config's seed (item biases start at 0).
    * `simd: false` runs the row loops in JavaScript instead of WebAssembly SIMD (same results up to
-   * float rounding; for comparisons).
+   * float rounding; for comparisons). With a `pool` ({@link KernelPool}) the tables live in the
+   * pool's shared arena, so that {@link MatrixFactorization.trainPairwiseEpoch} can train on all
+   * its threads.
    */
-  static create(config: MatrixFactorizationConfig, options: { readonly simd?: boolean } = {}): MatrixFactorization {
-    const model = new MatrixFactorization(config, RowArena.create(options));
+  static create(
+    config: MatrixFactorizationConfig,
+    options: { readonly simd?: boolean; readonly pool?: KernelPool } = {},
+  ): MatrixFactorization {
+    const arena = options.pool?.arena ?? RowArena.create(options);
+    const model = new MatrixFactorization(config, arena, options.pool);
     const rng = seededRandom(config.seed ?? 0);
     const std = config.initStd ?? 0.1;
     const init = (table: Float32Array, name: string) => {
@@ -229,6 +238,70 @@ export class MatrixFactorization {
    */
   trainStepWithGradient(batch: ItemLists, lossGradient: ScoreGradient): number {
     return this.stepWith(batch, (scores, gradient) => lossGradient(scores, gradient.fill(0)));
+  }
+
+  /**
+   * BPR steps over whole pairwise batches, one kernel call per thread for all of them (no
+   * JavaScript between batches): the steps {@link MatrixFactorization.trainStepWithGradient}
+   * takes with the BPR gradient, batch after batch (tested equal to float rounding). In a model
+   * made with a `pool`, the batches are dealt to the pool's threads in turn and run at once over
+   * the shared tables without locks (Hogwild, Niu et al. 2011): faster on several cores, not
+   * reproducible run to run; without one, a single thread and deterministic. Needs Adam and both
+   * tables trained. Returns each batch's mean loss.
+   * @example
+   * ```ts
+   * const pool = await startKernelPool({ threads: 2 });
+   * const mf = MatrixFactorization.create({ users: 943, items: 1682, dim: 64, seed: 1 }, { pool });
+   * const losses = mf.trainPairwiseEpoch([...pairwiseBatches(split.train, sampler, 1024, seededRandom(1))]);
+   * ```
+   */
+  trainPairwiseEpoch(batches: ReadonlyArray<PairwiseBatch>): Float32Array {
+    const optimizer = this.config.optimizer ?? { kind: "adam", learningRate: 1e-3 };
+    if (optimizer.kind !== "adam") throw new RangeError(`trainPairwiseEpoch: needs Adam, not ${optimizer.kind}`);
+    if (!(this.trained.users && this.trained.items))
+      throw new RangeError("trainPairwiseEpoch: trains every table (no partial fine-tuning)");
+    const kernels = this.arena.kernelsFor();
+    const optimizers = [this.userOptimizer, this.itemOptimizer, ...(this.biasOptimizer ? [this.biasOptimizer] : [])];
+    const steps = optimizers.map((o) => o.state().step as number);
+    if (kernels === undefined || steps.some((s) => s !== steps[0])) {
+      // The reference path: the same steps one at a time (no SIMD here, or tables out of step).
+      const bpr = rowBprGradient();
+      return Float32Array.from(batches, (batch) =>
+        this.trainStepWithGradient(asItemLists(batch), (scores, gradient) =>
+          bpr({ rows: batch.users.length, width: 2, student: scores }, 1, gradient),
+        ),
+      );
+    }
+    const { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, learningRate } = optimizer;
+    const rates = Float32Array.from(batches, (_, k) => {
+      const step = steps[0]! + k + 1;
+      return (learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
+    });
+    const moments = (o: SparseOptimizer | undefined): readonly [number, number] => {
+      const state = o?.state();
+      return state === undefined ? [0, 0] : [pointer(state.m as Float32Array), pointer(state.v as Float32Array)];
+    };
+    const losses = bprBatchesInArena(this.arena, kernels, this.pool, {
+      tables: {
+        userFactors: this.userTable,
+        itemFactors: this.itemTable,
+        itemBiases: this.biasTable ?? 0,
+        userMoments: moments(this.userOptimizer),
+        itemMoments: moments(this.itemOptimizer),
+        biasMoments: moments(this.biasOptimizer),
+      },
+      users: this.config.users,
+      items: this.config.items,
+      dim: this.config.dim,
+      batches,
+      rates,
+      beta1,
+      beta2,
+      epsilon,
+      l2: this.config.l2 ?? 0,
+    });
+    for (const o of optimizers) o.load({ ...o.state(), step: steps[0]! + batches.length });
+    return losses;
   }
 
   /** The width of the representations a step exposes: a user's or an item's factor row. */

@@ -66,6 +66,7 @@ export interface RowKernelExports {
     outItems: number,
     outScores: number,
   ): void;
+  bprBatches(parameters: number): void;
   adamRows(
     values: number,
     m: number,

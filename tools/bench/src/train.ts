@@ -1,9 +1,9 @@
 // `npm run bench:train`: matrix-factorization training throughput on MovieLens-100K's training
-// split (BPR, Adam, batch 1,024, one uniform negative) with kdrec's sparse updates (the loss's
-// gradient in closed form or by TF.js autodiff; row kernels in WebAssembly SIMD, or the same in
-// JavaScript loops) beside the stock TF.js optimizer on the same
-// backend, and the time to score all users for a student (d = 8) and a teacher (d = 128). The
-// PyTorch figures for the same work (../shared/reference/ml-100k-bench.json) are printed beside.
+// split (BPR, Adam, batch 1,024, one uniform negative) with kdrec's sparse updates (whole epochs in
+// one kernel, on one thread or two (Hogwild); step by step with the loss's gradient in closed form
+// or by TF.js autodiff; row kernels in WebAssembly SIMD, or the same in JavaScript loops) beside
+// the stock TF.js optimizer on the same backend, and the time to score all users, leave out their
+// training items and keep the top 10. The PyTorch figures for the same work are printed beside.
 
 import { existsSync, readFileSync } from "node:fs";
 import { formatKdrecError, initEngine, seededRandom } from "@kdrec/core";
@@ -61,6 +61,25 @@ const sparseThroughput = (
   };
   // Two warm-up epochs (the first path measured also warms the JIT for the others), then the
   // median of five: an epoch here is ~50 ms, short enough for one pause to move a single figure.
+  run(0);
+  run(1);
+  return [2, 3, 4, 5, 6].map(run).sort((a, b) => a - b)[2]!;
+};
+
+/**
+ * Interactions per second of whole BPR epochs in the kernel (`trainPairwiseEpoch`): on one thread,
+ * or with a pool, its threads training at once over shared tables (Hogwild). Timed as above.
+ */
+const epochThroughput = (train: Interactions, users: number, items: number, dim: number, pool?: KernelPool): number => {
+  const model = MatrixFactorization.create(
+    { users, items, dim, seed: 1, l2: 1e-3 },
+    pool === undefined ? {} : { pool },
+  );
+  const run = (epoch: number) => {
+    const start = performance.now();
+    model.trainPairwiseEpoch(epochTriples(train, epoch));
+    return train.users.length / ((performance.now() - start) / 1000);
+  };
   run(0);
   run(1);
   return [2, 3, 4, 5, 6].map(run).sort((a, b) => a - b)[2]!;
@@ -184,9 +203,12 @@ const main = async (): Promise<void> => {
     `kdrec training benchmark: MovieLens-100K leave-last-out train (${train.users.length.toLocaleString("en-US")} interactions), BPR, Adam, batch ${BATCH}, backend tensorflow\n`,
   );
   console.log(
-    "training throughput (interactions/s)   kdrec closed form   kdrec TF.js autodiff   kdrec js loops   TF.js stock Adam   PyTorch dense Adam   PyTorch sparse Adam   kdrec/best PyTorch",
+    "training throughput (interactions/s)   kdrec fused epoch   Hogwild 2 threads   kdrec closed form   kdrec TF.js autodiff   kdrec js loops   TF.js stock Adam   PyTorch dense Adam   PyTorch sparse Adam   fused/best PyTorch   Hogwild/best",
   );
+  const pool = await startKernelPool({ threads: 2 });
   for (const dim of [8, 64, 128]) {
+    const epochs = epochThroughput(train, users, items, dim);
+    const hogwild = epochThroughput(train, users, items, dim, pool);
     const fused = sparseThroughput(train, users, items, dim, true, "closed form");
     const autodiff = sparseThroughput(train, users, items, dim, true, "TF.js autodiff");
     const js = sparseThroughput(train, users, items, dim, false, "closed form");
@@ -194,13 +216,16 @@ const main = async (): Promise<void> => {
     const [dense, sparse] = [torch(dim, "dense"), torch(dim, "sparse")];
     const best = Math.max(dense ?? 0, sparse ?? 0);
     const cells = [
+      epochs.toFixed(0).padStart(17),
+      hogwild.toFixed(0).padStart(17),
       fused.toFixed(0).padStart(17),
       autodiff.toFixed(0).padStart(20),
       js.toFixed(0).padStart(14),
       stock.toFixed(0).padStart(16),
       (dense === undefined ? "-" : dense.toFixed(0)).padStart(18),
       (sparse === undefined ? "-" : sparse.toFixed(0)).padStart(19),
-      (best === 0 ? "-" : `${(fused / best).toFixed(2)}x`).padStart(18),
+      (best === 0 ? "-" : `${(epochs / best).toFixed(2)}x`).padStart(18),
+      (best === 0 ? "-" : `${(hogwild / best).toFixed(2)}x`).padStart(12),
     ];
     console.log(`  MF d=${String(dim).padEnd(4)}                         ${cells.join("   ")}`);
   }
@@ -212,7 +237,6 @@ const main = async (): Promise<void> => {
   console.log(
     "            kdrec topK, engine   kdrec topK, fused wasm   fused, 2 threads   TF.js matMul+mask+topk   PyTorch (2 threads)   kdrec best/PyTorch",
   );
-  const pool = await startKernelPool({ threads: 2 });
   for (const dim of [8, 64, 128]) {
     const engine = topKMs(train, users, items, dim, "engine");
     const fused = topKMs(train, users, items, dim, "fused");

@@ -1,0 +1,111 @@
+import { seededRandom } from "@kdrec/core";
+import {
+  asItemLists,
+  leaveLastOut,
+  pairwiseBatches,
+  syntheticDataset,
+  uniformNegatives,
+  userItemSets,
+} from "@kdrec/data";
+import { rowBprGradient } from "@kdrec/losses";
+import { evaluateFullRanking } from "@kdrec/metrics";
+import { describeEachBackend } from "@kdrec/testing";
+import * as E from "fp-ts/lib/Either.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { KernelPool } from "./kernel_pool.js";
+import { MatrixFactorization, type MatrixFactorizationConfig } from "./matrix_factorization.js";
+import { startKernelPool } from "./node_kernel_pool.js";
+
+const data = syntheticDataset({ seed: 3, users: 300, items: 200 }).interactions;
+const split = leaveLastOut(data);
+const sampler = uniformNegatives(userItemSets(split.train));
+if (E.isLeft(sampler)) throw new Error(sampler.left.message);
+const epoch = (seed: number) => [...pairwiseBatches(split.train, sampler.right, 256, seededRandom(seed))];
+
+/** The same epochs step by step: trainStepWithGradient with the BPR gradient, batch after batch. */
+const stepByStep = (model: MatrixFactorization, batches: ReturnType<typeof epoch>) => {
+  const bpr = rowBprGradient();
+  return batches.map((batch) =>
+    model.trainStepWithGradient(asItemLists(batch), (scores, gradient) =>
+      bpr({ rows: batch.users.length, width: 2, student: scores }, 1, gradient),
+    ),
+  );
+};
+
+const maxDifference = (a: Float32Array, b: Float32Array) => a.reduce((m, x, k) => Math.max(m, Math.abs(x - b[k]!)), 0);
+
+describeEachBackend("MatrixFactorization.trainPairwiseEpoch", () => {
+  let pool: KernelPool;
+  beforeAll(async () => {
+    pool = await startKernelPool({ threads: 2 });
+  });
+  afterAll(async () => {
+    await pool.close();
+  });
+
+  it.each([
+    [8, false],
+    [13, true],
+  ])(
+    "takes the steps trainStepWithGradient takes with BPR, in one kernel call (dim %i, item biases %s)",
+    (dim, itemBias) => {
+      const config: MatrixFactorizationConfig = { users: 300, items: 200, dim, seed: 2, l2: 0.01, itemBias };
+      const fused = MatrixFactorization.create(config);
+      const reference = MatrixFactorization.create(config);
+      for (const seed of [1, 2]) {
+        const batches = epoch(seed);
+        const losses = fused.trainPairwiseEpoch(batches);
+        const expected = stepByStep(reference, batches);
+        expect(Array.from(losses)).toEqual(expected.map((x) => expect.closeTo(x, 5)));
+      }
+      expect(maxDifference(fused.userFactors, reference.userFactors)).toBeLessThan(1e-5);
+      expect(maxDifference(fused.itemFactors, reference.itemFactors)).toBeLessThan(1e-5);
+      if (itemBias) expect(maxDifference(fused.itemBiases!, reference.itemBiases!)).toBeLessThan(1e-5);
+      // Adam's step moved on by one per batch: a later step-by-step batch continues both alike.
+      const state = [fused.trainingState(), reference.trainingState()].map((s) => s.optimizers.users!.step);
+      expect(state[0]).toBe(state[1]);
+    },
+  );
+
+  it("trains on two threads over the pool's shared tables (Hogwild) to the quality of one", async () => {
+    const config: MatrixFactorizationConfig = {
+      users: 300,
+      items: 200,
+      dim: 16,
+      seed: 2,
+      l2: 1e-4,
+      optimizer: { kind: "adam", learningRate: 0.01 },
+    };
+    const alone = MatrixFactorization.create(config);
+    const shared = MatrixFactorization.create(config, { pool });
+    const untrained = MatrixFactorization.create(config);
+    let last = [0, 0];
+    for (let seed = 1; seed <= 15; seed++) {
+      const batches = epoch(seed);
+      const mean = (x: Float32Array) => x.reduce((a, b) => a + b, 0) / x.length;
+      last = [mean(alone.trainPairwiseEpoch(batches)), mean(shared.trainPairwiseEpoch(batches))];
+    }
+    // Both trained: the loss fell from log 2 (0.69) to about the same value (0.14 here).
+    expect(last[0]!).toBeLessThan(0.3);
+    expect(Math.abs(last[0]! - last[1]!)).toBeLessThan(0.02);
+    const ndcg = async (model: MatrixFactorization) => {
+      const scorer = model.allItemScorer();
+      const report = await evaluateFullRanking(scorer.score, { heldOut: split.valid, exclude: [split.train] });
+      scorer.dispose();
+      if (E.isLeft(report)) throw new Error(report.left.message);
+      return report.right.summary["ndcg@10"]!.mean;
+    };
+    const [one, two, none] = [await ndcg(alone), await ndcg(shared), await ndcg(untrained)];
+    expect(two).toBeGreaterThan(none + 0.5 * (one - none));
+  });
+
+  it("refuses optimizers other than Adam and partial fine-tuning", () => {
+    const sgd = MatrixFactorization.create({
+      users: 300,
+      items: 200,
+      dim: 4,
+      optimizer: { kind: "sgd", learningRate: 0.1 },
+    });
+    expect(() => sgd.trainPairwiseEpoch(epoch(1))).toThrow(/needs Adam, not sgd/);
+  });
+});
