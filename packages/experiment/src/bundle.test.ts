@@ -39,6 +39,7 @@ const config = {
     { name: "bert8", architecture: "bert4rec", dim: 8, blocks: 1, heads: 1, maxLength: 10, ...quick },
     { name: "mff4", architecture: "mf-features", dim: 4, ...quick },
     { name: "towerc4", architecture: "tower", dim: 4, itemCategories: true, ...quick },
+    { name: "toweru4", architecture: "tower", dim: 4, itemCategories: true, userFeatures: true, ...quick },
   ],
 };
 // Side information for the feature MF: three categories (one or two per item), two user columns.
@@ -109,6 +110,7 @@ describeEachBackend("model bundles written by a run", () => {
       "sasrec-seed1",
       "tower4-seed1",
       "towerc4-seed1",
+      "toweru4-seed1",
     ]);
     const split = leaveLastOut(dataset.interactions);
     for (const dir of bundles()) {

@@ -129,9 +129,20 @@ const modelsByPath = (spec: ExperimentSpec): Array<[string, ModelSpec]> => [
 const sideInformationRead = (model: ModelSpec, side: SideFeatures): Array<[string, boolean, string]> => {
   const options = model as { itemCategories?: boolean; itemFeatures?: boolean; userFeatures?: boolean };
   if (model.architecture === "tower")
-    return options.itemCategories === true
-      ? [["itemCategories", side.items !== undefined, "the dataset has no item categories"]]
-      : [];
+    return [
+      ...(options.itemCategories === true
+        ? [
+            ["itemCategories", side.items !== undefined, "the dataset has no item categories"] as [
+              string,
+              boolean,
+              string,
+            ],
+          ]
+        : []),
+      ...(options.userFeatures === true
+        ? [["userFeatures", side.users !== undefined, "the dataset has no user features"] as [string, boolean, string]]
+        : []),
+    ];
   if (model.architecture !== "mf-features") return [];
   return [
     ...(options.itemFeatures === false

@@ -91,8 +91,9 @@ const pool = (
 
 /**
  * The tower's item scorer, from its config and weights: `scoreHistory` (the user vector of a
- * history against every item), `scoreUser` when `histories` gives the known users' histories, and
- * `explain` (the attention over a history). Fails when a weight is missing or has the wrong size.
+ * history against every item), `scoreUser` when `histories` gives the known users' histories (plus
+ * their features' rows, for a tower that reads user features), and `explain` (the attention over a
+ * history). Fails when a weight is missing or has the wrong size.
  * @example
  * ```ts
  * const scorer = towerScorer(tower.config, tower.namedWeights());
@@ -142,6 +143,32 @@ export const towerScorer = (
   );
   if (E.isLeft(table)) return table;
   const itemTable = table.right;
+  // A tower that reads user features: a known user's vector gets the mean of their features' rows
+  // (a visitor, known by history alone, has none).
+  const featureRows = byName.get("userFeatures");
+  const featureMeans = byName.get("user_features");
+  const featureCount = featureRows === undefined ? 0 : featureRows.length / d;
+  if (
+    (featureRows === undefined) !== (featureMeans === undefined) ||
+    !Number.isInteger(featureCount) ||
+    (featureMeans !== undefined && featureMeans.length % Math.max(featureCount, 1) !== 0)
+  )
+    return E.left(
+      kdrecError(
+        "INVALID_DATA",
+        `feature rows [F, ${d}] and feature means [users, F] must come together`,
+        "tower weights userFeatures, user_features",
+      ),
+    );
+  const withUserFeatures = (user: number, vector: Float32Array): Float32Array => {
+    if (featureRows === undefined || featureMeans === undefined || (user + 1) * featureCount > featureMeans.length)
+      return vector;
+    for (let f = 0; f < featureCount; f++) {
+      const share = featureMeans[user * featureCount + f]!;
+      if (share !== 0) for (let c = 0; c < d; c++) vector[c]! += share * featureRows[f * d + c]!;
+    }
+    return vector;
+  };
   const bias = w("itemBias");
   const pooling = (name: string): PoolingWeights => ({
     key: w(`${name}.key.kernel`),
@@ -245,7 +272,7 @@ export const towerScorer = (
   const knownUser = (user: number): Float32Array => {
     let vector = userVectors.get(user);
     if (vector === undefined) {
-      vector = read(histories!(user)).user;
+      vector = withUserFeatures(user, read(histories!(user)).user);
       userVectors.set(user, vector);
     }
     return vector;

@@ -46,8 +46,8 @@ function rate(params: usize, field: i32): f32 {
  */
 function expNonPositive(x: f64): f64 {
   if (x < -708) return 0;
-  const k = Math.round(x * 1.4426950408889634);
-  const r = x - k * 0.6931471805599453;
+  const k = Math.round(x * Math.LOG2E);
+  const r = x - k * Math.LN2;
   let p: f64 = 1.0 / 479001600;
   p = p * r + 1.0 / 39916800;
   p = p * r + 1.0 / 3628800;

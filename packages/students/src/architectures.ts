@@ -179,6 +179,8 @@ export const towerArchitecture = defineArchitecture({
     positions: t.boolean,
     /** Item vectors plus the mean of their categories' rows (default false; needs categories in the data). */
     itemCategories: t.boolean,
+    /** User vectors plus the mean of the user's features' rows (default false; needs user features in the data). */
+    userFeatures: t.boolean,
     ...trainingOptions,
   },
   defaults: {
@@ -189,6 +191,7 @@ export const towerArchitecture = defineArchitecture({
     sessionGap: 3600,
     positions: false,
     itemCategories: false,
+    userFeatures: false,
     ...TRAINING_DEFAULTS,
   },
   create: (spec, { seed, split, alignTo, side }) => {
@@ -204,6 +207,7 @@ export const towerArchitecture = defineArchitecture({
       },
       split.train,
       spec.itemCategories === true ? side?.items : undefined,
+      spec.userFeatures === true ? side?.users : undefined,
     );
     return E.right(
       builtVariableModel(model, {

@@ -9,6 +9,7 @@ import {
   sequencePositions,
   syntheticDataset,
   uniformNegatives,
+  userFeatureLists,
   userItemSets,
 } from "@kdrec/data";
 import { rowBprLoss } from "@kdrec/losses";
@@ -192,6 +193,40 @@ describeEachBackend("HierarchicalAttentionTower", (backend) => {
     }
     for (const [one, two, three] of without!)
       expect([two, three]).toEqual([expect.closeTo(one!, 5), expect.closeTo(one!, 5)]);
+  });
+
+  it("with user features, a user's vector is the history's plus their features' mean row", () => {
+    // Users 0 and 2 share a feature, user 1 has the other.
+    const users = 120;
+    const features = userFeatureLists(
+      { columns: { group: Array.from({ length: users }, (_, u) => (u === 1 ? "b" : "a")) } },
+      users,
+    )!;
+    const tower = HierarchicalAttentionTower.create(small, split.train, undefined, features);
+    const [means] = tower.namedConstants();
+    expect(means).toMatchObject({ name: "user_features", shape: [users, 2] });
+    const rows = tower.namedWeights().find((w) => w.name === "userFeatures")!;
+    expect(rows.shape).toEqual([2, small.dim]);
+    // Same seed, same history weights: the difference from the plain tower is the feature term.
+    const plain = HierarchicalAttentionTower.create(small, split.train);
+    const vectors = (model: HierarchicalAttentionTower) => {
+      const { level1, level2 } = model.features(Int32Array.of(0, 1, 2));
+      const values = Array.from(level2.dataSync());
+      tf.dispose([level1, level2]);
+      return [0, 1, 2].map((b) => values.slice(b * small.dim, (b + 1) * small.dim));
+    };
+    const [withFeatures, without] = [vectors(tower), vectors(plain)];
+    [0, 1, 2].forEach((u) => {
+      const feature = means!.values[u * 2]! === 1 ? 0 : 1; // the user's one feature
+      const added = withFeatures[u]!.map((x, c) => x - without[u]![c]!);
+      expect(added).toEqual(
+        Array.from(rows.values.subarray(feature * small.dim, (feature + 1) * small.dim), (x) => expect.closeTo(x, 5)),
+      );
+    });
+    expect(means!.values[0]).toBe(means!.values[4]); // users 0 and 2 alike
+    expect(means!.values[0]).not.toBe(means!.values[2]); // user 1 not
+    tower.dispose();
+    plain.dispose();
   });
 
   it("resumes from its training state to the same weights", () => {

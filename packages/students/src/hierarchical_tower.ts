@@ -14,6 +14,7 @@ import {
   type GroupingOptions,
   type Interactions,
   numItems,
+  numUsers,
   sequencePositions,
   sessionGrouping,
   type UserTimelines,
@@ -89,6 +90,8 @@ interface TowerParams {
   readonly align: ReadonlyArray<tf.Variable>;
   /** `[categories, dim]`: a row per item category, added (averaged) to its items' rows, when the tower reads categories. */
   readonly categories?: tf.Variable;
+  /** `[user features, dim]`: a row per user feature, added (averaged) to the user vector, when the tower reads them. */
+  readonly userFeatures?: tf.Variable;
 }
 
 /**
@@ -136,6 +139,8 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
     train: Interactions,
     /** `[items + 1, categories]`: each item's categories, averaged (the padding row empty). */
     private readonly categoryMeans: tf.Tensor2D | undefined,
+    /** `[users, user features]`: each user's features, averaged. */
+    private readonly userFeatureMeans: tf.Tensor2D | undefined,
   ) {
     super(params, config.learningRate ?? 1e-3);
     this.histories = userTimelines(train);
@@ -146,12 +151,16 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
   /**
    * A tower initialised from the config's seed, reading histories from `train`; with `categories`
    * (the items' categories as feature lists), an item's vector is its row plus the mean of its
-   * categories' rows, so items of a category share what is learnt about it.
+   * categories' rows, so items of a category share what is learnt about it; with `userFeatures`
+   * (the users' features as feature lists: age decade, gender, occupation), the user vector from
+   * the history gets the mean of the user's features' rows added, so users alike in their features
+   * share what is learnt about them (still no row per user).
    */
   static create(
     config: HierarchicalTowerConfig,
     train: Interactions,
     categories?: FeatureLists,
+    userFeatures?: FeatureLists,
   ): HierarchicalAttentionTower {
     if (numItems(train) !== config.items)
       throw new RangeError(
@@ -182,12 +191,20 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
       ...(categories === undefined
         ? {}
         : { categories: normalVariable(rng.split("categories"), [categories.names.length, dim], 0.1) }),
+      ...(userFeatures === undefined
+        ? {}
+        : { userFeatures: normalVariable(rng.split("user-features"), [userFeatures.names.length, dim], 0.1) }),
     };
     const means =
       categories === undefined
         ? undefined
         : tf.tensor2d(featureMeans(categories, config.items + 1), [config.items + 1, categories.names.length]);
-    return new HierarchicalAttentionTower(config, params, train, means);
+    const users = numUsers(train);
+    const userMeans =
+      userFeatures === undefined
+        ? undefined
+        : tf.tensor2d(featureMeans(userFeatures, users), [users, userFeatures.names.length]);
+    return new HierarchicalAttentionTower(config, params, train, means, userMeans);
   }
 
   /**
@@ -200,20 +217,23 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
   }
 
   /**
-   * The category means the item vectors are composed with (`item_categories` `[items + 1, C]`),
-   * when the tower reads categories: saved beside the weights, so serving composes the same vectors.
+   * The feature means the vectors are composed with — `item_categories` `[items + 1, C]` when the
+   * tower reads categories, `user_features` `[users, F]` when it reads user features: saved beside
+   * the weights, so serving composes the same vectors.
    */
   namedConstants(): Array<{ name: string; shape: number[]; values: Float32Array }> {
-    const means = this.categoryMeans;
-    return means === undefined
-      ? []
-      : [{ name: "item_categories", shape: [...means.shape], values: (means.dataSync() as Float32Array).slice() }];
+    const named = (name: string, means: tf.Tensor2D | undefined) =>
+      means === undefined
+        ? []
+        : [{ name, shape: [...means.shape], values: (means.dataSync() as Float32Array).slice() }];
+    return [...named("item_categories", this.categoryMeans), ...named("user_features", this.userFeatureMeans)];
   }
 
-  /** Frees the variables, the optimizer's moments and the category means. */
+  /** Frees the variables, the optimizer's moments and the feature means. */
   override dispose(): void {
     super.dispose();
     this.categoryMeans?.dispose();
+    this.userFeatureMeans?.dispose();
   }
 
   /** Widths of the teacher features this tower aligns to (empty without alignment). */
@@ -250,8 +270,9 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
     table: tf.Tensor2D,
     ids: Int32Array,
     valid: Float32Array,
-    rows: number,
+    users: Int32Array,
   ): TowerFeatures {
+    const rows = users.length;
     const { groups, perGroup } = this.grouping;
     const { dim } = this.config;
     const embedded = tf.reshape(tf.gather(table, tf.tensor1d(ids, "int32")), [rows, groups, perGroup, dim]);
@@ -263,7 +284,18 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
     const groupInput = positions === undefined ? groupVectors : tf.add(groupVectors, positions.acrossGroups);
     const { pooled } = attentionPooling(groupInput, groupMask, params.acrossGroups); // [B, d]
     const level1 = tf.div(tf.sum(groupVectors, 1), tf.maximum(tf.sum(groupMask, 1, true), 1)) as tf.Tensor2D;
-    const level2 = dense(pooled, params.user) as tf.Tensor2D;
+    const fromHistory = dense(pooled, params.user) as tf.Tensor2D;
+    // With user features: plus the mean of the user's features' rows.
+    const level2 =
+      params.userFeatures === undefined || this.userFeatureMeans === undefined
+        ? fromHistory
+        : (tf.add(
+            fromHistory,
+            tf.matMul(
+              tf.gather(this.userFeatureMeans, tf.tensor1d(users, "int32")),
+              params.userFeatures as tf.Tensor2D,
+            ),
+          ) as tf.Tensor2D);
     return { level1, level2 };
   }
 
@@ -293,7 +325,7 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
     const l2 = this.config.l2 ?? 0;
     return this.optimizer.minimize(() => {
       const table = this.itemTable(this.params);
-      const features = this.encode(this.params, table, ids, valid, users.length);
+      const features = this.encode(this.params, table, ids, valid, users);
       const scores = listDotScores(features.level2, table, this.params.itemBias, items, width);
       const levels = [features.level1, features.level2];
       const value = loss(
@@ -310,7 +342,7 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
   features(users: Int32Array, history?: Interactions): TowerFeatures {
     const { ids, valid } = this.groups(users, history === undefined ? this.histories : userTimelines(history));
     const { level1, level2 } = tf.tidy(() => {
-      const out = this.encode(this.params, this.itemTable(this.params), ids, valid, users.length);
+      const out = this.encode(this.params, this.itemTable(this.params), ids, valid, users);
       return { level1: out.level1, level2: out.level2 };
     });
     return { level1, level2 };
@@ -333,7 +365,7 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
       score: (users) =>
         tf.tidy(() => {
           const { ids, valid } = this.groups(users, source);
-          const { level2 } = this.encode(params, table, ids, valid, users.length);
+          const { level2 } = this.encode(params, table, ids, valid, users);
           return catalogueDotScores(level2, table, params.itemBias, items);
         }),
       dispose: () => {
