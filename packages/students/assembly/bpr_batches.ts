@@ -1,6 +1,8 @@
 // AssemblyScript: compiled to WebAssembly by scripts/build-kernels.mjs. Pointers are byte
 // offsets into the imported memory; ids and counts are i32.
 
+import { adamRows } from "./adam_rows";
+
 // The parameter block of bprBatches: 32-bit words (pointers and counts as i32, rates as f32).
 const P_TABLE = 0;
 const Q_TABLE = 1;
@@ -95,61 +97,9 @@ function slotOf(slots: usize, distinct: usize, count: i32, row: i32, gradients: 
   return -1 - count; // new: the caller counts it
 }
 
-/** Lazy Adam on the distinct rows (as adamRows), their slots then freed. */
-function adamAndFree(
-  values: usize,
-  m: usize,
-  v: usize,
-  slots: usize,
-  distinct: usize,
-  count: i32,
-  gradients: usize,
-  width: i32,
-  lr: f32,
-  beta1: f32,
-  beta2: f32,
-  epsilon: f32,
-  decay: f32,
-): void {
-  const rowBytes = (<usize>width) << 2;
-  const vectorBytes = (<usize>(width & ~3)) << 2;
-  const keep1: f32 = 1 - beta1;
-  const keep2: f32 = 1 - beta2;
-  const b1 = f32x4.splat(beta1);
-  const b2 = f32x4.splat(beta2);
-  const k1 = f32x4.splat(keep1);
-  const k2 = f32x4.splat(keep2);
-  const rateV = f32x4.splat(lr);
-  const eps = f32x4.splat(epsilon);
-  const wd = f32x4.splat(decay);
-  for (let r = 0; r < count; r++) {
-    const row = load<i32>(distinct + ((<usize>r) << 2));
-    store<i32>(slots + ((<usize>row) << 2), -1);
-    const at = <usize>row * rowBytes;
-    const x0 = values + at;
-    const m0 = m + at;
-    const v0 = v + at;
-    const g0 = gradients + <usize>r * rowBytes;
-    let o: usize = 0;
-    for (; o < vectorBytes; o += 16) {
-      const x = v128.load(x0 + o);
-      const g = f32x4.add(v128.load(g0 + o), f32x4.mul(wd, x));
-      const mi = f32x4.add(f32x4.mul(b1, v128.load(m0 + o)), f32x4.mul(k1, g));
-      const vi = f32x4.add(f32x4.mul(b2, v128.load(v0 + o)), f32x4.mul(k2, f32x4.mul(g, g)));
-      v128.store(m0 + o, mi);
-      v128.store(v0 + o, vi);
-      v128.store(x0 + o, f32x4.sub(x, f32x4.div(f32x4.mul(rateV, mi), f32x4.add(f32x4.sqrt(vi), eps))));
-    }
-    for (; o < rowBytes; o += 4) {
-      const x = load<f32>(x0 + o);
-      const g = load<f32>(g0 + o) + decay * x;
-      const mi = beta1 * load<f32>(m0 + o) + keep1 * g;
-      const vi = beta2 * load<f32>(v0 + o) + keep2 * g * g;
-      store<f32>(m0 + o, mi);
-      store<f32>(v0 + o, vi);
-      store<f32>(x0 + o, x - (lr * mi) / (Mathf.sqrt(vi) + epsilon));
-    }
-  }
+/** Frees the slots of the batch's distinct rows (back to -1). */
+function freeSlots(slots: usize, distinct: usize, count: i32): void {
+  for (let r = 0; r < count; r++) store<i32>(slots + ((<usize>load<i32>(distinct + ((<usize>r) << 2))) << 2), -1);
 }
 
 /**
@@ -245,51 +195,51 @@ export function bprBatches(params: usize): void {
     store<f32>(losses + ((<usize>batch) << 2), <f32>(total / <f64>rows));
     const lr = load<f32>(rates + ((<usize>batch) << 2));
     const decay = <f32>((2 * <f64>l2) / <f64>rows);
-    const pm = word(params, P_M);
-    const pv = word(params, P_V);
-    adamAndFree(P, pm, pv, userSlots, distinctUsers, userCount, userGradients, dim, lr, beta1, beta2, epsilon, decay);
-    // Biases first (their slots are the items'), then the item rows, whose pass frees the slots.
+    // Lazy Adam on the distinct rows, as the step-by-step path does (the biases without decay).
+    adamRows(
+      P,
+      word(params, P_M),
+      word(params, P_V),
+      distinctUsers,
+      userGradients,
+      userCount,
+      dim,
+      lr,
+      beta1,
+      beta2,
+      epsilon,
+      decay,
+    );
+    adamRows(
+      Q,
+      word(params, Q_M),
+      word(params, Q_V),
+      distinctItems,
+      itemGradients,
+      itemCount,
+      dim,
+      lr,
+      beta1,
+      beta2,
+      epsilon,
+      decay,
+    );
     if (biases !== 0)
-      biasAdam(
+      adamRows(
         biases,
         word(params, B_M),
         word(params, B_V),
         distinctItems,
-        itemCount,
         biasGradients,
+        itemCount,
+        1,
         lr,
         beta1,
         beta2,
         epsilon,
+        0,
       );
-    const qm = word(params, Q_M);
-    const qv = word(params, Q_V);
-    adamAndFree(Q, qm, qv, itemSlots, distinctItems, itemCount, itemGradients, dim, lr, beta1, beta2, epsilon, decay);
-  }
-}
-
-/** Lazy Adam on the distinct items' biases (no decay). */
-function biasAdam(
-  biases: usize,
-  m: usize,
-  v: usize,
-  distinct: usize,
-  count: i32,
-  gradients: usize,
-  lr: f32,
-  beta1: f32,
-  beta2: f32,
-  epsilon: f32,
-): void {
-  const keep1: f32 = 1 - beta1;
-  const keep2: f32 = 1 - beta2;
-  for (let r = 0; r < count; r++) {
-    const at = (<usize>load<i32>(distinct + ((<usize>r) << 2))) << 2;
-    const g = load<f32>(gradients + ((<usize>r) << 2));
-    const mi = beta1 * load<f32>(m + at) + keep1 * g;
-    const vi = beta2 * load<f32>(v + at) + keep2 * g * g;
-    store<f32>(m + at, mi);
-    store<f32>(v + at, vi);
-    store<f32>(biases + at, load<f32>(biases + at) - (lr * mi) / (Mathf.sqrt(vi) + epsilon));
+    freeSlots(userSlots, distinctUsers, userCount);
+    freeSlots(itemSlots, distinctItems, itemCount);
   }
 }

@@ -32,12 +32,17 @@ function candidatesOf(acc0: v128, acc1: v128, acc2: v128, acc3: v128, full: bool
 }
 
 /**
- * Offers a row the candidate lanes of one group (its 16 scores stored at `lanes`, the first item
- * `first`), skipping excluded items; updates the row's state at `state`.
+ * Offers a row the candidate lanes of one group (its 16 scores in four vectors, stored at `lanes`
+ * to be read lane by lane; the first item `first`), skipping excluded items; updates the row's
+ * state at `state`.
  */
 function offer(
   state: usize,
   lanes: usize,
+  acc0: v128,
+  acc1: v128,
+  acc2: v128,
+  acc3: v128,
   candidates: i32,
   first: i32,
   items: i32,
@@ -46,6 +51,10 @@ function offer(
   bestItems: usize,
   bestScores: usize,
 ): void {
+  v128.store(lanes, acc0);
+  v128.store(lanes, acc1, 16);
+  v128.store(lanes, acc2, 32);
+  v128.store(lanes, acc3, 48);
   let filled = load<i32>(state, FILLED);
   let threshold = load<f32>(state, THRESHOLD);
   let next = load<i32>(state, NEXT);
@@ -166,21 +175,13 @@ export function scoreTopK(
       const first = group << 2;
       const candidatesA = candidatesOf(a0, a1, a2, a3, fullA, thresholdA);
       if (candidatesA !== 0) {
-        v128.store(lanes, a0);
-        v128.store(lanes, a1, 16);
-        v128.store(lanes, a2, 32);
-        v128.store(lanes, a3, 48);
-        offer(stateA, lanes, candidatesA, first, items, excludeItems, k, bestItemsA, bestScoresA);
+        offer(stateA, lanes, a0, a1, a2, a3, candidatesA, first, items, excludeItems, k, bestItemsA, bestScoresA);
         fullA = load<i32>(stateA, FILLED) === k;
         thresholdA = load<f32>(stateA, THRESHOLD);
       }
       const candidatesB = candidatesOf(b0, b1, b2, b3, fullB, thresholdB);
       if (candidatesB !== 0) {
-        v128.store(lanes, b0);
-        v128.store(lanes, b1, 16);
-        v128.store(lanes, b2, 32);
-        v128.store(lanes, b3, 48);
-        offer(stateB, lanes, candidatesB, first, items, excludeItems, k, bestItemsB, bestScoresB);
+        offer(stateB, lanes, b0, b1, b2, b3, candidatesB, first, items, excludeItems, k, bestItemsB, bestScoresB);
         fullB = load<i32>(stateB, FILLED) === k;
         thresholdB = load<f32>(stateB, THRESHOLD);
       }

@@ -116,16 +116,10 @@ export const scoreTopK = (arena: RowArena, a: ScoreTopKArgs): void => {
 };
 
 /** What {@link scoreTopKOnPool} scores: the model's tables, the rows' users and their excluded lists. */
-export interface PooledTopKArgs {
-  readonly userFactors: Float32Array;
-  readonly itemFactors: Float32Array;
-  readonly itemBiases: Float32Array | undefined;
-  readonly users: Int32Array;
-  readonly dim: number;
-  readonly items: number;
-  readonly exclude: UserItems | undefined;
-  readonly k: number;
-}
+export type PooledTopKArgs = Pick<
+  ScoreTopKArgs,
+  "userFactors" | "itemFactors" | "itemBiases" | "users" | "dim" | "items" | "k"
+> & { readonly exclude: UserItems | undefined };
 
 /**
  * {@link scoreTopK} with the rows split over a pool's threads. The rows' user factors and
