@@ -138,6 +138,8 @@ export const startKernelPool = async (options: { readonly threads?: number } = {
       closed = true;
       await Promise.all(
         helpers.map(async (helper) => {
+          // Referenced again, so that the process waits for the exit it is told of.
+          helper.worker.ref();
           const exited = new Promise<void>((resolve) => helper.worker.once("exit", () => resolve()));
           wake(helper, -1, [], ++runs);
           await exited;

@@ -154,21 +154,30 @@ export const scoreTopKOnPool = (
   ]);
   const userFactors = arena.f32(at[0]!, rows * dim);
   const rowIds = arena.i32(at[1]!, rows);
-  users.forEach((u, row) => {
-    userFactors.set(a.userFactors.subarray(u * dim, (u + 1) * dim), row * dim);
-    rowIds[row] = row;
-  });
-  if (exclude !== undefined) {
-    const offsets = arena.i32(at[2]!, rows + 1);
-    const lists = arena.i32(at[3]!, excluded);
+  const offsets = exclude === undefined ? undefined : arena.i32(at[2]!, rows + 1);
+  const lists = exclude === undefined ? undefined : arena.i32(at[3]!, excluded);
+  const first = users[0] ?? 0;
+  if (users.every((u, row) => u === first + row)) {
+    // A run of consecutive users (every user, a block of them): each copy in one piece.
+    userFactors.set(a.userFactors.subarray(first * dim, (first + rows) * dim));
+    for (let row = 0; row < rows; row++) rowIds[row] = row;
+    if (exclude !== undefined) {
+      const base = exclude.offsets[first]!;
+      for (let row = 0; row <= rows; row++) offsets![row] = exclude.offsets[first + row]! - base;
+      lists!.set(exclude.items.subarray(base, base + excluded));
+    }
+  } else {
     let end = 0;
     users.forEach((u, row) => {
-      offsets[row] = end;
+      userFactors.set(a.userFactors.subarray(u * dim, (u + 1) * dim), row * dim);
+      rowIds[row] = row;
+      if (exclude === undefined) return;
+      offsets![row] = end;
       const list = exclude.items.subarray(exclude.offsets[u]!, exclude.offsets[u + 1]!);
-      lists.set(list, end);
+      lists!.set(list, end);
       end += list.length;
     });
-    offsets[rows] = end;
+    if (offsets !== undefined) offsets[rows] = end;
   }
   const blocks = paddedBlocks(items);
   blockItems(a.itemFactors, a.itemBiases, items, dim, arena.f32(at[6]!, tableSize));
