@@ -60,15 +60,20 @@ const protocols: Array<[string, FullRankingOptions]> = [
 describeEachBackend("evaluateFullRanking", () => {
   for (const [protocol, options] of protocols) {
     for (const kind of ["random", "tied", "constant", "nan", "infinite"] as const) {
-      it(`matches the reference on ${kind} scores (${protocol})`, async () => {
-        const scores = scoreMatrix(kind);
-        const expected = referenceFullRanking(scores, options);
-        const actual = await batched(scores, options);
-        expect(actual.users).toEqual(expected.users);
-        for (const [name, values] of Object.entries(expected.perUser)) {
-          expect(Array.from(actual.perUser[name]!), name).toEqual(Array.from(values).map((v) => expect.closeTo(v, 10)));
-        }
-      });
+      // Counted on the engine and from the read-back scores: the same ranks either way.
+      for (const ranking of ["engine", "read-back"] as const) {
+        it(`matches the reference on ${kind} scores (${protocol}, ranks counted ${ranking === "engine" ? "on the engine" : "read back"})`, async () => {
+          const scores = scoreMatrix(kind);
+          const expected = referenceFullRanking(scores, options);
+          const actual = await batched(scores, { ...options, ranking });
+          expect(actual.users).toEqual(expected.users);
+          for (const [name, values] of Object.entries(expected.perUser)) {
+            expect(Array.from(actual.perUser[name]!), name).toEqual(
+              Array.from(values).map((v) => expect.closeTo(v, 10)),
+            );
+          }
+        });
+      }
     }
   }
 
@@ -111,8 +116,11 @@ describeEachBackend("evaluateFullRanking", () => {
 
   it("leaves no tensor behind and refuses a scorer of the wrong shape", async () => {
     const before = tf.memory().numTensors;
-    await batched(scoreMatrix("random"), protocols[0]![1]);
-    expect(tf.memory().numTensors).toBe(before);
+    for (const ranking of ["engine", "read-back"] as const) {
+      // Infinite scores send some targets down the engine path's row read-back too.
+      await batched(scoreMatrix("infinite"), { ...protocols[1]![1], ranking });
+      expect(tf.memory().numTensors, ranking).toBe(before);
+    }
     const wrong = await evaluateFullRanking(() => tf.zeros([2, 3]) as tf.Tensor2D, protocols[0]![1]);
     expect(E.isLeft(wrong) && wrong.left.message).toMatch(/returned a 2x3 tensor; expected \d+x90/);
     expect(tf.memory().numTensors).toBe(before);

@@ -13,6 +13,7 @@
  */
 export {
   type BatchScorer,
+  ENGINE_RANKING_SCORES,
   evaluateFullRanking,
   type FullRankingOptions,
   type RankingReport,
