@@ -58,6 +58,8 @@ describe("startKernelPool", () => {
       outside,
     ];
     expect(() => pool.run("scoreTopK", [call(0), call(1)])).toThrow(/scoreTopK failed on a helper thread/);
+    // The caller's own call failing: the error is its, once the helper is done.
+    expect(() => pool.run("scoreTopK", [call(1), call(0)])).toThrow(/out of bounds/);
     // The pool is still usable afterwards.
     const small = users.subarray(0, 50);
     expect(Array.from(big.topK(small, 3, undefined, { pool }).items)).toEqual(Array.from(big.topK(small, 3).items));

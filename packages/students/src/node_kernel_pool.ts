@@ -118,18 +118,27 @@ export const startKernelPool = async (options: { readonly threads?: number } = {
       if (calls.some((args) => args.length > MAX_ARGUMENTS))
         throw new RangeError(`KernelPool.run: at most ${MAX_ARGUMENTS} arguments per call`);
       const index = KERNELS.indexOf(kernel);
+      if (index < 0) throw new RangeError(`KernelPool.run: no kernel ${kernel} on the helpers`);
       const run = ++runs;
       const used = helpers.slice(0, Math.max(0, calls.length - 1));
       used.forEach((helper, h) => {
         wake(helper, index, calls[h + 1]!, run);
       });
-      if (calls.length > 0) (own[kernel] as (...args: number[]) => void)(...calls[0]!);
+      // The helpers are waited for even when the caller's own call throws: none may still be
+      // writing when run returns.
+      let failure: unknown;
+      try {
+        if (calls.length > 0) (own[kernel] as (...args: number[]) => void)(...calls[0]!);
+      } catch (error) {
+        failure = error;
+      }
       for (const helper of used) {
         const spinUntil = performance.now() + SPIN_MS;
         while (Atomics.load(helper.words, DONE) !== run && performance.now() < spinUntil);
         for (let done = Atomics.load(helper.words, DONE); done !== run; done = Atomics.load(helper.words, DONE))
           Atomics.wait(helper.words, DONE, done);
       }
+      if (failure !== undefined) throw failure;
       if (used.some((helper) => helper.words[FAILED] === 1))
         throw new Error(`KernelPool.run: ${kernel} failed on a helper thread`);
     },
