@@ -607,6 +607,14 @@ describe("kdrec run", () => {
     expect(noUserFeatures.errors[0]).toMatch(
       /students\[0\]\.userFeatures: the dataset has no user features \(set userFeatures: false/,
     );
+    // The same for a tower that asks for user features.
+    const towerWithUsers = await run(
+      "run",
+      configFile({ ...tiny, students: [{ name: "t", architecture: "tower", dim: 4, userFeatures: true }] }),
+      "--out",
+      out,
+    );
+    expect(towerWithUsers.errors[0]).toMatch(/students\[0\]\.userFeatures: the dataset has no user features/);
     expect(existsSync(out)).toBe(false);
   });
 
