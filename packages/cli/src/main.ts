@@ -18,7 +18,7 @@ import { updateCommand } from "./update_command.js";
 
 const USAGE = {
   run: `  kdrec run [CONFIG.json] --out DIR [--data-dir DIR] [--seeds N] [--resume | --overwrite]
-            [--duplicates refuse|keep-last|keep-all] [--quiet]
+            [--duplicates refuse|keep-last|keep-all] [--threads N] [--quiet]
       trains the teacher, distils every student, evaluates all on the test split (full ranking),
       prints a table and writes DIR/results.json, DIR/metrics.jsonl, DIR/models/,
       DIR/config.resolved.json (every default filled in, kdrec's version and commit),
@@ -28,7 +28,10 @@ const USAGE = {
       a checkpoint is written after every epoch, and --resume continues an interrupted run
       (refusing a model whose spec changed since its checkpoint); DIR must be new or empty,
       or a previous run with --resume (continue) or --overwrite (replace); --duplicates
-      overrides the config's dataset.duplicates (repeated (user, item) rows; default refuse)
+      overrides the config's dataset.duplicates (repeated (user, item) rows; default refuse);
+      --threads N trains MF's epochs without distillation (and fine-tuning) whole, on N threads
+      (N > 1: Hogwild — faster, not reproducible run to run; recorded in config.resolved.json);
+      without it every model trains step by step, reproducibly
       the config's JSON Schema: docs/kdrec-config.schema.json`,
   "data stats": `  kdrec data stats --format F --path P [--json]
       users, items, interactions, density, rating range, interactions per user, duplicates`,
@@ -83,6 +86,7 @@ const COMMANDS = {
       resume: { type: "boolean" },
       overwrite: { type: "boolean" },
       duplicates: { type: "string" },
+      threads: { type: "string" },
       quiet: { type: "boolean" },
     },
     positionals: 1,

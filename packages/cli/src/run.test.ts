@@ -207,6 +207,36 @@ describe("kdrec run", () => {
     expect(results.comparisons[0].seeds).toMatchObject({ n: 3, degreesOfFreedom: 2 });
   });
 
+  it("trains MF's task-loss epochs whole on --threads N, records N, and refuses a bad N before anything", async () => {
+    const config = configFile({ ...tiny, students: tiny.students.slice(0, 2) });
+    const outcome = async (...extra: string[]) => {
+      const out = join(scratch(), "out");
+      const done = await run("run", config, "--out", out, ...extra);
+      expect(done.code, done.err).toBe(0);
+      const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+      const resolved = JSON.parse(readFileSync(join(out, "config.resolved.json"), "utf8"));
+      return { tests: results.models.map((m: { test: Record<string, number> }) => m.test["ndcg@10"]), resolved };
+    };
+    const stepwise = await outcome();
+    const one = await outcome("--threads", "1");
+    const two = await outcome("--threads", "2");
+    // One thread: the steps of the default path (to float rounding); two: Hogwild, close to it.
+    expect(one.tests).toEqual(stepwise.tests.map((x: number) => expect.closeTo(x, 3)));
+    expect(two.tests).toEqual(stepwise.tests.map((x: number) => expect.closeTo(x, 1)));
+    expect([stepwise.resolved.kdrec.threads, one.resolved.kdrec.threads, two.resolved.kdrec.threads]).toEqual([
+      undefined,
+      1,
+      2,
+    ]);
+    for (const bad of ["0", "1.5", "65"]) {
+      const out = join(scratch(), "out");
+      const refused = await run("run", config, "--out", out, "--threads", bad);
+      expect(refused.code, bad).toBe(2);
+      expect(refused.errors[0]).toMatch(/--threads: (expected a positive integer|at most 64 threads)/);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
   it("resumes from its checkpoints: a finished run resumed trains nothing and reports the same", async () => {
     const out = join(scratch(), "out");
     const config = configFile({ ...tiny, students: tiny.students.slice(0, 2) });

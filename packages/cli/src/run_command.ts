@@ -1,6 +1,6 @@
 /**
  * `kdrec run [CONFIG.json] --out DIR [--data-dir DIR] [--seeds N] [--resume | --overwrite]
- * [--duplicates P] [--quiet]`: reads the config, loads the dataset and runs it into `DIR` through
+ * [--duplicates P] [--threads N] [--quiet]`: reads the config, loads the dataset and runs it into `DIR` through
  * `@kdrec/experiment`'s `openRunFolder` (which writes `results.json`, `metrics.jsonl`, the models
  * and checkpoints), with TensorBoard scalars and, at the end, `report.html` (`@kdrec/report`);
  * shows progress and prints the table. With no config it runs the small default experiment on
@@ -22,6 +22,7 @@ import {
 import type { TeacherTargets } from "@kdrec/model-kit";
 import { type ScalarWriterFactory, tensorboardLog } from "@kdrec/report";
 import { writeReport } from "@kdrec/report/node";
+import { startKernelPool } from "@kdrec/students/node";
 import { parseTopKLists } from "@kdrec/teachers";
 import { readTopKParquetFiles } from "@kdrec/teachers/node";
 import * as E from "fp-ts/lib/Either.js";
@@ -58,6 +59,7 @@ export const runCommand = async (
     resume?: boolean;
     overwrite?: boolean;
     duplicates?: string;
+    threads?: string;
     quiet?: boolean;
   },
   io: CommandIo,
@@ -77,6 +79,10 @@ export const runCommand = async (
   const count = values.seeds === undefined ? undefined : positiveIntegerOption(values.seeds, 1, "--seeds");
   if (count !== undefined && E.isLeft(count)) return count;
   const seeds = count === undefined ? undefined : Array.from({ length: count.right }, (_, i) => i + 1);
+  const threadCount = values.threads === undefined ? undefined : positiveIntegerOption(values.threads, 1, "--threads");
+  if (threadCount !== undefined && E.isLeft(threadCount)) return threadCount;
+  if (threadCount !== undefined && threadCount.right > 64)
+    return E.left(kdrecError("INVALID_ARGUMENT", `at most 64 threads, got ${threadCount.right}`, "--threads"));
   const dataRoot = values["data-dir"] ?? process.env.KDREC_DATA_DIR;
   const dataset =
     "path" in spec.dataset && !isAbsolute(spec.dataset.path)
@@ -121,12 +127,15 @@ export const runCommand = async (
     engine.right.backend === "tensorflow"
       ? tensorboardLog(join(out, "tensorboard"), await summaryWriters())
       : undefined;
+  // Threads for whole-epoch training: worker threads over a shared memory, stopped at the end.
+  const threads = threadCount === undefined ? undefined : await startKernelPool({ threads: threadCount.right });
   let result: Awaited<ReturnType<typeof folder.right.run>>;
   try {
     result = await folder.right.run(spec, {
       data: loaded.right, // with its side information: titles go into the model bundles
       ...(seeds === undefined ? {} : { seeds }),
       ...(externalTargets === undefined ? {} : { externalTargets }),
+      ...(threads === undefined ? {} : { threads }),
       source: values.config ?? "default run",
       onEvent: (event) => {
         progress.onEvent(event);
@@ -136,6 +145,7 @@ export const runCommand = async (
   } finally {
     progress.stop();
     tensorboard?.close();
+    await threads?.close();
   }
   if (E.isLeft(result)) return result;
   io.out(resultTable(result.right));

@@ -25,7 +25,7 @@ import {
   userItemSets,
 } from "@kdrec/data";
 import { evaluateFullRanking, popularityReport, type RankingReport } from "@kdrec/metrics";
-import type { BuiltModel, SavedWeights, TaskTeacher, Teacher, TeacherTargets } from "@kdrec/model-kit";
+import type { BuiltModel, SavedWeights, TaskTeacher, Teacher, TeacherTargets, TrainingThreads } from "@kdrec/model-kit";
 import { describeStrategy, lossNames, resolveStrategy, type Strategy, teacherTopKNeeded } from "@kdrec/strategies";
 import { ensembleTeacher, teacherTopK, topKListTeacher } from "@kdrec/teachers";
 import { type CheckpointStore, type EpochRecord, fit } from "@kdrec/train";
@@ -142,6 +142,12 @@ export interface ExperimentOptions {
   /** Stops the run between models and epochs. */
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: ExperimentEvent) => void;
+  /**
+   * Threads the models may train on (a `KernelPool` of `@kdrec/students/node`): MF's epochs of the
+   * task loss alone then run whole on them (Hogwild with more than one: faster, not reproducible
+   * run to run). Absent: every model trains step by step, reproducibly.
+   */
+  readonly threads?: TrainingThreads;
 }
 
 /** The trained models of one seed that later students learn from. */
@@ -559,6 +565,7 @@ class Run {
           : { patience: spec.patience }
         : { schedule: built.schedule, patience: built.schedule.patience }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
       onEpoch: (record) => onEvent?.({ kind: "epoch", model: spec.name, seed, record }),
       ...(onEvent === undefined
         ? {}

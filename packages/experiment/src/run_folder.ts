@@ -143,7 +143,12 @@ export const openRunFolder = async (
       await mkdir(join(out, "models"), { recursive: true });
       if (!resume) await writeFile(metricsFile, "");
       const registry = runOptions.registry ?? defaultRegistry;
-      const resolved = { kdrec: kdrecBuildInfo(), ...resolveExperiment(spec, registry, runOptions.seeds) };
+      // Threads change how MF trains (Hogwild is not reproducible): recorded beside the version.
+      const build = {
+        ...kdrecBuildInfo(),
+        ...(runOptions.threads === undefined ? {} : { threads: runOptions.threads.threads }),
+      };
+      const resolved = { kdrec: build, ...resolveExperiment(spec, registry, runOptions.seeds) };
       await writeFileAtomic(join(out, "config.resolved.json"), `${JSON.stringify(resolved, null, 2)}\n`);
       const result = await experiment.right();
       await metricsWritten;

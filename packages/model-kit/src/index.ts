@@ -54,6 +54,7 @@ export {
   partNamesOf,
   type ScoreGradient,
   type TrainableModel,
+  type TrainingThreads,
   unknownPartsProblem,
 } from "./trainable_model.js";
 export { VariableModel, type VariableModelState } from "./variable_model.js";

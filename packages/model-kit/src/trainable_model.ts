@@ -4,6 +4,7 @@
  * a training state (checkpoints with exact resume).
  * @module
  */
+import type { PairwiseBatch } from "@kdrec/data";
 import type * as tf from "@tensorflow/tfjs-core";
 import type { ItemLists } from "./item_lists.js";
 import type { EntityLimit, RepresentationLoss } from "./representations.js";
@@ -40,6 +41,16 @@ export interface AlignedFeature {
 export type ScoreGradient = (scores: Float32Array, gradient: Float32Array) => number;
 
 /**
+ * Threads a model may train on — a `KernelPool` of `@kdrec/students/node`, opaque here: a model
+ * that can use them says how (MF: whole BPR epochs on all of them, Hogwild).
+ * @category Contracts
+ */
+export interface TrainingThreads {
+  /** Threads, the calling one included. */
+  readonly threads: number;
+}
+
+/**
  * A model trained by gradient steps on item lists.
  * @category Contracts
  */
@@ -54,6 +65,13 @@ export interface TrainableModel<W = unknown, S = unknown> extends ScoringModel, 
    * `trainStep` on the same loss, up to float rounding.
    */
   trainStepWithGradient?(lists: ItemLists, lossGradient: ScoreGradient): number;
+  /**
+   * Every BPR step of an epoch of pairwise batches at once — the steps `trainStepWithGradient`
+   * takes with the BPR gradient, up to float rounding — on `threads` where given and usable (MF:
+   * more than one thread races on shared tables: Hogwild, not reproducible). Returns each batch's
+   * loss.
+   */
+  trainPairwiseEpoch?(batches: ReadonlyArray<PairwiseBatch>, threads?: TrainingThreads): Float32Array;
   /** Scores `[B, width]` of item lists without training (what two-way training needs of both sides). */
   scoreLists?(lists: ItemLists): tf.Tensor2D;
   /**

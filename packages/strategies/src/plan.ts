@@ -19,7 +19,13 @@ import {
   type TrainingProgress,
   withClosedForm,
 } from "@kdrec/losses";
-import { hasFeatures, type RowItemLists, type Teacher, type TrainableModel } from "@kdrec/model-kit";
+import {
+  hasFeatures,
+  type RowItemLists,
+  type Teacher,
+  type TrainableModel,
+  type TrainingThreads,
+} from "@kdrec/model-kit";
 import type * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { type ScoredLists, scoreArrays, scoredLists } from "./scored_lists.js";
@@ -60,6 +66,12 @@ export interface BoundPlan {
   readonly state?: { save(): unknown; load(state: unknown): void };
   /** Frees what the plan holds on the backend (called when training ends). */
   readonly dispose?: () => void;
+  /**
+   * A whole epoch's steps at once, where the plan and the model allow (the task loss alone on a
+   * model with `trainPairwiseEpoch`), on `threads` where given: the steps `step` would take batch
+   * by batch, up to float rounding (or racing, on several threads). Returns the mean loss.
+   */
+  readonly epoch?: (batches: ReadonlyArray<PairwiseBatch>, threads: TrainingThreads) => number;
 }
 
 /**
@@ -167,12 +179,37 @@ const meteredStep = (step: (meter: TermMeter) => BatchStep): BoundPlan => {
  * fine-tuning after distillation.
  * @category Plans
  */
-export const taskOnlyPlan = (): BatchPlan =>
-  mixturePlan(
+export const taskOnlyPlan = (): BatchPlan => {
+  const plan = mixturePlan(
     2,
     rowLists(2, () => undefined),
     [bprTerm()],
   );
+  return {
+    ...plan,
+    // A model that takes whole BPR epochs itself may train on threads (the trainer asks).
+    bind: (parties) =>
+      E.map((bound: BoundPlan): BoundPlan => {
+        const wholeEpoch = parties.model.trainPairwiseEpoch?.bind(parties.model);
+        if (wholeEpoch === undefined) return bound;
+        let epochLoss: number | undefined;
+        return {
+          ...bound,
+          epoch: (batches, threads) => {
+            const losses = wholeEpoch(batches, threads);
+            epochLoss = losses.reduce((sum, x) => sum + x, 0) / Math.max(losses.length, 1);
+            return epochLoss;
+          },
+          // The epoch's BPR when it ran whole (the meter saw no batch), else the meter's reading.
+          termLosses: () => {
+            const whole = epochLoss;
+            epochLoss = undefined;
+            return whole === undefined ? (bound.termLosses?.() ?? {}) : { bpr: whole };
+          },
+        };
+      })(plan.bind(parties)),
+  };
+};
 
 /**
  * Adds a term that reads both sides' features (feature alignment) to a student's plan: the step

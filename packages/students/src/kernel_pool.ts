@@ -4,6 +4,7 @@
  * threads ({@link KernelPool}).
  * @module
  */
+import type { TrainingThreads } from "@kdrec/model-kit";
 import type { RowArena, RowKernelExports } from "./row_arena.js";
 
 /**
@@ -19,7 +20,7 @@ import type { RowArena, RowKernelExports } from "./row_arena.js";
  * ```
  * @category Optimizers
  */
-export interface KernelPool {
+export interface KernelPool extends TrainingThreads {
   /** Threads a run can use, the calling thread included. */
   readonly threads: number;
   /** The shared arena the kernels of a run read and write. */
@@ -29,6 +30,13 @@ export interface KernelPool {
   /** Stops the helper threads; the pool cannot run afterwards. */
   close(): Promise<void>;
 }
+
+/**
+ * Whether training threads are a {@link KernelPool} (what MF can train on).
+ * @category Optimizers
+ */
+export const isKernelPool = (threads: TrainingThreads): threads is KernelPool =>
+  typeof (threads as Partial<KernelPool>).run === "function" && (threads as Partial<KernelPool>).arena !== undefined;
 
 /** `[start, end)` of part `part` of `count` items split into `parts` nearly equal runs. */
 export const partOf = (count: number, parts: number, part: number): readonly [number, number] => [

@@ -19,10 +19,11 @@ import {
   type ItemLists,
   type RepresentationLoss,
   type ScoreGradient,
+  type TrainingThreads,
 } from "@kdrec/model-kit";
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
-import type { KernelPool } from "./kernel_pool.js";
+import { isKernelPool, type KernelPool } from "./kernel_pool.js";
 import { bprBatchesInArena } from "./kernels/bpr_batches.js";
 import { listScores } from "./kernels/list_scores.js";
 import { rowGradients } from "./kernels/row_gradients.js";
@@ -32,7 +33,7 @@ import { selectTopK, selectTopKInArena } from "./kernels/select_top_k.js";
 /** Users per matrix product of `topK` on the engine (a block's scores: 1,024 × items floats). */
 const ENGINE_TOP_K_BATCH = 1024;
 
-import { pointer, RowArena } from "./row_arena.js";
+import { RowArena } from "./row_arena.js";
 import { type SparseOptimizer, SparseOptimizerConfig, sparseOptimizer } from "./sparse_optimizer.js";
 
 /**
@@ -243,11 +244,14 @@ export class MatrixFactorization {
   /**
    * BPR steps over whole pairwise batches, one kernel call per thread for all of them (no
    * JavaScript between batches): the steps {@link MatrixFactorization.trainStepWithGradient}
-   * takes with the BPR gradient, batch after batch (tested equal to float rounding). In a model
-   * made with a `pool`, the batches are dealt to the pool's threads in turn and run at once over
-   * the shared tables without locks (Hogwild, Niu et al. 2011): faster on several cores, not
-   * reproducible run to run; without one, a single thread and deterministic. Needs Adam and both
-   * tables trained. Returns each batch's mean loss.
+   * takes with the BPR gradient, batch after batch (tested equal to float rounding). With a pool
+   * of several threads — `threads` here, or the pool the model was made in (`create(config,
+   * { pool })`, no copies) — the batches are dealt to the threads in turn and run at once over
+   * shared tables without locks (Hogwild, Niu et al. 2011; a model elsewhere is copied into the
+   * pool's memory for the epoch and back): faster on several cores, not reproducible run to run.
+   * Otherwise one thread, deterministic. Where the kernel does not apply (an optimizer other than
+   * Adam, partial fine-tuning, no SIMD) the same steps are taken one at a time. Returns each
+   * batch's mean loss.
    * @example
    * ```ts
    * const pool = await startKernelPool({ threads: 2 });
@@ -255,16 +259,19 @@ export class MatrixFactorization {
    * const losses = mf.trainPairwiseEpoch([...pairwiseBatches(split.train, sampler, 1024, seededRandom(1))]);
    * ```
    */
-  trainPairwiseEpoch(batches: ReadonlyArray<PairwiseBatch>): Float32Array {
+  trainPairwiseEpoch(batches: ReadonlyArray<PairwiseBatch>, threads?: TrainingThreads): Float32Array {
     const optimizer = this.config.optimizer ?? { kind: "adam", learningRate: 1e-3 };
-    if (optimizer.kind !== "adam") throw new RangeError(`trainPairwiseEpoch: needs Adam, not ${optimizer.kind}`);
-    if (!(this.trained.users && this.trained.items))
-      throw new RangeError("trainPairwiseEpoch: trains every table (no partial fine-tuning)");
     const kernels = this.arena.kernelsFor();
     const optimizers = [this.userOptimizer, this.itemOptimizer, ...(this.biasOptimizer ? [this.biasOptimizer] : [])];
     const steps = optimizers.map((o) => o.state().step as number);
-    if (kernels === undefined || steps.some((s) => s !== steps[0])) {
-      // The reference path: the same steps one at a time (no SIMD here, or tables out of step).
+    if (
+      optimizer.kind !== "adam" ||
+      !(this.trained.users && this.trained.items) ||
+      kernels === undefined ||
+      steps.some((s) => s !== steps[0])
+    ) {
+      // The reference path, where the kernel does not apply (another optimizer, partial
+      // fine-tuning, no SIMD, tables out of step): the same steps one at a time.
       const bpr = rowBprGradient();
       return Float32Array.from(batches, (batch) =>
         this.trainStepWithGradient(asItemLists(batch), (scores, gradient) =>
@@ -277,18 +284,20 @@ export class MatrixFactorization {
       const step = steps[0]! + k + 1;
       return (learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
     });
-    const moments = (o: SparseOptimizer | undefined): readonly [number, number] => {
-      const state = o?.state();
-      return state === undefined ? [0, 0] : [pointer(state.m as Float32Array), pointer(state.v as Float32Array)];
+    const moments = (o: SparseOptimizer): readonly [Float32Array, Float32Array] => {
+      const state = o.state();
+      return [state.m as Float32Array, state.v as Float32Array];
     };
-    const losses = bprBatchesInArena(this.arena, kernels, this.pool, {
+    // Threads given here win over the pool the model was made in; a pool's arena runs the epoch.
+    const pool = threads !== undefined && isKernelPool(threads) && threads.threads > 1 ? threads : this.pool;
+    const losses = bprBatchesInArena(pool?.arena ?? this.arena, pool === undefined ? kernels : undefined, pool, {
       tables: {
-        userFactors: this.userTable,
-        itemFactors: this.itemTable,
-        itemBiases: this.biasTable ?? 0,
+        userFactors: this.userFactors,
+        itemFactors: this.itemFactors,
+        itemBiases: this.itemBiases,
         userMoments: moments(this.userOptimizer),
         itemMoments: moments(this.itemOptimizer),
-        biasMoments: moments(this.biasOptimizer),
+        biasMoments: this.biasOptimizer === undefined ? undefined : moments(this.biasOptimizer),
       },
       users: this.config.users,
       items: this.config.items,

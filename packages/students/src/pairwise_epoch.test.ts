@@ -99,13 +99,37 @@ describeEachBackend("MatrixFactorization.trainPairwiseEpoch", () => {
     expect(two).toBeGreaterThan(none + 0.5 * (one - none));
   });
 
-  it("refuses optimizers other than Adam and partial fine-tuning", () => {
-    const sgd = MatrixFactorization.create({
-      users: 300,
-      items: 200,
-      dim: 4,
-      optimizer: { kind: "sgd", learningRate: 0.1 },
-    });
-    expect(() => sgd.trainPairwiseEpoch(epoch(1))).toThrow(/needs Adam, not sgd/);
+  it("takes the same steps one at a time where the kernel does not apply (SGD, partial fine-tuning)", () => {
+    const sgd = { users: 300, items: 200, dim: 4, seed: 1, optimizer: { kind: "sgd", learningRate: 0.1 } } as const;
+    const [a, b] = [MatrixFactorization.create(sgd), MatrixFactorization.create(sgd)];
+    const f32 = (xs: number[]) => Array.from(Float32Array.from(xs));
+    expect(Array.from(a.trainPairwiseEpoch(epoch(1)))).toEqual(f32(stepByStep(b, epoch(1))));
+    expect(Array.from(a.userFactors)).toEqual(Array.from(b.userFactors));
+    const adam = { users: 300, items: 200, dim: 4, seed: 1 } as const;
+    const [c, d] = [MatrixFactorization.create(adam), MatrixFactorization.create(adam)];
+    c.trainOnly(["users"]);
+    d.trainOnly(["users"]);
+    expect(Array.from(c.trainPairwiseEpoch(epoch(1), pool))).toEqual(f32(stepByStep(d, epoch(1))));
+    expect(Array.from(c.itemFactors)).toEqual(Array.from(d.itemFactors));
+    expect(Array.from(c.userFactors)).toEqual(Array.from(d.userFactors));
+  });
+
+  it("trains a model of its own arena on a pool given per epoch: copied in and back, the steps of one thread with a pool of one", async () => {
+    const config: MatrixFactorizationConfig = { users: 300, items: 200, dim: 8, seed: 2, l2: 0.01, itemBias: true };
+    const [own, reference] = [MatrixFactorization.create(config), MatrixFactorization.create(config)];
+    const single = await startKernelPool({ threads: 1 });
+    // A pool of one thread is not worth a copy: the model's own kernel, the same steps.
+    expect(Array.from(own.trainPairwiseEpoch(epoch(1), single))).toEqual(
+      Array.from(reference.trainPairwiseEpoch(epoch(1))),
+    );
+    await single.close();
+    // Two threads: the tables and moments go to the pool's memory and come back trained.
+    const before = Float32Array.from(own.itemFactors);
+    const losses = own.trainPairwiseEpoch(epoch(2), pool);
+    reference.trainPairwiseEpoch(epoch(2));
+    expect(losses.length).toBe(epoch(2).length);
+    expect(maxDifference(own.itemFactors, before)).toBeGreaterThan(1e-4);
+    expect(maxDifference(own.itemFactors, reference.itemFactors)).toBeLessThan(0.01);
+    expect(own.trainingState().optimizers.items!.step).toBe(reference.trainingState().optimizers.items!.step);
   });
 });

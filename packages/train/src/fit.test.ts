@@ -1,11 +1,12 @@
 import { leaveLastOut, syntheticDataset } from "@kdrec/data";
 import { oneWay, softLabel, withTemperature } from "@kdrec/strategies";
-import { MatrixFactorization } from "@kdrec/students";
+import { type KernelPool, MatrixFactorization } from "@kdrec/students";
+import { startKernelPool } from "@kdrec/students/node";
 import { frozenMatrixFactorization } from "@kdrec/teachers";
 import { describeEachBackend, killableStore } from "@kdrec/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
-import { expect, it } from "vitest";
+import { expect, it, vi } from "vitest";
 import { type EpochRecord, type FitCheckpoint, fit } from "./fit.js";
 
 const split = leaveLastOut(syntheticDataset({ seed: 8, users: 120, items: 150 }).interactions);
@@ -37,6 +38,39 @@ describeEachBackend("fit", () => {
     expect(a.result.valid["ndcg@10"]!.mean).toBe(Math.max(...a.records.map((r) => r.validNdcg10)));
     expect(b.model.userFactors).toEqual(a.model.userFactors); // restored best weights, same both times
     expect(new Set(a.records.map((r) => r.tensors)).size).toBe(1);
+  });
+
+  it("with threads, trains epochs of the task loss whole: one thread takes the step-by-step path's steps", async () => {
+    const run = async (threads?: KernelPool) => {
+      const model = mf(8, 1);
+      const wholeEpochs = vi.spyOn(model, "trainPairwiseEpoch");
+      const records: EpochRecord[] = [];
+      const result = await fit({
+        model,
+        split,
+        strategy: { kind: "none" },
+        seed: 3,
+        batchSize: 256,
+        maxEpochs: 6,
+        patience: 6,
+        onEpoch: (r) => records.push(r),
+        ...(threads === undefined ? {} : { threads }),
+      });
+      if (E.isLeft(result)) throw new Error(result.left.message);
+      return { model, records, wholeEpochs: wholeEpochs.mock.calls.length };
+    };
+    const one = await startKernelPool({ threads: 1 });
+    const [stepwise, whole] = [await run(), await run(one)];
+    await one.close();
+    // Same losses (the epoch's BPR, reported as its term too) and weights, up to float rounding.
+    expect(whole.records.map((r) => r.loss)).toEqual(stepwise.records.map((r) => expect.closeTo(r.loss, 5)));
+    expect(whole.records.map((r) => r.terms?.bpr)).toEqual(stepwise.records.map((r) => expect.closeTo(r.loss, 5)));
+    const gap = whole.model.userFactors.reduce(
+      (m, x, k) => Math.max(m, Math.abs(x - stepwise.model.userFactors[k]!)),
+      0,
+    );
+    expect(gap).toBeLessThan(1e-4);
+    expect([stepwise.wholeEpochs, whole.wholeEpochs]).toEqual([0, 6]); // without threads, never
   });
 
   it("stops with a DIVERGED error when the loss stops being a number, and saves no checkpoint of it", async () => {

@@ -19,6 +19,7 @@ import {
   type Teacher,
   type TeacherTargets,
   type TrainableModel,
+  type TrainingThreads,
   unknownPartsProblem,
 } from "@kdrec/model-kit";
 import { type BoundPlan, type Strategy, type StrategyPhase, strategyPhases } from "@kdrec/strategies";
@@ -113,6 +114,12 @@ export interface FitOptions<W, S = unknown> {
   readonly fingerprint?: { readonly value: string; readonly location: string };
   /** Stops training before the next epoch (the last checkpoint stands). */
   readonly signal?: AbortSignal;
+  /**
+   * Threads to train on (a `KernelPool` of `@kdrec/students/node`): epochs of the task loss alone
+   * (no distillation, fine-tuning) run whole on a model that can (MF with Adam: one kernel call, on
+   * every thread — Hogwild, not reproducible run to run with more than one). Absent: step by step.
+   */
+  readonly threads?: TrainingThreads;
 }
 
 /**
@@ -378,6 +385,11 @@ const gradientEpoch =
       ...pairwiseBatches(options.split.train, draw.sampler, draw.batchSize, epochRng, { byUser: draw.byUser }),
     ];
     await bound.beforeEpoch?.();
+    if (options.threads !== undefined && bound.epoch !== undefined) {
+      const loss = bound.epoch(batches, options.threads);
+      options.onBatch?.(batches.length, batches.length, epoch);
+      return loss;
+    }
     let lossSum = 0;
     batches.forEach((batch, b) => {
       lossSum += bound.step(phase.plan.lists(batch, listRng), { epoch, round });

@@ -1,15 +1,15 @@
 import type { PairwiseBatch } from "@kdrec/data";
 import type { KernelPool } from "../kernel_pool.js";
-import type { RowArena, RowKernelExports } from "../row_arena.js";
+import { pointer, type RowArena, type RowKernelExports } from "../row_arena.js";
 
-/** Byte offsets of an MF's tables and Adam state in its arena (bias ones 0 without biases). */
+/** An MF's tables and their Adam moments (m, v), as views of its arena. */
 export interface BprTables {
-  readonly userFactors: number;
-  readonly itemFactors: number;
-  readonly itemBiases: number;
-  readonly userMoments: readonly [number, number];
-  readonly itemMoments: readonly [number, number];
-  readonly biasMoments: readonly [number, number];
+  readonly userFactors: Float32Array;
+  readonly itemFactors: Float32Array;
+  readonly itemBiases: Float32Array | undefined;
+  readonly userMoments: readonly [Float32Array, Float32Array];
+  readonly itemMoments: readonly [Float32Array, Float32Array];
+  readonly biasMoments: readonly [Float32Array, Float32Array] | undefined;
 }
 
 /** What {@link bprBatchesInArena} trains with. */
@@ -31,10 +31,11 @@ export interface BprBatchesArgs {
 const PARAMETER_WORDS = 28;
 
 /**
- * Runs the BPR steps of `batches` with the `bprBatches` kernel: on one thread (`threads` 1, the
- * arena's own kernels), or dealt in turn to a pool's threads over the pool's shared arena
- * (Hogwild). Each thread gets its parameter block, its run of triples and its scratch (slot
- * tables of every row, the batch's row gradients). Returns each batch's mean loss.
+ * Runs the BPR steps of `batches` with the `bprBatches` kernel in `arena`: on one thread (no pool:
+ * the arena's own kernels), or dealt in turn to a pool's threads (`arena` is then the pool's;
+ * Hogwild). Tables that live elsewhere are copied into the arena for the epoch and back after it.
+ * Each thread gets its parameter block, its run of triples and its scratch (slot tables of every
+ * row, the batch's row gradients). Returns each batch's mean loss.
  */
 export const bprBatchesInArena = (
   arena: RowArena,
@@ -67,8 +68,30 @@ export const bprBatchesInArena = (
       2 * largest,
     ];
   });
-  const at = arena.scratch(lengths);
+  // The tables and moments, in the order of `tableList`; copied in when not in this arena.
+  const { tables } = a;
+  const tableList = [
+    tables.userFactors,
+    tables.itemFactors,
+    tables.itemBiases,
+    ...tables.userMoments,
+    ...tables.itemMoments,
+    ...(tables.biasMoments ?? [undefined, undefined]),
+  ];
+  const inPlace = arena.kernelsFor(...tableList) !== undefined;
+  // Offsets taken before the scratch space is made: growing an ordinary memory detaches views.
+  const inArena = tableList.map((t) => pointer(t));
+  const copies = inPlace ? [] : tableList.map((t) => t?.length ?? 0);
+  const at = arena.scratch([...lengths, ...copies]);
   const per = 14;
+  const places = inPlace
+    ? inArena
+    : tableList.map((t, j) => {
+        if (t === undefined) return 0;
+        const offset = at[shares.length * per + j]!;
+        arena.f32(offset, t.length).set(t);
+        return offset;
+      });
   const calls = shares.map((share, t) => {
     const o = (k: number) => at[t * per + k]!;
     const triples = share.reduce((n, { batch }) => n + batch.users.length, 0);
@@ -89,22 +112,7 @@ export const bprBatchesInArena = (
     arena.i32(o(8), a.items).fill(-1);
     const words = arena.i32(o(0), PARAMETER_WORDS);
     const floats = arena.f32(o(0), PARAMETER_WORDS);
-    const { tables } = a;
-    words.set([
-      tables.userFactors,
-      tables.itemFactors,
-      tables.itemBiases,
-      ...tables.userMoments,
-      ...tables.itemMoments,
-      ...tables.biasMoments,
-      o(1),
-      o(2),
-      o(3),
-      o(4),
-      share.length,
-      a.dim,
-      o(5),
-    ]);
+    words.set([...places, o(1), o(2), o(3), o(4), share.length, a.dim, o(5)]);
     floats.set([a.beta1, a.beta2, a.epsilon, a.l2], 16);
     words.set([o(7), o(8), o(9), o(10), o(11), o(12), o(13), o(6)], 20);
     return { parameters: o(0), losses: o(6), share };
@@ -115,6 +123,10 @@ export const bprBatchesInArena = (
       calls.map(({ parameters }) => [parameters]),
     );
   else kernels!.bprBatches(calls[0]!.parameters);
+  if (!inPlace)
+    tableList.forEach((t, j) => {
+      t?.set(arena.f32(places[j]!, t.length));
+    });
   const losses = new Float32Array(a.batches.length);
   for (const { losses: out, share } of calls) {
     const values = arena.f32(out, share.length);
