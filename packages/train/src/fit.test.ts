@@ -13,24 +13,28 @@ const split = leaveLastOut(syntheticDataset({ seed: 8, users: 120, items: 150 })
 const mf = (dim: number, seed: number) =>
   MatrixFactorization.create({ users: 120, items: 150, dim, seed, optimizer: { kind: "adam", learningRate: 0.01 } });
 
+/** A model trained without a teacher (BPR alone) on the split, each epoch recorded. */
+const trainAlone = async (
+  model: MatrixFactorization,
+  options: { readonly patience: number; readonly maxEpochs: number; readonly threads?: KernelPool },
+) => {
+  const records: EpochRecord[] = [];
+  const result = await fit({
+    model,
+    split,
+    strategy: { kind: "none" },
+    seed: 3,
+    batchSize: 256,
+    ...options,
+    onEpoch: (r) => records.push(r),
+  });
+  if (E.isLeft(result)) throw new Error(result.left.message);
+  return { model, result: result.right, records };
+};
+
 describeEachBackend("fit", () => {
   it("trains without a teacher, stops early, keeps the best epoch and is deterministic", async () => {
-    const run = async () => {
-      const model = mf(8, 1);
-      const records: EpochRecord[] = [];
-      const result = await fit({
-        model,
-        split,
-        strategy: { kind: "none" },
-        seed: 3,
-        batchSize: 256,
-        patience: 3,
-        maxEpochs: 40,
-        onEpoch: (r) => records.push(r),
-      });
-      if (E.isLeft(result)) throw new Error(result.left.message);
-      return { model, result: result.right, records };
-    };
+    const run = () => trainAlone(mf(8, 1), { patience: 3, maxEpochs: 40 });
     const a = await run();
     const b = await run();
     expect(a.result.epochs).toBeLessThan(40); // stopped early
@@ -44,20 +48,12 @@ describeEachBackend("fit", () => {
     const run = async (threads?: KernelPool) => {
       const model = mf(8, 1);
       const wholeEpochs = vi.spyOn(model, "trainPairwiseEpoch");
-      const records: EpochRecord[] = [];
-      const result = await fit({
-        model,
-        split,
-        strategy: { kind: "none" },
-        seed: 3,
-        batchSize: 256,
+      const trained = await trainAlone(model, {
         maxEpochs: 6,
         patience: 6,
-        onEpoch: (r) => records.push(r),
         ...(threads === undefined ? {} : { threads }),
       });
-      if (E.isLeft(result)) throw new Error(result.left.message);
-      return { model, records, wholeEpochs: wholeEpochs.mock.calls.length };
+      return { ...trained, wholeEpochs: wholeEpochs.mock.calls.length };
     };
     const one = await startKernelPool({ threads: 1 });
     const [stepwise, whole] = [await run(), await run(one)];
