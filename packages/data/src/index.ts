@@ -51,6 +51,8 @@ export { itemPopularity, type NegativeSampler, popularityNegatives, uniformNegat
 export { fillGroups, type GroupingOptions, sessionGrouping } from "./session_groups.js";
 export {
   type FeatureLists,
+  featureColumnNames,
+  featureColumns,
   featureMeans,
   itemFeatureLists,
   type SideFeatures,

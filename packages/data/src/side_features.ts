@@ -89,6 +89,47 @@ export const userFeatureLists = (side: UserSideInfo | undefined, users: number):
 };
 
 /**
+ * The features of `columns` only (`column=value` names, as {@link userFeatureLists} makes them),
+ * renumbered: e.g. a user's age, gender and occupation without the zip code, a column with nearly
+ * one value per user.
+ * @example
+ * ```ts
+ * const lists = userFeatureLists({ columns: { age: ["24", "53"], zip: ["85711", "94043"] } }, 2)!;
+ * featureColumns(lists, ["age"]).names; // ["age=20s", "age=50s"]
+ * ```
+ * @category Data
+ */
+export const featureColumns = (lists: FeatureLists, columns: ReadonlyArray<string>): FeatureLists => {
+  const wanted = new Set(columns);
+  const renumbered = new Int32Array(lists.names.length).fill(-1);
+  const names: string[] = [];
+  lists.names.forEach((name, f) => {
+    if (!wanted.has(columnOf(name))) return;
+    renumbered[f] = names.length;
+    names.push(name);
+  });
+  const entities = lists.offsets.length - 1;
+  const offsets = new Int32Array(entities + 1);
+  const index: number[] = [];
+  for (let e = 0; e < entities; e++) {
+    for (let k = lists.offsets[e]!; k < lists.offsets[e + 1]!; k++) {
+      const f = renumbered[lists.index[k]!]!;
+      if (f >= 0) index.push(f);
+    }
+    offsets[e + 1] = index.length;
+  }
+  return { names, offsets, index: Int32Array.from(index) };
+};
+
+/**
+ * The columns feature lists are made of (`column=value` names), in order of first appearance.
+ * @category Data
+ */
+export const featureColumnNames = (lists: FeatureLists): string[] => [...new Set(lists.names.map(columnOf))];
+
+const columnOf = (name: string): string => name.slice(0, Math.max(0, name.indexOf("=")));
+
+/**
  * A `[entities, features]` matrix whose row `e` spreads 1 evenly over entity `e`'s features
  * (a mean of their rows, by one product); a row with no feature is zero.
  * @category Data

@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { describe, expect, it } from "vitest";
 import type { Interactions } from "./interactions.js";
-import { itemFeatureLists, userFeatureLists } from "./side_features.js";
+import { featureColumnNames, featureColumns, itemFeatureLists, userFeatureLists } from "./side_features.js";
 import { coldItemsSplit, leaveLastOut, randomSplit, temporalSplit } from "./splits.js";
 import { syntheticDataset } from "./synthetic.js";
 
@@ -98,5 +98,18 @@ describe("side features", () => {
     // A third item the side information does not know has no feature.
     expect(Array.from(items.offsets)).toEqual([0, 1, 3, 3]);
     expect(itemFeatureLists({}, 3)).toBeUndefined();
+  });
+
+  it("keeps the features of chosen columns only, renumbered", () => {
+    const users = userFeatureLists(
+      { columns: { age: ["24", "53", ""], zip: ["85711", "T8H1N", "85711"], gender: ["M", "F", "F"] } },
+      3,
+    )!;
+    expect(featureColumnNames(users)).toEqual(["age", "zip", "gender"]);
+    const kept = featureColumns(users, ["gender", "age"]);
+    expect(kept.names).toEqual(["age=20s", "gender=M", "age=50s", "gender=F"]);
+    expect(Array.from(kept.offsets)).toEqual([0, 2, 4, 5]);
+    expect(Array.from(kept.index)).toEqual([0, 1, 2, 3, 3]);
+    expect(featureColumns(users, []).names).toEqual([]);
   });
 });

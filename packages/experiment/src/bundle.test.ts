@@ -20,7 +20,7 @@ import { beforeAll, expect, it } from "vitest";
 import { fileStore } from "./file_store.js";
 import { defaultRegistry } from "./registry.js";
 import type { ExperimentResult } from "./results.js";
-import { runExperiment } from "./run.js";
+import { prepareExperiment, runExperiment } from "./run.js";
 import { experimentSpec } from "./spec.js";
 import { tensorScorers } from "./tensor_scorers.js";
 
@@ -39,7 +39,7 @@ const config = {
     { name: "bert8", architecture: "bert4rec", dim: 8, blocks: 1, heads: 1, maxLength: 10, ...quick },
     { name: "mff4", architecture: "mf-features", dim: 4, ...quick },
     { name: "towerc4", architecture: "tower", dim: 4, itemCategories: true, ...quick },
-    { name: "toweru4", architecture: "tower", dim: 4, itemCategories: true, userFeatures: true, ...quick },
+    { name: "toweru4", architecture: "tower", dim: 4, itemCategories: true, userFeatures: ["gender"], ...quick },
   ],
 };
 // Side information for the feature MF: three categories (one or two per item), two user columns.
@@ -82,6 +82,23 @@ describeEachBackend("model bundles written by a run", () => {
       })(),
     );
   }, 120_000);
+
+  it("refuse, before training, a user column the data does not have", () => {
+    const bad = right(
+      decodeConfig(
+        experimentSpec(),
+        { ...config, students: [{ name: "t", architecture: "tower", dim: 4, userFeatures: ["age", "zipp"] }] },
+        "bad.json",
+      ),
+    );
+    const refused = prepareExperiment(bad, {
+      data: { name: "synthetic", interactions: dataset.interactions, items: itemSide, users: userSide },
+      source: "bad.json",
+    });
+    expect(E.isLeft(refused) && `${refused.left.location}: ${refused.left.message}`).toBe(
+      'bad.json: students[0].userFeatures: the dataset has no user column "zipp" (it has age, gender)',
+    );
+  });
 
   it("have a model.json that the committed JSON Schema (docs/kdrec-model-bundle.schema.json) accepts", async () => {
     const committed = JSON.parse(

@@ -7,7 +7,7 @@
  * @module
  */
 import { type KdrecError, kdrecError } from "@kdrec/core";
-import type { SideFeatures } from "@kdrec/data";
+import { featureColumnNames, type SideFeatures } from "@kdrec/data";
 import { unknownPartsProblem } from "@kdrec/model-kit";
 import { catalogueDraws, checkStrategy, teacherTopKNeeded } from "@kdrec/strategies";
 import * as E from "fp-ts/lib/Either.js";
@@ -125,44 +125,49 @@ const modelsByPath = (spec: ExperimentSpec): Array<[string, ModelSpec]> => [
   ...spec.students.map((s, k): [string, ModelSpec] => [`students[${k}]`, s]),
 ];
 
-/** The side information `model` reads: its option's name, whether the data has it, and the refusal if not. */
-const sideInformationRead = (model: ModelSpec, side: SideFeatures): Array<[string, boolean, string]> => {
-  const options = model as { itemCategories?: boolean; itemFeatures?: boolean; userFeatures?: boolean };
+/** Why the data cannot give what a `userFeatures` choice asks for (undefined: it can). */
+const userFeaturesProblem = (
+  choice: boolean | ReadonlyArray<string>,
+  side: SideFeatures,
+  turnOff: string,
+): string | undefined => {
+  if (choice === false) return undefined;
+  if (side.users === undefined) return `the dataset has no user features${turnOff}`;
+  if (choice === true) return undefined;
+  const columns = featureColumnNames(side.users);
+  const unknown = choice.find((column) => !columns.includes(column));
+  return unknown === undefined
+    ? undefined
+    : `the dataset has no user column "${unknown}" (it has ${columns.join(", ")})`;
+};
+
+/** The side information `model` reads: its option's name and, where the data cannot give it, why. */
+const sideInformationProblems = (model: ModelSpec, side: SideFeatures): Array<[string, string | undefined]> => {
+  const options = model as {
+    itemCategories?: boolean;
+    itemFeatures?: boolean;
+    userFeatures?: boolean | ReadonlyArray<string>;
+  };
   if (model.architecture === "tower")
     return [
-      ...(options.itemCategories === true
-        ? [
-            ["itemCategories", side.items !== undefined, "the dataset has no item categories"] as [
-              string,
-              boolean,
-              string,
-            ],
-          ]
-        : []),
-      ...(options.userFeatures === true
-        ? [["userFeatures", side.users !== undefined, "the dataset has no user features"] as [string, boolean, string]]
-        : []),
+      [
+        "itemCategories",
+        options.itemCategories === true && side.items === undefined ? "the dataset has no item categories" : undefined,
+      ],
+      ["userFeatures", userFeaturesProblem(options.userFeatures ?? false, side, "")],
     ];
   if (model.architecture !== "mf-features") return [];
   return [
-    ...(options.itemFeatures === false
-      ? []
-      : [
-          [
-            "itemFeatures",
-            side.items !== undefined,
-            "the dataset has no item categories (set itemFeatures: false to train without them)",
-          ] as [string, boolean, string],
-        ]),
-    ...(options.userFeatures === false
-      ? []
-      : [
-          [
-            "userFeatures",
-            side.users !== undefined,
-            "the dataset has no user features (set userFeatures: false to train without them)",
-          ] as [string, boolean, string],
-        ]),
+    [
+      "itemFeatures",
+      options.itemFeatures !== false && side.items === undefined
+        ? "the dataset has no item categories (set itemFeatures: false to train without them)"
+        : undefined,
+    ],
+    [
+      "userFeatures",
+      userFeaturesProblem(options.userFeatures ?? true, side, " (set userFeatures: false to train without them)"),
+    ],
   ];
 };
 
@@ -180,8 +185,8 @@ export const checkAgainstData = (
   // A feature MF asks for each side's features unless it turns them off, a tower for item
   // categories when it turns them on; the data must have them.
   for (const [path, model] of modelsByPath(spec))
-    for (const [field, present, missing] of sideInformationRead(model, side))
-      if (!present) return E.left(kdrecError("INVALID_CONFIG", missing, `${source}: ${path}.${field}`));
+    for (const [field, problem] of sideInformationProblems(model, side))
+      if (problem !== undefined) return E.left(kdrecError("INVALID_CONFIG", problem, `${source}: ${path}.${field}`));
   for (const [index, student] of spec.students.entries())
     for (const { field, size, what } of catalogueDraws(student.strategy ?? { kind: "none" }))
       if (size >= items)

@@ -4,7 +4,7 @@
  * @module
  */
 import { definedFields, integerInRange, kdrecError, numberInRange, positiveAtMost } from "@kdrec/core";
-import { concatInteractions, numItems, numUsers } from "@kdrec/data";
+import { concatInteractions, type FeatureLists, featureColumns, numItems, numUsers } from "@kdrec/data";
 import {
   type BuiltModel,
   builtVariableModel,
@@ -26,6 +26,20 @@ import { MatrixFactorization } from "./matrix_factorization.js";
 
 const dim = { dim: integerInRange(1, 4096) };
 const regularised = { l2: numberInRange(0, 100), learningRate: positiveAtMost(10) };
+
+/** Which user features a model reads: none (false), every column (true), or the columns named. */
+const UserFeatureChoice = t.union([t.boolean, t.array(t.string)]);
+
+/** The user features a choice selects from the data's (undefined: none). */
+const chosenUserFeatures = (
+  choice: boolean | ReadonlyArray<string> | undefined,
+  users: FeatureLists | undefined,
+): FeatureLists | undefined =>
+  choice === undefined || choice === false || users === undefined
+    ? undefined
+    : choice === true
+      ? users
+      : featureColumns(users, choice);
 
 /** An MF's tables as named weights (user_factors, item_factors, item_biases). */
 const mfWeights = (model: MatrixFactorization): NamedWeight[] => {
@@ -179,8 +193,11 @@ export const towerArchitecture = defineArchitecture({
     positions: t.boolean,
     /** Item vectors plus the mean of their categories' rows (default false; needs categories in the data). */
     itemCategories: t.boolean,
-    /** User vectors plus the mean of the user's features' rows (default false; needs user features in the data). */
-    userFeatures: t.boolean,
+    /**
+     * User vectors plus the mean of the user's features' rows: `true` for every user column of
+     * the data, or the columns to read (`["age", "gender", "occupation"]`); default false.
+     */
+    userFeatures: UserFeatureChoice,
     ...trainingOptions,
   },
   defaults: {
@@ -207,7 +224,7 @@ export const towerArchitecture = defineArchitecture({
       },
       split.train,
       spec.itemCategories === true ? side?.items : undefined,
-      spec.userFeatures === true ? side?.users : undefined,
+      chosenUserFeatures(spec.userFeatures, side?.users),
     );
     return E.right(
       builtVariableModel(model, {
@@ -241,7 +258,7 @@ export const featureMfArchitecture = defineArchitecture({
   optional: {
     initStd: positiveAtMost(10),
     ...regularised,
-    userFeatures: t.boolean,
+    userFeatures: UserFeatureChoice,
     itemFeatures: t.boolean,
     ...trainingOptions,
   },
@@ -251,7 +268,7 @@ export const featureMfArchitecture = defineArchitecture({
     const { split, side } = context;
     const { users, items } = modelShape(spec, context);
     const features = {
-      ...(spec.userFeatures === false || side?.users === undefined ? {} : { users: side.users }),
+      ...definedFields({ users: chosenUserFeatures(spec.userFeatures ?? true, side?.users) }, ["users"]),
       ...(spec.itemFeatures === false || side?.items === undefined ? {} : { items: side.items }),
     };
     const model = FeatureMatrixFactorization.create(
