@@ -114,6 +114,8 @@ describe("MovieLens 1M / 10M format", () => {
     expect(data.items!.titles).toEqual(["James (1996)", "One Flew (1975)"]);
     expect(data.items!.categoryNames).toEqual(["Drama", "Animation", "Children's", "Musical"]);
     expect(data.users!.columns.gender).toEqual(["F", "M"]);
+    // The key column is the user's identity, not a feature.
+    expect(Object.keys(data.users!.columns)).toEqual(["gender", "age", "occupation", "zip"]);
   });
 
   it("accepts half-star ratings for 10M and refuses them outside [0.5, 5]", async () => {

@@ -39,6 +39,8 @@ describe("MovieLens-100K (real data)", () => {
     expect(Array.from(genres, (g) => items.categoryNames![g])).toEqual(["Animation", "Children's", "Comedy"]);
     expect(items.titles!.some((title) => title.includes("Misérables"))).toBe(true);
     expect(data.users!.columns.occupation![0]).toBe("technician");
+    // The key column is the user's identity, not a feature.
+    expect(Object.keys(data.users!.columns)).toEqual(["age", "gender", "occupation", "zip"]);
   });
 
   it("splits leave-last-out into 98,114 / 943 / 943, exactly as the protocol orders u.data", () => {

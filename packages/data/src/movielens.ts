@@ -128,12 +128,18 @@ const itemSideInfo = (
   return { titles, categoryNames, categoryOffsets: offsets, categoryIndex: Int32Array.from(index) };
 };
 
+/**
+ * The users' columns by name, aligned with `userIds`. The key column (`id`) is not one of them:
+ * it is the user's identity, and as a "feature" it grouped users by id decade.
+ */
 const userSideInfo = (
   userIds: ReadonlyArray<string>,
   names: ReadonlyArray<string>,
   rows: Map<string, string[]>,
 ): UserSideInfo => ({
-  columns: Object.fromEntries(names.map((name, c) => [name, userIds.map((id) => rows.get(id)?.[c] ?? "")])),
+  columns: Object.fromEntries(
+    names.flatMap((name, c) => (name === "id" ? [] : [[name, userIds.map((id) => rows.get(id)?.[c] ?? "")]])),
+  ),
 });
 
 /** Reads a side file of `expected` columns, keyed by its first (numeric id) column. */
