@@ -1,6 +1,6 @@
 /**
  * Matrix factorization with side information (after SVDFeature and LightFM): a user's vector is
- * its own row plus the mean of its features' rows (age decade, gender, occupation), an item's its
+ * its own row plus the mean of its features' rows (the dataset's user columns, e.g. age decade, gender, occupation), an item's its
  * own row plus the mean of its categories' rows (genres). An item never seen in training has no
  * row of its own worth anything, so it is scored from its categories alone: what makes
  * recommending new items possible (the cold-items protocol measures it). Trained by dense Adam on

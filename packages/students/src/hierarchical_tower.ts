@@ -152,7 +152,7 @@ export class HierarchicalAttentionTower extends VariableModel<TowerParams> {
    * A tower initialised from the config's seed, reading histories from `train`; with `categories`
    * (the items' categories as feature lists), an item's vector is its row plus the mean of its
    * categories' rows, so items of a category share what is learnt about it; with `userFeatures`
-   * (the users' features as feature lists: age decade, gender, occupation), the user vector from
+   * (the users' features as feature lists, e.g. age decade, gender, occupation), the user vector from
    * the history gets the mean of the user's features' rows added, so users alike in their features
    * share what is learnt about them (still no row per user).
    */
