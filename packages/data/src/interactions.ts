@@ -44,6 +44,12 @@ export interface ItemSideInfo {
  */
 export interface UserSideInfo {
   readonly columns: Readonly<Record<string, ReadonlyArray<string>>>;
+  /**
+   * The columns that are quantities, bucketed by decade as features (`age=20s`); absent: every
+   * column whose values are all numbers. A loader that knows its columns says (MovieLens 1M codes
+   * its occupations and age groups with numbers: categories, not quantities).
+   */
+  readonly quantities?: ReadonlyArray<string>;
 }
 
 /**

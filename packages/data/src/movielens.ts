@@ -136,10 +136,12 @@ const userSideInfo = (
   userIds: ReadonlyArray<string>,
   names: ReadonlyArray<string>,
   rows: Map<string, string[]>,
+  quantities: ReadonlyArray<string>,
 ): UserSideInfo => ({
   columns: Object.fromEntries(
     names.flatMap((name, c) => (name === "id" ? [] : [[name, userIds.map((id) => rows.get(id)?.[c] ?? "")]])),
   ),
+  quantities,
 });
 
 /** Reads a side file of `expected` columns, keyed by its first (numeric id) column. */
@@ -224,7 +226,7 @@ export const loadMovieLens100K = async (
   if (existsSync(userFile)) {
     const rows = await readSideRows(userFile, (text, source) => splitColumns(text, "|", 5, source), "utf8", onProgress);
     if (E.isLeft(rows)) return rows;
-    users = userSideInfo(data.userIds, ["id", "age", "gender", "occupation", "zip"], rows.right);
+    users = userSideInfo(data.userIds, ["id", "age", "gender", "occupation", "zip"], rows.right, ["age"]);
   }
   return E.right({
     name: "ml-100k",
@@ -270,7 +272,8 @@ export const loadMovieLensDat = async (
   if (existsSync(userFile)) {
     const rows = await readSideRows(userFile, colons(5), "utf8", onProgress);
     if (E.isLeft(rows)) return rows;
-    users = userSideInfo(data.userIds, ["id", "gender", "age", "occupation", "zip"], rows.right);
+    // 1M's ages are group codes (1, 18, 25, …) and its occupations codes 0–20: categories.
+    users = userSideInfo(data.userIds, ["id", "gender", "age", "occupation", "zip"], rows.right, []);
   }
   return E.right({
     name: variant,

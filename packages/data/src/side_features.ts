@@ -47,8 +47,9 @@ export const itemFeatureLists = (side: ItemSideInfo | undefined, items: number):
 };
 
 /**
- * The users' categorical columns as feature lists (`column=value`; a column whose every value is
- * a number is bucketed by decade, `age=20s`); empty values give no feature. Undefined without
+ * The users' categorical columns as feature lists (`column=value`; a quantity — a column the side
+ * information names as one, or else whose every value is a number — is bucketed by decade,
+ * `age=20s`); empty values give no feature. Undefined without
  * user side information.
  * @example
  * ```ts
@@ -63,7 +64,9 @@ export const userFeatureLists = (side: UserSideInfo | undefined, users: number):
   const numeric = new Map(
     columns.map(([name, values]) => [
       name,
-      values.length > 0 && values.every((v) => v === "" || Number.isFinite(Number(v))),
+      side.quantities === undefined
+        ? values.length > 0 && values.every((v) => v === "" || Number.isFinite(Number(v)))
+        : side.quantities.includes(name),
     ]),
   );
   const names: string[] = [];

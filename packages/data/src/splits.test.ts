@@ -111,5 +111,8 @@ describe("side features", () => {
     expect(Array.from(kept.offsets)).toEqual([0, 2, 4, 5]);
     expect(Array.from(kept.index)).toEqual([0, 1, 2, 3, 3]);
     expect(featureColumns(users, []).names).toEqual([]);
+    // Codes that are numbers are categories when the side information says which columns are quantities.
+    const coded = userFeatureLists({ columns: { age: ["18", "25"], occupation: ["10", "16"] }, quantities: [] }, 2)!;
+    expect(coded.names).toEqual(["age=18", "occupation=10", "age=25", "occupation=16"]);
   });
 });
