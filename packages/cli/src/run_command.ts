@@ -22,7 +22,6 @@ import {
 import type { TeacherTargets } from "@kdrec/model-kit";
 import { type ScalarWriterFactory, tensorboardLog } from "@kdrec/report";
 import { writeReport } from "@kdrec/report/node";
-import { startKernelPool } from "@kdrec/students/node";
 import { parseTopKLists } from "@kdrec/teachers";
 import { readTopKParquetFiles } from "@kdrec/teachers/node";
 import * as E from "fp-ts/lib/Either.js";
@@ -127,15 +126,13 @@ export const runCommand = async (
     engine.right.backend === "tensorflow"
       ? tensorboardLog(join(out, "tensorboard"), await summaryWriters())
       : undefined;
-  // Threads for whole-epoch training: worker threads over a shared memory, stopped at the end.
-  const threads = threadCount === undefined ? undefined : await startKernelPool({ threads: threadCount.right });
   let result: Awaited<ReturnType<typeof folder.right.run>>;
   try {
     result = await folder.right.run(spec, {
       data: loaded.right, // with its side information: titles go into the model bundles
       ...(seeds === undefined ? {} : { seeds }),
       ...(externalTargets === undefined ? {} : { externalTargets }),
-      ...(threads === undefined ? {} : { threads }),
+      ...(threadCount === undefined ? {} : { threads: threadCount.right }),
       source: values.config ?? "default run",
       onEvent: (event) => {
         progress.onEvent(event);
@@ -145,7 +142,6 @@ export const runCommand = async (
   } finally {
     progress.stop();
     tensorboard?.close();
-    await threads?.close();
   }
   if (E.isLeft(result)) return result;
   io.out(resultTable(result.right));

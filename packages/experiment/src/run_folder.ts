@@ -9,6 +9,8 @@ import { constants, existsSync } from "node:fs";
 import { access, appendFile, lstat, mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type KdrecError, kdrecError } from "@kdrec/core";
+import type { KernelPool } from "@kdrec/students";
+import { startKernelPool } from "@kdrec/students/node";
 import type { EpochRecord } from "@kdrec/train";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
@@ -87,13 +89,25 @@ const prepareRunFolder = async (
  * A run folder, open and ready.
  * @category Files
  */
+export type RunOptions = Omit<ExperimentOptions, "store" | "threads"> & {
+  /**
+   * Threads for MF's epochs of the task loss alone (`kdrec run --threads`): a kernel pool of
+   * that many is started for the run, recorded in `config.resolved.json` and stopped at the end.
+   */
+  readonly threads?: number;
+};
+
+/**
+ * A folder opened for a run.
+ * @category Files
+ */
 export interface RunFolder {
   readonly path: string;
   /**
    * Runs `spec` into the folder (with `resume`, continuing from its checkpoints). A spec that
    * cannot run fails before anything is written, and the folder is discarded.
    */
-  run(spec: ExperimentSpec, options: Omit<ExperimentOptions, "store">): Promise<E.Either<KdrecError, ExperimentResult>>;
+  run(spec: ExperimentSpec, options: RunOptions): Promise<E.Either<KdrecError, ExperimentResult>>;
   /** Removes the folder if opening it created it (for a run that failed before it started). */
   discard(): Promise<void>;
 }
@@ -118,46 +132,60 @@ export const openRunFolder = async (
   const discard = async () => {
     if (created) await rm(out, { recursive: true, force: true });
   };
+  // The run itself, on the threads started for it (if any).
+  const runInto = async (
+    spec: ExperimentSpec,
+    runOptions: Omit<RunOptions, "threads">,
+    threads: KernelPool | undefined,
+  ): Promise<E.Either<KdrecError, ExperimentResult>> => {
+    const metricsFile = join(out, "metrics.jsonl");
+    let metricsWritten: Promise<void> = Promise.resolve();
+    const experiment = prepareExperiment(spec, {
+      ...runOptions,
+      ...(threads === undefined ? {} : { threads }),
+      store: fileStore(out, resume),
+      onEvent: (event) => {
+        if (event.kind === "epoch") {
+          const record: MetricsLine = { model: event.model, seed: event.seed, ...event.record };
+          const line = `${JSON.stringify(record)}\n`;
+          metricsWritten = metricsWritten.then(() => appendFile(metricsFile, line));
+        }
+        runOptions.onEvent?.(event);
+      },
+    });
+    if (E.isLeft(experiment)) {
+      await discard();
+      return experiment;
+    }
+    await mkdir(join(out, "models"), { recursive: true });
+    if (!resume) await writeFile(metricsFile, "");
+    const registry = runOptions.registry ?? defaultRegistry;
+    // Threads change how MF trains (Hogwild is not reproducible): recorded beside the version.
+    const build = {
+      ...kdrecBuildInfo(),
+      ...(threads === undefined ? {} : { threads: threads.threads }),
+    };
+    const resolved = { kdrec: build, ...resolveExperiment(spec, registry, runOptions.seeds) };
+    await writeFileAtomic(join(out, "config.resolved.json"), `${JSON.stringify(resolved, null, 2)}\n`);
+    const result = await experiment.right();
+    await metricsWritten;
+    if (E.isLeft(result)) return result;
+    const { dataset, protocol, models, summaries, comparisons } = result.right;
+    const engine = { backend: tf.getBackend(), tfjs: tf.version_core };
+    const document = { dataset, protocol, engine, models, summaries, comparisons };
+    await writeFileAtomic(join(out, "results.json"), `${JSON.stringify(document, null, 2)}\n`);
+    return result;
+  };
   return E.right({
     path: out,
     discard,
-    run: async (spec, runOptions) => {
-      const metricsFile = join(out, "metrics.jsonl");
-      let metricsWritten: Promise<void> = Promise.resolve();
-      const experiment = prepareExperiment(spec, {
-        ...runOptions,
-        store: fileStore(out, resume),
-        onEvent: (event) => {
-          if (event.kind === "epoch") {
-            const record: MetricsLine = { model: event.model, seed: event.seed, ...event.record };
-            const line = `${JSON.stringify(record)}\n`;
-            metricsWritten = metricsWritten.then(() => appendFile(metricsFile, line));
-          }
-          runOptions.onEvent?.(event);
-        },
-      });
-      if (E.isLeft(experiment)) {
-        await discard();
-        return experiment;
+    run: async (spec, { threads: threadCount, ...runOptions }) => {
+      const threads = threadCount === undefined ? undefined : await startKernelPool({ threads: threadCount });
+      try {
+        return await runInto(spec, runOptions, threads);
+      } finally {
+        await threads?.close();
       }
-      await mkdir(join(out, "models"), { recursive: true });
-      if (!resume) await writeFile(metricsFile, "");
-      const registry = runOptions.registry ?? defaultRegistry;
-      // Threads change how MF trains (Hogwild is not reproducible): recorded beside the version.
-      const build = {
-        ...kdrecBuildInfo(),
-        ...(runOptions.threads === undefined ? {} : { threads: runOptions.threads.threads }),
-      };
-      const resolved = { kdrec: build, ...resolveExperiment(spec, registry, runOptions.seeds) };
-      await writeFileAtomic(join(out, "config.resolved.json"), `${JSON.stringify(resolved, null, 2)}\n`);
-      const result = await experiment.right();
-      await metricsWritten;
-      if (E.isLeft(result)) return result;
-      const { dataset, protocol, models, summaries, comparisons } = result.right;
-      const engine = { backend: tf.getBackend(), tfjs: tf.version_core };
-      const document = { dataset, protocol, engine, models, summaries, comparisons };
-      await writeFileAtomic(join(out, "results.json"), `${JSON.stringify(document, null, 2)}\n`);
-      return result;
     },
   });
 };
