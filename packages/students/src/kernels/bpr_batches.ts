@@ -49,8 +49,10 @@ export const bprBatchesInArena = (
   const shares = Array.from({ length: threads }, (_, t) =>
     a.batches.flatMap((batch, k) => (k % threads === t ? [{ batch, k }] : [])),
   );
-  const lengths = shares.flatMap((share) => {
-    const triples = share.reduce((n, { batch }) => n + batch.users.length, 0);
+  const tripleCounts = shares.map((share) => share.reduce((n, { batch }) => n + batch.users.length, 0));
+  // Each thread's arrays, in the order the calls below read them (`o(k)`).
+  const lengths = shares.flatMap((share, t) => {
+    const triples = tripleCounts[t]!;
     return [
       PARAMETER_WORDS,
       triples,
@@ -83,7 +85,7 @@ export const bprBatchesInArena = (
   const inArena = tableList.map((t) => pointer(t));
   const copies = inPlace ? [] : tableList.map((t) => t?.length ?? 0);
   const at = arena.scratch([...lengths, ...copies]);
-  const per = 14;
+  const per = lengths.length / shares.length;
   const places = inPlace
     ? inArena
     : tableList.map((t, j) => {
@@ -94,7 +96,7 @@ export const bprBatchesInArena = (
       });
   const calls = shares.map((share, t) => {
     const o = (k: number) => at[t * per + k]!;
-    const triples = share.reduce((n, { batch }) => n + batch.users.length, 0);
+    const triples = tripleCounts[t]!;
     const [users, positives, negatives] = [1, 2, 3].map((k) => arena.i32(o(k), triples));
     const starts = arena.i32(o(4), share.length + 1);
     const rates = arena.f32(o(5), share.length);
