@@ -18,6 +18,8 @@ else
 fi
 
 node tools/engine/setup-engine.mjs
+# kdrec's own kernels for that engine (C, about a second; skipped when up to date).
+node packages/native-kernels/scripts/build.mjs
 
 # The browser tests drive Debian's chromium (no browser download); installed once, as root or via sudo.
 if command -v chromium >/dev/null 2>&1 || [[ -n "${KDREC_CHROMIUM:-}" ]]; then

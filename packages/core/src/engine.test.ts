@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { initEngine } from "./engine.js";
+import { hasEngineKernel, KdrecHeldOutRanks, KdrecTopKExcluding } from "./kernels.js";
 
 const saved = process.env.KDREC_BACKEND;
 afterEach(() => {
@@ -18,13 +19,20 @@ describe("initEngine", () => {
     // Outside CI a machine without the native engine falls back loudly; say so rather than pass quietly.
     if (engine.right.backend === "cpu")
       expect(warnings[0]).toMatch(/WARNING: running on the pure-JavaScript 'cpu' backend/);
-    else expect(engine.right).toEqual({ backend: "tensorflow", native: true, tfjsVersion: tf.version_core });
+    else
+      expect(engine.right).toEqual({
+        backend: "tensorflow",
+        native: true,
+        tfjsVersion: tf.version_core,
+        // @kdrec/native-kernels, built by set-up, loaded with the engine.
+        kernels: [KdrecHeldOutRanks, KdrecTopKExcluding],
+      });
     expect(tf.getBackend()).toBe(engine.right.backend);
   });
 
   it("honours a forced backend, by option and by KDREC_BACKEND", async () => {
     const cpu = await initEngine({ backend: "cpu" })();
-    expect(cpu).toEqual(E.right({ backend: "cpu", native: false, tfjsVersion: tf.version_core }));
+    expect(cpu).toEqual(E.right({ backend: "cpu", native: false, tfjsVersion: tf.version_core, kernels: [] }));
     expect(tf.getBackend()).toBe("cpu");
 
     process.env.KDREC_BACKEND = "tensorflow";
@@ -60,5 +68,15 @@ describe("initEngine", () => {
     };
     expect(await product("tensorflow")).toEqual([[17], [39]]);
     expect(await product("cpu")).toEqual([[17], [39]]);
+  });
+});
+
+describe("engine kernels", () => {
+  it("are registered on native TensorFlow and absent on cpu, where callers compose TF.js ops", async () => {
+    await initEngine({ backend: "tensorflow" })();
+    expect(hasEngineKernel(KdrecHeldOutRanks)).toBe(true);
+    expect(hasEngineKernel(KdrecTopKExcluding)).toBe(true);
+    await initEngine({ backend: "cpu" })();
+    expect(hasEngineKernel(KdrecHeldOutRanks)).toBe(false);
   });
 });

@@ -48,13 +48,21 @@ export interface EngineInfo {
   readonly tfjsVersion: string;
   /** Why the engine is not the best one, when it fell back. */
   readonly fallbackReason?: string;
+  /**
+   * kdrec's own kernels registered on this backend (`@kdrec/native-kernels` on native TensorFlow,
+   * e.g. {@link KdrecHeldOutRanks}); empty where TF.js ops do their work (same numbers, slower).
+   */
+  readonly kernels: ReadonlyArray<string>;
+  /** Why native TensorFlow runs without kdrec's kernels, when it does. */
+  readonly kernelsUnavailable?: string;
 }
 
-const isNode = (): boolean => typeof process !== "undefined" && typeof process.versions?.node === "string";
-
-// A variable specifier keeps browser bundlers from trying to bundle the Node-only addon.
+// Variable specifiers keep browser bundlers from trying to bundle the Node-only addons.
 const TFJS_NODE = "@tensorflow/tfjs-node";
 const TFJS_CPU = "@tensorflow/tfjs-backend-cpu";
+const NATIVE_KERNELS = "@kdrec/native-kernels";
+
+const isNode = (): boolean => typeof process !== "undefined" && typeof process.versions?.node === "string";
 
 const loadNative = async (): Promise<E.Either<string, void>> => {
   if (!isNode()) return E.left("@tensorflow/tfjs-node only runs in Node.js");
@@ -65,6 +73,18 @@ const loadNative = async (): Promise<E.Either<string, void>> => {
     return E.right(undefined);
   } catch (error) {
     return E.left(`${(error as Error).message.split("\n")[0]} (run \`npm run setup\` to provision the native engine)`);
+  }
+};
+
+/** kdrec's kernels for native TensorFlow, when `@kdrec/native-kernels` is installed and built. */
+const loadNativeKernels = async (): Promise<E.Either<string, ReadonlyArray<string>>> => {
+  try {
+    const module = (await import(/* @vite-ignore */ NATIVE_KERNELS)) as {
+      readonly registerNativeKernels: () => E.Either<string, ReadonlyArray<string>>;
+    };
+    return module.registerNativeKernels();
+  } catch (error) {
+    return E.left(`${NATIVE_KERNELS} does not load: ${(error as Error).message.split("\n")[0]}`);
   }
 };
 
@@ -130,23 +150,28 @@ export const initEngine =
     const fromEnv = backendFromEnvironment();
     if (E.isLeft(fromEnv)) return fromEnv;
     const forced = options.backend ?? fromEnv.right;
-    const info = (backend: BackendName, fallbackReason?: string): EngineInfo => ({
-      backend,
-      native: backend === "tensorflow",
-      tfjsVersion: tf.version_core,
-      ...(fallbackReason === undefined ? {} : { fallbackReason }),
-    });
+    const info = async (backend: BackendName, fallbackReason?: string): Promise<EngineInfo> => {
+      const kernels = backend === "tensorflow" ? await loadNativeKernels() : E.right([]);
+      return {
+        backend,
+        native: backend === "tensorflow",
+        tfjsVersion: tf.version_core,
+        ...(fallbackReason === undefined ? {} : { fallbackReason }),
+        kernels: E.isRight(kernels) ? kernels.right : [],
+        ...(E.isLeft(kernels) ? { kernelsUnavailable: kernels.left } : {}),
+      };
+    };
 
     if (forced !== undefined) {
       const activated = await activate(forced);
       return E.isRight(activated)
-        ? E.right(info(forced))
+        ? E.right(await info(forced))
         : E.left(
             kdrecError("ENGINE_UNAVAILABLE", `backend '${forced}' is not available: ${activated.left}`, "initEngine"),
           );
     }
     const native = await activate("tensorflow");
-    if (E.isRight(native)) return E.right(info("tensorflow"));
+    if (E.isRight(native)) return E.right(await info("tensorflow"));
     if (options.requireNative === true) {
       return E.left(
         kdrecError(
@@ -167,5 +192,5 @@ export const initEngine =
       );
     }
     (options.warn ?? console.warn)(slowWarning(native.left));
-    return E.right(info("cpu", native.left));
+    return E.right(await info("cpu", native.left));
   };

@@ -2,6 +2,8 @@
  * `@kdrec/core`: the small vocabulary every kdrec package shares.
  *
  * - the engine entry point ({@link initEngine}): native TensorFlow when it loads, else `cpu`;
+ * - kdrec's own engine kernels, named once ({@link KdrecHeldOutRanks}, {@link KdrecTopKExcluding}),
+ *   and whether the active backend has them ({@link hasEngineKernel});
  * - seeded, splittable random numbers ({@link seededRandom});
  * - the error type ({@link KdrecError}) returned in fp-ts `Either` by fallible operations;
  * - io-ts helpers for config codecs that report every invalid field with its path;
@@ -29,5 +31,14 @@ export { BackendName, type EngineInfo, type EngineOptions, initEngine } from "./
 export { formatKdrecError, type KdrecError, type KdrecErrorCode, kdrecError, toThrowable } from "./error.js";
 export { canonicalJson, fingerprint } from "./fingerprint.js";
 export { type JsonSchema, jsonSchemaOf, objectSchema, withJsonSchema } from "./json_schema.js";
+export {
+  type HeldOutRanksInputs,
+  hasEngineKernel,
+  heldOutRanks,
+  KdrecHeldOutRanks,
+  KdrecTopKExcluding,
+  type TopKExcludingInputs,
+  topKExcluding,
+} from "./kernels.js";
 export { type Random, seededRandom } from "./random.js";
 export { checkTensorLeak, column, readTidy, readTidyAsync, type TensorCount } from "./tensors.js";

@@ -1,8 +1,8 @@
 // The batched evaluation against the plain reference, on random, tied, constant, NaN and infinite scores,
 // for single held-out items (leave-last-out) and multi-item test sets (random split), per backend.
-import { seededRandom } from "@kdrec/core";
+import { KdrecHeldOutRanks, seededRandom } from "@kdrec/core";
 import { coldItemsSplit, type Interactions, leaveLastOut, randomSplit, syntheticDataset } from "@kdrec/data";
-import { describeEachBackend } from "@kdrec/testing";
+import { describeEachBackend, withoutEngineKernel } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { expect, it } from "vitest";
@@ -57,15 +57,26 @@ const protocols: Array<[string, FullRankingOptions]> = [
   ["optimistic ties", { heldOut: single.test, exclude: [single.train], ks: [10], ties: "optimistic" }],
 ];
 
-describeEachBackend("evaluateFullRanking", () => {
+const COUNTING = {
+  engine: "on the engine (by kdrec's kernel on tensorflow)",
+  "engine ops": "on the engine by TF.js ops (the kernel unregistered)",
+  "read-back": "read back",
+} as const;
+
+describeEachBackend("evaluateFullRanking", (backend) => {
   for (const [protocol, options] of protocols) {
     for (const kind of ["random", "tied", "constant", "nan", "infinite"] as const) {
-      // Counted on the engine and from the read-back scores: the same ranks either way.
-      for (const ranking of ["engine", "read-back"] as const) {
-        it(`matches the reference on ${kind} scores (${protocol}, ranks counted ${ranking === "engine" ? "on the engine" : "read back"})`, async () => {
+      // Counted by the engine's kernel, by TF.js ops and from the read-back scores: the same ranks.
+      for (const counting of Object.keys(COUNTING) as Array<keyof typeof COUNTING>) {
+        if (counting === "engine ops" && backend === "cpu") continue; // no kernel there: "engine" is it
+        it(`matches the reference on ${kind} scores (${protocol}, ranks counted ${COUNTING[counting]})`, async () => {
           const scores = scoreMatrix(kind);
           const expected = referenceFullRanking(scores, options);
-          const actual = await batched(scores, { ...options, ranking });
+          const ranking = counting === "read-back" ? "read-back" : "engine";
+          const actual =
+            counting === "engine ops"
+              ? await withoutEngineKernel(KdrecHeldOutRanks, () => batched(scores, { ...options, ranking }))
+              : await batched(scores, { ...options, ranking });
           expect(actual.users).toEqual(expected.users);
           for (const [name, values] of Object.entries(expected.perUser)) {
             expect(Array.from(actual.perUser[name]!), name).toEqual(

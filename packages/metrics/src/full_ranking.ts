@@ -8,7 +8,7 @@
  * look good; counting `>=` charges every tie against the held-out item, as the protocol says.
  * @module
  */
-import { type KdrecError, kdrecError } from "@kdrec/core";
+import { hasEngineKernel, heldOutRanks, type KdrecError, KdrecHeldOutRanks, kdrecError } from "@kdrec/core";
 import { type Interactions, itemsOf, numItems, numUsers, type UserItems, userItemSets } from "@kdrec/data";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
@@ -58,12 +58,13 @@ export interface FullRankingOptions {
    */
   readonly candidates?: Int32Array;
   /**
-   * Where the ranks are counted: `engine` (compared and summed on the engine; only the counts and
-   * a few scores are read back — faster once a batch's block is large, on the native backend),
-   * `read-back` (the batch's scores read back and counted here — faster for small catalogues and
-   * on the `cpu` backend), or `auto` (default: `engine` on a non-`cpu` backend when a batch holds
-   * at least {@link ENGINE_RANKING_SCORES} scores). Both give the same ranks. Ranking among
-   * `candidates` always reads back.
+   * Where the ranks are counted: `engine` (on the engine, only the ranks read back: by kdrec's
+   * kernel {@link KdrecHeldOutRanks} in one pass where the backend has it — native TensorFlow with
+   * `@kdrec/native-kernels` built — else compared and summed by TF.js ops), `read-back` (the
+   * batch's scores read back and counted here — faster than TF.js ops for small catalogues and on
+   * the `cpu` backend), or `auto` (default: the kernel where registered; else `engine` on a
+   * non-`cpu` backend when a batch holds at least {@link ENGINE_RANKING_SCORES} scores). All give
+   * the same ranks. Ranking among `candidates` always reads back.
    */
   readonly ranking?: "auto" | "engine" | "read-back";
 }
@@ -244,6 +245,30 @@ const ranksOnEngine = async (
   return ranks;
 };
 
+/**
+ * Each target's rank by the engine's {@link KdrecHeldOutRanks} kernel: one pass over each target's
+ * row, every counting rule (ties, NaN, excluded items) inside; only the ranks are read back.
+ */
+const ranksByKernel = async (scores: tf.Tensor2D, targets: BatchTargets, optimistic: boolean): Promise<Int32Array> => {
+  const ranks = tf.tidy(() =>
+    heldOutRanks(
+      {
+        scores,
+        targetRows: tf.tensor1d(targets.rows, "int32"),
+        targetItems: tf.tensor1d(targets.items, "int32"),
+        excludedOffsets: tf.tensor1d(targets.excludedStart, "int32"),
+        excludedItems: tf.tensor1d(targets.excluded, "int32"),
+      },
+      optimistic,
+    ),
+  );
+  try {
+    return (await ranks.data()) as Int32Array;
+  } finally {
+    ranks.dispose();
+  }
+};
+
 /** Users with at least one held-out item, and their held-out items (CSR by user). */
 const heldOutByUser = (heldOut: Interactions): { users: Int32Array; items: UserItems } => {
   const items = userItemSets(heldOut);
@@ -313,6 +338,7 @@ export const evaluateFullRanking = async (
   };
   const optimistic = options.ties === "optimistic";
   const ranking = options.ranking ?? "auto";
+  const byKernel = candidatePositions === undefined && ranking !== "read-back" && hasEngineKernel(KdrecHeldOutRanks);
   const onEngine =
     candidatePositions === undefined &&
     (ranking === "engine" ||
@@ -335,9 +361,11 @@ export const evaluateFullRanking = async (
     }
     const ranksOf: number[][] = Array.from(batch, () => []);
     try {
-      if (onEngine) {
+      if (byKernel || onEngine) {
         const targets = batchTargets(batch, heldOut, excludedOf, excluded);
-        const ranks = await ranksOnEngine(scores, targets, optimistic, batchSize);
+        const ranks = byKernel
+          ? await ranksByKernel(scores, targets, optimistic)
+          : await ranksOnEngine(scores, targets, optimistic, batchSize);
         targets.rows.forEach((b, j) => {
           ranksOf[b]!.push(ranks[j]!);
         });

@@ -9,7 +9,15 @@
  * gradient rows, Adam) run as WebAssembly SIMD kernels where the engine has SIMD.
  * @module
  */
-import { integerInRange, numberInRange, positiveNumber, seededRandom } from "@kdrec/core";
+import {
+  hasEngineKernel,
+  integerInRange,
+  KdrecTopKExcluding,
+  numberInRange,
+  positiveNumber,
+  seededRandom,
+  topKExcluding,
+} from "@kdrec/core";
 import { asItemLists, type PairwiseBatch, type UserItems } from "@kdrec/data";
 import { rowBprGradient } from "@kdrec/losses";
 import {
@@ -32,6 +40,10 @@ import { selectTopK, selectTopKInArena } from "./kernels/select_top_k.js";
 
 /** Users per matrix product of `topK` on the engine (a block's scores: 1,024 × items floats). */
 const ENGINE_TOP_K_BATCH = 1024;
+// From this width, a product on the engine plus the engine's selection kernel beats the fused
+// WebAssembly pass (npm run bench:train: 3.3 against 5.8 ms on two threads at d = 64, 943 users;
+// at d = 8 the fused pass wins, 2.1 against 3.6 ms).
+const ENGINE_TOP_K_MIN_DIM = 32;
 
 import { RowArena } from "./row_arena.js";
 import { type SparseOptimizer, SparseOptimizerConfig, sparseOptimizer } from "./sparse_optimizer.js";
@@ -558,12 +570,13 @@ export class MatrixFactorization {
    * Each of `users`' `k` best items, leaving out each user's items in `exclude` (sorted per user,
    * as `userItemSets` makes them: a user's training items), best first, ties to the lower index:
    * row `b` of `items` / `scores` (`[users.length, k]`, copies) holds user `users[b]`'s list, padded
-   * with -1 / -∞ where fewer than `k` items are left. By default (`path: "fused"`) one pass over
-   * the catalogue per user in the arena (WebAssembly SIMD), with no score matrix and no mask; with
-   * `path: "engine"`, a matrix product on the engine for 1,024 users at a time, then a SIMD
-   * selection pass over the read-back scores (faster only where the product dominates). With a
-   * `pool` ({@link KernelPool}), the fused pass splits the users over the pool's threads (same
-   * results).
+   * with -1 / -∞ where fewer than `k` items are left. `path: "fused"`: one pass over the catalogue
+   * per user in the arena (WebAssembly SIMD), with no score matrix and no mask; with a `pool`
+   * ({@link KernelPool}), the users split over the pool's threads (same results). `path: "engine"`:
+   * a matrix product on the engine for 1,024 users at a time, then the selection — by the engine's
+   * `KdrecTopKExcluding` kernel where registered (native TensorFlow with `@kdrec/native-kernels`),
+   * else a SIMD pass over the read-back scores. By default, `engine` where that kernel is registered
+   * and the model is at least 32 wide (measured faster there), else `fused`.
    * @example
    * ```ts
    * const top = mf.topK(Int32Array.of(0, 1), 10, userItemSets(split.train));
@@ -584,9 +597,9 @@ export class MatrixFactorization {
       );
     for (const u of users)
       if (!(u >= 0 && u < userCount)) throw new RangeError(`topK: user ${u} is outside [0, ${userCount})`);
-    // Fused by default: reading the engine's whole score block back costs more than the product
-    // saves (npm run bench:train measures both).
-    if (options.path === "engine") return this.topKOnEngine(users, k, exclude);
+    const path =
+      options.path ?? (dim >= ENGINE_TOP_K_MIN_DIM && hasEngineKernel(KdrecTopKExcluding) ? "engine" : "fused");
+    if (path === "engine") return this.topKOnEngine(users, k, exclude);
     if (options.pool !== undefined)
       return scoreTopKOnPool(options.pool, { ...this.tables(), users, dim, items, exclude, k });
     const at = this.arena.scratch([
@@ -616,14 +629,17 @@ export class MatrixFactorization {
 
   /**
    * {@link MatrixFactorization.topK} as a matrix product on the engine, 1,024 users at a time, then
-   * a selection pass in the arena (WebAssembly SIMD; the JavaScript loop without it). The item
-   * table is padded to a multiple of 4 rows so that the product's rows are the kernel's.
+   * the selection: on the engine by {@link KdrecTopKExcluding} where the backend has it (only the
+   * lists read back), else in the arena over the read-back scores (WebAssembly SIMD; the JavaScript
+   * loop without it), the item table padded to a multiple of 4 rows so that the product's rows are
+   * the kernel's.
    */
   private topKOnEngine(
     users: Int32Array,
     k: number,
     exclude: UserItems | undefined,
   ): { readonly items: Int32Array; readonly scores: Float32Array } {
+    if (hasEngineKernel(KdrecTopKExcluding)) return this.topKByEngineKernel(users, k, exclude);
     const { dim, items } = this.config;
     const stride = Math.ceil(items / 4) * 4;
     const outItems = new Int32Array(users.length * k);
@@ -686,6 +702,45 @@ export class MatrixFactorization {
       }
     }
     tf.dispose([itemTable, ...(biases === undefined ? [] : [biases])]);
+    return { items: outItems, scores: outScores };
+  }
+
+  /** {@link MatrixFactorization.topKOnEngine} with the selection in {@link KdrecTopKExcluding}. */
+  private topKByEngineKernel(
+    users: Int32Array,
+    k: number,
+    exclude: UserItems | undefined,
+  ): { readonly items: Int32Array; readonly scores: Float32Array } {
+    const { dim, items } = this.config;
+    const outItems = new Int32Array(users.length * k);
+    const outScores = new Float32Array(users.length * k);
+    const itemTable = tf.tensor2d(this.itemFactors, [items, dim]);
+    const biases = this.itemBiases === undefined ? undefined : tf.tensor2d(this.itemBiases, [1, items]);
+    const offsets = tf.tensor1d(exclude?.offsets ?? new Int32Array(0), "int32");
+    const excluded = tf.tensor1d(exclude?.items ?? new Int32Array(0), "int32");
+    try {
+      for (let start = 0; start < users.length; start += ENGINE_TOP_K_BATCH) {
+        const block = users.subarray(start, start + ENGINE_TOP_K_BATCH);
+        const rows = new Float32Array(block.length * dim);
+        block.forEach((u, b) => {
+          rows.set(this.userFactors.subarray(u * dim, (u + 1) * dim), b * dim);
+        });
+        const { values, indices } = tf.tidy(() => {
+          const product = tf.matMul(tf.tensor2d(rows, [block.length, dim]), itemTable, false, true);
+          const scores = (biases === undefined ? product : tf.add(product, biases)) as tf.Tensor2D;
+          return topKExcluding(
+            { scores, users: tf.tensor1d(block, "int32"), excludedOffsets: offsets, excludedItems: excluded },
+            k,
+          );
+        });
+        // Read outside tidy: tidy would walk every element of a returned TypedArray.
+        outScores.set(values.dataSync() as Float32Array, start * k);
+        outItems.set(indices.dataSync() as Int32Array, start * k);
+        tf.dispose([values, indices]);
+      }
+    } finally {
+      tf.dispose([itemTable, offsets, excluded, ...(biases === undefined ? [] : [biases])]);
+    }
     return { items: outItems, scores: outScores };
   }
 

@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BackendName, formatKdrecError, initEngine, seededRandom } from "@kdrec/core";
+import { type BackendName, formatKdrecError, initEngine, KdrecHeldOutRanks, seededRandom } from "@kdrec/core";
 import { type Dataset, leaveLastOut, numItems, numUsers, syntheticDataset } from "@kdrec/data";
 import { loadDataset } from "@kdrec/data/node";
 import { evaluateFullRanking, referenceFullRanking } from "@kdrec/metrics";
@@ -85,8 +85,24 @@ const main = async (): Promise<void> => {
       async () => void orThrow(await evaluateFullRanking(scorer, options)),
       backend === "tensorflow" ? 20 : 3,
     );
+    figures.push([
+      backend === "tensorflow" ? "batched, tensorflow, kdrec kernel" : `batched, ${backend} backend`,
+      seconds * 1000,
+    ]);
+    if (backend === "tensorflow") {
+      // The same on the native engine without kdrec's rank kernel: TF.js ops, and reading back.
+      const kernel = tf.getKernel(KdrecHeldOutRanks, "tensorflow");
+      if (kernel !== undefined) tf.unregisterKernel(KdrecHeldOutRanks, "tensorflow");
+      for (const ranking of ["engine", "read-back"] as const) {
+        const without = await secondsPerCall(
+          async () => void orThrow(await evaluateFullRanking(scorer, { ...options, ranking })),
+          20,
+        );
+        figures.push([`batched, tensorflow, ${ranking === "engine" ? "TF.js ops" : "read back"}`, without * 1000]);
+      }
+      if (kernel !== undefined) tf.registerKernel(kernel);
+    }
     matrix.dispose();
-    figures.push([`batched, ${backend} backend`, seconds * 1000]);
   }
   figures.push(["plain-JS reference (loops)", referenceMs]);
   console.log(`\nfull ranking: ${users} users x ${items} items, HR/NDCG/Recall/Precision@{10,20} + MRR`);

@@ -8,6 +8,7 @@
  * @packageDocumentation
  */
 import { type BackendName, formatKdrecError, initEngine } from "@kdrec/core";
+import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { beforeAll, describe } from "vitest";
 
@@ -21,10 +22,31 @@ export const testBackends = (): ReadonlyArray<BackendName> => {
   return requested as BackendName[];
 };
 
-/** Activates `backend` for the tests that follow, failing loudly when it does not load. */
+/**
+ * Activates `backend` for the tests that follow, failing loudly when it does not load — or, on
+ * `tensorflow`, when kdrec's native kernels do not (set-up builds them; the TF.js fallback is tested
+ * explicitly, with {@link withoutEngineKernel}).
+ */
 export const useBackend = async (backend: BackendName): Promise<void> => {
   const engine = await initEngine({ backend })();
   if (E.isLeft(engine)) throw new Error(formatKdrecError(engine.left));
+  if (engine.right.kernelsUnavailable !== undefined)
+    throw new Error(`kdrec's native kernels did not load: ${engine.right.kernelsUnavailable}`);
+};
+
+/**
+ * Runs `body` with engine kernel `name` unregistered from the active backend (so the TF.js ops that
+ * stand in for it run), then registers it again, whatever `body` did.
+ */
+export const withoutEngineKernel = async <A>(name: string, body: () => Promise<A> | A): Promise<A> => {
+  const config = tf.getKernel(name, tf.getBackend());
+  if (config === undefined) return body();
+  tf.unregisterKernel(name, config.backendName);
+  try {
+    return await body();
+  } finally {
+    tf.registerKernel(config);
+  }
 };
 
 /**

@@ -1,0 +1,97 @@
+/**
+ * Kernels kdrec adds to an engine, named once here. A kernel is looked up per backend, as
+ * TensorFlow.js looks up its own (`tf.getKernel`): `@kdrec/native-kernels` registers them for
+ * native TensorFlow (one pass in C where TF.js would take three ops and two temporaries), and
+ * {@link initEngine} loads it in Node when it is built. Where a kernel is not registered (the
+ * `cpu` backend, a browser, an engine without the addon), callers compose TF.js ops instead and
+ * get the same numbers: {@link hasEngineKernel} says which way to go.
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/**
+ * Each held-out item's rank in its row of a score block: the items of the row scoring at least as
+ * high (strictly higher with `optimistic`), the target and the row's excluded items left out, NaN
+ * ranked as the lowest finite score.
+ * @category Kernels
+ */
+export const KdrecHeldOutRanks = "KdrecHeldOutRanks";
+
+/**
+ * Each row's `k` best items of a score block, leaving out the row's user's excluded items (sorted
+ * CSR lists by user), best first, ties to the lower index, NaN never ranked; rows padded with
+ * -1 / -∞ where fewer than `k` items are left.
+ * @category Kernels
+ */
+export const KdrecTopKExcluding = "KdrecTopKExcluding";
+
+/**
+ * Inputs of {@link heldOutRanks}.
+ * @category Kernels
+ */
+export interface HeldOutRanksInputs {
+  /** `[rows, items]`. */
+  readonly scores: tf.Tensor2D;
+  /** The row of each target (int32). */
+  readonly targetRows: tf.Tensor1D;
+  /** The item of each target (int32). */
+  readonly targetItems: tf.Tensor1D;
+  /** Row `b`'s excluded items are `excludedItems[excludedOffsets[b] … excludedOffsets[b + 1])` (int32, rows + 1). */
+  readonly excludedOffsets: tf.Tensor1D;
+  /** Excluded items, each once per row, targets not among them (int32). */
+  readonly excludedItems: tf.Tensor1D;
+}
+
+/**
+ * Inputs of {@link topKExcluding}.
+ * @category Kernels
+ */
+export interface TopKExcludingInputs {
+  /** `[rows, items]`. */
+  readonly scores: tf.Tensor2D;
+  /** The user of each row (int32), an index into `excludedOffsets`. */
+  readonly users: tf.Tensor1D;
+  /** User `u`'s excluded items are `excludedItems[excludedOffsets[u] … excludedOffsets[u + 1])`, sorted; empty for none (int32). */
+  readonly excludedOffsets: tf.Tensor1D;
+  /** (int32) */
+  readonly excludedItems: tf.Tensor1D;
+}
+
+/**
+ * Whether the active backend has kernel `name` registered.
+ * @example
+ * ```ts
+ * const fused = hasEngineKernel(KdrecHeldOutRanks); // true on native TensorFlow with the addon built
+ * ```
+ * @category Kernels
+ */
+export const hasEngineKernel = (name: string): boolean => tf.getKernel(name, tf.getBackend()) !== undefined;
+
+/**
+ * Runs {@link KdrecHeldOutRanks} on the active backend: an int32 tensor of one rank per target.
+ * Throws when the backend lacks it (check {@link hasEngineKernel}) or an input is inconsistent.
+ * @example
+ * ```ts
+ * const ranks = heldOutRanks({ scores, targetRows, targetItems, excludedOffsets, excludedItems }, false);
+ * ```
+ * @category Kernels
+ */
+export const heldOutRanks = (inputs: HeldOutRanksInputs, optimistic: boolean): tf.Tensor1D =>
+  tf.engine().runKernel(KdrecHeldOutRanks, { ...inputs }, { optimistic }) as tf.Tensor1D;
+
+/**
+ * Runs {@link KdrecTopKExcluding} on the active backend: `[rows, k]` scores and items (int32).
+ * Throws when the backend lacks it (check {@link hasEngineKernel}) or an input is inconsistent.
+ * @example
+ * ```ts
+ * const { values, indices } = topKExcluding({ scores, users, excludedOffsets, excludedItems }, 10);
+ * ```
+ * @category Kernels
+ */
+export const topKExcluding = (
+  inputs: TopKExcludingInputs,
+  k: number,
+): { readonly values: tf.Tensor2D; readonly indices: tf.Tensor2D } => {
+  const [values, indices] = tf.engine().runKernel(KdrecTopKExcluding, { ...inputs }, { k }) as tf.Tensor2D[];
+  return { values: values!, indices: indices! };
+};

@@ -1,0 +1,483 @@
+// kdrec's kernels for native TensorFlow, registered through TensorFlow's C kernel API when Node
+// loads this file (it is also a Node-API addon, so that `require` keeps it loaded).
+//
+//   KdrecHeldOutRanks  each held-out item's rank in its row of a score block: one pass over the
+//                      row counting the items that score at least as high (or strictly higher),
+//                      then the row's excluded items taken back. Replaces compare + cast + sum
+//                      (three passes and two [B, N] temporaries) and the gathers around them.
+//   KdrecTopKExcluding each row's k best items, leaving out the row's user's excluded items (a
+//                      CSR by user), best first, ties to the lower index, NaN never ranked.
+//
+// Semantics are those of @kdrec/metrics' `rankInRow` and @kdrec/students' `selectTopK`; their
+// tests compare against them. TensorFlow's C API headers for kernels (kernels.h, ops.h) pull in
+// most of TensorFlow; the dozen functions used here are declared below instead, with the
+// signatures of TensorFlow 2.x's stable C API.
+#include <math.h>
+#include <node_api.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
+#include "tensorflow/c/tf_status.h"
+#include "tensorflow/c/tf_tensor.h"
+
+typedef struct TF_OpDefinitionBuilder TF_OpDefinitionBuilder;
+typedef struct TF_KernelBuilder TF_KernelBuilder;
+typedef struct TF_OpKernelConstruction TF_OpKernelConstruction;
+typedef struct TF_OpKernelContext TF_OpKernelContext;
+extern TF_OpDefinitionBuilder* TF_NewOpDefinitionBuilder(const char* op_name);
+extern void TF_OpDefinitionBuilderAddAttr(TF_OpDefinitionBuilder* builder, const char* attr_spec);
+extern void TF_OpDefinitionBuilderAddInput(TF_OpDefinitionBuilder* builder, const char* input_spec);
+extern void TF_OpDefinitionBuilderAddOutput(TF_OpDefinitionBuilder* builder, const char* output_spec);
+extern void TF_RegisterOpDefinition(TF_OpDefinitionBuilder* builder, TF_Status* status);
+extern TF_KernelBuilder* TF_NewKernelBuilder(const char* op_name, const char* device_name,
+                                             void* (*create_func)(TF_OpKernelConstruction*),
+                                             void (*compute_func)(void*, TF_OpKernelContext*),
+                                             void (*delete_func)(void*));
+extern void TF_RegisterKernelBuilder(const char* kernel_name, TF_KernelBuilder* builder, TF_Status* status);
+extern void TF_GetInput(TF_OpKernelContext* ctx, int i, TF_Tensor** tensor, TF_Status* status);
+extern TF_Tensor* TF_AllocateOutput(TF_OpKernelContext* context, int index, TF_DataType dtype, const int64_t* dims,
+                                    int num_dims, size_t len, TF_Status* status);
+extern void TF_OpKernelContext_Failure(TF_OpKernelContext* ctx, TF_Status* status);
+extern void TF_OpKernelConstruction_GetAttrBool(TF_OpKernelConstruction* ctx, const char* attr_name,
+                                                unsigned char* val, TF_Status* status);
+extern void TF_OpKernelConstruction_GetAttrInt32(TF_OpKernelConstruction* ctx, const char* attr_name, int32_t* val,
+                                                 TF_Status* status);
+extern void TF_OpKernelConstruction_Failure(TF_OpKernelConstruction* ctx, TF_Status* status);
+
+// A NaN score ranks as the lowest finite float: below every real score, tied with other NaNs.
+#define LOWEST (-3.4e38f)
+
+// The counting loops are built for AVX-512, AVX2 and plain x86-64; the loader picks the best.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
+VECTOR_CLONES static int64_t count_at_least(const float* row, int64_t n, float target) {
+  int64_t count = 0;
+  for (int64_t j = 0; j < n; j++) count += row[j] >= target;
+  return count;
+}
+
+VECTOR_CLONES static int64_t count_above(const float* row, int64_t n, float target) {
+  int64_t count = 0;
+  for (int64_t j = 0; j < n; j++) count += row[j] > target;
+  return count;
+}
+
+// The first index in [i, n) whose score beats `threshold` (NaN never does), or n: 16 (AVX-512) or
+// 8 (AVX2) scores per comparison, picked once by the CPU's features.
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx512f"))) static int64_t next_above_avx512(const float* row, int64_t i, int64_t n,
+                                                                    float threshold) {
+  const __m512 bar = _mm512_set1_ps(threshold);
+  for (; i + 16 <= n; i += 16) {
+    const __mmask16 above = _mm512_cmp_ps_mask(_mm512_loadu_ps(row + i), bar, _CMP_GT_OQ);
+    if (above != 0) return i + __builtin_ctz(above);
+  }
+  for (; i < n; i++)
+    if (row[i] > threshold) return i;
+  return n;
+}
+
+__attribute__((target("avx2"))) static int64_t next_above_avx2(const float* row, int64_t i, int64_t n,
+                                                               float threshold) {
+  const __m256 bar = _mm256_set1_ps(threshold);
+  for (; i + 8 <= n; i += 8) {
+    const int above = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(row + i), bar, _CMP_GT_OQ));
+    if (above != 0) return i + __builtin_ctz(above);
+  }
+  for (; i < n; i++)
+    if (row[i] > threshold) return i;
+  return n;
+}
+
+#endif
+
+static int64_t next_above_plain(const float* row, int64_t i, int64_t n, float threshold) {
+  for (; i < n; i++)
+    if (row[i] > threshold) return i;
+  return n;
+}
+
+static int64_t (*next_above)(const float*, int64_t, int64_t, float) = next_above_plain;
+
+static void pick_next_above(void) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) next_above = next_above_avx512;
+  else if (__builtin_cpu_supports("avx2")) next_above = next_above_avx2;
+#endif
+}
+
+// Rows [0, rows) split over up to the machine's cores (this thread and helpers), when the block is
+// large enough to pay for starting a thread (~30 us); `work(context, from, to)` does a range.
+typedef void (*RowWork)(void* context, int64_t from, int64_t to);
+typedef struct {
+  RowWork work;
+  void* context;
+  int64_t from, to;
+} RowRange;
+
+static void* run_range(void* range) {
+  const RowRange* r = range;
+  r->work(r->context, r->from, r->to);
+  return NULL;
+}
+
+#define MAX_THREADS 8
+#define SCORES_PER_THREAD (1 << 18)
+
+static void for_rows(int64_t rows, int64_t items, RowWork work, void* context) {
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  int64_t threads = cores < 1 ? 1 : cores > MAX_THREADS ? MAX_THREADS : cores;
+  if (rows * items / SCORES_PER_THREAD < threads) threads = rows * items / SCORES_PER_THREAD;
+  if (threads > rows) threads = rows;
+  if (threads < 2) {
+    work(context, 0, rows);
+    return;
+  }
+  RowRange ranges[MAX_THREADS];
+  pthread_t helpers[MAX_THREADS];
+  int started[MAX_THREADS] = {0};
+  for (int64_t t = 0; t < threads; t++) ranges[t] = (RowRange){work, context, rows * t / threads, rows * (t + 1) / threads};
+  for (int64_t t = 1; t < threads; t++) started[t] = pthread_create(&helpers[t], NULL, run_range, &ranges[t]) == 0;
+  work(context, ranges[0].from, ranges[0].to);
+  // A helper that did not start leaves its range to this thread.
+  for (int64_t t = 1; t < threads; t++) {
+    if (started[t]) pthread_join(helpers[t], NULL);
+    else run_range(&ranges[t]);
+  }
+}
+
+static inline int ranks_above(float score, float target, int optimistic) {
+  const float v = isnan(score) ? LOWEST : score;
+  return optimistic ? v > target : v >= target;
+}
+
+// Inputs fetched at once; deleted by `release_inputs` whatever happened.
+static int get_inputs(TF_OpKernelContext* ctx, TF_Tensor** inputs, int count, TF_Status* status) {
+  for (int i = 0; i < count; i++) {
+    TF_GetInput(ctx, i, &inputs[i], status);
+    if (TF_GetCode(status) != TF_OK) return 0;
+  }
+  return 1;
+}
+
+static void release_inputs(TF_Tensor** inputs, int count) {
+  for (int i = 0; i < count; i++)
+    if (inputs[i] != NULL) TF_DeleteTensor(inputs[i]);
+}
+
+static int64_t length_of(const TF_Tensor* t) { return TF_NumDims(t) == 1 ? TF_Dim(t, 0) : -1; }
+
+// Whether the CSR `offsets` (count + 1 entries) is well formed over `items_length` entries.
+static int valid_offsets(const int32_t* offsets, int64_t count, int64_t items_length) {
+  if (offsets[0] != 0 || offsets[count] != items_length) return 0;
+  for (int64_t b = 0; b < count; b++)
+    if (offsets[b] > offsets[b + 1]) return 0;
+  return 1;
+}
+
+// ---- KdrecHeldOutRanks -------------------------------------------------------------------------
+
+static void* held_out_ranks_create(TF_OpKernelConstruction* ctx) {
+  TF_Status* status = TF_NewStatus();
+  unsigned char optimistic = 0;
+  TF_OpKernelConstruction_GetAttrBool(ctx, "optimistic", &optimistic, status);
+  if (TF_GetCode(status) != TF_OK) TF_OpKernelConstruction_Failure(ctx, status);
+  TF_DeleteStatus(status);
+  // The attribute is the kernel's only state: 1 pessimistic, 2 optimistic.
+  return (void*)(intptr_t)(optimistic ? 2 : 1);
+}
+
+static void no_state(void* kernel) { (void)kernel; }
+
+static const char* check_ranks_inputs(TF_Tensor** in) {
+  if (TF_NumDims(in[0]) != 2) return "KdrecHeldOutRanks: scores must be a matrix [rows, items]";
+  const int64_t rows = TF_Dim(in[0], 0), items = TF_Dim(in[0], 1), targets = length_of(in[1]);
+  if (targets < 0 || length_of(in[2]) != targets)
+    return "KdrecHeldOutRanks: target_rows and target_items must be vectors of one length";
+  if (length_of(in[3]) != rows + 1 || length_of(in[4]) < 0)
+    return "KdrecHeldOutRanks: excluded_offsets must hold rows + 1 entries and excluded_items be a vector";
+  const int32_t* target_rows = TF_TensorData(in[1]);
+  const int32_t* target_items = TF_TensorData(in[2]);
+  for (int64_t j = 0; j < targets; j++)
+    if (target_rows[j] < 0 || target_rows[j] >= rows || target_items[j] < 0 || target_items[j] >= items)
+      return "KdrecHeldOutRanks: a target's row or item is out of range";
+  if (!valid_offsets(TF_TensorData(in[3]), rows, length_of(in[4])))
+    return "KdrecHeldOutRanks: excluded_offsets must rise from 0 to the number of excluded items";
+  const int32_t* excluded = TF_TensorData(in[4]);
+  for (int64_t e = 0; e < length_of(in[4]); e++)
+    if (excluded[e] < 0 || excluded[e] >= items) return "KdrecHeldOutRanks: an excluded item is out of range";
+  return NULL;
+}
+
+typedef struct {
+  int optimistic;
+  int64_t items;
+  const float* scores;
+  const int32_t *target_rows, *target_items, *offsets, *excluded;
+  int32_t* ranks;
+} RanksJob;
+
+// Targets [from, to): each one's rank in its row.
+static void rank_targets(void* context, int64_t from, int64_t to) {
+  const RanksJob* job = context;
+  const int optimistic = job->optimistic;
+  for (int64_t j = from; j < to; j++) {
+    const int64_t b = job->target_rows[j];
+    const float* row = job->scores + b * job->items;
+    const float raw = row[job->target_items[j]];
+    const float target = isnan(raw) ? LOWEST : raw;
+    int64_t rank = 0;
+    if (target <= LOWEST) {
+      // NaN scores reach a target this low: count them by the NaN-as-LOWEST rule.
+      for (int64_t i = 0; i < job->items; i++) rank += ranks_above(row[i], target, optimistic);
+    } else {
+      // NaN compares false here, as it should above LOWEST.
+      rank = optimistic ? count_above(row, job->items, target) : count_at_least(row, job->items, target);
+    }
+    for (int32_t e = job->offsets[b]; e < job->offsets[b + 1]; e++)
+      rank -= ranks_above(row[job->excluded[e]], target, optimistic);
+    // The target counts itself under `>=`.
+    job->ranks[j] = (int32_t)(optimistic ? rank : rank - 1);
+  }
+}
+
+static void held_out_ranks_compute(void* kernel, TF_OpKernelContext* ctx) {
+  const int optimistic = (intptr_t)kernel == 2;
+  TF_Status* status = TF_NewStatus();
+  TF_Tensor* in[5] = {NULL};
+  if (get_inputs(ctx, in, 5, status)) {
+    const char* problem = check_ranks_inputs(in);
+    if (problem != NULL) {
+      TF_SetStatus(status, TF_INVALID_ARGUMENT, problem);
+    } else {
+      const int64_t targets = length_of(in[1]);
+      const int64_t dims[1] = {targets};
+      TF_Tensor* out = TF_AllocateOutput(ctx, 0, TF_INT32, dims, 1, (size_t)targets * sizeof(int32_t), status);
+      if (TF_GetCode(status) == TF_OK) {
+        RanksJob job = {optimistic,          TF_Dim(in[0], 1),    TF_TensorData(in[0]), TF_TensorData(in[1]),
+                        TF_TensorData(in[2]), TF_TensorData(in[3]), TF_TensorData(in[4]), TF_TensorData(out)};
+        for_rows(targets, job.items, rank_targets, &job);
+        TF_DeleteTensor(out);
+      }
+    }
+  }
+  if (TF_GetCode(status) != TF_OK) TF_OpKernelContext_Failure(ctx, status);
+  release_inputs(in, 5);
+  TF_DeleteStatus(status);
+}
+
+// ---- KdrecTopKExcluding ------------------------------------------------------------------------
+
+static void* top_k_create(TF_OpKernelConstruction* ctx) {
+  TF_Status* status = TF_NewStatus();
+  int32_t k = 0;
+  TF_OpKernelConstruction_GetAttrInt32(ctx, "k", &k, status);
+  if (TF_GetCode(status) == TF_OK && k < 1) TF_SetStatus(status, TF_INVALID_ARGUMENT, "KdrecTopKExcluding: k must be positive");
+  if (TF_GetCode(status) != TF_OK) TF_OpKernelConstruction_Failure(ctx, status);
+  TF_DeleteStatus(status);
+  return (void*)(intptr_t)k;
+}
+
+typedef struct {
+  int32_t k, filled;
+  float threshold;  // the k-th best score once k are held (-inf before)
+  int32_t* items;
+  float* scores;
+} BestList;
+
+// Inserts item i (score s) in order, after the items of equal score (ties to the lower index).
+static inline void insert_best(BestList* best, float s, int32_t i) {
+  int32_t slot = best->filled < best->k ? best->filled++ : best->k - 1;
+  while (slot > 0 && s > best->scores[slot - 1]) {
+    best->scores[slot] = best->scores[slot - 1];
+    best->items[slot] = best->items[slot - 1];
+    slot--;
+  }
+  best->scores[slot] = s;
+  best->items[slot] = i;
+  if (best->filled == best->k) best->threshold = best->scores[best->k - 1];
+}
+
+// Whether `item` is excluded, for items asked in rising order: `*cursor` walks the user's sorted
+// list once per row (a merge), cheaper than a binary search per contender.
+static inline int is_excluded(const int32_t* list, int32_t* cursor, int32_t hi, int32_t item) {
+  while (*cursor < hi && list[*cursor] < item) ++*cursor;
+  return *cursor < hi && list[*cursor] == item;
+}
+
+// One row's selection: the first k rankable items, then only the scores that beat the k-th best
+// so far (found by `next_above`, a vector compare) are looked at and checked against the user's
+// excluded items. Ties go to the lower index (scan in index order, strict >).
+static void select_row(const float* row, int64_t items, const int32_t* excluded, int32_t lo, int32_t hi, int32_t k,
+                       int32_t* best_items, float* best_scores) {
+  BestList best = {k, 0, -INFINITY, best_items, best_scores};
+  int32_t cursor = lo;
+  int64_t i = 0;
+  for (; i < items && best.filled < k; i++)
+    if (!isnan(row[i]) && !is_excluded(excluded, &cursor, hi, (int32_t)i)) insert_best(&best, row[i], (int32_t)i);
+  while ((i = next_above(row, i, items, best.threshold)) < items) {
+    if (!is_excluded(excluded, &cursor, hi, (int32_t)i)) insert_best(&best, row[i], (int32_t)i);
+    i++;
+  }
+}
+
+typedef struct {
+  int32_t k;
+  int64_t items;
+  int has_lists;
+  const float* scores;
+  const int32_t *row_users, *offsets, *excluded;
+  int32_t* best_items;
+  float* best_scores;
+} TopKJob;
+
+static void select_rows(void* context, int64_t from, int64_t to) {
+  const TopKJob* job = context;
+  for (int64_t b = from; b < to; b++) {
+    const int32_t user = job->row_users[b];
+    const int32_t lo = job->has_lists ? job->offsets[user] : 0, hi = job->has_lists ? job->offsets[user + 1] : 0;
+    select_row(job->scores + b * job->items, job->items, job->excluded, lo, hi, job->k, job->best_items + b * job->k,
+               job->best_scores + b * job->k);
+  }
+}
+
+static const char* check_top_k_inputs(TF_Tensor** in) {
+  if (TF_NumDims(in[0]) != 2) return "KdrecTopKExcluding: scores must be a matrix [rows, items]";
+  const int64_t rows = TF_Dim(in[0], 0), users = length_of(in[2]) - 1;
+  if (length_of(in[1]) != rows) return "KdrecTopKExcluding: users must hold one user per row of scores";
+  if (length_of(in[3]) < 0) return "KdrecTopKExcluding: excluded_items must be a vector";
+  if (users < 0) return NULL;  // no excluded lists
+  if (!valid_offsets(TF_TensorData(in[2]), users, length_of(in[3])))
+    return "KdrecTopKExcluding: excluded_offsets must rise from 0 to the number of excluded items";
+  const int32_t* row_users = TF_TensorData(in[1]);
+  for (int64_t b = 0; b < rows; b++)
+    if (row_users[b] < 0 || row_users[b] >= users) return "KdrecTopKExcluding: a user is outside the excluded lists";
+  const int32_t* excluded = TF_TensorData(in[3]);
+  for (int64_t e = 0; e < length_of(in[3]); e++)
+    if (excluded[e] < 0 || excluded[e] >= TF_Dim(in[0], 1)) return "KdrecTopKExcluding: an excluded item is out of range";
+  return NULL;
+}
+
+static void top_k_compute(void* kernel, TF_OpKernelContext* ctx) {
+  const int32_t k = (int32_t)(intptr_t)kernel;
+  TF_Status* status = TF_NewStatus();
+  TF_Tensor* in[4] = {NULL};
+  if (get_inputs(ctx, in, 4, status)) {
+    const char* problem = check_top_k_inputs(in);
+    if (problem != NULL) {
+      TF_SetStatus(status, TF_INVALID_ARGUMENT, problem);
+    } else {
+      const int64_t rows = TF_Dim(in[0], 0), items = TF_Dim(in[0], 1);
+      const int64_t dims[2] = {rows, k};
+      TF_Tensor* values = TF_AllocateOutput(ctx, 0, TF_FLOAT, dims, 2, (size_t)(rows * k) * sizeof(float), status);
+      TF_Tensor* indices = TF_GetCode(status) == TF_OK
+                               ? TF_AllocateOutput(ctx, 1, TF_INT32, dims, 2, (size_t)(rows * k) * sizeof(int32_t), status)
+                               : NULL;
+      if (TF_GetCode(status) == TF_OK) {
+        float* best_scores = TF_TensorData(values);
+        int32_t* best_items = TF_TensorData(indices);
+        for (int64_t j = 0; j < rows * k; j++) {
+          best_scores[j] = -INFINITY;
+          best_items[j] = -1;
+        }
+        TopKJob job = {k, items, length_of(in[2]) > 0, TF_TensorData(in[0]), TF_TensorData(in[1]),
+                       TF_TensorData(in[2]), TF_TensorData(in[3]), best_items, best_scores};
+        for_rows(rows, items, select_rows, &job);
+      }
+      if (values != NULL) TF_DeleteTensor(values);
+      if (indices != NULL) TF_DeleteTensor(indices);
+    }
+  }
+  if (TF_GetCode(status) != TF_OK) TF_OpKernelContext_Failure(ctx, status);
+  release_inputs(in, 4);
+  TF_DeleteStatus(status);
+}
+
+// ---- registration ------------------------------------------------------------------------------
+
+typedef struct {
+  const char* name;
+  const char* inputs[5];
+  const char* attr;
+  const char* outputs[2];
+  void* (*create)(TF_OpKernelConstruction*);
+  void (*compute)(void*, TF_OpKernelContext*);
+} KernelSpec;
+
+static const KernelSpec KERNELS[] = {
+    {"KdrecHeldOutRanks",
+     {"scores: float", "target_rows: int32", "target_items: int32", "excluded_offsets: int32", "excluded_items: int32"},
+     "optimistic: bool = false",
+     {"ranks: int32", NULL},
+     held_out_ranks_create,
+     held_out_ranks_compute},
+    {"KdrecTopKExcluding",
+     {"scores: float", "users: int32", "excluded_offsets: int32", "excluded_items: int32", NULL},
+     "k: int >= 1",
+     {"values: float", "indices: int32"},
+     top_k_create,
+     top_k_compute},
+};
+
+// Registers every kernel; returns NULL, or TensorFlow's message for the first that failed.
+static const char* register_kernels(TF_Status* status) {
+  for (size_t s = 0; s < sizeof(KERNELS) / sizeof(KERNELS[0]); s++) {
+    const KernelSpec* spec = &KERNELS[s];
+    TF_OpDefinitionBuilder* op = TF_NewOpDefinitionBuilder(spec->name);
+    for (int i = 0; i < 5 && spec->inputs[i] != NULL; i++) TF_OpDefinitionBuilderAddInput(op, spec->inputs[i]);
+    for (int o = 0; o < 2 && spec->outputs[o] != NULL; o++) TF_OpDefinitionBuilderAddOutput(op, spec->outputs[o]);
+    TF_OpDefinitionBuilderAddAttr(op, spec->attr);
+    TF_RegisterOpDefinition(op, status);
+    if (TF_GetCode(status) != TF_OK) return TF_Message(status);
+    TF_KernelBuilder* builder = TF_NewKernelBuilder(spec->name, "CPU", spec->create, spec->compute, no_state);
+    TF_RegisterKernelBuilder(spec->name, builder, status);
+    if (TF_GetCode(status) != TF_OK) return TF_Message(status);
+  }
+  return NULL;
+}
+
+// TensorFlow refuses an op registered twice: a second Node environment (a worker thread) that
+// loads this module gets the first registration's outcome.
+static int registered = 0;
+static char registration_problem[512];
+
+// The module's exports: `kernels` (the registered names) or `error` (why none are).
+static napi_value init(napi_env env, napi_value exports) {
+  if (!registered) {
+    pick_next_above();
+    TF_Status* status = TF_NewStatus();
+    const char* message = register_kernels(status);
+    if (message != NULL) snprintf(registration_problem, sizeof registration_problem, "%s", message);
+    TF_DeleteStatus(status);
+    registered = 1;
+  }
+  const char* problem = registration_problem[0] != 0 ? registration_problem : NULL;
+  napi_value value;
+  if (problem != NULL) {
+    napi_create_string_utf8(env, problem, NAPI_AUTO_LENGTH, &value);
+    napi_set_named_property(env, exports, "error", value);
+  } else {
+    const size_t count = sizeof(KERNELS) / sizeof(KERNELS[0]);
+    napi_create_array_with_length(env, count, &value);
+    for (size_t s = 0; s < count; s++) {
+      napi_value name;
+      napi_create_string_utf8(env, KERNELS[s].name, NAPI_AUTO_LENGTH, &name);
+      napi_set_element(env, value, (uint32_t)s, name);
+    }
+    napi_set_named_property(env, exports, "kernels", value);
+  }
+  return exports;
+}
+
+NAPI_MODULE(kdrec_kernels, init)

@@ -1,0 +1,3 @@
+import { kdrecTestConfig } from "../../vitest.shared.js";
+
+export default kdrecTestConfig(import.meta.url);
