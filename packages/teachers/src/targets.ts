@@ -3,13 +3,33 @@
  * user has not interacted with in training, with the teacher's scores, best first.
  * @module
  */
-import { type Interactions, indexBatches, itemsOf, numUsers, userItemSets } from "@kdrec/data";
+import { hasEngineKernel, KdrecTopKExcluding, topKExcluding } from "@kdrec/core";
+import { type Interactions, indexBatches, itemsOf, numUsers, type UserItems, userItemSets } from "@kdrec/data";
 import type { Teacher, TeacherTargets } from "@kdrec/model-kit";
 import * as tf from "@tensorflow/tfjs-core";
 
+/** One batch's top `k` by a dense -∞ mask of the seen items and `tf.topk` (ties to the lower index). */
+const maskedTopK = (
+  scores: tf.Tensor2D,
+  batch: Int32Array,
+  seen: UserItems,
+  k: number,
+): readonly [tf.Tensor, tf.Tensor] => {
+  const items = scores.shape[1];
+  const mask = new Float32Array(batch.length * items);
+  batch.forEach((u, b) => {
+    for (const i of itemsOf(seen, u)) mask[b * items + i] = Number.NEGATIVE_INFINITY;
+  });
+  const { values, indices } = tf.topk(tf.add(scores, tf.tensor2d(mask, [batch.length, items])), k);
+  return [values, indices];
+};
+
 /**
- * Scores every user against every item on the backend, masks the user's training items and keeps
- * the top `k` (by `tf.topk`), in batches of `batchSize` users.
+ * Scores every user against every item on the backend and keeps each user's top `k` among the
+ * items the user has not seen in training, in batches of `batchSize` users: by the engine's
+ * `KdrecTopKExcluding` kernel where registered (no mask built), else by a dense -∞ mask and
+ * `tf.topk` — the same lists (ties to the lower index). A user with fewer than `k` unseen items
+ * gets seen items at -∞ after them, as from the mask.
  * @category Teachers
  */
 export const teacherTopK = async (
@@ -24,20 +44,37 @@ export const teacherTopK = async (
   const seen = userItemSets(train);
   const items = new Int32Array(users * k);
   const scores = new Float32Array(users * k);
-  for (const batch of indexBatches(users, batchSize)) {
-    const start = batch[0]!;
-    const mask = new Float32Array(batch.length * teacher.numItems);
-    batch.forEach((u, b) => {
-      for (const i of itemsOf(seen, u)) mask[b * teacher.numItems + i] = Number.NEGATIVE_INFINITY;
-    });
-    const top = tf.tidy(() => {
-      const masked = tf.add(teacher.scoreAll(batch), tf.tensor2d(mask, [batch.length, teacher.numItems]));
-      const { values, indices } = tf.topk(masked, k);
-      return [values, indices] as const;
-    });
-    scores.set(await top[0].data(), start * k);
-    items.set(await top[1].data(), start * k);
-    tf.dispose([...top]);
+  const [offsets, seenItems] = hasEngineKernel(KdrecTopKExcluding)
+    ? [tf.tensor1d(seen.offsets, "int32"), tf.tensor1d(seen.items, "int32")]
+    : [undefined, undefined];
+  try {
+    for (const batch of indexBatches(users, batchSize)) {
+      const start = batch[0]!;
+      const top = tf.tidy(() => {
+        const all = teacher.scoreAll(batch);
+        if (offsets === undefined || seenItems === undefined) return maskedTopK(all, batch, seen, k);
+        const { values, indices } = topKExcluding(
+          { scores: all, users: tf.tensor1d(batch, "int32"), excludedOffsets: offsets, excludedItems: seenItems },
+          k,
+        );
+        return [values, indices] as const;
+      });
+      let topItems = (await top[1].data()) as Int32Array;
+      let topScores = (await top[0].data()) as Float32Array;
+      tf.dispose([...top]);
+      // The kernel pads a list short of unseen items with -1; the mask would fill it with seen
+      // items at -∞: that batch goes the mask's way (rare: a user who has seen almost everything).
+      if (topItems.includes(-1)) {
+        const masked = tf.tidy(() => maskedTopK(teacher.scoreAll(batch), batch, seen, k));
+        topItems = (await masked[1].data()) as Int32Array;
+        topScores = (await masked[0].data()) as Float32Array;
+        tf.dispose([...masked]);
+      }
+      items.set(topItems, start * k);
+      scores.set(topScores, start * k);
+    }
+  } finally {
+    tf.dispose([offsets, seenItems].filter((t) => t !== undefined));
   }
   return { k, items, scores };
 };

@@ -1,7 +1,7 @@
-import { readTidy } from "@kdrec/core";
+import { KdrecTopKExcluding, readTidy } from "@kdrec/core";
 import { itemsOf, leaveLastOut, syntheticDataset, userItemSets } from "@kdrec/data";
 import { MatrixFactorization } from "@kdrec/students";
-import { describeEachBackend } from "@kdrec/testing";
+import { describeEachBackend, withoutEngineKernel } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
 import { expect, it } from "vitest";
 import { ensembleTeacher } from "./ensemble.js";
@@ -89,6 +89,31 @@ describeEachBackend("teachers", () => {
       expect(targets.scores[u * 5]).toBeCloseTo(dot(u, expected[0]!), 5);
     }
     await expect(teacherTopK(teacher, split.train, 60)).rejects.toThrow(/k must be an integer in \[1, 59\]/);
+    // The same lists with the engine's top-K kernel and with the mask and tf.topk (on tensorflow).
+    const masked = await withoutEngineKernel(KdrecTopKExcluding, () => teacherTopK(teacher, split.train, 5, 16));
+    expect(Array.from(masked.items)).toEqual(Array.from(targets.items));
+    expect(Array.from(masked.scores)).toEqual(Array.from(targets.scores, (x) => expect.closeTo(x, 5)));
+    teacher.dispose();
+  });
+
+  it("top-K targets of a user with fewer unseen items than k end with seen items at -∞, as the mask gives", async () => {
+    // User 0 has seen 57 of the 60 items: three unseen, then two seen ones.
+    const seenByZero = Int32Array.from({ length: 57 }, (_, i) => i + 3);
+    const train = {
+      users: Int32Array.from([...seenByZero].map(() => 0).concat([1])),
+      items: Int32Array.from([...seenByZero, 0]),
+      timestamps: Float64Array.from({ length: 58 }, (_, t) => t),
+      userIds: Array.from({ length: 40 }, (_, u) => String(u)),
+      itemIds: Array.from({ length: 60 }, (_, i) => String(i)),
+    };
+    const teacher = frozenMatrixFactorization(model);
+    const [withKernel, withMask] = [
+      await teacherTopK(teacher, train, 5),
+      await withoutEngineKernel(KdrecTopKExcluding, () => teacherTopK(teacher, train, 5)),
+    ];
+    expect(Array.from(withKernel.items)).toEqual(Array.from(withMask.items));
+    expect(new Set(withKernel.items.subarray(0, 3))).toEqual(new Set([0, 1, 2]));
+    expect(Array.from(withKernel.scores.subarray(3, 5))).toEqual([-Infinity, -Infinity]);
     teacher.dispose();
   });
 });
