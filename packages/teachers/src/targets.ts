@@ -9,12 +9,7 @@ import type { Teacher, TeacherTargets } from "@kdrec/model-kit";
 import * as tf from "@tensorflow/tfjs-core";
 
 /** One batch's top `k` by a dense -∞ mask of the seen items and `tf.topk` (ties to the lower index). */
-const maskedTopK = (
-  scores: tf.Tensor2D,
-  batch: Int32Array,
-  seen: UserItems,
-  k: number,
-): readonly [tf.Tensor, tf.Tensor] => {
+const maskedTopK = (scores: tf.Tensor2D, batch: Int32Array, seen: UserItems, k: number): [tf.Tensor, tf.Tensor] => {
   const items = scores.shape[1];
   const mask = new Float32Array(batch.length * items);
   batch.forEach((u, b) => {
@@ -50,14 +45,14 @@ export const teacherTopK = async (
   try {
     for (const batch of indexBatches(users, batchSize)) {
       const start = batch[0]!;
-      const top = tf.tidy(() => {
+      const top = tf.tidy((): [tf.Tensor, tf.Tensor] => {
         const all = teacher.scoreAll(batch);
         if (offsets === undefined || seenItems === undefined) return maskedTopK(all, batch, seen, k);
         const { values, indices } = topKExcluding(
           { scores: all, users: tf.tensor1d(batch, "int32"), excludedOffsets: offsets, excludedItems: seenItems },
           k,
         );
-        return [values, indices] as const;
+        return [values, indices];
       });
       let topItems = (await top[1].data()) as Int32Array;
       let topScores = (await top[0].data()) as Float32Array;
@@ -65,7 +60,7 @@ export const teacherTopK = async (
       // The kernel pads a list short of unseen items with -1; the mask would fill it with seen
       // items at -∞: that batch goes the mask's way (rare: a user who has seen almost everything).
       if (topItems.includes(-1)) {
-        const masked = tf.tidy(() => maskedTopK(teacher.scoreAll(batch), batch, seen, k));
+        const masked = tf.tidy((): [tf.Tensor, tf.Tensor] => maskedTopK(teacher.scoreAll(batch), batch, seen, k));
         topItems = (await masked[1].data()) as Int32Array;
         topScores = (await masked[0].data()) as Float32Array;
         tf.dispose([...masked]);

@@ -8,6 +8,7 @@ import { type BackendName, formatKdrecError, initEngine, KdrecHeldOutRanks, seed
 import { type Dataset, leaveLastOut, numItems, numUsers, syntheticDataset } from "@kdrec/data";
 import { loadDataset } from "@kdrec/data/node";
 import { evaluateFullRanking, referenceFullRanking } from "@kdrec/metrics";
+import { withoutEngineKernel } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { movieLens100K, orThrow } from "./support.js";
@@ -89,19 +90,14 @@ const main = async (): Promise<void> => {
       backend === "tensorflow" ? "batched, tensorflow, kdrec kernel" : `batched, ${backend} backend`,
       seconds * 1000,
     ]);
-    if (backend === "tensorflow") {
+    if (backend === "tensorflow")
       // The same on the native engine without kdrec's rank kernel: TF.js ops, and reading back.
-      const kernel = tf.getKernel(KdrecHeldOutRanks, "tensorflow");
-      if (kernel !== undefined) tf.unregisterKernel(KdrecHeldOutRanks, "tensorflow");
       for (const ranking of ["engine", "read-back"] as const) {
-        const without = await secondsPerCall(
-          async () => void orThrow(await evaluateFullRanking(scorer, { ...options, ranking })),
-          20,
+        const without = await withoutEngineKernel(KdrecHeldOutRanks, () =>
+          secondsPerCall(async () => void orThrow(await evaluateFullRanking(scorer, { ...options, ranking })), 20),
         );
         figures.push([`batched, tensorflow, ${ranking === "engine" ? "TF.js ops" : "read back"}`, without * 1000]);
       }
-      if (kernel !== undefined) tf.registerKernel(kernel);
-    }
     matrix.dispose();
   }
   figures.push(["plain-JS reference (loops)", referenceMs]);

@@ -17,6 +17,7 @@ import { rowBprGradient } from "@kdrec/losses";
 import { evaluateFullRanking } from "@kdrec/metrics";
 import { type KernelPool, MatrixFactorization } from "@kdrec/students";
 import { startKernelPool } from "@kdrec/students/node";
+import { withoutEngineKernel } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { orThrow } from "./support.js";
@@ -75,18 +76,6 @@ const bestOfThree = async (work: () => Promise<number>): Promise<number> =>
 
 const peakMiB = (): number => process.resourceUsage().maxRSS / 1024;
 
-/** `work` with the engine's `name` kernel unregistered, so that TF.js ops stand in for it. */
-const withoutKernel = async <A>(name: string, work: () => Promise<A>): Promise<A> => {
-  const config = tf.getKernel(name, tf.getBackend());
-  if (config === undefined) return work();
-  tf.unregisterKernel(name, config.backendName);
-  try {
-    return await work();
-  } finally {
-    tf.registerKernel(config);
-  }
-};
-
 const main = async (): Promise<void> => {
   const engine = await initEngine({ backend: "tensorflow" })();
   if (E.isLeft(engine)) throw new Error(formatKdrecError(engine.left));
@@ -134,7 +123,7 @@ const main = async (): Promise<void> => {
         seconds(async () => orThrow(await evaluateFullRanking(scorer.score, options))),
       );
       // The same evaluation with the ranks counted by TF.js ops (compare, cast, sum) on the engine.
-      const byOps = await withoutKernel(KdrecHeldOutRanks, () =>
+      const byOps = await withoutEngineKernel(KdrecHeldOutRanks, () =>
         bestOfThree(() =>
           seconds(async () => orThrow(await evaluateFullRanking(scorer.score, { ...options, ranking: "engine" }))),
         ),
