@@ -102,6 +102,10 @@ export const runCommand = async (
   };
   const engine = await initEngine({ requireNative: process.env.CI === "true" })();
   if (E.isLeft(engine)) return discardOn(engine.left);
+  if (engine.right.kernelsUnavailable !== undefined)
+    io.err(
+      `kdrec: note: evaluation and top-K run on TF.js ops, slower (kdrec's native kernels: ${engine.right.kernelsUnavailable})\n`,
+    );
   const loaded = await loadDataset(dataset)();
   if (E.isLeft(loaded)) return discardOn(loaded.left);
   const { interactions } = loaded.right;
