@@ -64,47 +64,53 @@ export const rowBprGradient =
  * from the batch's scores, e.g. {@link rankDiscrepancyWeights}) each target is weighted.
  * @category Closed form
  */
-export const softLabelGradient =
-  (
-    first: number,
-    count: number,
-    temperature: number,
-    candidateWeights?: (scores: ScoreArrays) => Float32Array,
-  ): ClosedFormLoss =>
-  (scores, weight, gradient) => {
+export const softLabelGradient = (
+  first: number,
+  count: number,
+  temperature: number,
+  candidateWeights?: (scores: ScoreArrays) => Float32Array,
+): ClosedFormLoss => {
+  // Scratch rows, reused across steps.
+  const scaled = new Float64Array(count);
+  const teacherExp = new Float64Array(count);
+  return (scores, weight, gradient) => {
     const { rows, width, student, teacher } = scores;
     if (teacher === undefined) throw new Error("soft-label cross-entropy needs the teacher's scores");
     // Per-candidate weights `[rows, count]` (constants of the step), as softLabelCrossEntropy's.
     const w = candidateWeights?.(scores);
     const t = temperature;
+    // Each row's scaled scores and the teacher's exponentials, computed once and reused (the
+    // same values, bit for bit, as computing them where used: a third of the exp calls).
     let total = 0;
     for (let b = 0; b < rows; b++) {
       const at = b * width + first;
       let studentMax = Number.NEGATIVE_INFINITY;
       let teacherMax = Number.NEGATIVE_INFINITY;
       for (let j = 0; j < count; j++) {
-        studentMax = Math.max(studentMax, student[at + j]! / t);
-        teacherMax = Math.max(teacherMax, teacher[at + j]! / t);
+        scaled[j] = student[at + j]! / t;
+        teacherExp[j] = teacher[at + j]! / t;
+        studentMax = Math.max(studentMax, scaled[j]!);
+        teacherMax = Math.max(teacherMax, teacherExp[j]!);
       }
       let studentSum = 0;
       let teacherSum = 0;
       for (let j = 0; j < count; j++) {
-        studentSum += Math.exp(student[at + j]! / t - studentMax);
-        teacherSum += Math.exp(teacher[at + j]! / t - teacherMax);
+        studentSum += Math.exp(scaled[j]! - studentMax);
+        teacherExp[j] = Math.exp(teacherExp[j]! - teacherMax);
+        teacherSum += teacherExp[j]!;
       }
       const logStudentSum = Math.log(studentSum);
       // With weighted targets ŵⱼ = wⱼ·pⱼ: ∂/∂sₖ of −Σ ŵⱼ log qₖ is (Σ ŵⱼ)·qₖ − ŵₖ, over T.
       let targetMass = 1;
       if (w !== undefined) {
         targetMass = 0;
-        for (let j = 0; j < count; j++)
-          targetMass += (w[b * count + j]! * Math.exp(teacher[at + j]! / t - teacherMax)) / teacherSum;
+        for (let j = 0; j < count; j++) targetMass += (w[b * count + j]! * teacherExp[j]!) / teacherSum;
       }
       let rowLoss = 0;
       for (let j = 0; j < count; j++) {
-        const soft = Math.exp(teacher[at + j]! / t - teacherMax) / teacherSum;
+        const soft = teacherExp[j]! / teacherSum;
         const target = w === undefined ? soft : w[b * count + j]! * soft;
-        const logProbability = student[at + j]! / t - studentMax - logStudentSum;
+        const logProbability = scaled[j]! - studentMax - logStudentSum;
         rowLoss -= target * logProbability;
         gradient[at + j]! += (weight * t * (targetMass * Math.exp(logProbability) - target)) / rows;
       }
@@ -112,6 +118,7 @@ export const softLabelGradient =
     }
     return (t * t * total) / rows;
   };
+};
 
 /**
  * Mean squared error between the student's and the teacher's scores over every entry, as
