@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -70,51 +71,6 @@ VECTOR_CLONES static int64_t count_above(const float* row, int64_t n, float targ
   int64_t count = 0;
   for (int64_t j = 0; j < n; j++) count += row[j] > target;
   return count;
-}
-
-// The first index in [i, n) whose score beats `threshold` (NaN never does), or n: 16 (AVX-512) or
-// 8 (AVX2) scores per comparison, picked once by the CPU's features.
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx512f"))) static int64_t next_above_avx512(const float* row, int64_t i, int64_t n,
-                                                                    float threshold) {
-  const __m512 bar = _mm512_set1_ps(threshold);
-  for (; i + 16 <= n; i += 16) {
-    const __mmask16 above = _mm512_cmp_ps_mask(_mm512_loadu_ps(row + i), bar, _CMP_GT_OQ);
-    if (above != 0) return i + __builtin_ctz(above);
-  }
-  for (; i < n; i++)
-    if (row[i] > threshold) return i;
-  return n;
-}
-
-__attribute__((target("avx2"))) static int64_t next_above_avx2(const float* row, int64_t i, int64_t n,
-                                                               float threshold) {
-  const __m256 bar = _mm256_set1_ps(threshold);
-  for (; i + 8 <= n; i += 8) {
-    const int above = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(row + i), bar, _CMP_GT_OQ));
-    if (above != 0) return i + __builtin_ctz(above);
-  }
-  for (; i < n; i++)
-    if (row[i] > threshold) return i;
-  return n;
-}
-
-#endif
-
-static int64_t next_above_plain(const float* row, int64_t i, int64_t n, float threshold) {
-  for (; i < n; i++)
-    if (row[i] > threshold) return i;
-  return n;
-}
-
-static int64_t (*next_above)(const float*, int64_t, int64_t, float) = next_above_plain;
-
-static void pick_next_above(void) {
-#if defined(__x86_64__) && defined(__GNUC__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) next_above = next_above_avx512;
-  else if (__builtin_cpu_supports("avx2")) next_above = next_above_avx2;
-#endif
 }
 
 // Rows [0, rows) split over up to the machine's cores (this thread and helpers), when the block is
@@ -316,20 +272,69 @@ static inline int is_excluded(const int32_t* list, int32_t* cursor, int32_t hi, 
   return *cursor < hi && list[*cursor] == item;
 }
 
-// One row's selection: the first k rankable items, then only the scores that beat the k-th best
-// so far (found by `next_above`, a vector compare) are looked at and checked against the user's
-// excluded items. Ties go to the lower index (scan in index order, strict >).
-static void select_row(const float* row, int64_t items, const int32_t* excluded, int32_t lo, int32_t hi, int32_t k,
-                       int32_t* best_items, float* best_scores) {
-  BestList best = {k, 0, -INFINITY, best_items, best_scores};
-  int32_t cursor = lo;
-  int64_t i = 0;
-  for (; i < items && best.filled < k; i++)
-    if (!isnan(row[i]) && !is_excluded(excluded, &cursor, hi, (int32_t)i)) insert_best(&best, row[i], (int32_t)i);
-  while ((i = next_above(row, i, items, best.threshold)) < items) {
-    if (!is_excluded(excluded, &cursor, hi, (int32_t)i)) insert_best(&best, row[i], (int32_t)i);
-    i++;
+// Which of a block's scores beat `threshold` (NaN never does), one bit each: 16 per AVX-512 compare,
+// 8 per AVX2 compare, 1 without either.
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx512f"), always_inline)) static inline uint32_t above_avx512(const float* block,
+                                                                                   float threshold) {
+  return _mm512_cmp_ps_mask(_mm512_loadu_ps(block), _mm512_set1_ps(threshold), _CMP_GT_OQ);
+}
+
+__attribute__((target("avx2"), always_inline)) static inline uint32_t above_avx2(const float* block, float threshold) {
+  return (uint32_t)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(block), _mm256_set1_ps(threshold), _CMP_GT_OQ));
+}
+#endif
+
+static inline uint32_t above_plain(const float* block, float threshold) { return block[0] > threshold; }
+
+// One row's selection: the first k rankable items, then blocks of scores compared at once with the
+// k-th best so far; only the scores whose bit is set (a few per row) are looked at again (the bar
+// may have risen since), checked against the user's excluded items and inserted. Ties go to the
+// lower index (index order, strict >). Defined once per instruction set; the best is picked at load.
+#define DEFINE_SELECT_ROW(NAME, TARGET, WIDTH, ABOVE)                                                                 \
+  TARGET static void NAME(const float* row, int64_t items, const int32_t* excluded, int32_t lo, int32_t hi,         \
+                          int32_t k, int32_t* best_items, float* best_scores) {                                     \
+    BestList best = {k, 0, -INFINITY, best_items, best_scores};                                                     \
+    int32_t cursor = lo;                                                                                             \
+    int64_t i = 0;                                                                                                   \
+    for (; i < items && best.filled < k; i++)                                                                        \
+      if (!isnan(row[i]) && !is_excluded(excluded, &cursor, hi, (int32_t)i)) insert_best(&best, row[i], (int32_t)i); \
+    for (; i + (WIDTH) <= items; i += (WIDTH))                                                                       \
+      for (uint32_t above = ABOVE(row + i, best.threshold); above != 0; above &= above - 1) {                        \
+        const int64_t j = i + __builtin_ctz(above);                                                                  \
+        if (row[j] > best.threshold && !is_excluded(excluded, &cursor, hi, (int32_t)j))                              \
+          insert_best(&best, row[j], (int32_t)j);                                                                    \
+      }                                                                                                              \
+    for (; i < items; i++)                                                                                           \
+      if (row[i] > best.threshold && !is_excluded(excluded, &cursor, hi, (int32_t)i))                                \
+        insert_best(&best, row[i], (int32_t)i);                                                                      \
   }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+DEFINE_SELECT_ROW(select_row_avx512, __attribute__((target("avx512f"))), 16, above_avx512)
+DEFINE_SELECT_ROW(select_row_avx2, __attribute__((target("avx2"))), 8, above_avx2)
+#endif
+DEFINE_SELECT_ROW(select_row_plain, , 1, above_plain)
+
+typedef void (*SelectRow)(const float*, int64_t, const int32_t*, int32_t, int32_t, int32_t, int32_t*, float*);
+static SelectRow select_row = select_row_plain;
+static const char* select_row_isa = "plain";
+
+// The best the CPU has; KDREC_NATIVE_KERNELS_ISA=avx2 or plain asks for less (the tests run each).
+static void pick_select_row(void) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  const char* wanted = getenv("KDREC_NATIVE_KERNELS_ISA");
+  const int at_most_avx2 = wanted != NULL && strcmp(wanted, "avx2") == 0;
+  const int plain = wanted != NULL && strcmp(wanted, "plain") == 0;
+  __builtin_cpu_init();
+  if (!plain && !at_most_avx2 && __builtin_cpu_supports("avx512f")) {
+    select_row = select_row_avx512;
+    select_row_isa = "avx512";
+  } else if (!plain && __builtin_cpu_supports("avx2")) {
+    select_row = select_row_avx2;
+    select_row_isa = "avx2";
+  }
+#endif
 }
 
 typedef struct {
@@ -452,10 +457,11 @@ static const char* register_kernels(TF_Status* status) {
 static int registered = 0;
 static char registration_problem[512];
 
-// The module's exports: `kernels` (the registered names) or `error` (why none are).
+// The module's exports: `kernels` (the registered names) or `error` (why none are), and `isa` (the
+// selection's instruction set).
 static napi_value init(napi_env env, napi_value exports) {
   if (!registered) {
-    pick_next_above();
+    pick_select_row();
     TF_Status* status = TF_NewStatus();
     const char* message = register_kernels(status);
     if (message != NULL) snprintf(registration_problem, sizeof registration_problem, "%s", message);
@@ -477,6 +483,9 @@ static napi_value init(napi_env env, napi_value exports) {
     }
     napi_set_named_property(env, exports, "kernels", value);
   }
+  napi_value isa;
+  napi_create_string_utf8(env, select_row_isa, NAPI_AUTO_LENGTH, &isa);
+  napi_set_named_property(env, exports, "isa", isa);
   return exports;
 }
 

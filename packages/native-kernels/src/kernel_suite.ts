@@ -1,0 +1,272 @@
+import { createRequire } from "node:module";
+import { heldOutRanks, seededRandom, topKExcluding } from "@kdrec/core";
+import { describeEachBackend } from "@kdrec/testing";
+import * as tf from "@tensorflow/tfjs-core";
+import * as E from "fp-ts/lib/Either.js";
+import { expect, it } from "vitest";
+import { ADDON_PATH, KdrecHeldOutRanks, KdrecTopKExcluding, registerNativeKernels } from "./index.js";
+
+const LOWEST = -3.4e38;
+
+/** Scores on a coarse grid (many ties), with NaN, ±∞ sprinkled in. */
+const scoreBlock = (rows: number, items: number, seed: number): Float32Array => {
+  const rng = seededRandom(seed);
+  return Float32Array.from({ length: rows * items }, () => {
+    const u = rng.float();
+    if (u < 0.02) return Number.NaN;
+    if (u < 0.025) return Number.NEGATIVE_INFINITY;
+    if (u < 0.03) return Number.POSITIVE_INFINITY;
+    return Math.round(rng.normal() * 4) / 4;
+  });
+};
+
+/** Sorted distinct excluded items per row (CSR), leaving out `keep`'s items. */
+const excludedLists = (rows: number, items: number, perRow: number, seed: number, keep: (b: number) => number[]) => {
+  const rng = seededRandom(seed);
+  const offsets = new Int32Array(rows + 1);
+  const lists: number[] = [];
+  for (let b = 0; b < rows; b++) {
+    const chosen = new Set<number>();
+    for (let e = 0; e < perRow; e++) chosen.add(Math.floor(rng.float() * items));
+    for (const t of keep(b)) chosen.delete(t);
+    lists.push(...[...chosen].sort((x, y) => x - y));
+    offsets[b + 1] = lists.length;
+  }
+  return { offsets, items: Int32Array.from(lists) };
+};
+
+/** The counting rule of `@kdrec/metrics`, as plain loops. */
+const referenceRank = (row: Float32Array, t: number, excluded: Set<number>, optimistic: boolean): number => {
+  const v = (s: number) => (Number.isNaN(s) ? LOWEST : s);
+  let rank = 0;
+  for (let i = 0; i < row.length; i++) {
+    if (i === t || excluded.has(i)) continue;
+    if (optimistic ? v(row[i]!) > v(row[t]!) : v(row[i]!) >= v(row[t]!)) rank++;
+  }
+  return rank;
+};
+
+/** Each row's k best (ties to the lower index, NaN and excluded never), padded with -1 / -∞. */
+const referenceTopK = (row: Float32Array, excluded: Set<number>, k: number) => {
+  const ranked = Array.from(row, (s, i) => [s, i] as const)
+    .filter(([s, i]) => !Number.isNaN(s) && !excluded.has(i))
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+    .slice(0, k);
+  return {
+    items: [...ranked.map(([, i]) => i), ...Array(k - ranked.length).fill(-1)],
+    scores: [...ranked.map(([s]) => s), ...Array(k - ranked.length).fill(Number.NEGATIVE_INFINITY)],
+  };
+};
+
+const ranksOf = (
+  scores: Float32Array,
+  shape: [number, number],
+  targetRows: number[],
+  targetItems: number[],
+  excluded: { offsets: Int32Array; items: Int32Array },
+  optimistic: boolean,
+) => {
+  const ranks = tf.tidy(() =>
+    heldOutRanks(
+      {
+        scores: tf.tensor2d(scores, shape),
+        targetRows: tf.tensor1d(targetRows, "int32"),
+        targetItems: tf.tensor1d(targetItems, "int32"),
+        excludedOffsets: tf.tensor1d(excluded.offsets, "int32"),
+        excludedItems: tf.tensor1d(excluded.items, "int32"),
+      },
+      optimistic,
+    ),
+  );
+  const values = Array.from(ranks.dataSync());
+  ranks.dispose();
+  return values;
+};
+
+/**
+ * The kernels' tests, with the selection built for `isa` (`KDREC_NATIVE_KERNELS_ISA`, read when the
+ * addon loads: each test file runs in a process of its own).
+ */
+export const nativeKernelSuite = (isa: "avx512" | "avx2" | "plain"): void =>
+  describeEachBackend(`kdrec's native kernels (selection: ${isa})`, () => {
+    it("register both kernels for the tensorflow backend, again without harm", () => {
+      const first = registerNativeKernels();
+      const second = registerNativeKernels();
+      expect(first).toEqual(E.right([KdrecHeldOutRanks, KdrecTopKExcluding]));
+      expect(second).toEqual(first);
+      expect(tf.getKernel(KdrecHeldOutRanks, "tensorflow")).toBeDefined();
+      expect(tf.getKernel(KdrecTopKExcluding, "tensorflow")).toBeDefined();
+      expect((createRequire(import.meta.url)(ADDON_PATH) as { isa: string }).isa).toBe(isa);
+    });
+
+    it.each([
+      [23, 157, false],
+      [23, 157, true],
+      // Large enough to split the rows over the machine's cores.
+      [300, 2048, false],
+    ])(
+      "KdrecHeldOutRanks counts as the plain rule does (%i rows x %i items, optimistic %s): ties, NaN, infinities, excluded items, several targets per row",
+      (rows, items, optimistic) => {
+        const scores = scoreBlock(rows, items, rows + items);
+        const rng = seededRandom(7);
+        const targetRows: number[] = [];
+        const targetItems: number[] = [];
+        for (let b = 0; b < rows; b++)
+          for (let j = 0; j < 1 + (b % 3); j++) {
+            targetRows.push(b);
+            targetItems.push(Math.floor(rng.float() * items));
+          }
+        // A NaN target, which every NaN ties with.
+        scores[targetItems[0]!] = Number.NaN;
+        const targetsOf = (b: number) => targetItems.filter((_, j) => targetRows[j] === b);
+        const excluded = excludedLists(rows, items, 12, 3, targetsOf);
+        const ranks = ranksOf(scores, [rows, items], targetRows, targetItems, excluded, optimistic);
+        // As in the metrics, a row's other held-out items stay candidates.
+        const expected = targetRows.map((b, j) => {
+          const row = scores.subarray(b * items, (b + 1) * items);
+          const set = new Set(excluded.items.subarray(excluded.offsets[b]!, excluded.offsets[b + 1]!));
+          return referenceRank(row, targetItems[j]!, set, optimistic);
+        });
+        expect(ranks).toEqual(expected);
+      },
+    );
+
+    it.each([
+      [19, 97, 5],
+      [19, 97, 40],
+      [400, 1500, 10],
+    ])(
+      "KdrecTopKExcluding selects as the plain rule does (%i rows x %i items, k %i): ties to the lower index, NaN never, -∞ when needed, padding",
+      (rows, items, k) => {
+        const scores = scoreBlock(rows, items, rows * k);
+        // One row with fewer than k rankable items: NaN everywhere but three.
+        scores.fill(Number.NaN, 0, items);
+        scores.set([1, Number.NEGATIVE_INFINITY, 1], 10);
+        const users = 2 * rows;
+        // User 0 (row 0's) keeps the three rankable items in.
+        const excluded = excludedLists(users, items, items >> 2, 11, (u) => (u === 0 ? [10, 11, 12] : []));
+        const rowUsers = Int32Array.from({ length: rows }, (_, b) => (b * 7) % users);
+        const { values, indices } = tf.tidy(() =>
+          topKExcluding(
+            {
+              scores: tf.tensor2d(scores, [rows, items]),
+              users: tf.tensor1d(rowUsers, "int32"),
+              excludedOffsets: tf.tensor1d(excluded.offsets, "int32"),
+              excludedItems: tf.tensor1d(excluded.items, "int32"),
+            },
+            k,
+          ),
+        );
+        const [gotScores, gotItems] = [Array.from(values.dataSync()), Array.from(indices.dataSync())];
+        tf.dispose([values, indices]);
+        rowUsers.forEach((u, b) => {
+          const row = scores.subarray(b * items, (b + 1) * items);
+          const set = new Set(excluded.items.subarray(excluded.offsets[u]!, excluded.offsets[u + 1]!));
+          const expected = referenceTopK(row, set, k);
+          expect(gotItems.slice(b * k, (b + 1) * k)).toEqual(expected.items);
+          expect(gotScores.slice(b * k, (b + 1) * k)).toEqual(expected.scores);
+        });
+        expect(gotItems.slice(0, 3)).toEqual([10, 12, 11]);
+      },
+    );
+
+    it("KdrecTopKExcluding with no excluded lists ranks every item", () => {
+      const scores = scoreBlock(5, 64, 2);
+      const { indices } = tf.tidy(() =>
+        topKExcluding(
+          {
+            scores: tf.tensor2d(scores, [5, 64]),
+            users: tf.tensor1d([0, 1, 2, 3, 4], "int32"),
+            excludedOffsets: tf.tensor1d([], "int32"),
+            excludedItems: tf.tensor1d([], "int32"),
+          },
+          3,
+        ),
+      );
+      const got = Array.from(indices.dataSync());
+      indices.dispose();
+      for (let b = 0; b < 5; b++)
+        expect(got.slice(b * 3, b * 3 + 3)).toEqual(
+          referenceTopK(scores.subarray(b * 64, b * 64 + 64), new Set(), 3).items,
+        );
+    });
+
+    it("refuses inconsistent inputs with a message naming the problem, and leaks no tensor", () => {
+      const before = tf.memory().numTensors;
+      const scores = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+      const ints = (values: number[]) => tf.tensor1d(values, "int32");
+      const cases: Array<[() => unknown, RegExp]> = [
+        [
+          () =>
+            heldOutRanks(
+              {
+                scores,
+                targetRows: ints([2]),
+                targetItems: ints([0]),
+                excludedOffsets: ints([0, 0, 0]),
+                excludedItems: ints([]),
+              },
+              false,
+            ),
+          /target's row or item is out of range/,
+        ],
+        [
+          () =>
+            heldOutRanks(
+              {
+                scores,
+                targetRows: ints([0]),
+                targetItems: ints([0]),
+                excludedOffsets: ints([0, 1, 0]),
+                excludedItems: ints([1]),
+              },
+              false,
+            ),
+          /excluded_offsets must rise/,
+        ],
+        [
+          () =>
+            heldOutRanks(
+              {
+                scores,
+                targetRows: ints([0]),
+                targetItems: ints([0]),
+                excludedOffsets: ints([0, 1, 1]),
+                excludedItems: ints([9]),
+              },
+              false,
+            ),
+          /excluded item is out of range/,
+        ],
+        [
+          () =>
+            topKExcluding(
+              { scores, users: ints([0, 5]), excludedOffsets: ints([0, 0, 0]), excludedItems: ints([]) },
+              1,
+            ),
+          /user is outside the excluded lists/,
+        ],
+        [
+          () =>
+            topKExcluding(
+              { scores, users: ints([0, 1]), excludedOffsets: ints([0, 1, 1]), excludedItems: ints([-1]) },
+              1,
+            ),
+          /excluded item is out of range/,
+        ],
+      ];
+      for (const [call, message] of cases) expect(() => tf.tidy(call as () => tf.Tensor)).toThrow(message);
+      scores.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it("leaves the tensor count where it was over repeated calls", () => {
+      const scores = scoreBlock(8, 50, 4);
+      const run = () =>
+        ranksOf(scores, [8, 50], [0, 1, 7], [3, 4, 5], { offsets: new Int32Array(9), items: new Int32Array(0) }, false);
+      run();
+      const before = tf.memory().numTensors;
+      for (let r = 0; r < 5; r++) run();
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }, ["tensorflow"]);
