@@ -40,10 +40,6 @@ import { selectTopK, selectTopKInArena } from "./kernels/select_top_k.js";
 
 /** Users per matrix product of `topK` on the engine (a block's scores: 1,024 × items floats). */
 const ENGINE_TOP_K_BATCH = 1024;
-// From this width, a product on the engine plus the engine's selection kernel beats the fused
-// WebAssembly pass (npm run bench:train: 3.3 against 5.8 ms on two threads at d = 64, 943 users;
-// at d = 8 the fused pass wins, 2.1 against 3.6 ms).
-const ENGINE_TOP_K_MIN_DIM = 32;
 
 import { RowArena } from "./row_arena.js";
 import { type SparseOptimizer, SparseOptimizerConfig, sparseOptimizer } from "./sparse_optimizer.js";
@@ -575,8 +571,9 @@ export class MatrixFactorization {
    * ({@link KernelPool}), the users split over the pool's threads (same results). `path: "engine"`:
    * a matrix product on the engine for 1,024 users at a time, then the selection — by the engine's
    * `KdrecTopKExcluding` kernel where registered (native TensorFlow with `@kdrec/native-kernels`),
-   * else a SIMD pass over the read-back scores. By default, `engine` where that kernel is registered
-   * and the model is at least 32 wide (measured faster there), else `fused`.
+   * else a SIMD pass over the read-back scores. By default, `fused` when a `pool` is given, else
+   * `engine` where that kernel is registered (`npm run bench:train`, 943 users: 2.0–2.5 ms at d = 8,
+   * 2.5–2.7 at d = 64, against the fused pass's 2.9–3.0 and 7.3–10.4 on one thread), else `fused`.
    * @example
    * ```ts
    * const top = mf.topK(Int32Array.of(0, 1), 10, userItemSets(split.train));
@@ -598,7 +595,7 @@ export class MatrixFactorization {
     for (const u of users)
       if (!(u >= 0 && u < userCount)) throw new RangeError(`topK: user ${u} is outside [0, ${userCount})`);
     const path =
-      options.path ?? (dim >= ENGINE_TOP_K_MIN_DIM && hasEngineKernel(KdrecTopKExcluding) ? "engine" : "fused");
+      options.path ?? (options.pool === undefined && hasEngineKernel(KdrecTopKExcluding) ? "engine" : "fused");
     if (path === "engine") return this.topKOnEngine(users, k, exclude);
     if (options.pool !== undefined)
       return scoreTopKOnPool(options.pool, { ...this.tables(), users, dim, items, exclude, k });
