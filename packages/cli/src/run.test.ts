@@ -645,7 +645,6 @@ describe("kdrec run", () => {
       out,
     );
     expect(towerWithUsers.errors[0]).toMatch(/students\[0\]\.userFeatures: the dataset has no user features/);
-
     expect(existsSync(out)).toBe(false);
   });
 

@@ -86,7 +86,8 @@ const prepareRunFolder = async (
 };
 
 /**
- * A run folder, open and ready.
+ * Options of {@link RunFolder.run}: an experiment's options (the folder is the store), with the
+ * threads given as a count.
  * @category Files
  */
 export type RunOptions = Omit<ExperimentOptions, "store" | "threads"> & {
@@ -98,7 +99,7 @@ export type RunOptions = Omit<ExperimentOptions, "store" | "threads"> & {
 };
 
 /**
- * A folder opened for a run.
+ * A run folder, open and ready.
  * @category Files
  */
 export interface RunFolder {
