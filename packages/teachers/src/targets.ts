@@ -52,19 +52,13 @@ export const teacherTopK = async (
           { scores: all, users: tf.tensor1d(batch, "int32"), excludedOffsets: offsets, excludedItems: seenItems },
           k,
         );
-        return [values, indices];
+        // The kernel pads a list short of unseen items with -1; the mask fills it with seen items
+        // at -∞: such a batch (a user who has seen almost everything) takes the mask's lists.
+        return (indices.dataSync() as Int32Array).includes(-1) ? maskedTopK(all, batch, seen, k) : [values, indices];
       });
-      let topItems = (await top[1].data()) as Int32Array;
-      let topScores = (await top[0].data()) as Float32Array;
+      const topItems = (await top[1].data()) as Int32Array;
+      const topScores = (await top[0].data()) as Float32Array;
       tf.dispose([...top]);
-      // The kernel pads a list short of unseen items with -1; the mask would fill it with seen
-      // items at -∞: that batch goes the mask's way (rare: a user who has seen almost everything).
-      if (topItems.includes(-1)) {
-        const masked = tf.tidy((): [tf.Tensor, tf.Tensor] => maskedTopK(teacher.scoreAll(batch), batch, seen, k));
-        topItems = (await masked[1].data()) as Int32Array;
-        topScores = (await masked[0].data()) as Float32Array;
-        tf.dispose([...masked]);
-      }
       items.set(topItems, start * k);
       scores.set(topScores, start * k);
     }
