@@ -653,15 +653,7 @@ export class MatrixFactorization {
           );
     for (let start = 0; start < users.length; start += ENGINE_TOP_K_BATCH) {
       const block = users.subarray(start, start + ENGINE_TOP_K_BATCH);
-      const P = this.userFactors;
-      const rows = new Float32Array(block.length * dim);
-      block.forEach((u, b) => {
-        rows.set(P.subarray(u * dim, (u + 1) * dim), b * dim);
-      });
-      const product = tf.tidy(() => {
-        const scores = tf.matMul(tf.tensor2d(rows, [block.length, dim]), itemTable, false, true);
-        return biases === undefined ? scores : tf.add(scores, biases);
-      });
+      const product = this.blockScores(block, itemTable, biases);
       // Read outside tidy: tidy would walk every element of a returned TypedArray.
       const values = product.dataSync() as Float32Array;
       product.dispose();
@@ -702,6 +694,19 @@ export class MatrixFactorization {
     return { items: outItems, scores: outScores };
   }
 
+  /** A block of users' scores against `itemTable` (`[block.length, rows of the table]`), on the engine. */
+  private blockScores(block: Int32Array, itemTable: tf.Tensor2D, biases: tf.Tensor2D | undefined): tf.Tensor2D {
+    const { dim } = this.config;
+    const rows = new Float32Array(block.length * dim);
+    block.forEach((u, b) => {
+      rows.set(this.userFactors.subarray(u * dim, (u + 1) * dim), b * dim);
+    });
+    return tf.tidy(() => {
+      const scores = tf.matMul(tf.tensor2d(rows, [block.length, dim]), itemTable, false, true);
+      return (biases === undefined ? scores : tf.add(scores, biases)) as tf.Tensor2D;
+    });
+  }
+
   /** {@link MatrixFactorization.topKOnEngine} with the selection in {@link KdrecTopKExcluding}. */
   private topKByEngineKernel(
     users: Int32Array,
@@ -718,18 +723,17 @@ export class MatrixFactorization {
     try {
       for (let start = 0; start < users.length; start += ENGINE_TOP_K_BATCH) {
         const block = users.subarray(start, start + ENGINE_TOP_K_BATCH);
-        const rows = new Float32Array(block.length * dim);
-        block.forEach((u, b) => {
-          rows.set(this.userFactors.subarray(u * dim, (u + 1) * dim), b * dim);
-        });
-        const { values, indices } = tf.tidy(() => {
-          const product = tf.matMul(tf.tensor2d(rows, [block.length, dim]), itemTable, false, true);
-          const scores = (biases === undefined ? product : tf.add(product, biases)) as tf.Tensor2D;
-          return topKExcluding(
-            { scores, users: tf.tensor1d(block, "int32"), excludedOffsets: offsets, excludedItems: excluded },
+        const { values, indices } = tf.tidy(() =>
+          topKExcluding(
+            {
+              scores: this.blockScores(block, itemTable, biases),
+              users: tf.tensor1d(block, "int32"),
+              excludedOffsets: offsets,
+              excludedItems: excluded,
+            },
             k,
-          );
-        });
+          ),
+        );
         // Read outside tidy: tidy would walk every element of a returned TypedArray.
         outScores.set(values.dataSync() as Float32Array, start * k);
         outItems.set(indices.dataSync() as Int32Array, start * k);
