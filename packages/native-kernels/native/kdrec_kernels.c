@@ -142,6 +142,27 @@ static int valid_offsets(const int32_t* offsets, int64_t count, int64_t items_le
   return 1;
 }
 
+#define MAX_INPUTS 5
+
+// A kernel's inputs checked by `check`; `run` then computes into its outputs, or sets `status`.
+typedef const char* (*CheckInputs)(TF_Tensor** in);
+typedef void (*RunKernel)(void* kernel, TF_OpKernelContext* ctx, TF_Tensor** in, TF_Status* status);
+
+// What every compute function does around its work: fetch the inputs, refuse inconsistent ones
+// with the check's message, report a failure to TensorFlow, free what was fetched.
+static void compute_checked(void* kernel, TF_OpKernelContext* ctx, int count, CheckInputs check, RunKernel run) {
+  TF_Status* status = TF_NewStatus();
+  TF_Tensor* in[MAX_INPUTS] = {NULL};
+  if (get_inputs(ctx, in, count, status)) {
+    const char* problem = check(in);
+    if (problem != NULL) TF_SetStatus(status, TF_INVALID_ARGUMENT, problem);
+    else run(kernel, ctx, in, status);
+  }
+  if (TF_GetCode(status) != TF_OK) TF_OpKernelContext_Failure(ctx, status);
+  release_inputs(in, count);
+  TF_DeleteStatus(status);
+}
+
 // ---- KdrecHeldOutRanks -------------------------------------------------------------------------
 
 static void* held_out_ranks_create(TF_OpKernelConstruction* ctx) {
@@ -209,29 +230,19 @@ static void rank_targets(void* context, int64_t from, int64_t to) {
   }
 }
 
+static void held_out_ranks_run(void* kernel, TF_OpKernelContext* ctx, TF_Tensor** in, TF_Status* status) {
+  const int64_t targets = length_of(in[1]);
+  const int64_t dims[1] = {targets};
+  TF_Tensor* out = TF_AllocateOutput(ctx, 0, TF_INT32, dims, 1, (size_t)targets * sizeof(int32_t), status);
+  if (TF_GetCode(status) != TF_OK) return;
+  RanksJob job = {(intptr_t)kernel == 2,  TF_Dim(in[0], 1),    TF_TensorData(in[0]), TF_TensorData(in[1]),
+                  TF_TensorData(in[2]), TF_TensorData(in[3]), TF_TensorData(in[4]), TF_TensorData(out)};
+  for_rows(targets, job.items, rank_targets, &job);
+  TF_DeleteTensor(out);
+}
+
 static void held_out_ranks_compute(void* kernel, TF_OpKernelContext* ctx) {
-  const int optimistic = (intptr_t)kernel == 2;
-  TF_Status* status = TF_NewStatus();
-  TF_Tensor* in[5] = {NULL};
-  if (get_inputs(ctx, in, 5, status)) {
-    const char* problem = check_ranks_inputs(in);
-    if (problem != NULL) {
-      TF_SetStatus(status, TF_INVALID_ARGUMENT, problem);
-    } else {
-      const int64_t targets = length_of(in[1]);
-      const int64_t dims[1] = {targets};
-      TF_Tensor* out = TF_AllocateOutput(ctx, 0, TF_INT32, dims, 1, (size_t)targets * sizeof(int32_t), status);
-      if (TF_GetCode(status) == TF_OK) {
-        RanksJob job = {optimistic,          TF_Dim(in[0], 1),    TF_TensorData(in[0]), TF_TensorData(in[1]),
-                        TF_TensorData(in[2]), TF_TensorData(in[3]), TF_TensorData(in[4]), TF_TensorData(out)};
-        for_rows(targets, job.items, rank_targets, &job);
-        TF_DeleteTensor(out);
-      }
-    }
-  }
-  if (TF_GetCode(status) != TF_OK) TF_OpKernelContext_Failure(ctx, status);
-  release_inputs(in, 5);
-  TF_DeleteStatus(status);
+  compute_checked(kernel, ctx, 5, check_ranks_inputs, held_out_ranks_run);
 }
 
 // ---- KdrecTopKExcluding ------------------------------------------------------------------------
@@ -377,39 +388,31 @@ static const char* check_top_k_inputs(TF_Tensor** in) {
   return NULL;
 }
 
-static void top_k_compute(void* kernel, TF_OpKernelContext* ctx) {
+static void top_k_run(void* kernel, TF_OpKernelContext* ctx, TF_Tensor** in, TF_Status* status) {
   const int32_t k = (int32_t)(intptr_t)kernel;
-  TF_Status* status = TF_NewStatus();
-  TF_Tensor* in[4] = {NULL};
-  if (get_inputs(ctx, in, 4, status)) {
-    const char* problem = check_top_k_inputs(in);
-    if (problem != NULL) {
-      TF_SetStatus(status, TF_INVALID_ARGUMENT, problem);
-    } else {
-      const int64_t rows = TF_Dim(in[0], 0), items = TF_Dim(in[0], 1);
-      const int64_t dims[2] = {rows, k};
-      TF_Tensor* values = TF_AllocateOutput(ctx, 0, TF_FLOAT, dims, 2, (size_t)(rows * k) * sizeof(float), status);
-      TF_Tensor* indices = TF_GetCode(status) == TF_OK
-                               ? TF_AllocateOutput(ctx, 1, TF_INT32, dims, 2, (size_t)(rows * k) * sizeof(int32_t), status)
-                               : NULL;
-      if (TF_GetCode(status) == TF_OK) {
-        float* best_scores = TF_TensorData(values);
-        int32_t* best_items = TF_TensorData(indices);
-        for (int64_t j = 0; j < rows * k; j++) {
-          best_scores[j] = -INFINITY;
-          best_items[j] = -1;
-        }
-        TopKJob job = {k, items, length_of(in[2]) > 0, TF_TensorData(in[0]), TF_TensorData(in[1]),
-                       TF_TensorData(in[2]), TF_TensorData(in[3]), best_items, best_scores};
-        for_rows(rows, items, select_rows, &job);
-      }
-      if (values != NULL) TF_DeleteTensor(values);
-      if (indices != NULL) TF_DeleteTensor(indices);
+  const int64_t rows = TF_Dim(in[0], 0), items = TF_Dim(in[0], 1);
+  const int64_t dims[2] = {rows, k};
+  TF_Tensor* values = TF_AllocateOutput(ctx, 0, TF_FLOAT, dims, 2, (size_t)(rows * k) * sizeof(float), status);
+  TF_Tensor* indices = TF_GetCode(status) == TF_OK
+                           ? TF_AllocateOutput(ctx, 1, TF_INT32, dims, 2, (size_t)(rows * k) * sizeof(int32_t), status)
+                           : NULL;
+  if (TF_GetCode(status) == TF_OK) {
+    float* best_scores = TF_TensorData(values);
+    int32_t* best_items = TF_TensorData(indices);
+    for (int64_t j = 0; j < rows * k; j++) {
+      best_scores[j] = -INFINITY;
+      best_items[j] = -1;
     }
+    TopKJob job = {k, items, length_of(in[2]) > 0, TF_TensorData(in[0]), TF_TensorData(in[1]),
+                   TF_TensorData(in[2]), TF_TensorData(in[3]), best_items, best_scores};
+    for_rows(rows, items, select_rows, &job);
   }
-  if (TF_GetCode(status) != TF_OK) TF_OpKernelContext_Failure(ctx, status);
-  release_inputs(in, 4);
-  TF_DeleteStatus(status);
+  if (values != NULL) TF_DeleteTensor(values);
+  if (indices != NULL) TF_DeleteTensor(indices);
+}
+
+static void top_k_compute(void* kernel, TF_OpKernelContext* ctx) {
+  compute_checked(kernel, ctx, 4, check_top_k_inputs, top_k_run);
 }
 
 // ---- registration ------------------------------------------------------------------------------
