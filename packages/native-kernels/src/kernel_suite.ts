@@ -195,65 +195,26 @@ export const nativeKernelSuite = (isa: "avx512" | "avx2" | "plain"): void =>
       const before = tf.memory().numTensors;
       const scores = tf.tensor2d([1, 2, 3, 4], [2, 2]);
       const ints = (values: number[]) => tf.tensor1d(values, "int32");
+      // One call of each kernel on the 2 × 2 block, with the given targets / users and excluded lists.
+      const ranks = (rows: number[], items: number[], offsets: number[], excluded: number[]) => () =>
+        heldOutRanks(
+          {
+            scores,
+            targetRows: ints(rows),
+            targetItems: ints(items),
+            excludedOffsets: ints(offsets),
+            excludedItems: ints(excluded),
+          },
+          false,
+        );
+      const top = (users: number[], offsets: number[], excluded: number[]) => () =>
+        topKExcluding({ scores, users: ints(users), excludedOffsets: ints(offsets), excludedItems: ints(excluded) }, 1);
       const cases: Array<[() => unknown, RegExp]> = [
-        [
-          () =>
-            heldOutRanks(
-              {
-                scores,
-                targetRows: ints([2]),
-                targetItems: ints([0]),
-                excludedOffsets: ints([0, 0, 0]),
-                excludedItems: ints([]),
-              },
-              false,
-            ),
-          /target's row or item is out of range/,
-        ],
-        [
-          () =>
-            heldOutRanks(
-              {
-                scores,
-                targetRows: ints([0]),
-                targetItems: ints([0]),
-                excludedOffsets: ints([0, 1, 0]),
-                excludedItems: ints([1]),
-              },
-              false,
-            ),
-          /excluded_offsets must rise/,
-        ],
-        [
-          () =>
-            heldOutRanks(
-              {
-                scores,
-                targetRows: ints([0]),
-                targetItems: ints([0]),
-                excludedOffsets: ints([0, 1, 1]),
-                excludedItems: ints([9]),
-              },
-              false,
-            ),
-          /excluded item is out of range/,
-        ],
-        [
-          () =>
-            topKExcluding(
-              { scores, users: ints([0, 5]), excludedOffsets: ints([0, 0, 0]), excludedItems: ints([]) },
-              1,
-            ),
-          /user is outside the excluded lists/,
-        ],
-        [
-          () =>
-            topKExcluding(
-              { scores, users: ints([0, 1]), excludedOffsets: ints([0, 1, 1]), excludedItems: ints([-1]) },
-              1,
-            ),
-          /excluded item is out of range/,
-        ],
+        [ranks([2], [0], [0, 0, 0], []), /target's row or item is out of range/],
+        [ranks([0], [0], [0, 1, 0], [1]), /excluded_offsets must rise/],
+        [ranks([0], [0], [0, 1, 1], [9]), /excluded item is out of range/],
+        [top([0, 5], [0, 0, 0], []), /user is outside the excluded lists/],
+        [top([0, 1], [0, 1, 1], [-1]), /excluded item is out of range/],
       ];
       for (const [call, message] of cases) expect(() => tf.tidy(call as () => tf.Tensor)).toThrow(message);
       scores.dispose();
