@@ -29,7 +29,8 @@ const USAGE = {
       (refusing a model whose spec changed since its checkpoint); DIR must be new or empty,
       or a previous run with --resume (continue) or --overwrite (replace); --duplicates
       overrides the config's dataset.duplicates (repeated (user, item) rows; default refuse);
-      --threads N trains MF's epochs without distillation (and fine-tuning) whole, on N threads
+      --threads N trains MF's epochs of the task loss (no distillation, fine-tuning) and of
+      soft-label distillation from a teacher's score table whole, one kernel call on N threads
       (N > 1: Hogwild — faster, not reproducible run to run; recorded in config.resolved.json);
       without it every model trains step by step, reproducibly
       the config's JSON Schema: docs/kdrec-config.schema.json`,

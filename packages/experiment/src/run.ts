@@ -144,7 +144,7 @@ export interface ExperimentOptions {
   readonly onEvent?: (event: ExperimentEvent) => void;
   /**
    * Threads the models may train on (a `KernelPool` of `@kdrec/students/node`): MF's epochs of the
-   * task loss alone then run whole on them (Hogwild with more than one: faster, not reproducible
+   * task loss alone and of soft-label distillation then run whole on them (Hogwild with more than one: faster, not reproducible
    * run to run). Absent: every model trains step by step, reproducibly.
    */
   readonly threads?: TrainingThreads;

@@ -92,7 +92,7 @@ const prepareRunFolder = async (
  */
 export type RunOptions = Omit<ExperimentOptions, "store" | "threads"> & {
   /**
-   * Threads for MF's epochs of the task loss alone (`kdrec run --threads`): a kernel pool of
+   * Threads for MF's whole epochs (the task loss alone, soft-label distillation; `kdrec run --threads`): a kernel pool of
    * that many is started for the run, recorded in `config.resolved.json` and stopped at the end.
    */
   readonly threads?: number;

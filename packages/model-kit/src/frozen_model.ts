@@ -86,6 +86,7 @@ export const frozenModel = (
       }
       return tf.tensor2d(lists, [userIds.length, width]);
     },
+    ...(table === undefined ? {} : { scoreTable: table }),
     scoreAll: scorer.score,
     dispose: () => {
       scorer.dispose();

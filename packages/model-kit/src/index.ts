@@ -53,6 +53,8 @@ export {
   isClosedForm,
   partNamesOf,
   type ScoreGradient,
+  type SoftLabelEpoch,
+  type SoftLabelEpochLosses,
   type TrainableModel,
   type TrainingThreads,
   unknownPartsProblem,

@@ -26,6 +26,12 @@ export interface Teacher {
   scoreLists(users: Int32Array, items: Int32Array, width: number, rows?: Int32Array): tf.Tensor2D;
   /** `by-user`: the teacher scores fastest when each user's rows come together (history readers). */
   readonly batchOrder?: "by-user";
+  /**
+   * The teacher's scores of every (user, item), row-major `[users, numItems]`, when they were
+   * computed once (a frozen model that fits in memory): what whole-epoch kernels look targets up
+   * in. Read-only.
+   */
+  readonly scoreTable?: Float32Array;
   /** Scores `[B, numItems]` of users against every item. */
   scoreAll(users: Int32Array): tf.Tensor2D;
   /** Frees what the teacher holds on the backend. */

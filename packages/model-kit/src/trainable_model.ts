@@ -51,6 +51,36 @@ export interface TrainingThreads {
 }
 
 /**
+ * A soft-label distillation epoch, as a model's whole-epoch kernel takes it: rows [negative,
+ * positive, candidates…] scored by the student and looked up in the teacher's score table; the
+ * loss `bprWeight`·BPR(negative, positive) + `softLabelWeight`·T²·CE(softmax(teacher/T),
+ * softmax(student/T)) over [positive, candidates…], as the soft-label plan's mixture.
+ * @category Contracts
+ */
+export interface SoftLabelEpoch {
+  /** Rows per batch, in order. */
+  readonly batchRows: ReadonlyArray<number>;
+  /** Batch `k`'s lists (asked for once each, in order: they may be drawn as the epoch goes). */
+  readonly lists: (k: number) => ItemLists;
+  /** Items per row: 2 + candidates. */
+  readonly width: number;
+  /** The teacher's scores of every (user, item), row-major `[users, items]` (a teacher's `scoreTable`). */
+  readonly teacherScores: Float32Array;
+  readonly bprWeight: number;
+  readonly softLabelWeight: number;
+  readonly temperature: number;
+}
+
+/**
+ * A soft-label epoch's losses per batch: the mean BPR and the mean T²·CE, unweighted.
+ * @category Contracts
+ */
+export interface SoftLabelEpochLosses {
+  readonly bpr: Float32Array;
+  readonly softLabel: Float32Array;
+}
+
+/**
  * A model trained by gradient steps on item lists.
  * @category Contracts
  */
@@ -72,6 +102,14 @@ export interface TrainableModel<W = unknown, S = unknown> extends ScoringModel, 
    * loss.
    */
   trainPairwiseEpoch?(batches: ReadonlyArray<PairwiseBatch>, threads?: TrainingThreads): Float32Array;
+  /**
+   * Every step of a soft-label distillation epoch at once (BPR on each row's [negative,
+   * positive] plus soft-label cross-entropy over [positive, candidates…] against a teacher's score
+   * table) — the steps `trainStepWithGradient` takes with that mixture's closed form, up to float
+   * rounding — on `threads` where given and usable (as {@link TrainableModel.trainPairwiseEpoch}).
+   * Returns each batch's two loss values, unweighted.
+   */
+  trainSoftLabelEpoch?(epoch: SoftLabelEpoch, threads?: TrainingThreads): SoftLabelEpochLosses;
   /** Scores `[B, width]` of item lists without training (what two-way training needs of both sides). */
   scoreLists?(lists: ItemLists): tf.Tensor2D;
   /**

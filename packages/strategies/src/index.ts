@@ -29,13 +29,16 @@ export {
   type BatchStep,
   type BoundPlan,
   bprTerm,
+  type EpochContext,
   mixturePlan,
   negativeFirstBprTerm,
   type Parties,
   rowLists,
   taskOnlyPlan,
   teacherScores,
+  type WholeEpoch,
   withFeatureTerm,
+  withWholeEpoch,
 } from "./plan.js";
 export { rankDiscrepancySampler } from "./rank_discrepancy.js";
 export {

@@ -68,11 +68,70 @@ export interface BoundPlan {
   readonly dispose?: () => void;
   /**
    * A whole epoch's steps at once, where the plan and the model allow (the task loss alone on a
-   * model with `trainPairwiseEpoch`), on `threads` where given: the steps `step` would take batch
-   * by batch, up to float rounding (or racing, on several threads). Returns the mean loss.
+   * model with `trainPairwiseEpoch`; soft-label distillation on one with `trainSoftLabelEpoch`
+   * from a teacher with a score table), on `threads` where given: the steps `step` would take
+   * batch by batch, up to float rounding (or racing, on several threads). Returns the mean loss.
    */
-  readonly epoch?: (batches: ReadonlyArray<PairwiseBatch>, threads: TrainingThreads) => number;
+  readonly epoch?: (batches: ReadonlyArray<PairwiseBatch>, threads: TrainingThreads, context: EpochContext) => number;
 }
+
+/**
+ * What a whole epoch reads besides its batches: how the plan's lists are drawn (from the epoch's
+ * stream, in batch order, as step by step) and where training stands.
+ * @category Plans
+ */
+export interface EpochContext {
+  readonly lists: (batch: PairwiseBatch) => RowItemLists;
+  readonly progress: TrainingProgress;
+}
+
+/**
+ * A whole epoch as a model's kernel runs it: the mean loss and each term's mean (short names).
+ * @category Plans
+ */
+export type WholeEpoch = (
+  batches: ReadonlyArray<PairwiseBatch>,
+  threads: TrainingThreads,
+  context: EpochContext,
+) => { readonly loss: number; readonly terms: Readonly<Record<string, number>> };
+
+/**
+ * `plan` with a whole-epoch path where `wholeEpoch` offers one for the parties (undefined: the
+ * model or the teacher cannot): the bound plan's `epoch`, whose terms the next `termLosses` reads.
+ * @category Plans
+ */
+export const withWholeEpoch = (
+  plan: BatchPlan,
+  wholeEpoch: ((parties: Parties) => WholeEpoch | undefined) | undefined,
+): BatchPlan =>
+  wholeEpoch === undefined
+    ? plan
+    : {
+        ...plan,
+        bind: (parties) =>
+          E.map((bound: BoundPlan): BoundPlan => {
+            const epoch = wholeEpoch(parties);
+            if (epoch === undefined) return bound;
+            let wholeTerms: Readonly<Record<string, number>> | undefined;
+            return {
+              ...bound,
+              epoch: (batches, threads, context) => {
+                const { loss, terms } = epoch(batches, threads, context);
+                wholeTerms = terms;
+                return loss;
+              },
+              // The epoch's terms when it ran whole (the meter saw no batch), else the meter's reading.
+              termLosses: () => {
+                const whole = wholeTerms;
+                wholeTerms = undefined;
+                return whole ?? bound.termLosses?.() ?? {};
+              },
+            };
+          })(plan.bind(parties)),
+      };
+
+/** The mean of an epoch's per-batch values (NaN for none). */
+export const batchMean = (values: Float32Array): number => values.reduce((sum, x) => sum + x, 0) / values.length;
 
 /**
  * What the trainer does with a pairwise batch under a strategy's phase.
@@ -179,37 +238,23 @@ const meteredStep = (step: (meter: TermMeter) => BatchStep): BoundPlan => {
  * fine-tuning after distillation.
  * @category Plans
  */
-export const taskOnlyPlan = (): BatchPlan => {
-  const plan = mixturePlan(
-    2,
-    rowLists(2, () => undefined),
-    [bprTerm()],
+export const taskOnlyPlan = (): BatchPlan =>
+  // A model that takes whole BPR epochs itself may train on threads (the trainer asks).
+  withWholeEpoch(
+    mixturePlan(
+      2,
+      rowLists(2, () => undefined),
+      [bprTerm()],
+    ),
+    ({ model }) => {
+      const wholeEpoch = model.trainPairwiseEpoch?.bind(model);
+      if (wholeEpoch === undefined) return undefined;
+      return (batches, threads) => {
+        const loss = batchMean(wholeEpoch(batches, threads));
+        return { loss, terms: { bpr: loss } };
+      };
+    },
   );
-  return {
-    ...plan,
-    // A model that takes whole BPR epochs itself may train on threads (the trainer asks).
-    bind: (parties) =>
-      E.map((bound: BoundPlan): BoundPlan => {
-        const wholeEpoch = parties.model.trainPairwiseEpoch?.bind(parties.model);
-        if (wholeEpoch === undefined) return bound;
-        let epochLoss: number | undefined;
-        return {
-          ...bound,
-          epoch: (batches, threads) => {
-            const losses = wholeEpoch(batches, threads);
-            epochLoss = losses.reduce((sum, x) => sum + x, 0) / Math.max(losses.length, 1);
-            return epochLoss;
-          },
-          // The epoch's BPR when it ran whole (the meter saw no batch), else the meter's reading.
-          termLosses: () => {
-            const whole = epochLoss;
-            epochLoss = undefined;
-            return whole === undefined ? (bound.termLosses?.() ?? {}) : { bpr: whole };
-          },
-        };
-      })(plan.bind(parties)),
-  };
-};
 
 /**
  * Adds a term that reads both sides' features (feature alignment) to a student's plan: the step

@@ -5,3 +5,4 @@ export { listScores } from "./list_scores";
 export { rowGradients } from "./row_gradients";
 export { scoreTopK } from "./score_top_k";
 export { selectTopK } from "./select_top_k";
+export { softLabelBatches } from "./soft_label_batches";

@@ -19,7 +19,7 @@ import {
   topKExcluding,
 } from "@kdrec/core";
 import { asItemLists, type PairwiseBatch, type UserItems } from "@kdrec/data";
-import { rowBprGradient } from "@kdrec/losses";
+import { rowBprGradient, softLabelGradient } from "@kdrec/losses";
 import {
   type EntityLimit,
   type EntityRepresentations,
@@ -27,12 +27,14 @@ import {
   type ItemLists,
   type RepresentationLoss,
   type ScoreGradient,
+  type SoftLabelEpoch,
+  type SoftLabelEpochLosses,
   type TrainingThreads,
 } from "@kdrec/model-kit";
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
 import { isKernelPool, type KernelPool } from "./kernel_pool.js";
-import { bprBatchesInArena } from "./kernels/bpr_batches.js";
+import { type BatchTraining, bprBatchesInArena, softLabelBatchesInArena } from "./kernels/batch_kernels.js";
 import { listScores } from "./kernels/list_scores.js";
 import { rowGradients } from "./kernels/row_gradients.js";
 import { scoreTopK, scoreTopKOnPool, scoreTopKWorkSize } from "./kernels/score_top_k.js";
@@ -268,6 +270,105 @@ export class MatrixFactorization {
    * ```
    */
   trainPairwiseEpoch(batches: ReadonlyArray<PairwiseBatch>, threads?: TrainingThreads): Float32Array {
+    const run = this.wholeEpoch(batches.length, threads);
+    if (run === undefined) {
+      // The reference path, where the kernel does not apply: the same steps one at a time.
+      const bpr = rowBprGradient();
+      return Float32Array.from(batches, (batch) =>
+        this.trainStepWithGradient(asItemLists(batch), (scores, gradient) =>
+          bpr({ rows: batch.users.length, width: 2, student: scores }, 1, gradient),
+        ),
+      );
+    }
+    return run.finish(bprBatchesInArena(run.arena, run.kernels, run.pool, { ...run.training, batches }));
+  }
+
+  /**
+   * Every step of a soft-label distillation epoch in one kernel per thread: per batch, the
+   * student's list scores, the teacher's from its score table, BPR on [negative, positive] and
+   * soft-label cross-entropy over [positive, candidates…] (f64, as `@kdrec/losses`' closed forms),
+   * the rows' gradients and lazy Adam — the steps {@link MatrixFactorization.trainStepWithGradient}
+   * takes with that mixture (tested equal to float rounding), without a tensor op or a call out
+   * per batch. Threads as in {@link MatrixFactorization.trainPairwiseEpoch} (one thread:
+   * deterministic; several: Hogwild). Where the kernel does not apply, the same steps one at a
+   * time. Returns each batch's BPR and T²·CE, unweighted.
+   * @example
+   * ```ts
+   * const mf = MatrixFactorization.create({ users: 943, items: 1682, dim: 8, seed: 1 });
+   * const losses = mf.trainSoftLabelEpoch({
+   *   batchRows: [users.length],
+   *   lists: () => ({ users, items: lists, width: 102 }), // [negative, positive, 100 candidates] per row
+   *   width: 102,
+   *   teacherScores, // [943 × 1682], e.g. a frozen teacher's scoreTable
+   *   bprWeight: 0.2,
+   *   softLabelWeight: 0.8,
+   *   temperature: 0.5,
+   * });
+   * ```
+   */
+  trainSoftLabelEpoch(epoch: SoftLabelEpoch, threads?: TrainingThreads): SoftLabelEpochLosses {
+    const { users, items } = this.config;
+    if (epoch.teacherScores.length !== users * items)
+      throw new RangeError(
+        `trainSoftLabelEpoch: the teacher's score table has ${epoch.teacherScores.length} scores for ${users} × ${items}`,
+      );
+    if (epoch.width < 3) throw new RangeError(`trainSoftLabelEpoch: lists of width ${epoch.width} hold no candidate`);
+    const batches = epoch.batchRows.length;
+    const listsOf = (k: number) => {
+      const lists = epoch.lists(k);
+      if (lists.width !== epoch.width || lists.users.length !== epoch.batchRows[k])
+        throw new RangeError(
+          `trainSoftLabelEpoch: batch ${k} has ${lists.users.length} rows of width ${lists.width}, expected ${epoch.batchRows[k]} of ${epoch.width}`,
+        );
+      return lists;
+    };
+    const run = this.wholeEpoch(batches, threads);
+    if (run === undefined) {
+      const bpr = rowBprGradient(true);
+      const soft = softLabelGradient(1, epoch.width - 1, epoch.temperature);
+      const losses = { bpr: new Float32Array(batches), softLabel: new Float32Array(batches) };
+      for (let k = 0; k < batches; k++) {
+        const lists = listsOf(k);
+        const teacher = new Float32Array(lists.items.length);
+        lists.items.forEach((item, j) => {
+          teacher[j] = epoch.teacherScores[lists.users[Math.floor(j / epoch.width)]! * items + item]!;
+        });
+        this.trainStepWithGradient(lists, (student, gradient) => {
+          const scores = { rows: lists.users.length, width: epoch.width, student, teacher };
+          losses.bpr[k] = epoch.bprWeight === 0 ? Number.NaN : bpr(scores, epoch.bprWeight, gradient);
+          losses.softLabel[k] =
+            epoch.softLabelWeight === 0 ? Number.NaN : soft(scores, epoch.softLabelWeight, gradient);
+          return epoch.bprWeight * losses.bpr[k]! + epoch.softLabelWeight * losses.softLabel[k]!;
+        });
+      }
+      return losses;
+    }
+    const both = run.finish(
+      softLabelBatchesInArena(run.arena, run.kernels, run.pool, {
+        ...run.training,
+        batchRows: epoch.batchRows,
+        lists: listsOf,
+        width: epoch.width,
+        teacherScores: epoch.teacherScores,
+        bprWeight: epoch.bprWeight,
+        softLabelWeight: epoch.softLabelWeight,
+        temperature: epoch.temperature,
+      }),
+    );
+    const nanWhere = (weight: number, value: number) => (weight === 0 ? Number.NaN : value);
+    return {
+      bpr: Float32Array.from({ length: batches }, (_, k) => nanWhere(epoch.bprWeight, both[2 * k]!)),
+      softLabel: Float32Array.from({ length: batches }, (_, k) => nanWhere(epoch.softLabelWeight, both[2 * k + 1]!)),
+    };
+  }
+
+  /**
+   * How a whole-epoch kernel runs `batches` steps, or undefined where it does not apply (an
+   * optimizer other than Adam, partial fine-tuning, no SIMD, tables out of step): the arena and
+   * threads (`threads` given here win over the pool the model was made in), the tables and
+   * Adam's rates per batch, and `finish`, which moves the optimizers' step counts past the epoch.
+   */
+  private wholeEpoch(batches: number, threads: TrainingThreads | undefined) {
     const optimizer = this.config.optimizer ?? { kind: "adam", learningRate: 1e-3 };
     const kernels = this.arena.kernelsFor();
     const optimizers = [this.userOptimizer, this.itemOptimizer, ...(this.biasOptimizer ? [this.biasOptimizer] : [])];
@@ -277,18 +378,10 @@ export class MatrixFactorization {
       !(this.trained.users && this.trained.items) ||
       kernels === undefined ||
       steps.some((s) => s !== steps[0])
-    ) {
-      // The reference path, where the kernel does not apply (another optimizer, partial
-      // fine-tuning, no SIMD, tables out of step): the same steps one at a time.
-      const bpr = rowBprGradient();
-      return Float32Array.from(batches, (batch) =>
-        this.trainStepWithGradient(asItemLists(batch), (scores, gradient) =>
-          bpr({ rows: batch.users.length, width: 2, student: scores }, 1, gradient),
-        ),
-      );
-    }
+    )
+      return undefined;
     const { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, learningRate } = optimizer;
-    const rates = Float32Array.from(batches, (_, k) => {
+    const rates = Float32Array.from({ length: batches }, (_, k) => {
       const step = steps[0]! + k + 1;
       return (learningRate * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
     });
@@ -296,9 +389,8 @@ export class MatrixFactorization {
       const state = o.state();
       return [state.m as Float32Array, state.v as Float32Array];
     };
-    // Threads given here win over the pool the model was made in; a pool's arena runs the epoch.
     const pool = threads !== undefined && isKernelPool(threads) && threads.threads > 1 ? threads : this.pool;
-    const losses = bprBatchesInArena(pool?.arena ?? this.arena, pool === undefined ? kernels : undefined, pool, {
+    const training: BatchTraining = {
       tables: {
         userFactors: this.userFactors,
         itemFactors: this.itemFactors,
@@ -310,15 +402,22 @@ export class MatrixFactorization {
       users: this.config.users,
       items: this.config.items,
       dim: this.config.dim,
-      batches,
       rates,
       beta1,
       beta2,
       epsilon,
       l2: this.config.l2 ?? 0,
-    });
-    for (const o of optimizers) o.load({ ...o.state(), step: steps[0]! + batches.length });
-    return losses;
+    };
+    return {
+      arena: pool?.arena ?? this.arena,
+      kernels: pool === undefined ? kernels : undefined,
+      pool,
+      training,
+      finish: <T>(result: T): T => {
+        for (const o of optimizers) o.load({ ...o.state(), step: steps[0]! + batches });
+        return result;
+      },
+    };
   }
 
   /** The width of the representations a step exposes: a user's or an item's factor row. */

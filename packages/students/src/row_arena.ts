@@ -67,6 +67,7 @@ export interface RowKernelExports {
     outScores: number,
   ): void;
   bprBatches(parameters: number): void;
+  softLabelBatches(parameters: number): void;
   adamRows(
     values: number,
     m: number,

@@ -148,4 +148,52 @@ describeEachBackend("fit", () => {
     const refused = await fit({ model: mf(4, 3), split, strategy, seed: 1 });
     expect(E.isLeft(refused) && refused.left.message).toBe("a one-way strategy needs a teacher");
   });
+
+  it("with threads, trains soft-label distillation epochs whole, α and T on their schedules: one thread takes the step-by-step path's steps", async () => {
+    const teacherModel = mf(32, 2);
+    await fit({ model: teacherModel, split, seed: 1, batchSize: 256, maxEpochs: 10 });
+    const teacher = frozenMatrixFactorization(teacherModel);
+    const strategy = pipe(oneWay(softLabel(20)), (s) => ({
+      ...s,
+      alpha: { from: 0.9, to: 0.3 },
+      loss: { ...s.loss, temperature: { from: 1, to: 0.25 } },
+      rounds: 3,
+      epochsPerRound: 2,
+      finetune: { epochs: 2 },
+    }));
+    const run = async (threads?: KernelPool) => {
+      const model = mf(8, 3);
+      const softLabelEpochs = vi.spyOn(model, "trainSoftLabelEpoch");
+      const records: EpochRecord[] = [];
+      const result = await fit({
+        model,
+        split,
+        strategy,
+        teacher,
+        seed: 1,
+        batchSize: 256,
+        onEpoch: (r) => records.push(r),
+        ...(threads === undefined ? {} : { threads }),
+      });
+      if (E.isLeft(result)) throw new Error(result.left.message);
+      return { model, records, softLabelEpochs: softLabelEpochs.mock.calls.length };
+    };
+    const one = await startKernelPool({ threads: 1 });
+    const [stepwise, whole] = [await run(), await run(one)];
+    await one.close();
+    teacher.dispose();
+    expect([stepwise.softLabelEpochs, whole.softLabelEpochs]).toEqual([0, 6]); // the six distillation epochs
+    expect(whole.records.map((r) => r.settings)).toEqual(stepwise.records.map((r) => r.settings));
+    expect(new Set(whole.records.map((r) => r.settings?.["soft-label-ce/temperature"])).size).toBe(4); // 3 rounds + fine-tune's none
+    for (const [a, b] of whole.records.map((r, k) => [r, stepwise.records[k]!] as const)) {
+      expect(a.loss).toBeCloseTo(b.loss, 4);
+      expect(Object.keys(a.terms ?? {})).toEqual(Object.keys(b.terms ?? {}));
+      for (const [name, value] of Object.entries(b.terms ?? {})) expect(a.terms![name]).toBeCloseTo(value, 4);
+    }
+    const gap = whole.model.itemFactors.reduce(
+      (m, x, k) => Math.max(m, Math.abs(x - stepwise.model.itemFactors[k]!)),
+      0,
+    );
+    expect(gap).toBeLessThan(1e-4);
+  });
 }, ["tensorflow"]);

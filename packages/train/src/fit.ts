@@ -115,8 +115,9 @@ export interface FitOptions<W, S = unknown> {
   /** Stops training before the next epoch (the last checkpoint stands). */
   readonly signal?: AbortSignal;
   /**
-   * Threads to train on (a `KernelPool` of `@kdrec/students/node`): epochs of the task loss alone
-   * (no distillation, fine-tuning) run whole on a model that can (MF with Adam: one kernel call, on
+   * Threads to train on (a `KernelPool` of `@kdrec/students/node`): epochs whose plan offers a
+   * whole-epoch path — the task loss alone (no distillation, fine-tuning), soft-label distillation
+   * from a teacher's score table — run whole on a model that can (MF with Adam: one kernel call, on
    * every thread — Hogwild, not reproducible run to run with more than one). Absent: step by step.
    */
   readonly threads?: TrainingThreads;
@@ -386,7 +387,10 @@ const gradientEpoch =
     ];
     await bound.beforeEpoch?.();
     if (options.threads !== undefined && bound.epoch !== undefined) {
-      const loss = bound.epoch(batches, options.threads);
+      const loss = bound.epoch(batches, options.threads, {
+        lists: (batch) => phase.plan.lists(batch, listRng),
+        progress: { epoch, round },
+      });
       options.onBatch?.(batches.length, batches.length, epoch);
       return loss;
     }

@@ -1,5 +1,6 @@
 // `npm run bench:train`: matrix-factorization training throughput on MovieLens-100K's training
-// split (BPR, Adam, batch 1,024, one uniform negative) with kdrec's sparse updates (whole epochs in
+// split (BPR, Adam, batch 1,024, one uniform negative; then soft-label distillation over 100
+// candidates) with kdrec's sparse updates (whole epochs in
 // one kernel, on one thread or two (Hogwild); step by step with the loss's gradient in closed form
 // or by TF.js autodiff; row kernels in WebAssembly SIMD, or the same in JavaScript loops) beside
 // the stock TF.js optimizer on the same backend, and the time to score all users, leave out their
@@ -15,7 +16,7 @@ import {
   uniformNegatives,
   userItemSets,
 } from "@kdrec/data";
-import { bprLoss, rowBprGradient, rowBprLoss } from "@kdrec/losses";
+import { bprLoss, rowBprGradient, rowBprLoss, softLabelGradient } from "@kdrec/losses";
 import { type KernelPool, MatrixFactorization } from "@kdrec/students";
 import { startKernelPool } from "@kdrec/students/node";
 import { referenceJson } from "@kdrec/testing/shared-data";
@@ -85,6 +86,86 @@ const epochThroughput = (train: Interactions, users: number, items: number, dim:
   return [2, 3, 4, 5, 6].map(run).sort((a, b) => a - b)[2]!;
 };
 
+// Soft-label distillation as kdrec's one-way soft-label strategy trains it: rows [negative,
+// positive, 100 uniform candidates], α = 0.8 on the soft label (0.2 on BPR), T = 0.5, the teacher's
+// scores looked up in its precomputed table (an MF-128's).
+const CANDIDATES = 100;
+const DISTILL = { bprWeight: 0.2, softLabelWeight: 0.8, temperature: 0.5 } as const;
+
+/** A teacher's score table `[users, items]`: a random MF-128's scores (what is timed is the lookups). */
+const teacherTable = (users: number, items: number): Float32Array => {
+  const teacher = MatrixFactorization.create({ users, items, dim: 128, seed: 7 });
+  const scorer = teacher.allItemScorer();
+  const table = scorer.score(Int32Array.from({ length: users }, (_, u) => u));
+  const scores = table.dataSync() as Float32Array;
+  table.dispose();
+  scorer.dispose();
+  return scores;
+};
+
+/** An epoch's soft-label lists, drawn batch by batch as the plan draws them (the draws are timed). */
+const distillationLists = (train: Interactions, items: number, epoch: number) => {
+  const batches = epochTriples(train, epoch);
+  const rng = seededRandom(epoch).split("lists");
+  const width = CANDIDATES + 2;
+  return {
+    batchRows: batches.map((b) => b.users.length),
+    width,
+    lists: (k: number) => {
+      const batch = batches[k]!;
+      const lists = new Int32Array(batch.users.length * width);
+      for (let row = 0; row < batch.users.length; row++) {
+        lists[row * width] = batch.negatives[row]!;
+        lists[row * width + 1] = batch.positives[row]!;
+        rng.fillInts(lists, row * width + 2, (row + 1) * width, items);
+      }
+      return { users: batch.users, items: lists, width };
+    },
+  };
+};
+
+/**
+ * Interactions per second of soft-label distillation: whole epochs in the kernel
+ * (`trainSoftLabelEpoch`, one thread or a pool's), or step by step with the closed-form mixture
+ * (`trainStepWithGradient`: the default path). Median of three epochs after one warm-up.
+ */
+const distillationThroughput = (
+  train: Interactions,
+  users: number,
+  items: number,
+  dim: number,
+  teacherScores: Float32Array,
+  path: "whole epoch" | "step by step",
+  pool?: KernelPool,
+): number => {
+  const model = MatrixFactorization.create(
+    { users, items, dim, seed: 1, l2: 1e-3 },
+    pool === undefined ? {} : { pool },
+  );
+  const bpr = rowBprGradient(true);
+  const soft = softLabelGradient(1, CANDIDATES + 1, DISTILL.temperature);
+  const run = (epoch: number) => {
+    const start = performance.now();
+    const lists = distillationLists(train, items, epoch);
+    if (path === "whole epoch") model.trainSoftLabelEpoch({ ...lists, teacherScores, ...DISTILL });
+    else
+      lists.batchRows.forEach((rows, k) => {
+        const batch = lists.lists(k);
+        const teacher = Float32Array.from(
+          batch.items,
+          (item, j) => teacherScores[batch.users[Math.floor(j / lists.width)]! * items + item]!,
+        );
+        model.trainStepWithGradient(batch, (student, gradient) => {
+          const scores = { rows, width: lists.width, student, teacher };
+          return bpr(scores, DISTILL.bprWeight, gradient) + soft(scores, DISTILL.softLabelWeight, gradient);
+        });
+      });
+    return train.users.length / ((performance.now() - start) / 1000);
+  };
+  run(0);
+  return [1, 2, 3].map(run).sort((a, b) => a - b)[1]!;
+};
+
 /** The same with tf.variable tables and tf.train.adam (dense updates of both tables every step). */
 const stockThroughput = (
   train: Interactions,
@@ -143,6 +224,8 @@ const scoreAllMs = (train: Interactions, users: number, items: number, dim: numb
 
 interface TorchFigures {
   readonly train_interactions_per_s: Record<string, number>;
+  /** Soft-label distillation, the same work (absent from figures measured before it was added). */
+  readonly distill_interactions_per_s?: Record<string, number>;
   readonly score_all_users_ms: Record<string, number | string>;
 }
 
@@ -230,6 +313,37 @@ const main = async (): Promise<void> => {
     console.log(`  MF d=${String(dim).padEnd(4)}                         ${cells.join("   ")}`);
   }
   console.log(`  (PyTorch: the same work, from ${source}; runs differ by up to 20%)`);
+
+  console.log(
+    `\nsoft-label distillation throughput (interactions/s): rows [negative, positive, ${CANDIDATES} uniform candidates], ${DISTILL.softLabelWeight}·T²·CE(T = ${DISTILL.temperature}) + ${DISTILL.bprWeight}·BPR, the teacher's scores from its table; candidate draws timed`,
+  );
+  console.log(
+    "                  kdrec whole epoch   Hogwild 2 threads   kdrec step by step   PyTorch dense Adam   PyTorch sparse Adam   whole/best PyTorch   Hogwild/best   whole/step by step",
+  );
+  const teacherScores = teacherTable(users, items);
+  for (const dim of [8, 64, 128]) {
+    const whole = distillationThroughput(train, users, items, dim, teacherScores, "whole epoch");
+    const hogwild = distillationThroughput(train, users, items, dim, teacherScores, "whole epoch", pool);
+    const steps = distillationThroughput(train, users, items, dim, teacherScores, "step by step");
+    const [dense, sparse] = (["dense", "sparse"] as const).map(
+      (optimizer) => reference.distill_interactions_per_s?.[`d${dim}-${optimizer}-adam`],
+    );
+    const best = Math.max(dense ?? 0, sparse ?? 0);
+    const ratio = (x: number) => (best === 0 ? "-" : `${(x / best).toFixed(2)}x`);
+    const cells = [
+      whole.toFixed(0).padStart(17),
+      hogwild.toFixed(0).padStart(17),
+      steps.toFixed(0).padStart(18),
+      (dense?.toFixed(0) ?? "-").padStart(18),
+      (sparse?.toFixed(0) ?? "-").padStart(19),
+      ratio(whole).padStart(18),
+      ratio(hogwild).padStart(12),
+      `${(whole / steps).toFixed(2)}x`.padStart(18),
+    ];
+    console.log(`  MF d=${String(dim).padEnd(4)}       ${cells.join("   ")}`);
+  }
+  if (reference.distill_interactions_per_s === undefined)
+    console.log("  (no PyTorch figures for distillation in that file: npm run bench:pytorch measures them)");
 
   console.log(
     `\nscore all ${users} users x ${items} items, leave out each user's training items, top-10 (ms, median of 20): the same work in each`,

@@ -1,0 +1,269 @@
+import type { PairwiseBatch } from "@kdrec/data";
+import type { SoftLabelEpoch } from "@kdrec/model-kit";
+import type { KernelPool } from "../kernel_pool.js";
+import { pointer, type RowArena, type RowKernelExports } from "../row_arena.js";
+
+/** An MF's tables and their Adam moments (m, v), as views of its arena. */
+export interface TrainingTables {
+  readonly userFactors: Float32Array;
+  readonly itemFactors: Float32Array;
+  readonly itemBiases: Float32Array | undefined;
+  readonly userMoments: readonly [Float32Array, Float32Array];
+  readonly itemMoments: readonly [Float32Array, Float32Array];
+  readonly biasMoments: readonly [Float32Array, Float32Array] | undefined;
+}
+
+/** What every whole-batch kernel trains with: the model, and Adam's settings per batch. */
+export interface BatchTraining {
+  readonly tables: TrainingTables;
+  readonly users: number;
+  readonly items: number;
+  readonly dim: number;
+  /** Per batch, in order: the learning rate with Adam's bias correction for its step. */
+  readonly rates: Float32Array;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly l2: number;
+}
+
+/**
+ * How one kernel reads its batches: the kernel-specific words of its parameter block (see
+ * `assembly/batch_steps.ts`), filled from the batches of one thread's share.
+ */
+interface KernelInputs<B> {
+  readonly kernel: "bprBatches" | "softLabelBatches";
+  /** Rows per batch, known before the batches are (they may be made as the run reaches them). */
+  readonly batchRows: ReadonlyArray<number>;
+  /** Batch `k` (asked for once each, in order). */
+  readonly batch: (k: number) => B;
+  /** Batches per group: each group's inputs are copied in, run, and their room reused. */
+  readonly group: number;
+  /** Items a row touches (the bound on a batch's distinct items is rows × this). */
+  readonly itemsPerRow: number;
+  /** Loss values per batch that the kernel writes. */
+  readonly lossesPerBatch: number;
+  /** Read-only arrays every thread reads (a teacher's scores), placed once. */
+  readonly shared: ReadonlyArray<Float32Array>;
+  /** 32-bit lengths of a thread's own inputs for `rows` rows. */
+  readonly ownLengths: (rows: number) => number[];
+  /**
+   * Writes a share's batches into the thread's own inputs (byte offsets `own`, in
+   * `ownLengths`' order) and returns the kernel's own words: [field, value] pairs.
+   */
+  readonly fill: (
+    arena: RowArena,
+    batches: ReadonlyArray<B>,
+    own: ReadonlyArray<number>,
+    shared: ReadonlyArray<number>,
+  ) => ReadonlyArray<readonly [number, number]>;
+}
+
+// The parameter block's words, as assembly/*_batches.ts read them.
+const PARAMETER_WORDS = 32;
+
+/**
+ * Runs a whole-batch kernel over every batch in `arena`: on one thread (no pool: the arena's own
+ * kernels), or dealt in turn to a pool's threads (`arena` is then the pool's; Hogwild). Tables
+ * that live elsewhere are copied into the arena for the run and back after it. Each thread gets
+ * its parameter block, its share of each group's batches and its scratch (slot tables of every
+ * row, the batch's row gradients). Returns the losses, `lossesPerBatch` per batch.
+ */
+const runBatchKernel = <B>(
+  arena: RowArena,
+  kernels: RowKernelExports | undefined,
+  pool: KernelPool | undefined,
+  a: BatchTraining,
+  k: KernelInputs<B>,
+): Float32Array => {
+  const count = k.batchRows.length;
+  const threads = pool === undefined ? 1 : Math.max(1, Math.min(pool.threads, count));
+  const group = Math.max(threads, Math.min(k.group, count));
+  const largest = k.batchRows.reduce((n, rows) => Math.max(n, rows), 0);
+  const distinctItems = Math.min(a.items, largest * k.itemsPerRow);
+  // Thread t takes batches t, t + threads, … of each group (the threads move through it together).
+  const perThread = Math.ceil(group / threads);
+  const shareRows = perThread * largest;
+  const threadLengths = [
+    PARAMETER_WORDS,
+    perThread + 1, // starts
+    perThread, // rates
+    perThread * k.lossesPerBatch,
+    a.users, // slots
+    a.items,
+    largest, // distinct rows
+    distinctItems,
+    largest * a.dim, // row gradients
+    distinctItems * a.dim,
+    distinctItems,
+    ...k.ownLengths(shareRows),
+  ];
+  const { tables } = a;
+  const tableList = [
+    tables.userFactors,
+    tables.itemFactors,
+    tables.itemBiases,
+    ...tables.userMoments,
+    ...tables.itemMoments,
+    ...(tables.biasMoments ?? [undefined, undefined]),
+  ];
+  const inPlace = arena.kernelsFor(...tableList) !== undefined;
+  // Offsets taken before the scratch space is made: growing an ordinary memory detaches views.
+  const inArena = tableList.map((t) => pointer(t));
+  const copies = inPlace ? [] : tableList.map((t) => t?.length ?? 0);
+  const at = arena.scratch([
+    ...Array.from({ length: threads }, () => threadLengths).flat(),
+    ...k.shared.map((s) => s.length),
+    ...copies,
+  ]);
+  const per = threadLengths.length;
+  const sharedAt = k.shared.map((s, j) => {
+    const offset = at[threads * per + j]!;
+    arena.f32(offset, s.length).set(s);
+    return offset;
+  });
+  const places = inPlace
+    ? inArena
+    : tableList.map((t, j) => {
+        if (t === undefined) return 0;
+        const offset = at[threads * per + k.shared.length + j]!;
+        arena.f32(offset, t.length).set(t);
+        return offset;
+      });
+  for (let t = 0; t < threads; t++) {
+    const o = (field: number) => at[t * per + field]!;
+    arena.i32(o(4), a.users).fill(-1);
+    arena.i32(o(5), a.items).fill(-1);
+  }
+  const losses = new Float32Array(count * k.lossesPerBatch);
+  for (let start = 0; start < count; start += group) {
+    const batches = Array.from({ length: Math.min(group, count - start) }, (_, j) => k.batch(start + j));
+    const calls = Array.from({ length: Math.min(threads, batches.length) }, (_, t) => {
+      const o = (field: number) => at[t * per + field]!;
+      const share = batches.flatMap((batch, j) => (j % threads === t ? [{ batch, k: start + j }] : []));
+      const starts = arena.i32(o(1), share.length + 1);
+      const rates = arena.f32(o(2), share.length);
+      let end = 0;
+      share.forEach(({ k: index }, j) => {
+        starts[j] = end;
+        rates[j] = a.rates[index]!;
+        end += k.batchRows[index]!;
+      });
+      starts[share.length] = end;
+      const own = k.ownLengths(shareRows).map((_, j) => o(11 + j));
+      const ownWords = k.fill(
+        arena,
+        share.map(({ batch }) => batch),
+        own,
+        sharedAt,
+      );
+      const words = arena.i32(o(0), PARAMETER_WORDS);
+      const floats = arena.f32(o(0), PARAMETER_WORDS);
+      words.set(places.slice(0, 9));
+      words.set([o(1), share.length, a.dim, o(2)], 12);
+      floats.set([a.beta1, a.beta2, a.epsilon, a.l2], 16);
+      words.set([o(4), o(5), o(6), o(7), o(8), o(9), o(10), o(3)], 20);
+      for (const [field, value] of ownWords) words[field] = value;
+      return { parameters: o(0), losses: o(3), share };
+    });
+    if (pool !== undefined)
+      pool.run(
+        k.kernel,
+        calls.map(({ parameters }) => [parameters]),
+      );
+    else kernels![k.kernel](calls[0]!.parameters);
+    for (const { losses: out, share } of calls) {
+      const values = arena.f32(out, share.length * k.lossesPerBatch);
+      share.forEach(({ k: index }, j) => {
+        losses.set(values.subarray(j * k.lossesPerBatch, (j + 1) * k.lossesPerBatch), index * k.lossesPerBatch);
+      });
+    }
+  }
+  if (!inPlace)
+    tableList.forEach((t, j) => {
+      t?.set(arena.f32(places[j]!, t.length));
+    });
+  return losses;
+};
+
+/**
+ * Runs the BPR steps of `batches` with the `bprBatches` kernel in `arena` (see
+ * {@link runBatchKernel}). Returns each batch's mean loss.
+ */
+export const bprBatchesInArena = (
+  arena: RowArena,
+  kernels: RowKernelExports | undefined,
+  pool: KernelPool | undefined,
+  a: BatchTraining & { readonly batches: ReadonlyArray<PairwiseBatch> },
+): Float32Array =>
+  runBatchKernel(arena, kernels, pool, a, {
+    kernel: "bprBatches",
+    batchRows: a.batches.map((b) => b.users.length),
+    batch: (k) => a.batches[k]!,
+    group: a.batches.length,
+    itemsPerRow: 2,
+    lossesPerBatch: 1,
+    shared: [],
+    ownLengths: (rows) => [rows, rows, rows],
+    fill: (arena, batches, [users, positives, negatives]) => {
+      let end = 0;
+      for (const batch of batches) {
+        arena.i32(users!, end + batch.users.length).set(batch.users, end);
+        arena.i32(positives!, end + batch.users.length).set(batch.positives, end);
+        arena.i32(negatives!, end + batch.users.length).set(batch.negatives, end);
+        end += batch.users.length;
+      }
+      return [
+        [9, users!],
+        [10, positives!],
+        [11, negatives!],
+      ];
+    },
+  });
+
+// Batches per thread whose lists are in the arena at once (about 0.4 MB each at width 102).
+const LIST_GROUP = 8;
+
+/**
+ * Runs the soft-label distillation steps of an epoch with the `softLabelBatches` kernel in
+ * `arena` (see {@link runBatchKernel}): the teacher's score table is copied in once, the lists a
+ * few batches at a time. Returns, per batch, the mean BPR and the mean T²·CE (unweighted).
+ */
+export const softLabelBatchesInArena = (
+  arena: RowArena,
+  kernels: RowKernelExports | undefined,
+  pool: KernelPool | undefined,
+  a: BatchTraining & SoftLabelEpoch,
+): Float32Array =>
+  runBatchKernel(arena, kernels, pool, a, {
+    kernel: "softLabelBatches",
+    batchRows: a.batchRows,
+    batch: a.lists,
+    group: LIST_GROUP * (pool?.threads ?? 1),
+    itemsPerRow: a.width,
+    lossesPerBatch: 2,
+    shared: [a.teacherScores],
+    // users, lists, the row scratch (24 · width bytes), the settings (three f64)
+    ownLengths: (rows) => [rows, rows * a.width, 6 * a.width, 6],
+    fill: (arena, batches, [users, lists, scratch, settings], [teacher]) => {
+      let end = 0;
+      for (const batch of batches) {
+        const rows = batch.users.length;
+        if (batch.width !== a.width || batch.items.length !== rows * a.width)
+          throw new RangeError(`softLabelBatches: lists of width ${batch.width} where ${a.width} was given`);
+        arena.i32(users!, end + rows).set(batch.users, end);
+        arena.i32(lists!, (end + rows) * a.width).set(batch.items, end * a.width);
+        end += rows;
+      }
+      new Float64Array(arena.memory.buffer, settings!, 3).set([a.bprWeight, a.softLabelWeight, a.temperature]);
+      return [
+        [9, users!],
+        [10, lists!],
+        [11, teacher!],
+        [28, a.width],
+        [29, a.items],
+        [30, scratch!],
+        [31, settings!],
+      ];
+    },
+  });

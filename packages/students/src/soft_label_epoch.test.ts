@@ -1,0 +1,205 @@
+import { seededRandom } from "@kdrec/core";
+import { leaveLastOut, pairwiseBatches, syntheticDataset, uniformNegatives, userItemSets } from "@kdrec/data";
+import { rowBprGradient, softLabelGradient } from "@kdrec/losses";
+import type { ItemLists, SoftLabelEpoch } from "@kdrec/model-kit";
+import { describeEachBackend } from "@kdrec/testing";
+import * as E from "fp-ts/lib/Either.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { KernelPool } from "./kernel_pool.js";
+import { MatrixFactorization, type MatrixFactorizationConfig } from "./matrix_factorization.js";
+import { startKernelPool } from "./node_kernel_pool.js";
+
+const [users, items, candidates] = [300, 200, 20];
+const width = candidates + 2;
+const split = leaveLastOut(syntheticDataset({ seed: 3, users, items }).interactions);
+const sampler = uniformNegatives(userItemSets(split.train));
+if (E.isLeft(sampler)) throw new Error(sampler.left.message);
+
+/** An epoch's lists: [negative, positive, `candidates` uniform items] per row, as the soft-label plan draws them. */
+const epochLists = (seed: number): ItemLists[] => {
+  const rng = seededRandom(seed);
+  return [...pairwiseBatches(split.train, sampler.right, 256, rng.split("batches"))].map((batch) => {
+    const lists = new Int32Array(batch.users.length * width);
+    batch.users.forEach((_, row) => {
+      lists[row * width] = batch.negatives[row]!;
+      lists[row * width + 1] = batch.positives[row]!;
+      for (let j = 2; j < width; j++) lists[row * width + j] = rng.int(items);
+    });
+    return { users: batch.users, items: lists, width };
+  });
+};
+
+/** A teacher's score table: a fixed MF-32's scores of every (user, item). */
+const teacherScores = (() => {
+  const teacher = MatrixFactorization.create({ users, items, dim: 32, seed: 9, initStd: 0.5, itemBias: true });
+  teacher.itemBiases!.forEach((_, k, biases) => {
+    biases[k] = Math.sin(k);
+  });
+  const table = new Float32Array(users * items);
+  const { userFactors: P, itemFactors: Q, itemBiases: b } = teacher;
+  for (let u = 0; u < users; u++)
+    for (let i = 0; i < items; i++) {
+      let s = b![i]!;
+      for (let d = 0; d < 32; d++) s += P[u * 32 + d]! * Q[i * 32 + d]!;
+      table[u * items + i] = s;
+    }
+  return table;
+})();
+
+const softLabelEpoch = (lists: ItemLists[], settings: Partial<SoftLabelEpoch> = {}): SoftLabelEpoch => ({
+  batchRows: lists.map((l) => l.users.length),
+  lists: (k) => lists[k]!,
+  width,
+  teacherScores,
+  bprWeight: 0.2,
+  softLabelWeight: 0.8,
+  temperature: 0.5,
+  ...settings,
+});
+
+/** The soft-label plan's steps one at a time: trainStepWithGradient with the closed-form mixture. */
+const stepByStep = (model: MatrixFactorization, epoch: SoftLabelEpoch) => {
+  const bpr = rowBprGradient(true);
+  const soft = softLabelGradient(1, width - 1, epoch.temperature);
+  return epoch.batchRows.map((rows, k) => {
+    const lists = epoch.lists(k);
+    const teacher = Float32Array.from(
+      lists.items,
+      (item, j) => teacherScores[lists.users[Math.floor(j / width)]! * items + item]!,
+    );
+    const parts = [0, 0];
+    model.trainStepWithGradient(lists, (student, gradient) => {
+      const scores = { rows, width, student, teacher };
+      parts[0] = bpr(scores, epoch.bprWeight, gradient);
+      parts[1] = soft(scores, epoch.softLabelWeight, gradient);
+      return epoch.bprWeight * parts[0] + epoch.softLabelWeight * parts[1];
+    });
+    return parts;
+  });
+};
+
+const maxDifference = (a: Float32Array, b: Float32Array) => a.reduce((m, x, k) => Math.max(m, Math.abs(x - b[k]!)), 0);
+
+describeEachBackend("MatrixFactorization.trainSoftLabelEpoch", () => {
+  let pool: KernelPool;
+  beforeAll(async () => {
+    pool = await startKernelPool({ threads: 2 });
+  });
+  afterAll(async () => {
+    await pool.close();
+  });
+
+  it.each([
+    [8, false, 0.5],
+    [13, true, 2],
+  ])(
+    "takes the steps trainStepWithGradient takes with BPR + soft-label CE, in one kernel call (dim %i, item biases %s, T = %d)",
+    (dim, itemBias, temperature) => {
+      const config: MatrixFactorizationConfig = { users, items, dim, seed: 2, l2: 0.01, itemBias };
+      const fused = MatrixFactorization.create(config);
+      const reference = MatrixFactorization.create(config);
+      for (const seed of [1, 2]) {
+        const lists = epochLists(seed);
+        const losses = fused.trainSoftLabelEpoch(softLabelEpoch(lists, { temperature }));
+        const expected = stepByStep(reference, softLabelEpoch(lists, { temperature }));
+        expect(Array.from(losses.bpr)).toEqual(expected.map(([x]) => expect.closeTo(x!, 5)));
+        expect(Array.from(losses.softLabel)).toEqual(expected.map(([, x]) => expect.closeTo(x!, 4)));
+      }
+      expect(maxDifference(fused.userFactors, reference.userFactors)).toBeLessThan(1e-5);
+      expect(maxDifference(fused.itemFactors, reference.itemFactors)).toBeLessThan(1e-5);
+      if (itemBias) expect(maxDifference(fused.itemBiases!, reference.itemBiases!)).toBeLessThan(1e-5);
+      expect(fused.trainingState().optimizers.items!.step).toBe(reference.trainingState().optimizers.items!.step);
+    },
+  );
+
+  it("follows the teacher: after a few epochs the student's soft-label loss falls, and falls less against noise", () => {
+    const config: MatrixFactorizationConfig = {
+      users,
+      items,
+      dim: 8,
+      seed: 4,
+      optimizer: { kind: "adam", learningRate: 0.02 },
+    };
+    const [taught, noised] = [MatrixFactorization.create(config), MatrixFactorization.create(config)];
+    const rng = seededRandom(5);
+    const noise = Float32Array.from(teacherScores, () => rng.normal() * 2);
+    const mean = (x: Float32Array) => x.reduce((a, b) => a + b, 0) / x.length;
+    const first = mean(
+      taught.trainSoftLabelEpoch(softLabelEpoch(epochLists(1), { bprWeight: 0, softLabelWeight: 1 })).softLabel,
+    );
+    let last = first;
+    for (let seed = 2; seed <= 8; seed++) {
+      const lists = epochLists(seed);
+      last = mean(taught.trainSoftLabelEpoch(softLabelEpoch(lists, { bprWeight: 0, softLabelWeight: 1 })).softLabel);
+      noised.trainSoftLabelEpoch(softLabelEpoch(lists, { bprWeight: 0, softLabelWeight: 1, teacherScores: noise }));
+    }
+    expect(last).toBeLessThan(0.8 * first);
+    // The taught student's scores rank like the teacher's; the one taught noise does not.
+    const agreement = (model: MatrixFactorization) => {
+      const { userFactors: P, itemFactors: Q } = model;
+      let concordant = 0;
+      let pairs = 0;
+      for (let u = 0; u < users; u += 7)
+        for (let i = 0; i + 1 < items; i += 3) {
+          const s = (item: number) => P.subarray(u * 8, u * 8 + 8).reduce((sum, p, d) => sum + p * Q[item * 8 + d]!, 0);
+          const t = (item: number) => teacherScores[u * items + item]!;
+          concordant += Math.sign(s(i) - s(i + 1)) === Math.sign(t(i) - t(i + 1)) ? 1 : 0;
+          pairs += 1;
+        }
+      return concordant / pairs;
+    };
+    // (0.64 and 0.50 here: chance is 0.5; an MF-8 without biases cannot copy an MF-32 with them.)
+    expect(agreement(taught)).toBeGreaterThan(0.6);
+    expect(agreement(noised)).toBeLessThan(0.55);
+  });
+
+  it("trains on two threads (Hogwild) to about the loss of one; the pool's copy comes back", () => {
+    const config: MatrixFactorizationConfig = {
+      users,
+      items,
+      dim: 16,
+      seed: 2,
+      optimizer: { kind: "adam", learningRate: 0.01 },
+    };
+    const [alone, shared] = [MatrixFactorization.create(config), MatrixFactorization.create(config)];
+    const mean = (x: Float32Array) => x.reduce((a, b) => a + b, 0) / x.length;
+    let last = [0, 0];
+    for (let seed = 1; seed <= 6; seed++) {
+      const lists = epochLists(seed);
+      last = [
+        mean(alone.trainSoftLabelEpoch(softLabelEpoch(lists)).softLabel),
+        mean(shared.trainSoftLabelEpoch(softLabelEpoch(lists), pool).softLabel),
+      ];
+    }
+    expect(Math.abs(last[0]! - last[1]!)).toBeLessThan(0.05 * last[0]!);
+    expect(maxDifference(alone.itemFactors, shared.itemFactors)).toBeGreaterThan(0);
+    expect(shared.trainingState().optimizers.users!.step).toBe(alone.trainingState().optimizers.users!.step);
+  });
+
+  it("takes the same steps one at a time where the kernel does not apply (SGD), and reports NaN for a term of weight 0", () => {
+    const sgd = { users, items, dim: 4, seed: 1, optimizer: { kind: "sgd", learningRate: 0.1 } } as const;
+    const [a, b] = [MatrixFactorization.create(sgd), MatrixFactorization.create(sgd)];
+    const lists = epochLists(1);
+    const losses = a.trainSoftLabelEpoch(softLabelEpoch(lists));
+    const expected = stepByStep(b, softLabelEpoch(lists));
+    expect(Array.from(losses.softLabel)).toEqual(Array.from(Float32Array.from(expected.map(([, x]) => x!))));
+    expect(Array.from(a.userFactors)).toEqual(Array.from(b.userFactors));
+    const adam = MatrixFactorization.create({ users, items, dim: 4, seed: 1 });
+    const onlySoft = adam.trainSoftLabelEpoch(softLabelEpoch(lists, { bprWeight: 0 }));
+    expect(onlySoft.bpr.every(Number.isNaN)).toBe(true);
+    expect(onlySoft.softLabel.every(Number.isFinite)).toBe(true);
+  });
+
+  it("refuses a score table of the wrong size and lists of the wrong width before any step", () => {
+    const mf = MatrixFactorization.create({ users, items, dim: 4, seed: 1 });
+    const before = Float32Array.from(mf.userFactors);
+    const lists = epochLists(1);
+    expect(() => mf.trainSoftLabelEpoch(softLabelEpoch(lists, { teacherScores: new Float32Array(10) }))).toThrow(
+      /score table has 10 scores for 300 × 200/,
+    );
+    expect(() => mf.trainSoftLabelEpoch(softLabelEpoch(lists, { width: 12 }))).toThrow(
+      /batch 0 has 256 rows of width 22, expected 256 of 12/,
+    );
+    expect(Array.from(mf.userFactors)).toEqual(Array.from(before));
+  });
+});
