@@ -49,6 +49,37 @@ describeEachBackend("frozenModel", () => {
     teacher.dispose();
   });
 
+  it("exposes a copy of an MF's tables for whole-epoch kernels only when it holds no score table", () => {
+    const factorTables = {
+      dim: 2,
+      userFactors: new Float32Array(10_001 * 2).fill(1),
+      itemFactors: new Float32Array(5_001 * 2).fill(2),
+    };
+    const big = frozenModel(countingModel().model, {
+      name: "big",
+      architecture: "mf",
+      users: 10_001,
+      items: 5_001,
+      factorTables,
+    });
+    expect(big.scoreTable).toBeUndefined();
+    expect(big.factorTables?.dim).toBe(2);
+    factorTables.userFactors.fill(9); // the model trains on: the teacher does not change
+    expect(big.factorTables?.userFactors[0]).toBe(1);
+    big.dispose();
+    const small = frozenModel(countingModel().model, {
+      name: "small",
+      architecture: "mf",
+      users: 4,
+      items: 5_001,
+      factorTables,
+    });
+    expect(small.factorTables).toBeUndefined();
+    expect(small.scoreTable?.length).toBe(4 * 5_001);
+    expect(small.scoreTable?.[2 * 5_001 + 7]).toBeCloseTo(2.007, 4);
+    small.dispose();
+  });
+
   it("precomputes the score table when it fits, and then never needs a list scorer", () => {
     const { model } = countingModel();
     let made = 0;

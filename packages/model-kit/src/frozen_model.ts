@@ -8,7 +8,7 @@ import { indexBatches } from "@kdrec/data";
 import * as tf from "@tensorflow/tfjs-core";
 import { type EntityRepresentations, gatherRows } from "./representations.js";
 import type { ScoringModel } from "./scorer.js";
-import type { Teacher } from "./teacher.js";
+import type { FactorTables, Teacher } from "./teacher.js";
 
 /** Above this many (user, item) pairs (200 MB of scores) lists are scored on the fly instead. */
 const MAX_PRECOMPUTED_SCORES = 50_000_000;
@@ -40,6 +40,8 @@ export const frozenModel = (
      * to expose for representation distillation; copied now.
      */
     readonly representations?: { readonly width: number; readonly users: Float32Array; readonly items: Float32Array };
+    /** An MF's tables, copied for whole-epoch kernels when the score table is too big to precompute. */
+    readonly factorTables?: FactorTables;
   },
 ): Teacher => {
   const { users, items } = options;
@@ -55,6 +57,8 @@ export const frozenModel = (
       );
   }
   const listScorer = table === undefined ? options.listScorer?.() : undefined;
+  const factorTables =
+    table === undefined && options.factorTables !== undefined ? copyTables(options.factorTables) : undefined;
   const representationTables =
     options.representations === undefined
       ? undefined
@@ -87,6 +91,7 @@ export const frozenModel = (
       return tf.tensor2d(lists, [userIds.length, width]);
     },
     ...(table === undefined ? {} : { scoreTable: table }),
+    ...(factorTables === undefined ? {} : { factorTables }),
     scoreAll: scorer.score,
     dispose: () => {
       scorer.dispose();
@@ -111,6 +116,13 @@ export const frozenModel = (
         }),
   };
 };
+
+const copyTables = (tables: FactorTables): FactorTables => ({
+  dim: tables.dim,
+  userFactors: tables.userFactors.slice(),
+  itemFactors: tables.itemFactors.slice(),
+  ...(tables.itemBiases === undefined ? {} : { itemBiases: tables.itemBiases.slice() }),
+});
 
 /**
  * A model's per-user features: their widths per level, and how to compute them for users.

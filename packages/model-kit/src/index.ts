@@ -37,6 +37,7 @@ export {
 export type { Scorer, ScoringModel } from "./scorer.js";
 export type { TeacherTargets } from "./targets.js";
 export {
+  type FactorTables,
   type FeatureTeacher,
   hasFeatures,
   hasRepresentations,

@@ -32,6 +32,11 @@ export interface Teacher {
    * in. Read-only.
    */
   readonly scoreTable?: Float32Array;
+  /**
+   * An MF teacher's frozen tables, when it has no score table (too many users × items): what
+   * whole-epoch kernels score its lists with. Read-only.
+   */
+  readonly factorTables?: FactorTables;
   /** Scores `[B, numItems]` of users against every item. */
   scoreAll(users: Int32Array): tf.Tensor2D;
   /** Frees what the teacher holds on the backend. */
@@ -44,6 +49,18 @@ export interface Teacher {
   readonly representationWidth?: number;
   /** The teacher's representations of `users` and `items` (an MF teacher's factor rows). */
   representations?(users: Int32Array, items: Int32Array): EntityRepresentations;
+}
+
+/**
+ * A matrix factorization's tables, row-major: score(u, i) = userFactors[u] · itemFactors[i]
+ * (+ itemBiases[i]).
+ * @category Contracts
+ */
+export interface FactorTables {
+  readonly dim: number;
+  readonly userFactors: Float32Array;
+  readonly itemFactors: Float32Array;
+  readonly itemBiases?: Float32Array | undefined;
 }
 
 /**

@@ -9,6 +9,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 import type { ItemLists } from "./item_lists.js";
 import type { EntityLimit, RepresentationLoss } from "./representations.js";
 import type { ScoringModel } from "./scorer.js";
+import type { FactorTables } from "./teacher.js";
 
 /**
  * Weights to keep (the best epoch) and a full training state to checkpoint.
@@ -64,8 +65,11 @@ export interface SoftLabelEpoch {
   readonly lists: (k: number) => ItemLists;
   /** Items per row: 2 + candidates. */
   readonly width: number;
-  /** The teacher's scores of every (user, item), row-major `[users, items]` (a teacher's `scoreTable`). */
-  readonly teacherScores: Float32Array;
+  /**
+   * Where the teacher's scores come from: its score table (`[users, items]`, a teacher's
+   * `scoreTable`), or an MF teacher's tables (a teacher's `factorTables`), scored per list item.
+   */
+  readonly teacher: { readonly table: Float32Array } | { readonly factors: FactorTables };
   readonly bprWeight: number;
   readonly softLabelWeight: number;
   readonly temperature: number;

@@ -143,11 +143,17 @@ export const softLabelLoss: DistillationLossEntry<SoftLabelLoss> = {
           loss.weighting === "rank-discrepancy" ? { epsilon: loss.epsilon } : undefined,
         ),
       ],
-      // Whole epochs in the student's kernel, with the teacher's score table in its memory.
+      // Whole epochs in the student's kernel, with the teacher's score table (or an MF teacher's
+      // tables) in its memory.
       wholeEpoch: ({ model, teacher }) => {
         const train = model.trainSoftLabelEpoch?.bind(model);
-        const teacherScores = teacher?.scoreTable;
-        if (train === undefined || teacherScores === undefined || loss.weighting !== "uniform") return undefined;
+        const source =
+          teacher?.scoreTable !== undefined
+            ? { table: teacher.scoreTable }
+            : teacher?.factorTables !== undefined
+              ? { factors: teacher.factorTables }
+              : undefined;
+        if (train === undefined || source === undefined || loss.weighting !== "uniform") return undefined;
         return (batches, threads, { lists, progress }) => {
           const weights = [weightAt(bprWeight, progress), weightAt(context.alpha, progress)] as const;
           const losses = train(
@@ -155,7 +161,7 @@ export const softLabelLoss: DistillationLossEntry<SoftLabelLoss> = {
               batchRows: batches.map((batch) => batch.users.length),
               lists: (k) => lists(batches[k]!),
               width: n + 2,
-              teacherScores,
+              teacher: source,
               bprWeight: weights[0],
               softLabelWeight: weights[1],
               temperature: weightAt(temperature, progress),

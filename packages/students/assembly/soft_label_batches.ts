@@ -28,16 +28,20 @@ import {
 // softLabelBatches' own fields of the parameter block (the others: see batch_steps.ts).
 const USERS = 9; // per row: its user
 const LISTS = 10; // per row: `width` items, [negative, positive, candidates…]
-const TEACHER = 11; // the teacher's scores, row-major [users, catalogue]
+const TEACHER = 11; // the teacher's scores, row-major [users, catalogue]; 0: its factor tables
 const WIDTH = 28;
 const CATALOGUE = 29; // items per row of the teacher's table
 const ROW_SCRATCH = 30; // 24 · width bytes, 8-aligned
 const SETTINGS = 31; // three f64: BPR's weight, the soft label's weight, the temperature
+const TEACHER_P = 32; // without a score table: the teacher's tables (scores P[u]·Q[i] + b[i])
+const TEACHER_Q = 33;
+const TEACHER_BIASES = 34; // 0: none
+const TEACHER_DIM = 35;
 
 /**
  * Whole soft-label distillation steps, one per batch of rows [negative, positive, n candidates]
  * (n = width − 2), with no call out of the kernel between them: per row, the student's scores
- * P[u]·Q[i] (+ b[i]) and the teacher's (looked up in its score table), the loss
+ * P[u]·Q[i] (+ b[i]) and the teacher's (looked up in its score table, or its own P·Q + b), the loss
  * wᵦ·softplus(s⁻ − s⁺) + wₛ·T²·CE(softmax(t/T), softmax(s/T)) over [positive, candidates], its
  * gradient (wᵦ·σ(s⁻ − s⁺) on the pair; wₛ·T·(softmax(s/T) − softmax(t/T)) on the list; over the
  * batch's rows), the gradients of the batch's distinct rows, then lazy Adam on those rows — what
@@ -53,6 +57,11 @@ export function softLabelBatches(params: usize): void {
   const users = word(params, USERS);
   const lists = word(params, LISTS);
   const teacher = word(params, TEACHER);
+  const teacherP = word(params, TEACHER_P);
+  const teacherQ = word(params, TEACHER_Q);
+  const teacherBiases = word(params, TEACHER_BIASES);
+  const teacherRowBytes = (<usize>word(params, TEACHER_DIM)) << 2;
+  const teacherVectorBytes = teacherRowBytes & ~15;
   const starts = word(params, STARTS);
   const batches = <i32>word(params, BATCHES);
   const dim = <i32>word(params, DIM);
@@ -114,12 +123,19 @@ export function softLabelBatches(params: usize): void {
       for (let j = 2; j < width; j++) store<f32>(gradient + ((<usize>j) << 2), 0);
       // Soft-label cross-entropy over [positive, candidates], as softLabelGradient(1, n + 1, T).
       const teacherRow = teacher + ((<usize>u * catalogue) << 2);
+      const teacherUser = teacherP + <usize>u * teacherRowBytes;
       let studentMax = -Infinity;
       let teacherMax = -Infinity;
       for (let j = 0; j < count; j++) {
         const s = <f64>load<f32>(scores + ((<usize>(j + 1)) << 2)) * inverseT;
         const item = <usize>load<i32>(list + ((<usize>(j + 1)) << 2));
-        const v = <f64>load<f32>(teacherRow + (item << 2)) * inverseT;
+        let score: f32;
+        if (teacher !== 0) score = load<f32>(teacherRow + (item << 2));
+        else {
+          score = dot(teacherUser, teacherQ + item * teacherRowBytes, teacherRowBytes, teacherVectorBytes);
+          if (teacherBiases !== 0) score += load<f32>(teacherBiases + (item << 2));
+        }
+        const v = <f64>score * inverseT;
         store<f64>(studentExp + ((<usize>j) << 3), s);
         store<f64>(teacherExp + ((<usize>j) << 3), v);
         studentMax = Math.max(studentMax, s);

@@ -99,6 +99,12 @@ const builtMf = (model: MatrixFactorization, trained: BuiltModel["model"], name:
         return (userIds, itemIds, width) => copy.scoreLists({ users: userIds, items: itemIds, width });
       },
       representations: { width: model.config.dim, users: model.userFactors, items: model.itemFactors },
+      factorTables: {
+        dim: model.config.dim,
+        userFactors: model.userFactors,
+        itemFactors: model.itemFactors,
+        itemBiases: model.itemBiases,
+      },
     });
   },
   dispose: () => undefined,

@@ -119,6 +119,34 @@ const distinct = (values: Int32Array, slots: Int32Array, unique: Int32Array, ind
   return count;
 };
 
+/** What is wrong with a soft-label epoch's teacher for a model of this shape (undefined: nothing). */
+const teacherSourceProblem = (
+  teacher: SoftLabelEpoch["teacher"],
+  { users, items }: { readonly users: number; readonly items: number },
+): string | undefined => {
+  if ("table" in teacher)
+    return teacher.table.length === users * items
+      ? undefined
+      : `the teacher's score table has ${teacher.table.length} scores for ${users} × ${items}`;
+  const { dim, userFactors, itemFactors, itemBiases } = teacher.factors;
+  if (userFactors.length !== users * dim || itemFactors.length !== items * dim)
+    return `the teacher's tables hold ${userFactors.length} and ${itemFactors.length} values, not ${users} × ${dim} and ${items} × ${dim}`;
+  if (itemBiases !== undefined && itemBiases.length !== items)
+    return `the teacher's item biases hold ${itemBiases.length} values for ${items} items`;
+  return undefined;
+};
+
+/** The teacher's scores of a batch's lists, from its score table or its tables (the steps one at a time). */
+const teacherListScores = (teacher: SoftLabelEpoch["teacher"], lists: ItemLists, items: number): Float32Array =>
+  Float32Array.from(lists.items, (item, j) => {
+    const user = lists.users[Math.floor(j / lists.width)]!;
+    if ("table" in teacher) return teacher.table[user * items + item]!;
+    const { dim, userFactors, itemFactors, itemBiases } = teacher.factors;
+    let score = itemBiases?.[item] ?? 0;
+    for (let d = 0; d < dim; d++) score += userFactors[user * dim + d]! * itemFactors[item * dim + d]!;
+    return score;
+  });
+
 /**
  * A matrix-factorization model (student or teacher).
  * @example
@@ -299,7 +327,7 @@ export class MatrixFactorization {
    *   batchRows: [users.length],
    *   lists: () => ({ users, items: lists, width: 102 }), // [negative, positive, 100 candidates] per row
    *   width: 102,
-   *   teacherScores, // [943 × 1682], e.g. a frozen teacher's scoreTable
+   *   teacher: { table: teacherScores }, // [943 × 1682]: a frozen teacher's scoreTable (or { factors })
    *   bprWeight: 0.2,
    *   softLabelWeight: 0.8,
    *   temperature: 0.5,
@@ -307,11 +335,9 @@ export class MatrixFactorization {
    * ```
    */
   trainSoftLabelEpoch(epoch: SoftLabelEpoch, threads?: TrainingThreads): SoftLabelEpochLosses {
-    const { users, items } = this.config;
-    if (epoch.teacherScores.length !== users * items)
-      throw new RangeError(
-        `trainSoftLabelEpoch: the teacher's score table has ${epoch.teacherScores.length} scores for ${users} × ${items}`,
-      );
+    const { items } = this.config;
+    const problem = teacherSourceProblem(epoch.teacher, this.config);
+    if (problem !== undefined) throw new RangeError(`trainSoftLabelEpoch: ${problem}`);
     if (epoch.width < 3) throw new RangeError(`trainSoftLabelEpoch: lists of width ${epoch.width} hold no candidate`);
     const batches = epoch.batchRows.length;
     const listsOf = (k: number) => {
@@ -329,10 +355,7 @@ export class MatrixFactorization {
       const losses = { bpr: new Float32Array(batches), softLabel: new Float32Array(batches) };
       for (let k = 0; k < batches; k++) {
         const lists = listsOf(k);
-        const teacher = new Float32Array(lists.items.length);
-        lists.items.forEach((item, j) => {
-          teacher[j] = epoch.teacherScores[lists.users[Math.floor(j / epoch.width)]! * items + item]!;
-        });
+        const teacher = teacherListScores(epoch.teacher, lists, items);
         this.trainStepWithGradient(lists, (student, gradient) => {
           const scores = { rows: lists.users.length, width: epoch.width, student, teacher };
           losses.bpr[k] = epoch.bprWeight === 0 ? Number.NaN : bpr(scores, epoch.bprWeight, gradient);
@@ -349,7 +372,7 @@ export class MatrixFactorization {
         batchRows: epoch.batchRows,
         lists: listsOf,
         width: epoch.width,
-        teacherScores: epoch.teacherScores,
+        teacher: epoch.teacher,
         bprWeight: epoch.bprWeight,
         softLabelWeight: epoch.softLabelWeight,
         temperature: epoch.temperature,

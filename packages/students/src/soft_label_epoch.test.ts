@@ -29,14 +29,20 @@ const epochLists = (seed: number): ItemLists[] => {
   });
 };
 
-/** A teacher's score table: a fixed MF-32's scores of every (user, item). */
+/** A fixed MF-32 teacher (with item biases), and its score table of every (user, item). */
+const teacherModel = MatrixFactorization.create({ users, items, dim: 32, seed: 9, initStd: 0.5, itemBias: true });
+teacherModel.itemBiases!.forEach((_, k, biases) => {
+  biases[k] = Math.sin(k);
+});
+const teacherFactors = {
+  dim: 32,
+  userFactors: teacherModel.userFactors,
+  itemFactors: teacherModel.itemFactors,
+  itemBiases: teacherModel.itemBiases,
+};
 const teacherScores = (() => {
-  const teacher = MatrixFactorization.create({ users, items, dim: 32, seed: 9, initStd: 0.5, itemBias: true });
-  teacher.itemBiases!.forEach((_, k, biases) => {
-    biases[k] = Math.sin(k);
-  });
   const table = new Float32Array(users * items);
-  const { userFactors: P, itemFactors: Q, itemBiases: b } = teacher;
+  const { userFactors: P, itemFactors: Q, itemBiases: b } = teacherModel;
   for (let u = 0; u < users; u++)
     for (let i = 0; i < items; i++) {
       let s = b![i]!;
@@ -50,7 +56,7 @@ const softLabelEpoch = (lists: ItemLists[], settings: Partial<SoftLabelEpoch> = 
   batchRows: lists.map((l) => l.users.length),
   lists: (k) => lists[k]!,
   width,
-  teacherScores,
+  teacher: { table: teacherScores },
   bprWeight: 0.2,
   softLabelWeight: 0.8,
   temperature: 0.5,
@@ -112,6 +118,21 @@ describeEachBackend("MatrixFactorization.trainSoftLabelEpoch", () => {
     },
   );
 
+  it("scores the teacher's lists from its MF tables when it has no score table: the steps of the table's", () => {
+    const config: MatrixFactorizationConfig = { users, items, dim: 8, seed: 2, l2: 0.01 };
+    const [byTables, byTable] = [MatrixFactorization.create(config), MatrixFactorization.create(config)];
+    const lists = epochLists(1);
+    const a = byTables.trainSoftLabelEpoch(softLabelEpoch(lists, { teacher: { factors: teacherFactors } }));
+    const b = byTable.trainSoftLabelEpoch(softLabelEpoch(lists));
+    expect(Array.from(a.softLabel)).toEqual(Array.from(b.softLabel).map((x) => expect.closeTo(x, 4)));
+    expect(maxDifference(byTables.itemFactors, byTable.itemFactors)).toBeLessThan(1e-5);
+    expect(() =>
+      byTables.trainSoftLabelEpoch(
+        softLabelEpoch(lists, { teacher: { factors: { ...teacherFactors, itemBiases: new Float32Array(3) } } }),
+      ),
+    ).toThrow(/item biases hold 3 values for 200 items/);
+  });
+
   it("follows the teacher: after a few epochs the student's soft-label loss falls, and falls less against noise", () => {
     const config: MatrixFactorizationConfig = {
       users,
@@ -131,7 +152,9 @@ describeEachBackend("MatrixFactorization.trainSoftLabelEpoch", () => {
     for (let seed = 2; seed <= 8; seed++) {
       const lists = epochLists(seed);
       last = mean(taught.trainSoftLabelEpoch(softLabelEpoch(lists, { bprWeight: 0, softLabelWeight: 1 })).softLabel);
-      noised.trainSoftLabelEpoch(softLabelEpoch(lists, { bprWeight: 0, softLabelWeight: 1, teacherScores: noise }));
+      noised.trainSoftLabelEpoch(
+        softLabelEpoch(lists, { bprWeight: 0, softLabelWeight: 1, teacher: { table: noise } }),
+      );
     }
     expect(last).toBeLessThan(0.8 * first);
     // The taught student's scores rank like the teacher's; the one taught noise does not.
@@ -194,7 +217,7 @@ describeEachBackend("MatrixFactorization.trainSoftLabelEpoch", () => {
     const mf = MatrixFactorization.create({ users, items, dim: 4, seed: 1 });
     const before = Float32Array.from(mf.userFactors);
     const lists = epochLists(1);
-    expect(() => mf.trainSoftLabelEpoch(softLabelEpoch(lists, { teacherScores: new Float32Array(10) }))).toThrow(
+    expect(() => mf.trainSoftLabelEpoch(softLabelEpoch(lists, { teacher: { table: new Float32Array(10) } }))).toThrow(
       /score table has 10 scores for 300 × 200/,
     );
     expect(() => mf.trainSoftLabelEpoch(softLabelEpoch(lists, { width: 12 }))).toThrow(

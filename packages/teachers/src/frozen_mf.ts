@@ -14,6 +14,7 @@ export const frozenMatrixFactorization = (
     readonly config: { readonly users: number; readonly items: number; readonly dim: number };
     readonly userFactors: Float32Array;
     readonly itemFactors: Float32Array;
+    readonly itemBiases?: Float32Array | undefined;
   },
   name = `mf-${model.config.dim}`,
 ): Teacher =>
@@ -23,4 +24,10 @@ export const frozenMatrixFactorization = (
     users: model.config.users,
     items: model.config.items,
     representations: { width: model.config.dim, users: model.userFactors, items: model.itemFactors },
+    factorTables: {
+      dim: model.config.dim,
+      userFactors: model.userFactors,
+      itemFactors: model.itemFactors,
+      itemBiases: model.itemBiases,
+    },
   });

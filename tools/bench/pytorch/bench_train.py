@@ -45,8 +45,9 @@ def negatives(users, seen, n_items, generator):
     return out
 
 
-def throughput(train_users, train_items, n_users, n_items, dim, sparse):
-    torch.manual_seed(1)
+def mf_training(train_users, train_items, n_users, n_items, dim, sparse):
+    """The MF tables (N(0, 0.1^2)), their Adam (dense, or SparseAdam over sparse gradients), the
+    training items per user as a dense mask (for the negatives) and the draws' generator."""
     p = torch.nn.Embedding(n_users, dim, sparse=sparse)
     q = torch.nn.Embedding(n_items, dim, sparse=sparse)
     torch.nn.init.normal_(p.weight, 0, 0.1)
@@ -55,7 +56,12 @@ def throughput(train_users, train_items, n_users, n_items, dim, sparse):
     optimizer = torch.optim.SparseAdam(params, lr=1e-3) if sparse else torch.optim.Adam(params, lr=1e-3)
     seen = torch.zeros(n_users, n_items, dtype=torch.bool)
     seen[train_users, train_items] = True
-    generator = torch.Generator().manual_seed(1)
+    return p, q, optimizer, seen, torch.Generator().manual_seed(1)
+
+
+def throughput(train_users, train_items, n_users, n_items, dim, sparse):
+    torch.manual_seed(1)
+    p, q, optimizer, seen, generator = mf_training(train_users, train_items, n_users, n_items, dim, sparse)
     n = len(train_users)
 
     def epoch():
@@ -87,15 +93,7 @@ def distill_throughput(train_users, train_items, n_users, n_items, dim, sparse, 
     draws timed."""
     torch.manual_seed(1)
     teacher = (torch.randn(n_users, 128) * 0.1) @ (torch.randn(n_items, 128) * 0.1).T
-    p = torch.nn.Embedding(n_users, dim, sparse=sparse)
-    q = torch.nn.Embedding(n_items, dim, sparse=sparse)
-    torch.nn.init.normal_(p.weight, 0, 0.1)
-    torch.nn.init.normal_(q.weight, 0, 0.1)
-    params = list(p.parameters()) + list(q.parameters())
-    optimizer = torch.optim.SparseAdam(params, lr=1e-3) if sparse else torch.optim.Adam(params, lr=1e-3)
-    seen = torch.zeros(n_users, n_items, dtype=torch.bool)
-    seen[train_users, train_items] = True
-    generator = torch.Generator().manual_seed(1)
+    p, q, optimizer, seen, generator = mf_training(train_users, train_items, n_users, n_items, dim, sparse)
     n = len(train_users)
     temperature = 0.5
 

@@ -19,11 +19,22 @@ const peakMiB = (pid: number): number => {
 };
 
 const main = async (): Promise<void> => {
-  console.log(`kdrec at ML-10M size (${new Date().toISOString()}): tools/bench/ml10m.json\n`);
+  console.log(
+    `kdrec at ML-10M size (${new Date().toISOString()}): tools/bench/ml10m.json ${process.argv.slice(2).join(" ")}\n`,
+  );
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    ["packages/cli/bin/kdrec.js", "run", "tools/bench/ml10m.json", "--out", out, "--overwrite"],
+    // Options after `--` go to `kdrec run` (`npm run bench:ml10m -- --threads 2`).
+    [
+      "packages/cli/bin/kdrec.js",
+      "run",
+      "tools/bench/ml10m.json",
+      "--out",
+      out,
+      "--overwrite",
+      ...process.argv.slice(2),
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let peak = 0;

@@ -147,7 +147,7 @@ const distillationThroughput = (
   const run = (epoch: number) => {
     const start = performance.now();
     const lists = distillationLists(train, items, epoch);
-    if (path === "whole epoch") model.trainSoftLabelEpoch({ ...lists, teacherScores, ...DISTILL });
+    if (path === "whole epoch") model.trainSoftLabelEpoch({ ...lists, teacher: { table: teacherScores }, ...DISTILL });
     else
       lists.batchRows.forEach((rows, k) => {
         const batch = lists.lists(k);

@@ -43,8 +43,8 @@ interface KernelInputs<B> {
   readonly itemsPerRow: number;
   /** Loss values per batch that the kernel writes. */
   readonly lossesPerBatch: number;
-  /** Read-only arrays every thread reads (a teacher's scores), placed once. */
-  readonly shared: ReadonlyArray<Float32Array>;
+  /** Read-only arrays every thread reads (a teacher's scores or tables), placed once (absent: 0). */
+  readonly shared: ReadonlyArray<Float32Array | undefined>;
   /** 32-bit lengths of a thread's own inputs for `rows` rows. */
   readonly ownLengths: (rows: number) => number[];
   /**
@@ -60,7 +60,7 @@ interface KernelInputs<B> {
 }
 
 // The parameter block's words, as assembly/*_batches.ts read them.
-const PARAMETER_WORDS = 32;
+const PARAMETER_WORDS = 36;
 
 /**
  * Runs a whole-batch kernel over every batch in `arena`: on one thread (no pool: the arena's own
@@ -113,11 +113,12 @@ const runBatchKernel = <B>(
   const copies = inPlace ? [] : tableList.map((t) => t?.length ?? 0);
   const at = arena.scratch([
     ...Array.from({ length: threads }, () => threadLengths).flat(),
-    ...k.shared.map((s) => s.length),
+    ...k.shared.map((s) => s?.length ?? 0),
     ...copies,
   ]);
   const per = threadLengths.length;
   const sharedAt = k.shared.map((s, j) => {
+    if (s === undefined) return 0;
     const offset = at[threads * per + j]!;
     arena.f32(offset, s.length).set(s);
     return offset;
@@ -226,8 +227,8 @@ const LIST_GROUP = 8;
 
 /**
  * Runs the soft-label distillation steps of an epoch with the `softLabelBatches` kernel in
- * `arena` (see {@link runBatchKernel}): the teacher's score table is copied in once, the lists a
- * few batches at a time. Returns, per batch, the mean BPR and the mean T²·CE (unweighted).
+ * `arena` (see {@link runBatchKernel}): the teacher's score table (or its factor tables) is copied
+ * in once, the lists a few batches at a time. Returns, per batch, the mean BPR and the mean T²·CE (unweighted).
  */
 export const softLabelBatchesInArena = (
   arena: RowArena,
@@ -242,10 +243,13 @@ export const softLabelBatchesInArena = (
     group: LIST_GROUP * (pool?.threads ?? 1),
     itemsPerRow: a.width,
     lossesPerBatch: 2,
-    shared: [a.teacherScores],
+    shared:
+      "table" in a.teacher
+        ? [a.teacher.table, undefined, undefined, undefined]
+        : [undefined, a.teacher.factors.userFactors, a.teacher.factors.itemFactors, a.teacher.factors.itemBiases],
     // users, lists, the row scratch (24 · width bytes), the settings (three f64)
     ownLengths: (rows) => [rows, rows * a.width, 6 * a.width, 6],
-    fill: (arena, batches, [users, lists, scratch, settings], [teacher]) => {
+    fill: (arena, batches, [users, lists, scratch, settings], [table, teacherP, teacherQ, teacherBiases]) => {
       let end = 0;
       for (const batch of batches) {
         const rows = batch.users.length;
@@ -259,11 +263,15 @@ export const softLabelBatchesInArena = (
       return [
         [9, users!],
         [10, lists!],
-        [11, teacher!],
+        [11, table!],
         [28, a.width],
         [29, a.items],
         [30, scratch!],
         [31, settings!],
+        [32, teacherP!],
+        [33, teacherQ!],
+        [34, teacherBiases!],
+        [35, "factors" in a.teacher ? a.teacher.factors.dim : 0],
       ];
     },
   });
