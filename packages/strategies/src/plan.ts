@@ -69,7 +69,7 @@ export interface BoundPlan {
   /**
    * A whole epoch's steps at once, where the plan and the model allow (the task loss alone on a
    * model with `trainPairwiseEpoch`; soft-label distillation on one with `trainSoftLabelEpoch`
-   * from a teacher with a score table), on `threads` where given: the steps `step` would take
+   * from a teacher with a score table or MF tables), on `threads` where given: the steps `step` would take
    * batch by batch, up to float rounding (or racing, on several threads). Returns the mean loss.
    */
   readonly epoch?: (batches: ReadonlyArray<PairwiseBatch>, threads: TrainingThreads, context: EpochContext) => number;
