@@ -71,5 +71,16 @@ describe("seededRandom", () => {
     expect(Array.from(out)).toEqual([-1, -1, ...Array.from({ length: 5 }, () => b.int(1682)), -1]);
     expect(a.uint32()).toBe(b.uint32()); // the streams stay in step
     expect(() => a.fillInts(out, 0, 1, 0)).toThrow(/Random.fillInts: expected a positive integer bound/);
+    // A bound that rejects about a quarter of the draws (2^30 + 1), over many values and calls in turn.
+    const long = new Int32Array(2000);
+    for (const [from, to] of [
+      [0, 700],
+      [700, 1999],
+      [1999, 2000],
+    ] as const) {
+      a.fillInts(long, from, to, 2 ** 30 + 1);
+      expect(Array.from(long.subarray(from, to))).toEqual(Array.from({ length: to - from }, () => b.int(2 ** 30 + 1)));
+      expect(a.uint32()).toBe(b.uint32());
+    }
   });
 });

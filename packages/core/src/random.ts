@@ -110,11 +110,31 @@ export const seededRandom = (seed: number): Random => {
   };
   const fillInts = (out: Int32Array, start: number, end: number, maxExclusive: number): void => {
     const limit = checkBound(maxExclusive, "fillInts");
+    // uint32's steps with the state in int32 locals (no typed-array access per draw): the same
+    // stream, written back at the end.
+    let s0 = s[0]! | 0;
+    let s1 = s[1]! | 0;
+    let s2 = s[2]! | 0;
+    let s3 = s[3]! | 0;
     for (let k = start; k < end; k++) {
-      let x = uint32();
-      while (x >= limit) x = uint32();
+      let x: number;
+      do {
+        const m = Math.imul(s1, 5);
+        x = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+        const t = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = (s3 << 11) | (s3 >>> 21);
+      } while (x >= limit);
       out[k] = remainder(x, maxExclusive);
     }
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
   };
   const normal = (): number => {
     const u = 1 - float(); // (0, 1]: log stays finite
