@@ -137,53 +137,57 @@ const runBatchKernel = <B>(
     arena.i32(o(5), a.items).fill(-1);
   }
   const losses = new Float32Array(count * k.lossesPerBatch);
-  for (let start = 0; start < count; start += group) {
-    const batches = Array.from({ length: Math.min(group, count - start) }, (_, j) => k.batch(start + j));
-    const calls = Array.from({ length: Math.min(threads, batches.length) }, (_, t) => {
-      const o = (field: number) => at[t * per + field]!;
-      const share = batches.flatMap((batch, j) => (j % threads === t ? [{ batch, k: start + j }] : []));
-      const starts = arena.i32(o(1), share.length + 1);
-      const rates = arena.f32(o(2), share.length);
-      let end = 0;
-      share.forEach(({ k: index }, j) => {
-        starts[j] = end;
-        rates[j] = a.rates[index]!;
-        end += k.batchRows[index]!;
+  try {
+    for (let start = 0; start < count; start += group) {
+      const batches = Array.from({ length: Math.min(group, count - start) }, (_, j) => k.batch(start + j));
+      const calls = Array.from({ length: Math.min(threads, batches.length) }, (_, t) => {
+        const o = (field: number) => at[t * per + field]!;
+        const share = batches.flatMap((batch, j) => (j % threads === t ? [{ batch, k: start + j }] : []));
+        const starts = arena.i32(o(1), share.length + 1);
+        const rates = arena.f32(o(2), share.length);
+        let end = 0;
+        share.forEach(({ k: index }, j) => {
+          starts[j] = end;
+          rates[j] = a.rates[index]!;
+          end += k.batchRows[index]!;
+        });
+        starts[share.length] = end;
+        const own = k.ownLengths(shareRows).map((_, j) => o(11 + j));
+        const ownWords = k.fill(
+          arena,
+          share.map(({ batch }) => batch),
+          own,
+          sharedAt,
+        );
+        const words = arena.i32(o(0), PARAMETER_WORDS);
+        const floats = arena.f32(o(0), PARAMETER_WORDS);
+        words.set(places.slice(0, 9));
+        words.set([o(1), share.length, a.dim, o(2)], 12);
+        floats.set([a.beta1, a.beta2, a.epsilon, a.l2], 16);
+        words.set([o(4), o(5), o(6), o(7), o(8), o(9), o(10), o(3)], 20);
+        for (const [field, value] of ownWords) words[field] = value;
+        return { parameters: o(0), losses: o(3), share };
       });
-      starts[share.length] = end;
-      const own = k.ownLengths(shareRows).map((_, j) => o(11 + j));
-      const ownWords = k.fill(
-        arena,
-        share.map(({ batch }) => batch),
-        own,
-        sharedAt,
-      );
-      const words = arena.i32(o(0), PARAMETER_WORDS);
-      const floats = arena.f32(o(0), PARAMETER_WORDS);
-      words.set(places.slice(0, 9));
-      words.set([o(1), share.length, a.dim, o(2)], 12);
-      floats.set([a.beta1, a.beta2, a.epsilon, a.l2], 16);
-      words.set([o(4), o(5), o(6), o(7), o(8), o(9), o(10), o(3)], 20);
-      for (const [field, value] of ownWords) words[field] = value;
-      return { parameters: o(0), losses: o(3), share };
-    });
-    if (pool !== undefined)
-      pool.run(
-        k.kernel,
-        calls.map(({ parameters }) => [parameters]),
-      );
-    else kernels![k.kernel](calls[0]!.parameters);
-    for (const { losses: out, share } of calls) {
-      const values = arena.f32(out, share.length * k.lossesPerBatch);
-      share.forEach(({ k: index }, j) => {
-        losses.set(values.subarray(j * k.lossesPerBatch, (j + 1) * k.lossesPerBatch), index * k.lossesPerBatch);
-      });
+      if (pool !== undefined)
+        pool.run(
+          k.kernel,
+          calls.map(({ parameters }) => [parameters]),
+        );
+      else kernels![k.kernel](calls[0]!.parameters);
+      for (const { losses: out, share } of calls) {
+        const values = arena.f32(out, share.length * k.lossesPerBatch);
+        share.forEach(({ k: index }, j) => {
+          losses.set(values.subarray(j * k.lossesPerBatch, (j + 1) * k.lossesPerBatch), index * k.lossesPerBatch);
+        });
+      }
     }
+  } finally {
+    // Tables trained in a pool's memory come back even when a later batch was refused.
+    if (!inPlace)
+      tableList.forEach((t, j) => {
+        t?.set(arena.f32(places[j]!, t.length));
+      });
   }
-  if (!inPlace)
-    tableList.forEach((t, j) => {
-      t?.set(arena.f32(places[j]!, t.length));
-    });
   return losses;
 };
 
