@@ -2,7 +2,8 @@
  * `@kdrec/core`: the small vocabulary every kdrec package shares.
  *
  * - the engine entry point ({@link initEngine}): native TensorFlow when it loads, else `cpu`;
- * - kdrec's own engine kernels, named once ({@link KdrecHeldOutRanks}, {@link KdrecTopKExcluding}),
+ * - kdrec's own engine kernels, named once ({@link KdrecHeldOutRanks}, {@link KdrecTopKExcluding},
+ *   {@link KdrecScoreTopKExcluding}),
  *   and whether the active backend has them ({@link hasEngineKernel});
  * - seeded, splittable random numbers ({@link seededRandom});
  * - the error type ({@link KdrecError}) returned in fp-ts `Either` by fallible operations;
@@ -36,7 +37,10 @@ export {
   hasEngineKernel,
   heldOutRanks,
   KdrecHeldOutRanks,
+  KdrecScoreTopKExcluding,
   KdrecTopKExcluding,
+  type ScoreTopKExcludingInputs,
+  scoreTopKExcluding,
   type TopKExcludingInputs,
   topKExcluding,
 } from "./kernels.js";

@@ -26,6 +26,15 @@ export const KdrecHeldOutRanks = "KdrecHeldOutRanks";
 export const KdrecTopKExcluding = "KdrecTopKExcluding";
 
 /**
+ * {@link KdrecTopKExcluding} from an MF's factors: each row's scores (`userRows[b] · itemFactors[i]
+ * (+ itemBiases[i])`) are computed a few rows at a time and selected while in cache, so the
+ * `[rows, items]` score block never goes to memory. Scores are summed over the factors in order,
+ * so they may differ from a matrix product's in the last bit.
+ * @category Kernels
+ */
+export const KdrecScoreTopKExcluding = "KdrecScoreTopKExcluding";
+
+/**
  * Inputs of {@link heldOutRanks}.
  * @category Kernels
  */
@@ -54,6 +63,23 @@ export interface TopKExcludingInputs {
   /** User `u`'s excluded items are `excludedItems[excludedOffsets[u] … excludedOffsets[u + 1])`, sorted; empty for none (int32). */
   readonly excludedOffsets: tf.Tensor1D;
   /** (int32) */
+  readonly excludedItems: tf.Tensor1D;
+}
+
+/**
+ * Inputs of {@link scoreTopKExcluding}.
+ * @category Kernels
+ */
+export interface ScoreTopKExcludingInputs {
+  /** The rows' user factors, `[rows, dim]`. */
+  readonly userRows: tf.Tensor2D;
+  /** `[items, dim]`. */
+  readonly itemFactors: tf.Tensor2D;
+  /** `[items]`, or empty for none. */
+  readonly itemBiases: tf.Tensor1D;
+  /** As {@link TopKExcludingInputs}: each row's user, and the excluded lists by user. */
+  readonly users: tf.Tensor1D;
+  readonly excludedOffsets: tf.Tensor1D;
   readonly excludedItems: tf.Tensor1D;
 }
 
@@ -93,5 +119,25 @@ export const topKExcluding = (
   k: number,
 ): { readonly values: tf.Tensor2D; readonly indices: tf.Tensor2D } => {
   const [values, indices] = tf.engine().runKernel(KdrecTopKExcluding, { ...inputs }, { k }) as tf.Tensor2D[];
+  return { values: values!, indices: indices! };
+};
+
+/**
+ * Runs {@link KdrecScoreTopKExcluding} on the active backend: `[rows, k]` scores and items (int32).
+ * Throws when the backend lacks it (check {@link hasEngineKernel}) or an input is inconsistent.
+ * @example
+ * ```ts
+ * const { values, indices } = scoreTopKExcluding(
+ *   { userRows, itemFactors, itemBiases: tf.tensor1d([]), users, excludedOffsets, excludedItems },
+ *   10,
+ * );
+ * ```
+ * @category Kernels
+ */
+export const scoreTopKExcluding = (
+  inputs: ScoreTopKExcludingInputs,
+  k: number,
+): { readonly values: tf.Tensor2D; readonly indices: tf.Tensor2D } => {
+  const [values, indices] = tf.engine().runKernel(KdrecScoreTopKExcluding, { ...inputs }, { k }) as tf.Tensor2D[];
   return { values: values!, indices: indices! };
 };

@@ -7,6 +7,10 @@
 //                      (three passes and two [B, N] temporaries) and the gathers around them.
 //   KdrecTopKExcluding each row's k best items, leaving out the row's user's excluded items (a
 //                      CSR by user), best first, ties to the lower index, NaN never ranked.
+//   KdrecScoreTopKExcluding
+//                      the same from an MF's factors: each row's scores against every item are
+//                      computed a few rows at a time into a buffer that stays in cache and
+//                      selected there, so the [B, N] score block is never written to memory.
 //
 // Semantics are those of @kdrec/metrics' `rankInRow` and @kdrec/students' `selectTopK`; their
 // tests compare against them. TensorFlow's C API headers for kernels (kernels.h, ops.h) pull in
@@ -142,7 +146,7 @@ static int valid_offsets(const int32_t* offsets, int64_t count, int64_t items_le
   return 1;
 }
 
-#define MAX_INPUTS 5
+#define MAX_INPUTS 6
 
 // A kernel's inputs checked by `check`; `run` then computes into its outputs, or sets `status`.
 typedef const char* (*CheckInputs)(TF_Tensor** in);
@@ -415,11 +419,144 @@ static void top_k_compute(void* kernel, TF_OpKernelContext* ctx) {
   compute_checked(kernel, ctx, 4, check_top_k_inputs, top_k_run);
 }
 
+// ---- KdrecScoreTopKExcluding -------------------------------------------------------------------
+
+// Rows scored together: each item column's factors are loaded once for all of them.
+#define TILE_ROWS 4
+// Items per vector of the product (the transposed item table is padded to a multiple).
+#define LANES 16
+
+typedef float Lanes __attribute__((vector_size(LANES * sizeof(float))));
+
+typedef struct {
+  int32_t k;
+  int64_t items, padded, dim;
+  int has_lists;
+  const float* user_rows;     // [B, dim]
+  const float* items_by_dim;  // [dim, padded]: the item table transposed, zero-padded
+  const float* biases;        // [padded] or NULL
+  const int32_t *row_users, *offsets, *excluded;
+  int32_t* best_items;
+  float* best_scores;
+} ScoreTopKJob;
+
+// Scores of `rows` (≤ TILE_ROWS) user rows against every item into `out` ([rows, padded]):
+// per LANES items, one accumulator per row, the factors summed in order d = 0, 1, … .
+VECTOR_CLONES static void score_tile(const ScoreTopKJob* job, const float* users, int rows, float* out) {
+  const int64_t dim = job->dim, padded = job->padded;
+  for (int64_t i = 0; i < padded; i += LANES) {
+    Lanes acc[TILE_ROWS];
+    Lanes start = {0};
+    if (job->biases != NULL) memcpy(&start, job->biases + i, sizeof start);
+    for (int r = 0; r < TILE_ROWS; r++) acc[r] = start;
+    for (int64_t d = 0; d < dim; d++) {
+      Lanes q;
+      memcpy(&q, job->items_by_dim + d * padded + i, sizeof q);
+      for (int r = 0; r < TILE_ROWS; r++) acc[r] += users[r * dim + d] * q;
+    }
+    for (int r = 0; r < rows; r++) memcpy(out + r * padded + i, &acc[r], sizeof acc[r]);
+  }
+}
+
+static void score_and_select_rows(void* context, int64_t from, int64_t to) {
+  const ScoreTopKJob* job = context;
+  float* tile = aligned_alloc(64, (size_t)(TILE_ROWS * job->padded) * sizeof(float));
+  float users[TILE_ROWS * 4096];  // dim ≤ 4096 (checked), padded rows of a short last tile zero
+  if (tile == NULL) return;  // the outputs stay empty (-1 / -inf); cannot happen at these sizes
+  for (int64_t b = from; b < to; b += TILE_ROWS) {
+    const int rows = to - b < TILE_ROWS ? (int)(to - b) : TILE_ROWS;
+    memset(users, 0, sizeof(float) * TILE_ROWS * job->dim);
+    memcpy(users, job->user_rows + b * job->dim, sizeof(float) * rows * job->dim);
+    score_tile(job, users, rows, tile);
+    for (int r = 0; r < rows; r++) {
+      const int32_t user = job->row_users[b + r];
+      const int32_t lo = job->has_lists ? job->offsets[user] : 0, hi = job->has_lists ? job->offsets[user + 1] : 0;
+      select_row(tile + r * job->padded, job->items, job->excluded, lo, hi, job->k, job->best_items + (b + r) * job->k,
+                 job->best_scores + (b + r) * job->k);
+    }
+  }
+  free(tile);
+}
+
+static const char* check_score_top_k_inputs(TF_Tensor** in) {
+  if (TF_NumDims(in[0]) != 2 || TF_NumDims(in[1]) != 2)
+    return "KdrecScoreTopKExcluding: user_rows and item_factors must be matrices [rows, dim] and [items, dim]";
+  const int64_t rows = TF_Dim(in[0], 0), dim = TF_Dim(in[0], 1), items = TF_Dim(in[1], 0);
+  if (TF_Dim(in[1], 1) != dim) return "KdrecScoreTopKExcluding: user_rows and item_factors must have the same width";
+  if (dim < 1 || dim > 4096) return "KdrecScoreTopKExcluding: the width must be in [1, 4096]";
+  const int64_t biases = length_of(in[2]);
+  if (biases != 0 && biases != items) return "KdrecScoreTopKExcluding: item_biases must be empty or one per item";
+  if (length_of(in[3]) != rows) return "KdrecScoreTopKExcluding: users must hold one user per row";
+  if (length_of(in[5]) < 0) return "KdrecScoreTopKExcluding: excluded_items must be a vector";
+  const int64_t users = length_of(in[4]) - 1;
+  if (users < 0) return NULL;  // no excluded lists
+  if (!valid_offsets(TF_TensorData(in[4]), users, length_of(in[5])))
+    return "KdrecScoreTopKExcluding: excluded_offsets must rise from 0 to the number of excluded items";
+  const int32_t* row_users = TF_TensorData(in[3]);
+  for (int64_t b = 0; b < rows; b++)
+    if (row_users[b] < 0 || row_users[b] >= users) return "KdrecScoreTopKExcluding: a user is outside the excluded lists";
+  const int32_t* excluded = TF_TensorData(in[5]);
+  const int64_t count = length_of(in[5]);
+  for (int64_t e = 0; e < count; e++)
+    if (excluded[e] < 0 || excluded[e] >= items) return "KdrecScoreTopKExcluding: an excluded item is out of range";
+  return NULL;
+}
+
+static void score_top_k_run(void* kernel, TF_OpKernelContext* ctx, TF_Tensor** in, TF_Status* status) {
+  const int32_t k = (int32_t)(intptr_t)kernel;
+  const int64_t rows = TF_Dim(in[0], 0), dim = TF_Dim(in[0], 1), items = TF_Dim(in[1], 0);
+  const int64_t padded = (items + LANES - 1) / LANES * LANES;
+  const int64_t dims[2] = {rows, k};
+  TF_Tensor* values = TF_AllocateOutput(ctx, 0, TF_FLOAT, dims, 2, (size_t)(rows * k) * sizeof(float), status);
+  TF_Tensor* indices = TF_GetCode(status) == TF_OK
+                           ? TF_AllocateOutput(ctx, 1, TF_INT32, dims, 2, (size_t)(rows * k) * sizeof(int32_t), status)
+                           : NULL;
+  float* items_by_dim = TF_GetCode(status) == TF_OK ? calloc((size_t)(dim * padded), sizeof(float)) : NULL;
+  float* biases = TF_GetCode(status) == TF_OK && length_of(in[2]) > 0 ? calloc((size_t)padded, sizeof(float)) : NULL;
+  if (TF_GetCode(status) == TF_OK && (items_by_dim == NULL || (length_of(in[2]) > 0 && biases == NULL)))
+    TF_SetStatus(status, TF_RESOURCE_EXHAUSTED, "KdrecScoreTopKExcluding: no memory for the transposed item table");
+  if (TF_GetCode(status) == TF_OK) {
+    const float* factors = TF_TensorData(in[1]);
+    for (int64_t i = 0; i < items; i++)
+      for (int64_t d = 0; d < dim; d++) items_by_dim[d * padded + i] = factors[i * dim + d];
+    if (biases != NULL) memcpy(biases, TF_TensorData(in[2]), (size_t)items * sizeof(float));
+    float* best_scores = TF_TensorData(values);
+    int32_t* best_items = TF_TensorData(indices);
+    for (int64_t j = 0; j < rows * k; j++) {
+      best_scores[j] = -INFINITY;
+      best_items[j] = -1;
+    }
+    ScoreTopKJob job = {k,
+                        items,
+                        padded,
+                        dim,
+                        length_of(in[4]) > 0,
+                        TF_TensorData(in[0]),
+                        items_by_dim,
+                        biases,
+                        TF_TensorData(in[3]),
+                        TF_TensorData(in[4]),
+                        TF_TensorData(in[5]),
+                        best_items,
+                        best_scores};
+    // Split as a product of rows × items × dim would be (the work is the product's).
+    for_rows(rows, items * dim / 8 + 1, score_and_select_rows, &job);
+  }
+  free(items_by_dim);
+  free(biases);
+  if (values != NULL) TF_DeleteTensor(values);
+  if (indices != NULL) TF_DeleteTensor(indices);
+}
+
+static void score_top_k_compute(void* kernel, TF_OpKernelContext* ctx) {
+  compute_checked(kernel, ctx, 6, check_score_top_k_inputs, score_top_k_run);
+}
+
 // ---- registration ------------------------------------------------------------------------------
 
 typedef struct {
   const char* name;
-  const char* inputs[5];
+  const char* inputs[MAX_INPUTS];
   const char* attr;
   const char* outputs[2];
   void* (*create)(TF_OpKernelConstruction*);
@@ -439,6 +576,13 @@ static const KernelSpec KERNELS[] = {
      {"values: float", "indices: int32"},
      top_k_create,
      top_k_compute},
+    {"KdrecScoreTopKExcluding",
+     {"user_rows: float", "item_factors: float", "item_biases: float", "users: int32", "excluded_offsets: int32",
+      "excluded_items: int32"},
+     "k: int >= 1",
+     {"values: float", "indices: int32"},
+     top_k_create,
+     score_top_k_compute},
 };
 
 // Registers every kernel; returns NULL, or TensorFlow's message for the first that failed.
@@ -446,7 +590,7 @@ static const char* register_kernels(TF_Status* status) {
   for (size_t s = 0; s < sizeof(KERNELS) / sizeof(KERNELS[0]); s++) {
     const KernelSpec* spec = &KERNELS[s];
     TF_OpDefinitionBuilder* op = TF_NewOpDefinitionBuilder(spec->name);
-    for (int i = 0; i < 5 && spec->inputs[i] != NULL; i++) TF_OpDefinitionBuilderAddInput(op, spec->inputs[i]);
+    for (int i = 0; i < MAX_INPUTS && spec->inputs[i] != NULL; i++) TF_OpDefinitionBuilderAddInput(op, spec->inputs[i]);
     for (int o = 0; o < 2 && spec->outputs[o] != NULL; o++) TF_OpDefinitionBuilderAddOutput(op, spec->outputs[o]);
     TF_OpDefinitionBuilderAddAttr(op, spec->attr);
     TF_RegisterOpDefinition(op, status);

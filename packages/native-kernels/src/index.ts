@@ -5,7 +5,9 @@
  * - {@link KdrecHeldOutRanks}: full-ranking evaluation's ranks counted in one pass over each row of
  *   the score block (TF.js needs compare, cast and sum: three passes and two temporaries);
  * - {@link KdrecTopKExcluding}: each row's top K with the user's seen items left out, for teacher
- *   targets and `MatrixFactorization.topK` after a product on the engine.
+ *   targets and `MatrixFactorization.topK` after a product on the engine;
+ * - {@link KdrecScoreTopKExcluding}: the same from an MF's factors, scored and selected a few rows at
+ *   a time in cache (`MatrixFactorization.topK` on the engine: no score block in memory).
  *
  * `initEngine` (`@kdrec/core`) calls {@link registerNativeKernels} itself when this package is
  * installed and built: nothing to do but `npm run setup` (which runs `scripts/build.mjs`). Code that
@@ -15,11 +17,11 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { KdrecHeldOutRanks, KdrecTopKExcluding } from "@kdrec/core";
+import { KdrecHeldOutRanks, KdrecScoreTopKExcluding, KdrecTopKExcluding } from "@kdrec/core";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 
-export { KdrecHeldOutRanks, KdrecTopKExcluding };
+export { KdrecHeldOutRanks, KdrecScoreTopKExcluding, KdrecTopKExcluding };
 
 /**
  * Where `scripts/build.mjs` writes the addon.
@@ -79,6 +81,20 @@ const KERNEL_CONFIGS: ReadonlyArray<tf.KernelConfig> = [
         KdrecTopKExcluding,
         [{ name: "k", type: native.binding.TF_ATTR_INT, value: Number(attrs?.k) }],
         [scores!, users!, excludedOffsets!, excludedItems!],
+        2,
+      );
+    },
+  },
+  {
+    kernelName: KdrecScoreTopKExcluding,
+    backendName: "tensorflow",
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const native = backend as unknown as TensorFlowBackend;
+      const { userRows, itemFactors, itemBiases, users, excludedOffsets, excludedItems } = inputs;
+      return native.executeMultipleOutputs(
+        KdrecScoreTopKExcluding,
+        [{ name: "k", type: native.binding.TF_ATTR_INT, value: Number(attrs?.k) }],
+        [userRows!, itemFactors!, itemBiases!, users!, excludedOffsets!, excludedItems!],
         2,
       );
     },

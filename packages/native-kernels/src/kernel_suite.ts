@@ -1,10 +1,16 @@
 import { createRequire } from "node:module";
-import { heldOutRanks, seededRandom, topKExcluding } from "@kdrec/core";
+import { heldOutRanks, scoreTopKExcluding, seededRandom, topKExcluding } from "@kdrec/core";
 import { describeEachBackend } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { expect, it } from "vitest";
-import { ADDON_PATH, KdrecHeldOutRanks, KdrecTopKExcluding, registerNativeKernels } from "./index.js";
+import {
+  ADDON_PATH,
+  KdrecHeldOutRanks,
+  KdrecScoreTopKExcluding,
+  KdrecTopKExcluding,
+  registerNativeKernels,
+} from "./index.js";
 
 const LOWEST = -3.4e38;
 
@@ -89,10 +95,10 @@ const ranksOf = (
  */
 export const nativeKernelSuite = (isa: "avx512" | "avx2" | "plain"): void =>
   describeEachBackend(`kdrec's native kernels (selection: ${isa})`, () => {
-    it("register both kernels for the tensorflow backend, again without harm", () => {
+    it("register the kernels for the tensorflow backend, again without harm", () => {
       const first = registerNativeKernels();
       const second = registerNativeKernels();
-      expect(first).toEqual(E.right([KdrecHeldOutRanks, KdrecTopKExcluding]));
+      expect(first).toEqual(E.right([KdrecHeldOutRanks, KdrecTopKExcluding, KdrecScoreTopKExcluding]));
       expect(second).toEqual(first);
       expect(tf.getKernel(KdrecHeldOutRanks, "tensorflow")).toBeDefined();
       expect(tf.getKernel(KdrecTopKExcluding, "tensorflow")).toBeDefined();
@@ -170,6 +176,50 @@ export const nativeKernelSuite = (isa: "avx512" | "avx2" | "plain"): void =>
       },
     );
 
+    it.each([
+      [13, 37, 5, 4, true],
+      [29, 300, 20, 10, false],
+      // Large enough to split the rows over the machine's cores; a width past one vector.
+      [700, 1000, 3, 17, true],
+    ])(
+      "KdrecScoreTopKExcluding scores and selects as the plain rule does (%i rows x %i items, dim %i, k %i, biases %s): exact integer scores, so ties to the lower index",
+      (rows, items, dim, k, withBiases) => {
+        const rng = seededRandom(rows + items);
+        // Small integers: every sum is exact in float32, whatever the order, and ties abound.
+        const small = (n: number) => Float32Array.from({ length: n }, () => Math.floor(rng.float() * 5) - 2);
+        const [userRows, itemFactors, biases] = [small(rows * dim), small(items * dim), small(withBiases ? items : 0)];
+        const users = rows + 3;
+        const excluded = excludedLists(users, items, items >> 3, 5, () => []);
+        const rowUsers = Int32Array.from({ length: rows }, (_, b) => (b * 5) % users);
+        const { values, indices } = tf.tidy(() =>
+          scoreTopKExcluding(
+            {
+              userRows: tf.tensor2d(userRows, [rows, dim]),
+              itemFactors: tf.tensor2d(itemFactors, [items, dim]),
+              itemBiases: tf.tensor1d(biases),
+              users: tf.tensor1d(rowUsers, "int32"),
+              excludedOffsets: tf.tensor1d(excluded.offsets, "int32"),
+              excludedItems: tf.tensor1d(excluded.items, "int32"),
+            },
+            k,
+          ),
+        );
+        const [gotScores, gotItems] = [Array.from(values.dataSync()), Array.from(indices.dataSync())];
+        tf.dispose([values, indices]);
+        rowUsers.forEach((u, b) => {
+          const row = Float32Array.from({ length: items }, (_, i) => {
+            let score = withBiases ? biases[i]! : 0;
+            for (let d = 0; d < dim; d++) score += userRows[b * dim + d]! * itemFactors[i * dim + d]!;
+            return score;
+          });
+          const set = new Set(excluded.items.subarray(excluded.offsets[u]!, excluded.offsets[u + 1]!));
+          const expected = referenceTopK(row, set, k);
+          expect(gotItems.slice(b * k, (b + 1) * k)).toEqual(expected.items);
+          expect(gotScores.slice(b * k, (b + 1) * k)).toEqual(expected.scores);
+        });
+      },
+    );
+
     it("KdrecTopKExcluding with no excluded lists ranks every item", () => {
       const scores = scoreBlock(5, 64, 2);
       const { indices } = tf.tidy(() =>
@@ -207,6 +257,20 @@ export const nativeKernelSuite = (isa: "avx512" | "avx2" | "plain"): void =>
           },
           false,
         );
+      const scoring =
+        (rowShape: [number, number], itemShape: [number, number], biases: number, users = [0, 1]) =>
+        () =>
+          scoreTopKExcluding(
+            {
+              userRows: tf.zeros(rowShape),
+              itemFactors: tf.zeros(itemShape),
+              itemBiases: tf.zeros([biases]) as tf.Tensor1D,
+              users: ints(users),
+              excludedOffsets: ints([0, 0, 0]),
+              excludedItems: ints([]),
+            },
+            1,
+          );
       const top = (users: number[], offsets: number[], excluded: number[]) => () =>
         topKExcluding({ scores, users: ints(users), excludedOffsets: ints(offsets), excludedItems: ints(excluded) }, 1);
       const cases: Array<[() => unknown, RegExp]> = [
@@ -215,6 +279,9 @@ export const nativeKernelSuite = (isa: "avx512" | "avx2" | "plain"): void =>
         [ranks([0], [0], [0, 1, 1], [9]), /excluded item is out of range/],
         [top([0, 5], [0, 0, 0], []), /user is outside the excluded lists/],
         [top([0, 1], [0, 1, 1], [-1]), /excluded item is out of range/],
+        [scoring([2, 3], [2, 2], 0), /must have the same width/],
+        [scoring([2, 2], [2, 2], 3), /item_biases must be empty or one per item/],
+        [scoring([2, 2], [2, 2], 0, [0, 9]), /user is outside the excluded lists/],
       ];
       for (const [call, message] of cases) expect(() => tf.tidy(call as () => tf.Tensor)).toThrow(message);
       scores.dispose();

@@ -1,4 +1,4 @@
-import { checkTensorLeak, KdrecTopKExcluding, seededRandom } from "@kdrec/core";
+import { checkTensorLeak, KdrecScoreTopKExcluding, KdrecTopKExcluding, seededRandom } from "@kdrec/core";
 import {
   asItemLists,
   leaveLastOut,
@@ -232,18 +232,21 @@ describeEachBackend("MatrixFactorization", () => {
     expect(() => model.grown(3, 5)).toThrow(RangeError);
   });
 
-  it("top-K on the engine (a product, then the engine's selection kernel or a pass over the read-back scores) equals the fused kernel, seen items left out", async () => {
+  it("top-K on the engine (the scoring kernel, or a product then the engine's selection kernel or a pass over the read-back scores) equals the fused kernel, seen items left out", async () => {
     const split = leaveLastOut(syntheticDataset({ seed: 8, users: 70, items: 301 }).interactions); // 301: rows padded to 304
     const model = MatrixFactorization.create({ users: 70, items: 301, dim: 5, seed: 4, itemBias: true });
     model.itemBiases!.set(Float32Array.from({ length: 301 }, (_, i) => Math.sin(i) / 10));
     const seen = userItemSets(split.train);
     const users = Int32Array.from({ length: 70 }, (_, u) => 69 - u);
     const [engine, fused] = (["engine", "fused"] as const).map((path) => model.topK(users, 12, seen, { path }));
-    // On tensorflow, "engine" selects with KdrecTopKExcluding; without it, in the arena.
-    const readBack = await withoutEngineKernel(KdrecTopKExcluding, () =>
-      model.topK(users, 12, seen, { path: "engine" }),
+    // On tensorflow, "engine" scores and selects in KdrecScoreTopKExcluding; without it, a product
+    // then KdrecTopKExcluding; without both, a product then a pass in the arena.
+    const engineTopK = () => model.topK(users, 12, seen, { path: "engine" });
+    const product = await withoutEngineKernel(KdrecScoreTopKExcluding, engineTopK);
+    const readBack = await withoutEngineKernel(KdrecScoreTopKExcluding, () =>
+      withoutEngineKernel(KdrecTopKExcluding, engineTopK),
     );
-    for (const other of [fused!, readBack]) {
+    for (const other of [fused!, product, readBack]) {
       expect(Array.from(engine!.items)).toEqual(Array.from(other.items));
       expect(Array.from(engine!.scores)).toEqual(Array.from(other.scores, (x) => expect.closeTo(x, 4)));
     }
