@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { initEngine } from "./engine.js";
-import { hasEngineKernel, KdrecHeldOutRanks, KdrecTopKExcluding } from "./kernels.js";
+import { hasEngineKernel, KdrecHeldOutRanks, KdrecScoreTopKExcluding, KdrecTopKExcluding } from "./kernels.js";
 
 const saved = process.env.KDREC_BACKEND;
 afterEach(() => {
@@ -25,7 +25,7 @@ describe("initEngine", () => {
         native: true,
         tfjsVersion: tf.version_core,
         // @kdrec/native-kernels, built by set-up, loaded with the engine.
-        kernels: [KdrecHeldOutRanks, KdrecTopKExcluding],
+        kernels: [KdrecHeldOutRanks, KdrecTopKExcluding, KdrecScoreTopKExcluding],
       });
     expect(tf.getBackend()).toBe(engine.right.backend);
   });
@@ -76,6 +76,7 @@ describe("engine kernels", () => {
     await initEngine({ backend: "tensorflow" })();
     expect(hasEngineKernel(KdrecHeldOutRanks)).toBe(true);
     expect(hasEngineKernel(KdrecTopKExcluding)).toBe(true);
+    expect(hasEngineKernel(KdrecScoreTopKExcluding)).toBe(true);
     await initEngine({ backend: "cpu" })();
     expect(hasEngineKernel(KdrecHeldOutRanks)).toBe(false);
   });
