@@ -156,6 +156,17 @@ const teacherListScores = (teacher: SoftLabelEpoch["teacher"], lists: ItemLists,
     return score;
   });
 
+/** Per user, `k` items and their scores, row-major (what `topK` returns). */
+type TopKLists = { readonly items: Int32Array; readonly scores: Float32Array };
+
+/** What the engine top-K paths put on the engine once per call. */
+interface EngineTables {
+  readonly itemFactors: tf.Tensor2D;
+  readonly itemBiases: tf.Tensor1D | undefined;
+  readonly excludedOffsets: tf.Tensor1D;
+  readonly excludedItems: tf.Tensor1D;
+}
+
 /**
  * A matrix-factorization model (student or teacher).
  * @example
@@ -830,14 +841,14 @@ export class MatrixFactorization {
   }
 
   /** A block of users' scores against `itemTable` (`[block.length, rows of the table]`), on the engine. */
-  private blockScores(block: Int32Array, itemTable: tf.Tensor2D, biases: tf.Tensor2D | undefined): tf.Tensor2D {
-    const { dim } = this.config;
-    const rows = new Float32Array(block.length * dim);
-    block.forEach((u, b) => {
-      rows.set(this.userFactors.subarray(u * dim, (u + 1) * dim), b * dim);
-    });
+  private blockScores(block: Int32Array, itemTable: tf.Tensor2D, biases: tf.Tensor | undefined): tf.Tensor2D {
     return tf.tidy(() => {
-      const scores = tf.matMul(tf.tensor2d(rows, [block.length, dim]), itemTable, false, true);
+      const scores = tf.matMul(
+        tf.tensor2d(this.userRows(block), [block.length, this.config.dim]),
+        itemTable,
+        false,
+        true,
+      );
       return (biases === undefined ? scores : tf.add(scores, biases)) as tf.Tensor2D;
     });
   }
@@ -846,84 +857,82 @@ export class MatrixFactorization {
    * {@link MatrixFactorization.topKOnEngine} in one engine kernel, {@link KdrecScoreTopKExcluding}:
    * the users' rows against every item, scored a few rows at a time and selected in cache.
    */
-  private topKByScoringKernel(
-    users: Int32Array,
-    k: number,
-    exclude: UserItems | undefined,
-  ): { readonly items: Int32Array; readonly scores: Float32Array } {
-    const { dim, items } = this.config;
-    const outItems = new Int32Array(users.length * k);
-    const outScores = new Float32Array(users.length * k);
-    const itemFactors = tf.tensor2d(this.itemFactors, [items, dim]);
-    const itemBiases = tf.tensor1d(this.itemBiases ?? new Float32Array(0));
-    const excludedOffsets = tf.tensor1d(exclude?.offsets ?? new Int32Array(0), "int32");
-    const excludedItems = tf.tensor1d(exclude?.items ?? new Int32Array(0), "int32");
-    try {
-      for (let start = 0; start < users.length; start += SCORING_KERNEL_BATCH) {
-        const block = users.subarray(start, start + SCORING_KERNEL_BATCH);
-        const rows = new Float32Array(block.length * dim);
-        block.forEach((u, b) => {
-          rows.set(this.userFactors.subarray(u * dim, (u + 1) * dim), b * dim);
-        });
-        const { values, indices } = tf.tidy(() =>
-          scoreTopKExcluding(
-            {
-              userRows: tf.tensor2d(rows, [block.length, dim]),
-              itemFactors,
-              itemBiases,
-              users: tf.tensor1d(block, "int32"),
-              excludedOffsets,
-              excludedItems,
-            },
-            k,
-          ),
-        );
-        outScores.set(values.dataSync() as Float32Array, start * k);
-        outItems.set(indices.dataSync() as Int32Array, start * k);
-        tf.dispose([values, indices]);
-      }
-    } finally {
-      tf.dispose([itemFactors, itemBiases, excludedOffsets, excludedItems]);
-    }
-    return { items: outItems, scores: outScores };
+  private topKByScoringKernel(users: Int32Array, k: number, exclude: UserItems | undefined): TopKLists {
+    return this.engineTopK(users, k, exclude, SCORING_KERNEL_BATCH, (block, tables) =>
+      scoreTopKExcluding(
+        {
+          userRows: tf.tensor2d(this.userRows(block), [block.length, this.config.dim]),
+          itemFactors: tables.itemFactors,
+          itemBiases: tables.itemBiases ?? tf.tensor1d([]),
+          users: tf.tensor1d(block, "int32"),
+          excludedOffsets: tables.excludedOffsets,
+          excludedItems: tables.excludedItems,
+        },
+        k,
+      ),
+    );
   }
 
   /** {@link MatrixFactorization.topKOnEngine} with the selection in {@link KdrecTopKExcluding}. */
-  private topKByEngineKernel(
+  private topKByEngineKernel(users: Int32Array, k: number, exclude: UserItems | undefined): TopKLists {
+    return this.engineTopK(users, k, exclude, ENGINE_TOP_K_BATCH, (block, tables) =>
+      topKExcluding(
+        {
+          scores: this.blockScores(block, tables.itemFactors, tables.itemBiases),
+          users: tf.tensor1d(block, "int32"),
+          excludedOffsets: tables.excludedOffsets,
+          excludedItems: tables.excludedItems,
+        },
+        k,
+      ),
+    );
+  }
+
+  /**
+   * What both engine kernels' top-K share: the item table, biases and excluded lists on the engine
+   * once, then `select` per block of `batch` users (inside tidy), its lists read back, all freed.
+   */
+  private engineTopK(
     users: Int32Array,
     k: number,
     exclude: UserItems | undefined,
-  ): { readonly items: Int32Array; readonly scores: Float32Array } {
+    batch: number,
+    select: (
+      block: Int32Array,
+      tables: EngineTables,
+    ) => { readonly values: tf.Tensor2D; readonly indices: tf.Tensor2D },
+  ): TopKLists {
     const { dim, items } = this.config;
     const outItems = new Int32Array(users.length * k);
     const outScores = new Float32Array(users.length * k);
-    const itemTable = tf.tensor2d(this.itemFactors, [items, dim]);
-    const biases = this.itemBiases === undefined ? undefined : tf.tensor2d(this.itemBiases, [1, items]);
-    const offsets = tf.tensor1d(exclude?.offsets ?? new Int32Array(0), "int32");
-    const excluded = tf.tensor1d(exclude?.items ?? new Int32Array(0), "int32");
+    const tables: EngineTables = {
+      itemFactors: tf.tensor2d(this.itemFactors, [items, dim]),
+      itemBiases: this.itemBiases === undefined ? undefined : tf.tensor1d(this.itemBiases),
+      excludedOffsets: tf.tensor1d(exclude?.offsets ?? new Int32Array(0), "int32"),
+      excludedItems: tf.tensor1d(exclude?.items ?? new Int32Array(0), "int32"),
+    };
     try {
-      for (let start = 0; start < users.length; start += ENGINE_TOP_K_BATCH) {
-        const block = users.subarray(start, start + ENGINE_TOP_K_BATCH);
-        const { values, indices } = tf.tidy(() =>
-          topKExcluding(
-            {
-              scores: this.blockScores(block, itemTable, biases),
-              users: tf.tensor1d(block, "int32"),
-              excludedOffsets: offsets,
-              excludedItems: excluded,
-            },
-            k,
-          ),
-        );
+      for (let start = 0; start < users.length; start += batch) {
+        const { values, indices } = tf.tidy(() => select(users.subarray(start, start + batch), tables));
         // Read outside tidy: tidy would walk every element of a returned TypedArray.
         outScores.set(values.dataSync() as Float32Array, start * k);
         outItems.set(indices.dataSync() as Int32Array, start * k);
         tf.dispose([values, indices]);
       }
     } finally {
-      tf.dispose([itemTable, offsets, excluded, ...(biases === undefined ? [] : [biases])]);
+      tf.dispose(Object.values(tables).filter((t): t is tf.Tensor => t !== undefined));
     }
     return { items: outItems, scores: outScores };
+  }
+
+  /** The users' factor rows, row-major `[users.length, dim]` (a copy). */
+  private userRows(users: Int32Array): Float32Array {
+    const { dim } = this.config;
+    const rows = new Float32Array(users.length * dim);
+    users.forEach((u, b) => {
+      rows.set(this.userFactors.subarray(u * dim, (u + 1) * dim), b * dim);
+    });
+    return rows;
   }
 
   /**
