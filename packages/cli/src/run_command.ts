@@ -7,7 +7,7 @@
  * the synthetic data.
  * @module
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { decodeConfig, formatKdrecError, initEngine, type KdrecError, kdrecError } from "@kdrec/core";
 import { loadDataset } from "@kdrec/data/node";
@@ -16,14 +16,14 @@ import {
   type ExperimentSpec,
   experimentSpec,
   isExternal,
+  MAX_POOL_THREADS,
   openRunFolder,
   resultTable,
 } from "@kdrec/experiment";
 import type { TeacherTargets } from "@kdrec/model-kit";
 import { type ScalarWriterFactory, tensorboardLog } from "@kdrec/report";
 import { writeReport } from "@kdrec/report/node";
-import { parseTopKLists } from "@kdrec/teachers";
-import { readTopKParquetFiles } from "@kdrec/teachers/node";
+import { readTopKListsFile } from "@kdrec/teachers/node";
 import * as E from "fp-ts/lib/Either.js";
 import { duplicatesOption } from "./dataset_args.js";
 import type { CommandIo } from "./io.js";
@@ -80,8 +80,10 @@ export const runCommand = async (
   const seeds = count === undefined ? undefined : Array.from({ length: count.right }, (_, i) => i + 1);
   const threadCount = values.threads === undefined ? undefined : positiveIntegerOption(values.threads, 1, "--threads");
   if (threadCount !== undefined && E.isLeft(threadCount)) return threadCount;
-  if (threadCount !== undefined && threadCount.right > 64)
-    return E.left(kdrecError("INVALID_ARGUMENT", `at most 64 threads, got ${threadCount.right}`, "--threads"));
+  if (threadCount !== undefined && threadCount.right > MAX_POOL_THREADS)
+    return E.left(
+      kdrecError("INVALID_ARGUMENT", `at most ${MAX_POOL_THREADS} threads, got ${threadCount.right}`, "--threads"),
+    );
   const dataRoot = values["data-dir"] ?? process.env.KDREC_DATA_DIR;
   const dataset =
     "path" in spec.dataset && !isAbsolute(spec.dataset.path)
@@ -113,13 +115,7 @@ export const runCommand = async (
   if (isExternal(spec.teacher)) {
     const configDir = values.config === undefined ? "." : dirname(values.config);
     const path = isAbsolute(spec.teacher.path) ? spec.teacher.path : resolve(configDir, spec.teacher.path);
-    if (!existsSync(path))
-      return discardOn(kdrecError("IO", "no such file (the external teacher's top-K lists)", path));
-    // Parquet (a file, or a folder of part files as a cluster writes them) streams a row group at a time.
-    const lists =
-      path.endsWith(".parquet") || statSync(path).isDirectory()
-        ? await readTopKParquetFiles(path, interactions.userIds, interactions.itemIds)
-        : parseTopKLists(readFileSync(path, "utf8"), interactions.userIds, interactions.itemIds, path);
+    const lists = await readTopKListsFile(path, interactions.userIds, interactions.itemIds);
     if (E.isLeft(lists)) return discardOn(lists.left);
     externalTargets = lists.right;
   }

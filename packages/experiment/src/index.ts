@@ -40,7 +40,7 @@ export {
   runExperiment,
   type SavedModelMeta,
 } from "./run.js";
-export { type MetricsLine, openRunFolder, type RunFolder, type RunOptions } from "./run_folder.js";
+export { MAX_POOL_THREADS, type MetricsLine, openRunFolder, type RunFolder, type RunOptions } from "./run_folder.js";
 export { type ServedData, servedData } from "./served_data.js";
 export {
   DEFAULT_EXPERIMENT,

@@ -9,7 +9,7 @@ import { constants, existsSync } from "node:fs";
 import { access, appendFile, lstat, mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type KdrecError, kdrecError } from "@kdrec/core";
-import type { KernelPool } from "@kdrec/students";
+import { type KernelPool, MAX_POOL_THREADS } from "@kdrec/students";
 import { startKernelPool } from "@kdrec/students/node";
 import type { EpochRecord } from "@kdrec/train";
 import * as tf from "@tensorflow/tfjs-core";
@@ -21,6 +21,9 @@ import { resolveExperiment } from "./resolved.js";
 import type { ExperimentResult } from "./results.js";
 import { type ExperimentOptions, prepareExperiment } from "./run.js";
 import type { ExperimentSpec } from "./spec.js";
+
+/** The most threads `RunOptions.threads` may ask for (a kernel pool's limit). */
+export { MAX_POOL_THREADS };
 
 /**
  * One line of a run's `metrics.jsonl`: an epoch of one model and seed. JSON has no NaN, so the

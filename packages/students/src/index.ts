@@ -34,7 +34,7 @@ export {
   type ProjectedFeature,
   type TowerFeatures,
 } from "./hierarchical_tower.js";
-export { isKernelPool, type KernelPool } from "./kernel_pool.js";
+export { isKernelPool, type KernelPool, MAX_POOL_THREADS } from "./kernel_pool.js";
 export {
   MatrixFactorization,
   MatrixFactorizationConfig,

@@ -32,6 +32,13 @@ export interface KernelPool extends TrainingThreads {
 }
 
 /**
+ * The most threads a {@link KernelPool} starts (`kdrec run --threads` refuses more before anything
+ * is written).
+ * @category Optimizers
+ */
+export const MAX_POOL_THREADS = 64;
+
+/**
  * Whether training threads are a {@link KernelPool} (what MF can train on).
  * @category Optimizers
  */

@@ -72,6 +72,7 @@ describe("startKernelPool", () => {
     await other.close();
     expect(() => other.run("scoreTopK", [])).toThrow(/closed/);
     await expect(startKernelPool({ threads: 0 })).rejects.toThrow(/positive integer/);
+    await expect(startKernelPool({ threads: 65 })).rejects.toThrow(/positive integer up to 64, got 65/);
   });
 
   it("does not keep the process alive when left open", () => {

@@ -7,7 +7,7 @@
  * @module
  */
 import { Worker } from "node:worker_threads";
-import type { KernelPool } from "./kernel_pool.js";
+import { type KernelPool, MAX_POOL_THREADS } from "./kernel_pool.js";
 import { kernelModule, RowArena, type RowKernelExports } from "./row_arena.js";
 
 const KERNELS: ReadonlyArray<keyof RowKernelExports> = [
@@ -79,8 +79,10 @@ interface Helper {
  */
 export const startKernelPool = async (options: { readonly threads?: number } = {}): Promise<KernelPool> => {
   const threads = options.threads ?? 2;
-  if (!(Number.isInteger(threads) && threads >= 1))
-    throw new RangeError(`startKernelPool: threads must be a positive integer, got ${threads}`);
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_POOL_THREADS))
+    throw new RangeError(
+      `startKernelPool: threads must be a positive integer up to ${MAX_POOL_THREADS}, got ${threads}`,
+    );
   const module = kernelModule(true);
   if (module === null) throw new Error("startKernelPool: this engine cannot run the WebAssembly SIMD kernels");
   const arena = RowArena.create({ shared: true });

@@ -1,9 +1,10 @@
 /**
  * `@kdrec/teachers/node`: the Node-only half of `@kdrec/teachers` — a teacher's top-K lists from
- * and to Parquet files on disk.
+ * and to files on disk.
  *
  * - {@link readTopKParquetFiles}: one file, or a folder of part files as Spark writes them,
  *   streamed a row group at a time (`readTopKParquet` of `@kdrec/teachers`);
+ * - {@link readTopKListsFile}: lists in either form (Parquet, or the text lists), by path;
  * - {@link writeTopKParquet}: targets kdrec computed, in the long layout (`user`, `item`,
  *   `score`, `rank`), a row group per block of users.
  *
@@ -11,4 +12,4 @@
  * import reachable.
  * @packageDocumentation
  */
-export { readTopKParquetFiles, writeTopKParquet } from "./top_k_parquet_files.js";
+export { readTopKListsFile, readTopKParquetFiles, writeTopKParquet } from "./top_k_parquet_files.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import * as E from "fp-ts/lib/Either.js";
 import { fileWriter, ParquetWriter, parquetWriteFile } from "hyparquet-writer";
 import { afterAll, describe, expect, it } from "vitest";
-import { readTopKParquetFiles, writeTopKParquet } from "./top_k_parquet_files.js";
+import { readTopKListsFile, readTopKParquetFiles, writeTopKParquet } from "./top_k_parquet_files.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "kdrec-parquet-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -33,6 +33,31 @@ describe("a teacher's top-K lists in Parquet", () => {
     writeTopKParquet(path, targets, userIds, itemIds, 7);
     const read = await readTopKParquetFiles(path, userIds, itemIds);
     expect(E.isRight(read) && read.right).toEqual(targets);
+  });
+
+  it("reads lists by path in either form (Parquet or text), and names a missing path", async () => {
+    const targets = targetsOf(3, 6, 2);
+    const [userIds, itemIds] = [ids("u", 3), ids("i", 6)];
+    const parquet = join(scratch, "by-path.parquet");
+    writeTopKParquet(parquet, targets, userIds, itemIds);
+    const text = join(scratch, "by-path.tsv");
+    writeFileSync(
+      text,
+      Array.from(
+        targets.items,
+        (item, j) => `${userIds[Math.floor(j / 2)]}\t${itemIds[item]}\t${targets.scores[j]}`,
+      ).join("\n"),
+    );
+    for (const path of [parquet, text]) {
+      const read = await readTopKListsFile(path, userIds, itemIds);
+      expect(E.isRight(read) && Array.from(read.right.items)).toEqual(Array.from(targets.items));
+    }
+    const missing = await readTopKListsFile(join(scratch, "nothing.tsv"), userIds, itemIds);
+    expect(E.isLeft(missing) && missing.left).toMatchObject({
+      code: "IO",
+      message: "no such file (the external teacher's top-K lists)",
+      location: join(scratch, "nothing.tsv"),
+    });
   });
 
   it("reads a Spark output folder: part files in any row order, _SUCCESS and .crc files beside", async () => {

@@ -1,14 +1,16 @@
 /**
- * Top-K lists in Parquet files on disk: reading one file or a Spark output folder, and writing.
+ * Top-K lists on disk: Parquet (one file or a Spark output folder) read and written, and either
+ * form of lists read by its path.
  * @module
  */
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { type KdrecError, kdrecError } from "@kdrec/core";
 import type { TeacherTargets } from "@kdrec/model-kit";
 import * as E from "fp-ts/lib/Either.js";
 import { asyncBufferFromFile } from "hyparquet";
 import { fileWriter, ParquetWriter } from "hyparquet-writer";
+import { parseTopKLists } from "./top_k_lists.js";
 import { type ParquetPart, readTopKParquet, type TopKParquetColumns } from "./top_k_parquet.js";
 
 /** The Parquet files at `path`: the file itself, or a folder's `*.parquet` files by name (Spark's `_SUCCESS` and `.crc` files left out). */
@@ -57,6 +59,27 @@ const integerIds = (ids: ReadonlyArray<string>): boolean =>
     const n = Number(id);
     return Number.isInteger(n) && n >= 0 && n < 2 ** 31 && String(n) === id;
   });
+
+/**
+ * Reads a teacher's top-K lists from disk in either form kdrec takes: Parquet (a `.parquet` file,
+ * or a folder of part files, streamed a row group at a time: {@link readTopKParquetFiles}), else
+ * the text lists of `parseTopKLists`. A missing path fails with an `IO` error naming it.
+ * @example
+ * ```ts
+ * const targets = await readTopKListsFile("teacher-top50.txt", data.userIds, data.itemIds);
+ * ```
+ * @category Teachers
+ */
+export const readTopKListsFile = async (
+  path: string,
+  userIds: ReadonlyArray<string>,
+  itemIds: ReadonlyArray<string>,
+): Promise<E.Either<KdrecError, TeacherTargets>> => {
+  if (!existsSync(path)) return E.left(kdrecError("IO", "no such file (the external teacher's top-K lists)", path));
+  return path.endsWith(".parquet") || statSync(path).isDirectory()
+    ? readTopKParquetFiles(path, userIds, itemIds)
+    : parseTopKLists(readFileSync(path, "utf8"), userIds, itemIds, path);
+};
 
 /**
  * Writes targets as Parquet in the long layout — columns `user`, `item` (the dataset's ids: INT32
