@@ -90,6 +90,28 @@ const ranksOf = (
 };
 
 /**
+ * Checks a top-K kernel's lists (then frees them) row by row against {@link referenceTopK} of
+ * `rowScores(b)` with row `b`'s user's excluded items; returns the items, row-major.
+ */
+const expectReferenceLists = (
+  got: { readonly values: tf.Tensor2D; readonly indices: tf.Tensor2D },
+  rowUsers: Int32Array,
+  excluded: { readonly offsets: Int32Array; readonly items: Int32Array },
+  k: number,
+  rowScores: (b: number) => Float32Array,
+): number[] => {
+  const [gotScores, gotItems] = [Array.from(got.values.dataSync()), Array.from(got.indices.dataSync())];
+  tf.dispose([got.values, got.indices]);
+  rowUsers.forEach((u, b) => {
+    const set = new Set(excluded.items.subarray(excluded.offsets[u]!, excluded.offsets[u + 1]!));
+    const expected = referenceTopK(rowScores(b), set, k);
+    expect(gotItems.slice(b * k, (b + 1) * k)).toEqual(expected.items);
+    expect(gotScores.slice(b * k, (b + 1) * k)).toEqual(expected.scores);
+  });
+  return gotItems;
+};
+
+/**
  * The kernels' tests, with the selection built for `isa` (`KDREC_NATIVE_KERNELS_ISA`, read when the
  * addon loads: each test file runs in a process of its own).
  */
@@ -163,15 +185,9 @@ export const nativeKernelSuite = (isa: "avx512" | "avx2" | "plain"): void =>
             k,
           ),
         );
-        const [gotScores, gotItems] = [Array.from(values.dataSync()), Array.from(indices.dataSync())];
-        tf.dispose([values, indices]);
-        rowUsers.forEach((u, b) => {
-          const row = scores.subarray(b * items, (b + 1) * items);
-          const set = new Set(excluded.items.subarray(excluded.offsets[u]!, excluded.offsets[u + 1]!));
-          const expected = referenceTopK(row, set, k);
-          expect(gotItems.slice(b * k, (b + 1) * k)).toEqual(expected.items);
-          expect(gotScores.slice(b * k, (b + 1) * k)).toEqual(expected.scores);
-        });
+        const gotItems = expectReferenceLists({ values, indices }, rowUsers, excluded, k, (b) =>
+          scores.subarray(b * items, (b + 1) * items),
+        );
         expect(gotItems.slice(0, 3)).toEqual([10, 12, 11]);
       },
     );
@@ -204,19 +220,13 @@ export const nativeKernelSuite = (isa: "avx512" | "avx2" | "plain"): void =>
             k,
           ),
         );
-        const [gotScores, gotItems] = [Array.from(values.dataSync()), Array.from(indices.dataSync())];
-        tf.dispose([values, indices]);
-        rowUsers.forEach((u, b) => {
-          const row = Float32Array.from({ length: items }, (_, i) => {
+        expectReferenceLists({ values, indices }, rowUsers, excluded, k, (b) =>
+          Float32Array.from({ length: items }, (_, i) => {
             let score = withBiases ? biases[i]! : 0;
             for (let d = 0; d < dim; d++) score += userRows[b * dim + d]! * itemFactors[i * dim + d]!;
             return score;
-          });
-          const set = new Set(excluded.items.subarray(excluded.offsets[u]!, excluded.offsets[u + 1]!));
-          const expected = referenceTopK(row, set, k);
-          expect(gotItems.slice(b * k, (b + 1) * k)).toEqual(expected.items);
-          expect(gotScores.slice(b * k, (b + 1) * k)).toEqual(expected.scores);
-        });
+          }),
+        );
       },
     );
 
