@@ -30,7 +30,8 @@ const USAGE = {
       or a previous run with --resume (continue) or --overwrite (replace); --duplicates
       overrides the config's dataset.duplicates (repeated (user, item) rows; default refuse);
       --threads N trains MF's epochs of the task loss (no distillation, fine-tuning) and of
-      soft-label distillation from a teacher's score table whole, one kernel call on N threads
+      distillation by soft labels, MSE, ranking, listwise ranking or UnKD (a teacher with a
+      score table or MF tables) whole, one kernel call on N threads
       (N > 1: Hogwild — faster, not reproducible run to run; recorded in config.resolved.json);
       without it every model trains step by step, reproducibly
       the config's JSON Schema: docs/kdrec-config.schema.json`,

@@ -7,15 +7,18 @@ import { expect, it } from "vitest";
 import { rowBprLoss } from "./bpr.js";
 import {
   type ClosedFormLoss,
+  plackettLuceGradient,
   rankingDistillationGradient,
   rowBprGradient,
+  softBinaryCrossEntropyGradient,
   softLabelGradient,
   squaredErrorGradient,
 } from "./closed_form.js";
 import { lossTerm, mixtureGradient, mixtureLoss, withClosedForm } from "./mixture.js";
 import { meanSquaredError } from "./mse.js";
+import { plackettLuceLoss } from "./plackett_luce.js";
 import { rankingDistillation, rankWeights } from "./ranking_distillation.js";
-import { rankDiscrepancyWeights, softLabelCrossEntropy } from "./soft_label_cross_entropy.js";
+import { rankDiscrepancyWeights, softBinaryCrossEntropy, softLabelCrossEntropy } from "./soft_label_cross_entropy.js";
 
 const ROWS = 7;
 const WIDTH = 13;
@@ -82,6 +85,17 @@ describeEachBackend("closed-form gradients", () => {
       rankingDistillationGradient(2, rankWeights(10, 5), 1),
       (s) => rankingDistillation(slice(s, 2, 10), tf.tensor1d(rankWeights(10, 5)), tf.reshape(slice(s, 1, 1), [-1])),
     ],
+    ["Plackett–Luce over the top 6", plackettLuceGradient(2, 6, 0), (s) => plackettLuceLoss(slice(s, 2, 6))],
+    [
+      "soft binary cross-entropy, T = 2",
+      softBinaryCrossEntropyGradient(2, 11, 2),
+      (s, t) => softBinaryCrossEntropy(slice(s, 2, 11), slice(t, 2, 11), 2),
+    ],
+    [
+      "Plackett–Luce over the top 5 with 4 items below",
+      plackettLuceGradient(2, 5, 4),
+      (s) => plackettLuceLoss(slice(s, 2, 5), slice(s, 7, 4)),
+    ],
   ];
 
   for (const [name, closedForm, twin] of cases) {
@@ -100,6 +114,24 @@ describeEachBackend("closed-form gradients", () => {
       );
     });
   }
+
+  it("each closed form describes itself to list kernels, except soft labels with weighted targets", () => {
+    expect(rowBprGradient(true).kernel).toEqual([{ term: { kind: "bpr", positive: 1, negative: 0 }, scale: 1 }]);
+    expect(softLabelGradient(1, 11, 0.5).kernel).toEqual([
+      { term: { kind: "soft-label", first: 1, count: 11, temperature: 0.5 }, scale: 1 },
+    ]);
+    expect(squaredErrorGradient.kernel).toEqual([{ term: { kind: "squared-error" }, scale: 1 }]);
+    expect(rankingDistillationGradient(2, rankWeights(3, 5), 1).kernel).toEqual([
+      { term: { kind: "ranking", first: 2, negative: 1, rankWeights: rankWeights(3, 5) }, scale: 1 },
+    ]);
+    expect(plackettLuceGradient(2, 5, 4).kernel).toEqual([
+      { term: { kind: "plackett-luce", first: 2, count: 5, below: 4 }, scale: 1 },
+    ]);
+    expect(softBinaryCrossEntropyGradient(2, 11, 2).kernel).toEqual([
+      { term: { kind: "soft-bce", first: 2, count: 11, temperature: 2 }, scale: 1 },
+    ]);
+    expect(softLabelGradient(1, 11, 2, () => new Float32Array(ROWS * 11)).kernel).toBeUndefined();
+  });
 
   it("a mixture in closed form equals mixtureLoss differentiated by TF.js", () => {
     const terms = [

@@ -10,19 +10,30 @@
  *   (FTD / HTD), {@link gumbelSoftmax} and {@link expertAlignmentLoss} (distillation experts);
  * - mixtures: {@link lossTerm}, {@link mixtureLoss}, {@link weightAt} schedules, {@link describeMixture};
  * - closed forms on plain arrays ({@link rowBprGradient}, {@link softLabelGradient},
- *   {@link squaredErrorGradient}, {@link rankingDistillationGradient}) and {@link mixtureGradient}:
- *   training steps of models that take a score gradient, without the tensor engine.
+ *   {@link squaredErrorGradient}, {@link rankingDistillationGradient}, {@link plackettLuceGradient},
+ *   {@link softBinaryCrossEntropyGradient})
+ *   and {@link mixtureGradient}: training steps of models that take a score gradient, without the
+ *   tensor engine; each describes itself to list kernels ({@link KernelTerm}), which take whole
+ *   epochs of such steps.
  * @packageDocumentation
  */
 export { binaryCrossEntropy } from "./binary_cross_entropy.js";
 export { bprLoss, rowBprLoss } from "./bpr.js";
 export {
   type ClosedFormLoss,
+  closedFormOf,
+  type KernelPart,
+  type KernelTerm,
+  kernelTermProblem,
+  plackettLuceGradient,
   rankingDistillationGradient,
+  readsTeacher,
   rowBprGradient,
   type ScoreArrays,
+  softBinaryCrossEntropyGradient,
   softLabelGradient,
   squaredErrorGradient,
+  withKernelTerms,
 } from "./closed_form.js";
 export { type FeatureAlignmentOptions, featureAlignment } from "./feature_alignment.js";
 export {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { PairwiseBatch } from "@kdrec/data";
+import type { KernelTerm } from "@kdrec/losses";
 import type * as tf from "@tensorflow/tfjs-core";
 import type { ItemLists } from "./item_lists.js";
 import type { EntityLimit, RepresentationLoss } from "./representations.js";
@@ -52,36 +53,31 @@ export interface TrainingThreads {
 }
 
 /**
- * A soft-label distillation epoch, as a model's whole-epoch kernel takes it: rows [negative,
- * positive, candidates…] scored by the student and looked up in the teacher's score table; the
- * loss `bprWeight`·BPR(negative, positive) + `softLabelWeight`·T²·CE(softmax(teacher/T),
- * softmax(student/T)) over [positive, candidates…], as the soft-label plan's mixture.
+ * Where a teacher's scores of list items come from in a model's list kernel: its score table
+ * (`[users, items]`, a teacher's `scoreTable`), or an MF teacher's tables (a teacher's
+ * `factorTables`), scored per list item.
  * @category Contracts
  */
-export interface SoftLabelEpoch {
+export type TeacherScoreSource = { readonly table: Float32Array } | { readonly factors: FactorTables };
+
+/**
+ * An epoch of steps on item lists as a model's list kernel takes it: rows of `width` items scored
+ * by the student (and by the teacher where a term reads its scores), the loss Σ weight · term over
+ * closed-form terms (`@kdrec/losses`' {@link KernelTerm}s, as a plan's closed forms describe
+ * themselves) — the steps `trainStepWithGradient` takes with that mixture's closed form.
+ * @category Contracts
+ */
+export interface ListEpoch {
   /** Rows per batch, in order. */
   readonly batchRows: ReadonlyArray<number>;
   /** Batch `k`'s lists (asked for once each, in order: they may be drawn as the epoch goes). */
   readonly lists: (k: number) => ItemLists;
-  /** Items per row: 2 + candidates. */
+  /** Items per row. */
   readonly width: number;
-  /**
-   * Where the teacher's scores come from: its score table (`[users, items]`, a teacher's
-   * `scoreTable`), or an MF teacher's tables (a teacher's `factorTables`), scored per list item.
-   */
-  readonly teacher: { readonly table: Float32Array } | { readonly factors: FactorTables };
-  readonly bprWeight: number;
-  readonly softLabelWeight: number;
-  readonly temperature: number;
-}
-
-/**
- * A soft-label epoch's losses per batch: the mean BPR and the mean T²·CE, unweighted.
- * @category Contracts
- */
-export interface SoftLabelEpochLosses {
-  readonly bpr: Float32Array;
-  readonly softLabel: Float32Array;
+  /** The teacher's scores, needed when a term reads them (soft labels, squared error). */
+  readonly teacher?: TeacherScoreSource;
+  /** The terms in the mixture's order, each with its weight for this epoch (0: skipped). */
+  readonly terms: ReadonlyArray<{ readonly term: KernelTerm; readonly weight: number }>;
 }
 
 /**
@@ -107,13 +103,13 @@ export interface TrainableModel<W = unknown, S = unknown> extends ScoringModel, 
    */
   trainPairwiseEpoch?(batches: ReadonlyArray<PairwiseBatch>, threads?: TrainingThreads): Float32Array;
   /**
-   * Every step of a soft-label distillation epoch at once (BPR on each row's [negative,
-   * positive] plus soft-label cross-entropy over [positive, candidates…] against a teacher's score
-   * table) — the steps `trainStepWithGradient` takes with that mixture's closed form, up to float
-   * rounding — on `threads` where given and usable (as {@link TrainableModel.trainPairwiseEpoch}).
-   * Returns each batch's two loss values, unweighted.
+   * Every step of an epoch on item lists at once ({@link ListEpoch}: a closed-form mixture such as
+   * BPR + soft-label cross-entropy against a teacher's score table) — the steps
+   * `trainStepWithGradient` takes with that mixture's closed form, up to float rounding — on
+   * `threads` where given and usable (as {@link TrainableModel.trainPairwiseEpoch}). Returns, per
+   * term, each batch's unweighted loss (NaN for a term of weight 0).
    */
-  trainSoftLabelEpoch?(epoch: SoftLabelEpoch, threads?: TrainingThreads): SoftLabelEpochLosses;
+  trainListEpoch?(epoch: ListEpoch, threads?: TrainingThreads): ReadonlyArray<Float32Array>;
   /** Scores `[B, width]` of item lists without training (what two-way training needs of both sides). */
   scoreLists?(lists: ItemLists): tf.Tensor2D;
   /**

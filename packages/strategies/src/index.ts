@@ -30,6 +30,7 @@ export {
   type BoundPlan,
   bprTerm,
   type EpochContext,
+  listEpoch,
   mixturePlan,
   negativeFirstBprTerm,
   type Parties,

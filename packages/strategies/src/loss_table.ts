@@ -13,7 +13,6 @@ import type { RowItemLists, TeacherTargets } from "@kdrec/model-kit";
 import type * as E from "fp-ts/lib/Either.js";
 import type * as t from "io-ts";
 import { mseLoss } from "./mse_loss.js";
-import type { Parties, WholeEpoch } from "./plan.js";
 import type { ScoredLists } from "./scored_lists.js";
 import { softLabelLoss } from "./soft_label_loss.js";
 import { listwiseRankingLoss, rankingLoss } from "./teacher_top_losses.js";
@@ -46,11 +45,6 @@ export interface LossPlan {
   readonly terms: ReadonlyArray<LossTerm<ScoredLists>>;
   /** Refreshes what the lists draw from the teacher at the start of each round (`rng` is the round's). */
   beforeRound?(round: number, rng: Random): void;
-  /**
-   * The same epoch's steps whole, where the parties' kernels can run this loss (see
-   * `withWholeEpoch`); undefined when they cannot.
-   */
-  wholeEpoch?(parties: Parties): WholeEpoch | undefined;
 }
 
 /**

@@ -10,7 +10,7 @@ import type { PhaseName, TeacherTargets } from "@kdrec/model-kit";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { lossEntry } from "./loss_table.js";
-import { type BatchPlan, mixturePlan, taskOnlyPlan, withFeatureTerm, withWholeEpoch } from "./plan.js";
+import { type BatchPlan, mixturePlan, taskOnlyPlan, withFeatureTerm } from "./plan.js";
 import { withRepresentationDistillation } from "./representation.js";
 import { roundSchedule } from "./round_values.js";
 import type { ScoredLists } from "./scored_lists.js";
@@ -113,11 +113,8 @@ const oneWayPlan = (strategy: ResolvedOneWay, context: PlanContext): E.Either<Kd
     rounds: strategy.rounds,
   });
   if (E.isLeft(planned)) return planned;
-  const { width, lists, terms, beforeRound, wholeEpoch } = planned.right;
-  const scored = withWholeEpoch(
-    mixturePlan(width, lists, terms, "teacher", beforeRound?.bind(planned.right)),
-    wholeEpoch?.bind(planned.right),
-  );
+  const { width, lists, terms, beforeRound } = planned.right;
+  const scored = mixturePlan(width, lists, terms, "teacher", beforeRound?.bind(planned.right));
   const plan =
     strategy.representation === undefined
       ? scored

@@ -13,10 +13,13 @@ import {
   lossTerm,
   mixtureGradient,
   mixtureLoss,
+  readsTeacher,
   rowBprGradient,
   rowBprLoss,
   type Schedule,
   type TrainingProgress,
+  termBaseName,
+  weightAt,
   withClosedForm,
 } from "@kdrec/losses";
 import {
@@ -68,9 +71,10 @@ export interface BoundPlan {
   readonly dispose?: () => void;
   /**
    * A whole epoch's steps at once, where the plan and the model allow (the task loss alone on a
-   * model with `trainPairwiseEpoch`; soft-label distillation on one with `trainSoftLabelEpoch`
-   * from a teacher with a score table or MF tables), on `threads` where given: the steps `step` would take
-   * batch by batch, up to float rounding (or racing, on several threads). Returns the mean loss.
+   * model with `trainPairwiseEpoch`; a mixture whose every term has a kernel form on one with
+   * `trainListEpoch`, the teacher's scores from its score table or MF tables), on `threads` where
+   * given: the steps `step` would take batch by batch, up to float rounding (or racing, on several
+   * threads). Returns the mean loss.
    */
   readonly epoch?: (batches: ReadonlyArray<PairwiseBatch>, threads: TrainingThreads, context: EpochContext) => number;
 }
@@ -129,6 +133,62 @@ export const withWholeEpoch = (
             };
           })(plan.bind(parties)),
       };
+
+/**
+ * The whole epochs of a mixture on a model's list kernel (`trainListEpoch`), where every term's
+ * closed form describes itself to kernels and the teacher's scores, if a term reads them, come
+ * from its score table or its MF tables; undefined otherwise. Each epoch runs the terms' kernel
+ * parts with their weights at that point of training, and reports each term as its closed form
+ * would (the sum of its parts' means, by scale; terms of weight 0 left out, as by
+ * mixtureGradient).
+ * @category Plans
+ */
+export const listEpoch =
+  (width: number, terms: ReadonlyArray<LossTerm<ScoredLists>>) =>
+  ({ model, teacher }: Parties): WholeEpoch | undefined => {
+    const train = model.trainListEpoch?.bind(model);
+    const start = { epoch: 0, round: 0 };
+    const kernelOf = (term: LossTerm<ScoredLists>, progress: TrainingProgress) => term.closedForm?.(progress).kernel;
+    if (train === undefined || !terms.every((term) => kernelOf(term, start) !== undefined)) return undefined;
+    const source =
+      teacher?.scoreTable !== undefined
+        ? { table: teacher.scoreTable }
+        : teacher?.factorTables !== undefined
+          ? { factors: teacher.factorTables }
+          : undefined;
+    const needsTeacher = terms.some((term) => kernelOf(term, start)!.some(({ term: part }) => readsTeacher(part)));
+    if (needsTeacher && source === undefined) return undefined;
+    return (batches, threads, { lists, progress }) => {
+      const weighted = terms.map((term) => ({
+        name: termBaseName(term.name),
+        weight: weightAt(term.weight, progress),
+        parts: kernelOf(term, progress)!,
+      }));
+      const losses = train(
+        {
+          batchRows: batches.map((batch) => batch.users.length),
+          lists: (k) => lists(batches[k]!),
+          width,
+          terms: weighted.flatMap(({ weight, parts }) =>
+            parts.map(({ term, scale }) => ({ term, weight: weight * scale })),
+          ),
+          ...(needsTeacher && source !== undefined ? { teacher: source } : {}),
+        },
+        threads,
+      );
+      let at = 0;
+      let loss = 0;
+      const named: Record<string, number> = {};
+      for (const { name, weight, parts } of weighted) {
+        const value = parts.reduce((sum, { scale }, j) => sum + scale * batchMean(losses[at + j]!), 0);
+        at += parts.length;
+        if (weight === 0) continue;
+        named[name] = value;
+        loss += weight * value;
+      }
+      return { loss, terms: named };
+    };
+  };
 
 /** The mean of an epoch's per-batch values (NaN for none). */
 export const batchMean = (values: Float32Array): number => values.reduce((sum, x) => sum + x, 0) / values.length;
@@ -191,6 +251,15 @@ export const mixturePlan = (
   terms: ReadonlyArray<LossTerm<ScoredLists>>,
   needs: "teacher" | "nothing" = "nothing",
   beforeRound?: BatchPlan["beforeRound"],
+): BatchPlan => withWholeEpoch(stepPlan(width, lists, terms, needs, beforeRound), listEpoch(width, terms));
+
+/** {@link mixturePlan}'s steps, batch by batch. */
+const stepPlan = (
+  width: number,
+  lists: BatchPlan["lists"],
+  terms: ReadonlyArray<LossTerm<ScoredLists>>,
+  needs: "teacher" | "nothing",
+  beforeRound: BatchPlan["beforeRound"],
 ): BatchPlan => ({
   width,
   terms,

@@ -22,7 +22,7 @@ import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { listsWithCandidates, uniformItems } from "./candidates.js";
 import type { DistillationLossEntry, LossPlan } from "./loss_table.js";
-import { batchMean, negativeFirstBprTerm, teacherScores } from "./plan.js";
+import { negativeFirstBprTerm, teacherScores } from "./plan.js";
 import { describeRoundValue, type RoundValue, roundSchedule, roundValue } from "./round_values.js";
 import type { ScoredLists } from "./scored_lists.js";
 import { teacherTargets } from "./teacher_top_losses.js";
@@ -143,42 +143,6 @@ export const softLabelLoss: DistillationLossEntry<SoftLabelLoss> = {
           loss.weighting === "rank-discrepancy" ? { epsilon: loss.epsilon } : undefined,
         ),
       ],
-      // Whole epochs in the student's kernel, with the teacher's score table (or an MF teacher's
-      // tables) in its memory.
-      wholeEpoch: ({ model, teacher }) => {
-        const train = model.trainSoftLabelEpoch?.bind(model);
-        const source =
-          teacher?.scoreTable !== undefined
-            ? { table: teacher.scoreTable }
-            : teacher?.factorTables !== undefined
-              ? { factors: teacher.factorTables }
-              : undefined;
-        if (train === undefined || source === undefined || loss.weighting !== "uniform") return undefined;
-        return (batches, threads, { lists, progress }) => {
-          const weights = [weightAt(bprWeight, progress), weightAt(context.alpha, progress)] as const;
-          const losses = train(
-            {
-              batchRows: batches.map((batch) => batch.users.length),
-              lists: (k) => lists(batches[k]!),
-              width: n + 2,
-              teacher: source,
-              bprWeight: weights[0],
-              softLabelWeight: weights[1],
-              temperature: weightAt(temperature, progress),
-            },
-            threads,
-          );
-          // A term of weight 0 is skipped, as by mixtureGradient (its values are NaN).
-          const means = [batchMean(losses.bpr), batchMean(losses.softLabel)] as const;
-          return {
-            loss: (weights[0] === 0 ? 0 : weights[0] * means[0]) + (weights[1] === 0 ? 0 : weights[1] * means[1]),
-            terms: {
-              ...(weights[0] === 0 ? {} : { bpr: means[0] }),
-              ...(weights[1] === 0 ? {} : { [softLabelLoss.termName]: means[1] }),
-            },
-          };
-        };
-      },
     });
     if (fromTeacher === 0) return E.right(plan());
     return E.map((targets: NonNullable<typeof context.targets>) => plan({ count: fromTeacher, targets }))(

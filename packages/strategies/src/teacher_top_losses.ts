@@ -11,6 +11,7 @@ import {
   type ClosedFormLoss,
   complement,
   lossTerm,
+  plackettLuceGradient,
   plackettLuceLoss,
   rankingDistillation,
   rankingDistillationGradient,
@@ -197,11 +198,16 @@ export const listwiseRankingLoss: DistillationLossEntry<ListwiseRankingLoss> = {
   plan: (loss, context) => {
     const { topK: k, below } = loss;
     const plan = { k, below, what: "listwise ranking distillation", pool: Math.max(k, loss.pool ?? k) };
-    return teacherTopPlan(context, plan, "plackett-luce", (s) =>
-      plackettLuceLoss(
-        tf.slice(s.student, [0, 2], [-1, k]) as tf.Tensor2D,
-        below > 0 ? (tf.slice(s.student, [0, k + 2], [-1, below]) as tf.Tensor2D) : undefined,
-      ),
+    return teacherTopPlan(
+      context,
+      plan,
+      "plackett-luce",
+      (s) =>
+        plackettLuceLoss(
+          tf.slice(s.student, [0, 2], [-1, k]) as tf.Tensor2D,
+          below > 0 ? (tf.slice(s.student, [0, k + 2], [-1, below]) as tf.Tensor2D) : undefined,
+        ),
+      plackettLuceGradient(2, k, below),
     );
   },
 };

@@ -7,7 +7,16 @@
  * @module
  */
 import { kdrecError, type Random } from "@kdrec/core";
-import { type LossTerm, lossTerm, mixtureLoss, softBinaryCrossEntropy } from "@kdrec/losses";
+import {
+  hasClosedForm,
+  type LossTerm,
+  lossTerm,
+  mixtureGradient,
+  mixtureLoss,
+  softBinaryCrossEntropy,
+  softBinaryCrossEntropyGradient,
+  withClosedForm,
+} from "@kdrec/losses";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { listsWithCandidates, sampledItems, uniformItems } from "./candidates.js";
@@ -34,13 +43,16 @@ export const twoWayPlan = (
       ? [negativeFirstBprTerm(1 - alpha), softLabelTerm(n, temperature, alpha)]
       : [
           bprTerm(1 - alpha),
-          lossTerm(
-            `soft-bce(T=${temperature})`,
-            (s: ScoredLists) => {
-              const sampled = (scores: tf.Tensor2D) => tf.slice(scores, [0, 2], [-1, n]);
-              return softBinaryCrossEntropy(sampled(s.student), sampled(teacherScores(s)), temperature);
-            },
-            alpha,
+          withClosedForm(
+            lossTerm(
+              `soft-bce(T=${temperature})`,
+              (s: ScoredLists) => {
+                const sampled = (scores: tf.Tensor2D) => tf.slice(scores, [0, 2], [-1, n]);
+                return softBinaryCrossEntropy(sampled(s.student), sampled(teacherScores(s)), temperature);
+              },
+              alpha,
+            ),
+            () => softBinaryCrossEntropyGradient(2, n, temperature),
           ),
         ];
   const terms = mixture(strategy.alpha);
@@ -66,6 +78,13 @@ export const twoWayPlan = (
           ),
         );
       const meter = termMeter();
+      // Both models take score gradients and every term has a closed form: steps without autodiff.
+      const modelStep = model.trainStepWithGradient?.bind(model);
+      const peerStep = peer.trainStepWithGradient?.bind(peer);
+      const closedForm =
+        modelStep !== undefined && peerStep !== undefined && hasClosedForm(terms) && hasClosedForm(peerTerms)
+          ? { model: modelStep, peer: peerStep }
+          : undefined;
       return E.right({
         termLosses: () => meter.read(),
         ...(strategy.sampling === "uniform"
@@ -79,6 +98,27 @@ export const twoWayPlan = (
           // Both sides learn from the other's predictions before this batch's updates.
           const studentScores = scoreStudent(lists);
           const peerScores = scorePeer(lists);
+          if (closedForm !== undefined) {
+            // Both sides' steps in closed form: the other side's scores read once, no autodiff.
+            const [studentArray, peerArray] = [studentScores.dataSync(), peerScores.dataSync()] as Float32Array[];
+            tf.dispose([studentScores, peerScores]);
+            const arrays = (own: Float32Array, other: Float32Array) => ({
+              rows: lists.users.length,
+              width: lists.width,
+              student: own,
+              teacher: other,
+            });
+            const loss = closedForm.model(lists, (own, gradient) => {
+              const mixture = mixtureGradient(terms, arrays(own, peerArray!), progress, gradient);
+              meter.captureValues(mixture.parts);
+              return mixture.total;
+            });
+            closedForm.peer(
+              lists,
+              (own, gradient) => mixtureGradient(peerTerms, arrays(own, studentArray!), progress, gradient).total,
+            );
+            return loss;
+          }
           const loss = model.trainStep(lists, (student) => {
             const mixture = mixtureLoss(terms, { student, teacher: peerScores }, progress);
             meter.capture(mixture.parts);

@@ -17,6 +17,7 @@ import {
   softLabelGradient,
   weightAt,
   withClosedForm,
+  withKernelTerms,
 } from "@kdrec/losses";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
@@ -100,11 +101,15 @@ const withinGroupsTerm = (
     (progress) => {
       const t = weightAt(temperature, progress);
       const perBlock = Array.from({ length: groups }, (_, g) => softLabelGradient(2 + g * perGroup, perGroup, t));
-      return (scores, w, gradient) => {
-        let total = 0;
-        for (const loss of perBlock) total += loss(scores, w / groups, gradient);
-        return total / groups;
-      };
+      // A list kernel takes the blocks as soft-label terms of a 1/groups share each.
+      return withKernelTerms(
+        (scores, w, gradient) => {
+          let total = 0;
+          for (const loss of perBlock) total += loss(scores, w / groups, gradient);
+          return total / groups;
+        },
+        perBlock.flatMap((loss) => loss.kernel!.map(({ term }) => ({ term, scale: 1 / groups }))),
+      );
     },
   );
 };

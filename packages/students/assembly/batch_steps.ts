@@ -106,6 +106,53 @@ export function dot(pu: usize, qi: usize, rowBytes: usize, vectorBytes: usize): 
   return d;
 }
 
+/**
+ * P[u] · Q[i] of four rows at once, written to out[0 … 3]: each sum in `dot`'s order (so the
+ * same values), the four chains interleaved so that their additions overlap.
+ */
+export function dot4(
+  pu: usize,
+  q0: usize,
+  q1: usize,
+  q2: usize,
+  q3: usize,
+  rowBytes: usize,
+  vectorBytes: usize,
+  out: usize,
+): void {
+  let s0 = f32x4.splat(0);
+  let s1 = f32x4.splat(0);
+  let s2 = f32x4.splat(0);
+  let s3 = f32x4.splat(0);
+  let o: usize = 0;
+  for (; o < vectorBytes; o += 16) {
+    const p = v128.load(pu + o);
+    s0 = f32x4.add(s0, f32x4.mul(p, v128.load(q0 + o)));
+    s1 = f32x4.add(s1, f32x4.mul(p, v128.load(q1 + o)));
+    s2 = f32x4.add(s2, f32x4.mul(p, v128.load(q2 + o)));
+    s3 = f32x4.add(s3, f32x4.mul(p, v128.load(q3 + o)));
+  }
+  let d0: f32 =
+    f32x4.extract_lane(s0, 0) + f32x4.extract_lane(s0, 1) + f32x4.extract_lane(s0, 2) + f32x4.extract_lane(s0, 3);
+  let d1: f32 =
+    f32x4.extract_lane(s1, 0) + f32x4.extract_lane(s1, 1) + f32x4.extract_lane(s1, 2) + f32x4.extract_lane(s1, 3);
+  let d2: f32 =
+    f32x4.extract_lane(s2, 0) + f32x4.extract_lane(s2, 1) + f32x4.extract_lane(s2, 2) + f32x4.extract_lane(s2, 3);
+  let d3: f32 =
+    f32x4.extract_lane(s3, 0) + f32x4.extract_lane(s3, 1) + f32x4.extract_lane(s3, 2) + f32x4.extract_lane(s3, 3);
+  for (; o < rowBytes; o += 4) {
+    const p = load<f32>(pu + o);
+    d0 += p * load<f32>(q0 + o);
+    d1 += p * load<f32>(q1 + o);
+    d2 += p * load<f32>(q2 + o);
+    d3 += p * load<f32>(q3 + o);
+  }
+  store<f32>(out, d0);
+  store<f32>(out, d1, 4);
+  store<f32>(out, d2, 8);
+  store<f32>(out, d3, 12);
+}
+
 /** into += g · row, over `rowBytes`. */
 export function addScaled(into: usize, row: usize, g: f32, rowBytes: usize, vectorBytes: usize): void {
   const gv = f32x4.splat(g);
@@ -113,6 +160,42 @@ export function addScaled(into: usize, row: usize, g: f32, rowBytes: usize, vect
   for (; o < vectorBytes; o += 16)
     v128.store(into + o, f32x4.add(v128.load(into + o), f32x4.mul(gv, v128.load(row + o))));
   for (; o < rowBytes; o += 4) store<f32>(into + o, load<f32>(into + o) + g * load<f32>(row + o));
+}
+
+/**
+ * into += g0 · r0, then += g1 · r1, += g2 · r2, += g3 · r3: four `addScaled` calls' values (the
+ * same additions in the same order), `into` read and written once.
+ */
+export function addScaled4(
+  into: usize,
+  r0: usize,
+  r1: usize,
+  r2: usize,
+  r3: usize,
+  g0: f32,
+  g1: f32,
+  g2: f32,
+  g3: f32,
+  rowBytes: usize,
+  vectorBytes: usize,
+): void {
+  const v0 = f32x4.splat(g0);
+  const v1 = f32x4.splat(g1);
+  const v2 = f32x4.splat(g2);
+  const v3 = f32x4.splat(g3);
+  let o: usize = 0;
+  for (; o < vectorBytes; o += 16) {
+    let x = f32x4.add(v128.load(into + o), f32x4.mul(v0, v128.load(r0 + o)));
+    x = f32x4.add(x, f32x4.mul(v1, v128.load(r1 + o)));
+    x = f32x4.add(x, f32x4.mul(v2, v128.load(r2 + o)));
+    v128.store(into + o, f32x4.add(x, f32x4.mul(v3, v128.load(r3 + o))));
+  }
+  for (; o < rowBytes; o += 4) {
+    let x = load<f32>(into + o) + g0 * load<f32>(r0 + o);
+    x += g1 * load<f32>(r1 + o);
+    x += g2 * load<f32>(r2 + o);
+    store<f32>(into + o, x + g3 * load<f32>(r3 + o));
+  }
 }
 
 /** The row's place among the batch's distinct rows, given one (its gradient zeroed) if new. */

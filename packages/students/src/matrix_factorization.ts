@@ -21,22 +21,22 @@ import {
   topKExcluding,
 } from "@kdrec/core";
 import { asItemLists, type PairwiseBatch, type UserItems } from "@kdrec/data";
-import { rowBprGradient, softLabelGradient } from "@kdrec/losses";
+import { closedFormOf, kernelTermProblem, readsTeacher, rowBprGradient } from "@kdrec/losses";
 import {
   type EntityLimit,
   type EntityRepresentations,
   gatherRows,
   type ItemLists,
+  type ListEpoch,
   type RepresentationLoss,
   type ScoreGradient,
-  type SoftLabelEpoch,
-  type SoftLabelEpochLosses,
+  type TeacherScoreSource,
   type TrainingThreads,
 } from "@kdrec/model-kit";
 import * as tf from "@tensorflow/tfjs-core";
 import * as t from "io-ts";
 import { isKernelPool, type KernelPool } from "./kernel_pool.js";
-import { type BatchTraining, bprBatchesInArena, softLabelBatchesInArena } from "./kernels/batch_kernels.js";
+import { type BatchTraining, bprBatchesInArena, listBatchesInArena } from "./kernels/batch_kernels.js";
 import { listScores } from "./kernels/list_scores.js";
 import { rowGradients } from "./kernels/row_gradients.js";
 import { scoreTopK, scoreTopKOnPool, scoreTopKWorkSize } from "./kernels/score_top_k.js";
@@ -128,9 +128,9 @@ const distinct = (values: Int32Array, slots: Int32Array, unique: Int32Array, ind
   return count;
 };
 
-/** What is wrong with a soft-label epoch's teacher for a model of this shape (undefined: nothing). */
+/** What is wrong with a list epoch's teacher for a model of this shape (undefined: nothing). */
 const teacherSourceProblem = (
-  teacher: SoftLabelEpoch["teacher"],
+  teacher: TeacherScoreSource,
   { users, items }: { readonly users: number; readonly items: number },
 ): string | undefined => {
   if ("table" in teacher)
@@ -146,7 +146,7 @@ const teacherSourceProblem = (
 };
 
 /** The teacher's scores of a batch's lists, from its score table or its tables (the steps one at a time). */
-const teacherListScores = (teacher: SoftLabelEpoch["teacher"], lists: ItemLists, items: number): Float32Array =>
+const teacherListScores = (teacher: TeacherScoreSource, lists: ItemLists, items: number): Float32Array =>
   Float32Array.from(lists.items, (item, j) => {
     const user = lists.users[Math.floor(j / lists.width)]!;
     if ("table" in teacher) return teacher.table[user * items + item]!;
@@ -332,77 +332,86 @@ export class MatrixFactorization {
   }
 
   /**
-   * Every step of a soft-label distillation epoch in one kernel per thread: per batch, the
-   * student's list scores, the teacher's from its score table, BPR on [negative, positive] and
-   * soft-label cross-entropy over [positive, candidates…] (f64, as `@kdrec/losses`' closed forms),
-   * the rows' gradients and lazy Adam — the steps {@link MatrixFactorization.trainStepWithGradient}
+   * Every step of an epoch on item lists in one kernel call per thread: per batch, the student's
+   * list scores (and the teacher's, from its score table or its MF tables, where a term reads
+   * them), each closed-form term of the mixture in order — BPR, soft-label cross-entropy, squared
+   * error, ranking distillation, Plackett–Luce (f64, as `@kdrec/losses`' closed forms) — the
+   * rows' gradients and lazy Adam: the steps {@link MatrixFactorization.trainStepWithGradient}
    * takes with that mixture (tested equal to float rounding), without a tensor op or a call out
    * per batch. Threads as in {@link MatrixFactorization.trainPairwiseEpoch} (one thread:
    * deterministic; several: Hogwild). Where the kernel does not apply, the same steps one at a
-   * time. Returns each batch's BPR and T²·CE, unweighted.
+   * time. Returns, per term, each batch's unweighted loss (NaN for a term of weight 0).
    * @example
    * ```ts
    * const mf = MatrixFactorization.create({ users: 943, items: 1682, dim: 8, seed: 1 });
-   * const losses = mf.trainSoftLabelEpoch({
+   * const [bpr, softLabel] = mf.trainListEpoch({
    *   batchRows: [users.length],
    *   lists: () => ({ users, items: lists, width: 102 }), // [negative, positive, 100 candidates] per row
    *   width: 102,
    *   teacher: { table: teacherScores }, // [943 × 1682]: a frozen teacher's scoreTable (or { factors })
-   *   bprWeight: 0.2,
-   *   softLabelWeight: 0.8,
-   *   temperature: 0.5,
+   *   terms: [
+   *     { term: { kind: "bpr", positive: 1, negative: 0 }, weight: 0.2 },
+   *     { term: { kind: "soft-label", first: 1, count: 101, temperature: 0.5 }, weight: 0.8 },
+   *   ],
    * });
    * ```
    */
-  trainSoftLabelEpoch(epoch: SoftLabelEpoch, threads?: TrainingThreads): SoftLabelEpochLosses {
+  trainListEpoch(epoch: ListEpoch, threads?: TrainingThreads): ReadonlyArray<Float32Array> {
     const { items } = this.config;
-    const problem = teacherSourceProblem(epoch.teacher, this.config);
-    if (problem !== undefined) throw new RangeError(`trainSoftLabelEpoch: ${problem}`);
-    if (epoch.width < 3) throw new RangeError(`trainSoftLabelEpoch: lists of width ${epoch.width} hold no candidate`);
+    const refuse = (problem: string) => new RangeError(`trainListEpoch: ${problem}`);
+    if (epoch.terms.length === 0) throw refuse("no term to train");
+    for (const { term } of epoch.terms) {
+      const problem = kernelTermProblem(term, epoch.width);
+      if (problem !== undefined) throw refuse(problem);
+    }
+    const teacher = epoch.terms.some(({ term }) => readsTeacher(term)) ? epoch.teacher : undefined;
+    if (teacher === undefined && epoch.terms.some(({ term }) => readsTeacher(term)))
+      throw refuse("a term reads the teacher's scores, and no teacher was given");
+    const problem = teacher === undefined ? undefined : teacherSourceProblem(teacher, this.config);
+    if (problem !== undefined) throw refuse(problem);
     const batches = epoch.batchRows.length;
     const listsOf = (k: number) => {
       const lists = epoch.lists(k);
       if (lists.width !== epoch.width || lists.users.length !== epoch.batchRows[k])
-        throw new RangeError(
-          `trainSoftLabelEpoch: batch ${k} has ${lists.users.length} rows of width ${lists.width}, expected ${epoch.batchRows[k]} of ${epoch.width}`,
+        throw refuse(
+          `batch ${k} has ${lists.users.length} rows of width ${lists.width}, expected ${epoch.batchRows[k]} of ${epoch.width}`,
         );
       return lists;
     };
+    const terms = epoch.terms.length;
     const run = this.wholeEpoch(batches, threads);
     if (run === undefined) {
-      const bpr = rowBprGradient(true);
-      const soft = softLabelGradient(1, epoch.width - 1, epoch.temperature);
-      const losses = { bpr: new Float32Array(batches), softLabel: new Float32Array(batches) };
+      const closedForms = epoch.terms.map(({ term }) => closedFormOf(term));
+      const losses = epoch.terms.map(() => new Float32Array(batches));
       for (let k = 0; k < batches; k++) {
         const lists = listsOf(k);
-        const teacher = teacherListScores(epoch.teacher, lists, items);
+        const teacherScores = teacher === undefined ? undefined : teacherListScores(teacher, lists, items);
         this.trainStepWithGradient(lists, (student, gradient) => {
-          const scores = { rows: lists.users.length, width: epoch.width, student, teacher };
-          losses.bpr[k] = epoch.bprWeight === 0 ? Number.NaN : bpr(scores, epoch.bprWeight, gradient);
-          losses.softLabel[k] =
-            epoch.softLabelWeight === 0 ? Number.NaN : soft(scores, epoch.softLabelWeight, gradient);
-          return epoch.bprWeight * losses.bpr[k]! + epoch.softLabelWeight * losses.softLabel[k]!;
+          const scores = { rows: lists.users.length, width: epoch.width, student, teacher: teacherScores };
+          let total = 0;
+          epoch.terms.forEach(({ weight }, j) => {
+            // A term of weight 0 is skipped, as by mixtureGradient.
+            const value = weight === 0 ? Number.NaN : closedForms[j]!(scores, weight, gradient);
+            losses[j]![k] = value;
+            if (weight !== 0) total += weight * value;
+          });
+          return total;
         });
       }
       return losses;
     }
-    const both = run.finish(
-      softLabelBatchesInArena(run.arena, run.kernels, run.pool, {
+    const all = run.finish(
+      listBatchesInArena(run.arena, run.kernels, run.pool, {
         ...run.training,
         batchRows: epoch.batchRows,
         lists: listsOf,
         width: epoch.width,
-        teacher: epoch.teacher,
-        bprWeight: epoch.bprWeight,
-        softLabelWeight: epoch.softLabelWeight,
-        temperature: epoch.temperature,
+        terms: epoch.terms,
+        // The teacher's scores only where a term reads them.
+        ...(teacher === undefined ? {} : { teacher }),
       }),
     );
-    const nanWhere = (weight: number, value: number) => (weight === 0 ? Number.NaN : value);
-    return {
-      bpr: Float32Array.from({ length: batches }, (_, k) => nanWhere(epoch.bprWeight, both[2 * k]!)),
-      softLabel: Float32Array.from({ length: batches }, (_, k) => nanWhere(epoch.softLabelWeight, both[2 * k + 1]!)),
-    };
+    return epoch.terms.map((_, j) => Float32Array.from({ length: batches }, (_, k) => all[k * terms + j]!));
   }
 
   /**

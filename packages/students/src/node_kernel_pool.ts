@@ -17,7 +17,7 @@ const KERNELS: ReadonlyArray<keyof RowKernelExports> = [
   "selectTopK",
   "adamRows",
   "bprBatches",
-  "softLabelBatches",
+  "listBatches",
 ];
 const MAX_ARGUMENTS = 16;
 // Control block of one helper: Int32 words, then the arguments as Float64 (exact for i32 and f32).

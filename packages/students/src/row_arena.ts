@@ -67,7 +67,7 @@ export interface RowKernelExports {
     outScores: number,
   ): void;
   bprBatches(parameters: number): void;
-  softLabelBatches(parameters: number): void;
+  listBatches(parameters: number): void;
   adamRows(
     values: number,
     m: number,

@@ -1,8 +1,16 @@
 import { leaveLastOut, syntheticDataset } from "@kdrec/data";
-import { oneWay, softLabel, withTemperature } from "@kdrec/strategies";
+import {
+  type DistillationLoss,
+  listwiseRankingDistillation,
+  mseDistillation,
+  oneWay,
+  rankingDistillationLoss,
+  softLabel,
+  withTemperature,
+} from "@kdrec/strategies";
 import { type KernelPool, MatrixFactorization } from "@kdrec/students";
 import { startKernelPool } from "@kdrec/students/node";
-import { frozenMatrixFactorization } from "@kdrec/teachers";
+import { frozenMatrixFactorization, teacherTopK } from "@kdrec/teachers";
 import { describeEachBackend, killableStore } from "@kdrec/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
@@ -163,7 +171,7 @@ describeEachBackend("fit", () => {
     }));
     const run = async (threads?: KernelPool) => {
       const model = mf(8, 3);
-      const softLabelEpochs = vi.spyOn(model, "trainSoftLabelEpoch");
+      const softLabelEpochs = vi.spyOn(model, "trainListEpoch");
       const records: EpochRecord[] = [];
       const result = await fit({
         model,
@@ -196,4 +204,53 @@ describeEachBackend("fit", () => {
     );
     expect(gap).toBeLessThan(1e-4);
   });
+
+  it.each<[string, DistillationLoss]>([
+    ["MSE", mseDistillation(10)],
+    ["ranking distillation", rankingDistillationLoss(5, 3)],
+    ["listwise ranking distillation (Plackett–Luce)", listwiseRankingDistillation(5, 10)],
+    ["UnKD", { kind: "unkd", groups: 3, perGroup: 6 }],
+  ])(
+    "with threads, trains %s epochs whole in the list kernel: one thread takes the step-by-step path's steps",
+    async (_, loss) => {
+      const teacherModel = mf(32, 2);
+      await fit({ model: teacherModel, split, seed: 1, batchSize: 256, maxEpochs: 10 });
+      const teacher = frozenMatrixFactorization(teacherModel);
+      const targets = await teacherTopK(teacher, split.train, 5);
+      const strategy = { ...oneWay(loss), alpha: 0.5, rounds: 1, epochsPerRound: 3, finetune: { epochs: 0 } };
+      const run = async (threads?: KernelPool) => {
+        const model = mf(8, 3);
+        const listEpochs = vi.spyOn(model, "trainListEpoch");
+        const records: EpochRecord[] = [];
+        const result = await fit({
+          model,
+          split,
+          strategy,
+          teacher,
+          targets,
+          seed: 1,
+          batchSize: 256,
+          onEpoch: (r) => records.push(r),
+          ...(threads === undefined ? {} : { threads }),
+        });
+        if (E.isLeft(result)) throw new Error(result.left.message);
+        return { model, records, listEpochs: listEpochs.mock.calls.length };
+      };
+      const one = await startKernelPool({ threads: 1 });
+      const [stepwise, whole] = [await run(), await run(one)];
+      await one.close();
+      teacher.dispose();
+      expect([stepwise.listEpochs, whole.listEpochs]).toEqual([0, 3]);
+      for (const [a, b] of whole.records.map((r, k) => [r, stepwise.records[k]!] as const)) {
+        expect(a.loss).toBeCloseTo(b.loss, 4);
+        expect(Object.keys(a.terms ?? {}).sort()).toEqual(Object.keys(b.terms ?? {}).sort());
+        for (const [name, value] of Object.entries(b.terms ?? {})) expect(a.terms![name]).toBeCloseTo(value, 4);
+      }
+      const gap = whole.model.itemFactors.reduce(
+        (m, x, k) => Math.max(m, Math.abs(x - stepwise.model.itemFactors[k]!)),
+        0,
+      );
+      expect(gap).toBeLessThan(1e-4);
+    },
+  );
 }, ["tensorflow"]);

@@ -44,6 +44,37 @@ describeEachBackend("two-way fit", () => {
     expect(Array.from(b.teacher.userFactors)).toEqual(Array.from(a.teacher.userFactors));
   });
 
+  it.each(["soft-bce", "soft-label"] as const)(
+    "takes both sides' steps in closed form (%s targets): the steps of TF.js autodiff on the same mixture",
+    async (targets) => {
+      // The same models seen without their score-gradient step: the plan falls back to autodiff.
+      const autodiffOnly = <M extends object>(model: M): M =>
+        new Proxy(model, { get: (t, key) => (key === "trainStepWithGradient" ? undefined : Reflect.get(t, key)) });
+      const run = async (closedForm: boolean) => {
+        const [student, teacher] = [mf(4, 1), mf(16, 2)];
+        const result = await fit({
+          model: closedForm ? student : autodiffOnly(student),
+          peer: closedForm ? teacher : autodiffOnly(teacher),
+          split,
+          strategy: twoWay({ epochs: 3, candidates: 6, targets, temperature: 2, alpha: 0.6 }),
+          seed: 3,
+          batchSize: 256,
+        });
+        if (E.isLeft(result)) throw new Error(result.left.message);
+        return { student, teacher, history: result.right.history };
+      };
+      const [closed, autodiff] = [await run(true), await run(false)];
+      closed.history.forEach((epoch, k) => {
+        expect(epoch.loss).toBeCloseTo(autodiff.history[k]!.loss, 4);
+        expect(Object.keys(epoch.terms ?? {})).toEqual(Object.keys(autodiff.history[k]!.terms ?? {}));
+      });
+      const gap = (a: Float32Array, b: Float32Array) => a.reduce((m, x, k) => Math.max(m, Math.abs(x - b[k]!)), 0);
+      expect(gap(closed.student.itemFactors, autodiff.student.itemFactors)).toBeLessThan(1e-4);
+      expect(gap(closed.teacher.itemFactors, autodiff.teacher.itemFactors)).toBeLessThan(1e-4);
+      expect(gap(closed.student.itemFactors, mf(4, 1).itemFactors)).toBeGreaterThan(1e-3); // both trained
+    },
+  );
+
   it("runs two one-way soft-label flows on one schedule (listwise targets), both models learning", async () => {
     const student = mf(4, 1);
     const teacher = mf(16, 2);

@@ -85,17 +85,50 @@ def throughput(train_users, train_items, n_users, n_items, dim, sparse):
     return statistics.median([epoch() for _ in range(3)])
 
 
-def distill_throughput(train_users, train_items, n_users, n_items, dim, sparse, candidates=100):
-    """Soft-label distillation as kdrec's bench:train times it: rows [negative, positive, 100 uniform
-    candidates]; the teacher's scores looked up in a precomputed [users, items] table (an MF-128's);
-    loss 0.2 * BPR + 0.8 * T^2 * CE(softmax(t/T), softmax(s/T)) over [positive, candidates], T = 0.5;
-    L2 1e-3 on the rows in the loss (dense: the lists' distinct item rows); Adam lr 1e-3; candidate
-    draws timed."""
+# The list losses of kdrec's bench:train (LIST_LOSSES there): columns after the first two (the
+# teacher's top items first, then uniform draws), whether the negative comes first, the weight of
+# the distillation term (BPR gets the rest).
+LIST_LOSSES = {
+    "soft-label": dict(top=0, uniform=100, negative_first=True, alpha=0.8),
+    "mse": dict(top=0, uniform=14, negative_first=False, alpha=0.5),
+    "ranking": dict(top=10, uniform=0, negative_first=False, alpha=0.5),
+    "listwise": dict(top=10, uniform=50, negative_first=False, alpha=0.8),
+}
+
+
+def distillation_term(loss, scores, targets, temperature=0.5):
+    """The distillation term over rows of list scores (columns as LIST_LOSSES lays them out);
+    `targets` holds the teacher's scores of the same lists."""
+    if loss == "soft-label":
+        log_q = torch.log_softmax(scores[:, 1:] / temperature, 1)
+        soft = torch.softmax(targets[:, 1:] / temperature, 1)
+        return -(soft * log_q).sum(1).mean() * temperature * temperature
+    if loss == "mse":
+        return (scores - targets).pow(2).mean()
+    if loss == "ranking":
+        weights = torch.exp(-torch.arange(10, dtype=torch.float32) / 5)
+        weights = weights / weights.sum()
+        return (torch.nn.functional.softplus(scores[:, 1:2] - scores[:, 2:12]) * weights).sum(1).mean()
+    # listwise: Plackett-Luce of the top 10 in order, the 50 uniform items in every denominator
+    top, below = scores[:, 2:12], scores[:, 12:]
+    suffix = torch.logcumsumexp(top.flip(1), 1).flip(1)
+    return (torch.logaddexp(suffix, torch.logsumexp(below, 1, keepdim=True)) - top).sum(1).mean()
+
+
+def distill_throughput(train_users, train_items, n_users, n_items, dim, sparse, loss="soft-label"):
+    """Distillation as kdrec's bench:train times it (LIST_LOSSES): soft labels over [negative,
+    positive, 100 uniform] at T = 0.5; MSE over [positive, negative, 14 uniform]; ranking
+    distillation of the teacher's top 10; Plackett-Luce of the top 10 with 50 uniform below. The
+    teacher's scores are looked up in a precomputed [users, items] table (an MF-128's), its top 10
+    per user computed once; loss (1 - alpha) * BPR + alpha * term; L2 1e-3 on the rows in the loss
+    (dense: the lists' distinct item rows); Adam lr 1e-3; candidate draws timed."""
     torch.manual_seed(1)
+    spec = LIST_LOSSES[loss]
     teacher = (torch.randn(n_users, 128) * 0.1) @ (torch.randn(n_items, 128) * 0.1).T
+    teacher_top = torch.topk(teacher, 10, 1).indices if spec["top"] else None
     p, q, optimizer, seen, generator = mf_training(train_users, train_items, n_users, n_items, dim, sparse)
     n = len(train_users)
-    temperature = 0.5
+    alpha = spec["alpha"]
 
     def epoch():
         start = time.perf_counter()
@@ -104,8 +137,11 @@ def distill_throughput(train_users, train_items, n_users, n_items, dim, sparse, 
             rows = order[b : b + BATCH]
             u, i = train_users[rows], train_items[rows]
             j = negatives(u, seen, n_items, generator)
-            drawn = torch.randint(n_items, (len(rows), candidates), generator=generator)
-            lists = torch.cat([j[:, None], i[:, None], drawn], 1)
+            pair = [j[:, None], i[:, None]] if spec["negative_first"] else [i[:, None], j[:, None]]
+            extra = [teacher_top[u]] if spec["top"] else []
+            if spec["uniform"]:
+                extra.append(torch.randint(n_items, (len(rows), spec["uniform"]), generator=generator))
+            lists = torch.cat(pair + extra, 1)
             pu = p(u)
             if sparse:
                 # Sparse gradients need the lists' rows looked up.
@@ -116,14 +152,13 @@ def distill_throughput(train_users, train_items, n_users, n_items, dim, sparse, 
                 # lists' rows up at d = 128 (the lookup's backward dominates) and faster at d = 8.
                 scores = (pu @ q.weight.T).gather(1, lists)
                 rows_touched = q.weight[torch.unique(lists)]
-            targets = teacher[u[:, None], lists[:, 1:]]
-            bpr = torch.nn.functional.softplus(scores[:, 0] - scores[:, 1]).mean()
-            log_q = torch.log_softmax(scores[:, 1:] / temperature, 1)
-            soft = torch.softmax(targets / temperature, 1)
-            ce = -(soft * log_q).sum(1).mean() * temperature * temperature
-            loss = 0.2 * bpr + 0.8 * ce + 1e-3 * (pu.pow(2).sum() + rows_touched.pow(2).sum()) / len(rows)
+            targets = teacher[u[:, None], lists]
+            positive, negative = (1, 0) if spec["negative_first"] else (0, 1)
+            bpr = torch.nn.functional.softplus(scores[:, negative] - scores[:, positive]).mean()
+            term = distillation_term(loss, scores, targets)
+            total = (1 - alpha) * bpr + alpha * term + 1e-3 * (pu.pow(2).sum() + rows_touched.pow(2).sum()) / len(rows)
             optimizer.zero_grad()
-            loss.backward()
+            total.backward()
             optimizer.step()
         return n / (time.perf_counter() - start)
 
@@ -168,10 +203,13 @@ def main():
             rate = throughput(train_users, train_items, n_users, n_items, dim, kind == "sparse")
             result["train_interactions_per_s"][f"d{dim}-{kind}-adam"] = round(rate)
             print(f"d={dim} {kind} Adam: {rate:,.0f} interactions/s", file=sys.stderr)
-        for kind in ("dense", "sparse"):
-            rate = distill_throughput(train_users, train_items, n_users, n_items, dim, kind == "sparse")
-            result["distill_interactions_per_s"][f"d{dim}-{kind}-adam"] = round(rate)
-            print(f"d={dim} soft-label distillation, {kind} Adam: {rate:,.0f} interactions/s", file=sys.stderr)
+        for loss in LIST_LOSSES:
+            # Soft labels' figures keep the key they were first stored under.
+            key = "distill_interactions_per_s" if loss == "soft-label" else f"distill_{loss}_interactions_per_s"
+            for kind in ("dense", "sparse"):
+                rate = distill_throughput(train_users, train_items, n_users, n_items, dim, kind == "sparse", loss)
+                result.setdefault(key, {})[f"d{dim}-{kind}-adam"] = round(rate)
+                print(f"d={dim} {loss} distillation, {kind} Adam: {rate:,.0f} interactions/s", file=sys.stderr)
         for name, full in (("scores", False), ("scores+mask+top10", True)):
             ms = score_ms(train_users, train_items, n_users, n_items, dim, full)
             result["score_all_users_ms"][f"d{dim} {name}"] = round(ms, 2)

@@ -16,7 +16,8 @@ import {
   uniformNegatives,
   userItemSets,
 } from "@kdrec/data";
-import { bprLoss, rowBprGradient, rowBprLoss, softLabelGradient } from "@kdrec/losses";
+import { bprLoss, closedFormOf, rankWeights, rowBprGradient, rowBprLoss } from "@kdrec/losses";
+import type { ListEpoch } from "@kdrec/model-kit";
 import { type KernelPool, MatrixFactorization } from "@kdrec/students";
 import { startKernelPool } from "@kdrec/students/node";
 import { referenceJson } from "@kdrec/testing/shared-data";
@@ -86,11 +87,61 @@ const epochThroughput = (train: Interactions, users: number, items: number, dim:
   return [2, 3, 4, 5, 6].map(run).sort((a, b) => a - b)[2]!;
 };
 
-// Soft-label distillation as kdrec's one-way soft-label strategy trains it: rows [negative,
-// positive, 100 uniform candidates], α = 0.8 on the soft label (0.2 on BPR), T = 0.5, the teacher's
-// scores looked up in its precomputed table (an MF-128's).
-const CANDIDATES = 100;
-const DISTILL = { bprWeight: 0.2, softLabelWeight: 0.8, temperature: 0.5 } as const;
+/**
+ * A distillation loss on item lists as kdrec's one-way strategy trains it (what both this bench
+ * and `bench:pytorch`'s `distill_throughput` time): the rows' layout after [positive, negative]
+ * (or [negative, positive]) and the mixture's kernel terms with their weights.
+ */
+interface ListLoss {
+  readonly name: string;
+  readonly width: number;
+  readonly negativeFirst: boolean;
+  /** Columns from 2 on: the teacher's top items first (`fromTop`), then uniform draws. */
+  readonly fromTop: number;
+  readonly terms: ListEpoch["terms"];
+}
+
+const bprTerm = (weight: number, negativeFirst = false) => ({
+  term: { kind: "bpr", positive: negativeFirst ? 1 : 0, negative: negativeFirst ? 0 : 1 } as const,
+  weight,
+});
+
+// Soft labels: [negative, positive, 100 uniform], α = 0.8, T = 0.5; MSE: 14 uniform, α = 0.5;
+// ranking distillation: the teacher's top 10 (λ = 5), α = 0.5; listwise (RRD's Plackett–Luce): top
+// 10 and 50 uniform below, α = 0.8. The teacher's scores come from its precomputed table.
+const LIST_LOSSES: ReadonlyArray<ListLoss> = [
+  {
+    name: "soft-label",
+    width: 102,
+    negativeFirst: true,
+    fromTop: 0,
+    terms: [bprTerm(0.2, true), { term: { kind: "soft-label", first: 1, count: 101, temperature: 0.5 }, weight: 0.8 }],
+  },
+  {
+    name: "mse",
+    width: 16,
+    negativeFirst: false,
+    fromTop: 0,
+    terms: [bprTerm(0.5), { term: { kind: "squared-error" }, weight: 0.5 }],
+  },
+  {
+    name: "ranking",
+    width: 12,
+    negativeFirst: false,
+    fromTop: 10,
+    terms: [
+      bprTerm(0.5),
+      { term: { kind: "ranking", first: 2, negative: 1, rankWeights: rankWeights(10, 5) }, weight: 0.5 },
+    ],
+  },
+  {
+    name: "listwise",
+    width: 62,
+    negativeFirst: false,
+    fromTop: 10,
+    terms: [bprTerm(0.2), { term: { kind: "plackett-luce", first: 2, count: 10, below: 50 }, weight: 0.8 }],
+  },
+];
 
 /** A teacher's score table `[users, items]`: a random MF-128's scores (what is timed is the lookups). */
 const teacherTable = (users: number, items: number): Float32Array => {
@@ -103,11 +154,23 @@ const teacherTable = (users: number, items: number): Float32Array => {
   return scores;
 };
 
-/** An epoch's soft-label lists, drawn batch by batch as the plan draws them (the draws are timed). */
-const distillationLists = (train: Interactions, items: number, epoch: number) => {
+/** Each user's 10 best items by the teacher's table, best first (what ranking losses distil). */
+const teacherTop10 = (table: Float32Array, users: number, items: number): Int32Array => {
+  const top = new Int32Array(users * 10);
+  for (let u = 0; u < users; u++) {
+    const order = Array.from({ length: items }, (_, i) => i).sort(
+      (a, b) => table[u * items + b]! - table[u * items + a]!,
+    );
+    top.set(order.slice(0, 10), u * 10);
+  }
+  return top;
+};
+
+/** An epoch's lists for `loss`, drawn batch by batch as the plan draws them (the draws are timed). */
+const distillationLists = (train: Interactions, items: number, epoch: number, loss: ListLoss, top: Int32Array) => {
   const batches = epochTriples(train, epoch);
   const rng = seededRandom(epoch).split("lists");
-  const width = CANDIDATES + 2;
+  const { width, fromTop } = loss;
   return {
     batchRows: batches.map((b) => b.users.length),
     width,
@@ -115,9 +178,12 @@ const distillationLists = (train: Interactions, items: number, epoch: number) =>
       const batch = batches[k]!;
       const lists = new Int32Array(batch.users.length * width);
       for (let row = 0; row < batch.users.length; row++) {
-        lists[row * width] = batch.negatives[row]!;
-        lists[row * width + 1] = batch.positives[row]!;
-        rng.fillInts(lists, row * width + 2, (row + 1) * width, items);
+        const at = row * width;
+        lists[at] = loss.negativeFirst ? batch.negatives[row]! : batch.positives[row]!;
+        lists[at + 1] = loss.negativeFirst ? batch.positives[row]! : batch.negatives[row]!;
+        const user = batch.users[row]!;
+        lists.set(top.subarray(user * 10, user * 10 + fromTop), at + 2);
+        rng.fillInts(lists, at + 2 + fromTop, at + width, items);
       }
       return { users: batch.users, items: lists, width };
     },
@@ -125,39 +191,39 @@ const distillationLists = (train: Interactions, items: number, epoch: number) =>
 };
 
 /**
- * Interactions per second of soft-label distillation: whole epochs in the kernel
- * (`trainSoftLabelEpoch`, one thread or a pool's), or step by step with the closed-form mixture
+ * Interactions per second of distillation with `loss`: whole epochs in the list kernel
+ * (`trainListEpoch`, one thread or a pool's), or step by step with the same closed-form mixture
  * (`trainStepWithGradient`: the default path). Median of three epochs after one warm-up.
  */
 const distillationThroughput = (
   train: Interactions,
-  users: number,
-  items: number,
-  dim: number,
-  teacherScores: Float32Array,
+  shape: { readonly users: number; readonly items: number; readonly dim: number },
+  teacher: { readonly table: Float32Array; readonly top: Int32Array },
+  loss: ListLoss,
   path: "whole epoch" | "step by step",
   pool?: KernelPool,
 ): number => {
+  const { users, items, dim } = shape;
   const model = MatrixFactorization.create(
     { users, items, dim, seed: 1, l2: 1e-3 },
     pool === undefined ? {} : { pool },
   );
-  const bpr = rowBprGradient(true);
-  const soft = softLabelGradient(1, CANDIDATES + 1, DISTILL.temperature);
+  const closedForms = loss.terms.map(({ term }) => closedFormOf(term));
   const run = (epoch: number) => {
     const start = performance.now();
-    const lists = distillationLists(train, items, epoch);
-    if (path === "whole epoch") model.trainSoftLabelEpoch({ ...lists, teacher: { table: teacherScores }, ...DISTILL });
+    const lists = distillationLists(train, items, epoch, loss, teacher.top);
+    if (path === "whole epoch")
+      model.trainListEpoch({ ...lists, teacher: { table: teacher.table }, terms: loss.terms });
     else
       lists.batchRows.forEach((rows, k) => {
         const batch = lists.lists(k);
-        const teacher = Float32Array.from(
+        const scores = Float32Array.from(
           batch.items,
-          (item, j) => teacherScores[batch.users[Math.floor(j / lists.width)]! * items + item]!,
+          (item, j) => teacher.table[batch.users[Math.floor(j / lists.width)]! * items + item]!,
         );
         model.trainStepWithGradient(batch, (student, gradient) => {
-          const scores = { rows, width: lists.width, student, teacher };
-          return bpr(scores, DISTILL.bprWeight, gradient) + soft(scores, DISTILL.softLabelWeight, gradient);
+          const arrays = { rows, width: lists.width, student, teacher: scores };
+          return loss.terms.reduce((sum, { weight }, j) => sum + weight * closedForms[j]!(arrays, weight, gradient), 0);
         });
       });
     return train.users.length / ((performance.now() - start) / 1000);
@@ -226,6 +292,8 @@ interface TorchFigures {
   readonly train_interactions_per_s: Record<string, number>;
   /** Soft-label distillation, the same work (absent from figures measured before it was added). */
   readonly distill_interactions_per_s?: Record<string, number>;
+  /** The other list losses of `LIST_LOSSES`, by name (absent from older figures). */
+  readonly [distillation: `distill_${string}_interactions_per_s`]: Record<string, number> | undefined;
   readonly score_all_users_ms: Record<string, number | string>;
 }
 
@@ -315,35 +383,42 @@ const main = async (): Promise<void> => {
   console.log(`  (PyTorch: the same work, from ${source}; runs differ by up to 20%)`);
 
   console.log(
-    `\nsoft-label distillation throughput (interactions/s): rows [negative, positive, ${CANDIDATES} uniform candidates], ${DISTILL.softLabelWeight}·T²·CE(T = ${DISTILL.temperature}) + ${DISTILL.bprWeight}·BPR, the teacher's scores from its table; candidate draws timed`,
+    "\ndistillation throughput (interactions/s), the teacher's scores from its table, candidate draws timed: soft-label = 0.2·BPR + 0.8·T²·CE(T = 0.5) over [positive, 100 uniform]; mse = 0.5·BPR + 0.5·MSE over [positive, negative, 14 uniform]; ranking = 0.5·BPR + 0.5·ranking distillation of the teacher's top 10 (λ = 5); listwise = 0.2·BPR + 0.8·Plackett–Luce of the top 10 with 50 uniform below",
   );
   console.log(
-    "                  kdrec whole epoch   Hogwild 2 threads   kdrec step by step   PyTorch dense Adam   PyTorch sparse Adam   whole/best PyTorch   Hogwild/best   whole/step by step",
+    "                          kdrec whole epoch   Hogwild 2 threads   kdrec step by step   PyTorch dense Adam   PyTorch sparse Adam   whole/best PyTorch   Hogwild/best   whole/step by step",
   );
-  const teacherScores = teacherTable(users, items);
-  for (const dim of [8, 64, 128]) {
-    const whole = distillationThroughput(train, users, items, dim, teacherScores, "whole epoch");
-    const hogwild = distillationThroughput(train, users, items, dim, teacherScores, "whole epoch", pool);
-    const steps = distillationThroughput(train, users, items, dim, teacherScores, "step by step");
-    const [dense, sparse] = (["dense", "sparse"] as const).map(
-      (optimizer) => reference.distill_interactions_per_s?.[`d${dim}-${optimizer}-adam`],
-    );
-    const best = Math.max(dense ?? 0, sparse ?? 0);
-    const ratio = (x: number) => (best === 0 ? "-" : `${(x / best).toFixed(2)}x`);
-    const cells = [
-      whole.toFixed(0).padStart(17),
-      hogwild.toFixed(0).padStart(17),
-      steps.toFixed(0).padStart(18),
-      (dense?.toFixed(0) ?? "-").padStart(18),
-      (sparse?.toFixed(0) ?? "-").padStart(19),
-      ratio(whole).padStart(18),
-      ratio(hogwild).padStart(12),
-      `${(whole / steps).toFixed(2)}x`.padStart(18),
-    ];
-    console.log(`  MF d=${String(dim).padEnd(4)}       ${cells.join("   ")}`);
-  }
-  if (reference.distill_interactions_per_s === undefined)
-    console.log("  (no PyTorch figures for distillation in that file: npm run bench:pytorch measures them)");
+  const table = teacherTable(users, items);
+  const teacher = { table, top: teacherTop10(table, users, items) };
+  for (const loss of LIST_LOSSES)
+    for (const dim of [8, 64, 128]) {
+      const shape = { users, items, dim };
+      const whole = distillationThroughput(train, shape, teacher, loss, "whole epoch");
+      const hogwild = distillationThroughput(train, shape, teacher, loss, "whole epoch", pool);
+      const steps = distillationThroughput(train, shape, teacher, loss, "step by step");
+      // Soft labels' figures were first stored without the loss's name.
+      const figures =
+        loss.name === "soft-label"
+          ? reference.distill_interactions_per_s
+          : reference[`distill_${loss.name}_interactions_per_s` as const];
+      const [dense, sparse] = (["dense", "sparse"] as const).map((optimizer) => figures?.[`d${dim}-${optimizer}-adam`]);
+      const best = Math.max(dense ?? 0, sparse ?? 0);
+      const ratio = (x: number) => (best === 0 ? "-" : `${(x / best).toFixed(2)}x`);
+      const cells = [
+        whole.toFixed(0).padStart(17),
+        hogwild.toFixed(0).padStart(17),
+        steps.toFixed(0).padStart(18),
+        (dense?.toFixed(0) ?? "-").padStart(18),
+        (sparse?.toFixed(0) ?? "-").padStart(19),
+        ratio(whole).padStart(18),
+        ratio(hogwild).padStart(12),
+        `${(whole / steps).toFixed(2)}x`.padStart(18),
+      ];
+      console.log(`  ${loss.name.padEnd(10)} MF d=${String(dim).padEnd(4)}      ${cells.join("   ")}`);
+    }
+  console.log(
+    "  (PyTorch: '-' where the reference file has no figure for that loss: npm run bench:pytorch measures them)",
+  );
 
   console.log(
     `\nscore all ${users} users x ${items} items, leave out each user's training items, top-10 (ms, median of 20): the same work in each`,

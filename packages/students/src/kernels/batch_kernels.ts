@@ -1,5 +1,5 @@
 import type { PairwiseBatch } from "@kdrec/data";
-import type { SoftLabelEpoch } from "@kdrec/model-kit";
+import type { ListEpoch } from "@kdrec/model-kit";
 import type { KernelPool } from "../kernel_pool.js";
 import { pointer, type RowArena, type RowKernelExports } from "../row_arena.js";
 
@@ -32,7 +32,7 @@ export interface BatchTraining {
  * `assembly/batch_steps.ts`), filled from the batches of one thread's share.
  */
 interface KernelInputs<B> {
-  readonly kernel: "bprBatches" | "softLabelBatches";
+  readonly kernel: "bprBatches" | "listBatches";
   /** Rows per batch, known before the batches are (they may be made as the run reaches them). */
   readonly batchRows: ReadonlyArray<number>;
   /** Batch `k` (asked for once each, in order). */
@@ -229,41 +229,89 @@ export const bprBatchesInArena = (
 // Batches per thread whose lists are in the arena at once (about 0.4 MB each at width 102).
 const LIST_GROUP = 8;
 
+// Each term's words in the kernel's term block (f64): kind, weight, then its settings.
+const TERM_WORDS = 8;
+const TERM_KINDS = {
+  bpr: 0,
+  "soft-label": 1,
+  "squared-error": 2,
+  ranking: 3,
+  "plackett-luce": 4,
+  "soft-bce": 5,
+} as const;
+
 /**
- * Runs the soft-label distillation steps of an epoch with the `softLabelBatches` kernel in
- * `arena` (see {@link runBatchKernel}): the teacher's score table (or its factor tables) is copied
- * in once, the lists a few batches at a time. Returns, per batch, the mean BPR and the mean T²·CE (unweighted).
+ * The `listBatches` kernel's term block: the count, then per term [kind, weight, settings…], then
+ * the ranking terms' rank weights (each term points to its own).
  */
-export const softLabelBatchesInArena = (
+const termBlock = (terms: ListEpoch["terms"]): Float64Array => {
+  const rankWeights = terms.reduce((n, { term }) => n + (term.kind === "ranking" ? term.rankWeights.length : 0), 0);
+  const block = new Float64Array(1 + TERM_WORDS * terms.length + rankWeights);
+  block[0] = terms.length;
+  let extra = 1 + TERM_WORDS * terms.length;
+  terms.forEach(({ term, weight }, k) => {
+    const settings = (() => {
+      switch (term.kind) {
+        case "bpr":
+          return [term.positive, term.negative];
+        case "soft-label":
+        case "soft-bce":
+          return [term.first, term.count, term.temperature];
+        case "squared-error":
+          return [];
+        case "ranking":
+          block.set(term.rankWeights, extra);
+          extra += term.rankWeights.length;
+          return [term.first, term.rankWeights.length, term.negative, extra - term.rankWeights.length];
+        case "plackett-luce":
+          return [term.first, term.count, term.below];
+      }
+    })();
+    block.set([TERM_KINDS[term.kind], weight, ...settings], 1 + TERM_WORDS * k);
+  });
+  return block;
+};
+
+/**
+ * Runs the steps of an epoch of item lists with the `listBatches` kernel in `arena` (see
+ * {@link runBatchKernel}): the teacher's score table (or its factor tables) is copied in once, the
+ * lists a few batches at a time. Returns, per batch, each term's unweighted loss (NaN for a term
+ * of weight 0), batch-major.
+ */
+export const listBatchesInArena = (
   arena: RowArena,
   kernels: RowKernelExports | undefined,
   pool: KernelPool | undefined,
-  a: BatchTraining & SoftLabelEpoch,
-): Float32Array =>
-  runBatchKernel(arena, kernels, pool, a, {
-    kernel: "softLabelBatches",
+  a: BatchTraining & ListEpoch,
+): Float32Array => {
+  const terms = termBlock(a.terms);
+  const teacher = a.teacher;
+  return runBatchKernel(arena, kernels, pool, a, {
+    kernel: "listBatches",
     batchRows: a.batchRows,
     batch: a.lists,
     group: LIST_GROUP * (pool?.threads ?? 1),
     itemsPerRow: a.width,
-    lossesPerBatch: 2,
+    lossesPerBatch: a.terms.length,
     shared:
-      "table" in a.teacher
-        ? [a.teacher.table, undefined, undefined, undefined]
-        : [undefined, a.teacher.factors.userFactors, a.teacher.factors.itemFactors, a.teacher.factors.itemBiases],
-    // users, lists, the row scratch (24 · width bytes), the settings (three f64)
-    ownLengths: (rows) => [rows, rows * a.width, 6 * a.width, 6],
-    fill: (arena, batches, [users, lists, scratch, settings], [table, teacherP, teacherQ, teacherBiases]) => {
+      teacher === undefined
+        ? [undefined, undefined, undefined, undefined]
+        : "table" in teacher
+          ? [teacher.table, undefined, undefined, undefined]
+          : [undefined, teacher.factors.userFactors, teacher.factors.itemFactors, teacher.factors.itemBiases],
+    // users, lists, the row scratch (see assembly/list_batches.ts), the term block (f64)
+    ownLengths: (rows) => [rows, rows * a.width, 7 * a.width + 2 * a.terms.length + 4, 2 * terms.length],
+    fill: (arena, batches, [users, lists, scratch, block], [table, teacherP, teacherQ, teacherBiases]) => {
       let end = 0;
       for (const batch of batches) {
         const rows = batch.users.length;
         if (batch.width !== a.width || batch.items.length !== rows * a.width)
-          throw new RangeError(`softLabelBatches: lists of width ${batch.width} where ${a.width} was given`);
+          throw new RangeError(`listBatches: lists of width ${batch.width} where ${a.width} was given`);
         arena.i32(users!, end + rows).set(batch.users, end);
         arena.i32(lists!, (end + rows) * a.width).set(batch.items, end * a.width);
         end += rows;
       }
-      new Float64Array(arena.memory.buffer, settings!, 3).set([a.bprWeight, a.softLabelWeight, a.temperature]);
+      new Float64Array(arena.memory.buffer, block!, terms.length).set(terms);
       return [
         [9, users!],
         [10, lists!],
@@ -271,11 +319,12 @@ export const softLabelBatchesInArena = (
         [28, a.width],
         [29, a.items],
         [30, scratch!],
-        [31, settings!],
+        [31, block!],
         [32, teacherP!],
         [33, teacherQ!],
         [34, teacherBiases!],
-        [35, "factors" in a.teacher ? a.teacher.factors.dim : 0],
+        [35, teacher !== undefined && "factors" in teacher ? teacher.factors.dim : 0],
       ];
     },
   });
+};

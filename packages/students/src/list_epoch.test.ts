@@ -1,7 +1,7 @@
 import { seededRandom } from "@kdrec/core";
 import { leaveLastOut, pairwiseBatches, syntheticDataset, uniformNegatives, userItemSets } from "@kdrec/data";
-import { rowBprGradient, softLabelGradient } from "@kdrec/losses";
-import type { ItemLists, SoftLabelEpoch } from "@kdrec/model-kit";
+import { closedFormOf, type KernelTerm, rankWeights } from "@kdrec/losses";
+import type { ItemLists, ListEpoch } from "@kdrec/model-kit";
 import { describeEachBackend } from "@kdrec/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -52,41 +52,76 @@ const teacherScores = (() => {
   return table;
 })();
 
-const softLabelEpoch = (lists: ItemLists[], settings: Partial<SoftLabelEpoch> = {}): SoftLabelEpoch => ({
+/** Soft-label distillation's epoch: 0.2·BPR(negative, positive) + 0.8·soft labels over the rest at T = 0.5. */
+const softLabelEpoch = (
+  lists: ItemLists[],
+  { bprWeight = 0.2, softLabelWeight = 0.8, temperature = 0.5, ...settings }: SoftLabelSettings = {},
+): ListEpoch => ({
   batchRows: lists.map((l) => l.users.length),
   lists: (k) => lists[k]!,
   width,
   teacher: { table: teacherScores },
-  bprWeight: 0.2,
-  softLabelWeight: 0.8,
-  temperature: 0.5,
+  terms: [
+    { term: { kind: "bpr", positive: 1, negative: 0 }, weight: bprWeight },
+    { term: { kind: "soft-label", first: 1, count: width - 1, temperature }, weight: softLabelWeight },
+  ],
   ...settings,
 });
+type SoftLabelSettings = Partial<Omit<ListEpoch, "terms">> & {
+  readonly bprWeight?: number;
+  readonly softLabelWeight?: number;
+  readonly temperature?: number;
+};
 
-/** The soft-label plan's steps one at a time: trainStepWithGradient with the closed-form mixture. */
-const stepByStep = (model: MatrixFactorization, epoch: SoftLabelEpoch) => {
-  const bpr = rowBprGradient(true);
-  const soft = softLabelGradient(1, width - 1, epoch.temperature);
+/** The epoch's steps one at a time: trainStepWithGradient with each term's closed form, in order. */
+const stepByStep = (model: MatrixFactorization, epoch: ListEpoch) => {
+  const closedForms = epoch.terms.map(({ term }) => closedFormOf(term));
   return epoch.batchRows.map((rows, k) => {
     const lists = epoch.lists(k);
     const teacher = Float32Array.from(
       lists.items,
       (item, j) => teacherScores[lists.users[Math.floor(j / width)]! * items + item]!,
     );
-    const parts = [0, 0];
+    const parts = epoch.terms.map(() => 0);
     model.trainStepWithGradient(lists, (student, gradient) => {
       const scores = { rows, width, student, teacher };
-      parts[0] = bpr(scores, epoch.bprWeight, gradient);
-      parts[1] = soft(scores, epoch.softLabelWeight, gradient);
-      return epoch.bprWeight * parts[0] + epoch.softLabelWeight * parts[1];
+      let total = 0;
+      epoch.terms.forEach(({ weight }, j) => {
+        // A term of weight 0 is skipped, as by mixtureGradient.
+        if (weight === 0) return;
+        parts[j] = closedForms[j]!(scores, weight, gradient);
+        total += weight * parts[j]!;
+      });
+      return total;
     });
     return parts;
   });
 };
 
+/** `fused` trains `epochs` through its list kernel and `reference` step by step: the same losses and tables. */
+const expectSameSteps = (
+  fused: MatrixFactorization,
+  reference: MatrixFactorization,
+  epochs: ReadonlyArray<ListEpoch>,
+  digits: ReadonlyArray<number>,
+) => {
+  for (const epoch of epochs) {
+    const losses = fused.trainListEpoch(epoch);
+    const expected = stepByStep(reference, epoch);
+    losses.forEach((termLosses, j) => {
+      if (epoch.terms[j]!.weight === 0) expect(termLosses.every(Number.isNaN)).toBe(true);
+      else expect(Array.from(termLosses)).toEqual(expected.map((parts) => expect.closeTo(parts[j]!, digits[j]!)));
+    });
+  }
+  expect(maxDifference(fused.userFactors, reference.userFactors)).toBeLessThan(1e-5);
+  expect(maxDifference(fused.itemFactors, reference.itemFactors)).toBeLessThan(1e-5);
+  if (fused.itemBiases !== undefined) expect(maxDifference(fused.itemBiases, reference.itemBiases!)).toBeLessThan(1e-5);
+  expect(fused.trainingState().optimizers.items!.step).toBe(reference.trainingState().optimizers.items!.step);
+};
+
 const maxDifference = (a: Float32Array, b: Float32Array) => a.reduce((m, x, k) => Math.max(m, Math.abs(x - b[k]!)), 0);
 
-describeEachBackend("MatrixFactorization.trainSoftLabelEpoch", () => {
+describeEachBackend("MatrixFactorization.trainListEpoch", () => {
   let pool: KernelPool;
   beforeAll(async () => {
     pool = await startKernelPool({ threads: 2 });
@@ -102,32 +137,76 @@ describeEachBackend("MatrixFactorization.trainSoftLabelEpoch", () => {
     "takes the steps trainStepWithGradient takes with BPR + soft-label CE, in one kernel call (dim %i, item biases %s, T = %d)",
     (dim, itemBias, temperature) => {
       const config: MatrixFactorizationConfig = { users, items, dim, seed: 2, l2: 0.01, itemBias };
-      const fused = MatrixFactorization.create(config);
-      const reference = MatrixFactorization.create(config);
-      for (const seed of [1, 2]) {
-        const lists = epochLists(seed);
-        const losses = fused.trainSoftLabelEpoch(softLabelEpoch(lists, { temperature }));
-        const expected = stepByStep(reference, softLabelEpoch(lists, { temperature }));
-        expect(Array.from(losses.bpr)).toEqual(expected.map(([x]) => expect.closeTo(x!, 5)));
-        expect(Array.from(losses.softLabel)).toEqual(expected.map(([, x]) => expect.closeTo(x!, 4)));
-      }
-      expect(maxDifference(fused.userFactors, reference.userFactors)).toBeLessThan(1e-5);
-      expect(maxDifference(fused.itemFactors, reference.itemFactors)).toBeLessThan(1e-5);
-      if (itemBias) expect(maxDifference(fused.itemBiases!, reference.itemBiases!)).toBeLessThan(1e-5);
-      expect(fused.trainingState().optimizers.items!.step).toBe(reference.trainingState().optimizers.items!.step);
+      expectSameSteps(
+        MatrixFactorization.create(config),
+        MatrixFactorization.create(config),
+        [1, 2].map((seed) => softLabelEpoch(epochLists(seed), { temperature })),
+        [5, 4],
+      );
     },
   );
+
+  const otherMixtures: ReadonlyArray<[string, ReadonlyArray<{ term: KernelTerm; weight: number }>, number[]]> = [
+    [
+      "BPR + squared error against the teacher (MSE distillation)",
+      [
+        { term: { kind: "bpr", positive: 0, negative: 1 }, weight: 0.5 },
+        { term: { kind: "squared-error" }, weight: 0.5 },
+      ],
+      [5, 3],
+    ],
+    [
+      "BPR + ranking distillation",
+      [
+        { term: { kind: "bpr", positive: 0, negative: 1 }, weight: 0.3 },
+        { term: { kind: "ranking", first: 2, negative: 1, rankWeights: rankWeights(10, 5) }, weight: 0.7 },
+      ],
+      [5, 4],
+    ],
+    [
+      "BPR + Plackett–Luce with items below",
+      [
+        { term: { kind: "bpr", positive: 0, negative: 1 }, weight: 0.5 },
+        { term: { kind: "plackett-luce", first: 2, count: 8, below: 12 }, weight: 0.5 },
+      ],
+      [5, 4],
+    ],
+    [
+      "BPR + soft binary cross-entropy (two-way training's pointwise targets)",
+      [
+        { term: { kind: "bpr", positive: 0, negative: 1 }, weight: 0.5 },
+        { term: { kind: "soft-bce", first: 2, count: 20, temperature: 2 }, weight: 0.5 },
+      ],
+      [5, 4],
+    ],
+    [
+      "four terms at once, one of weight 0 (skipped)",
+      [
+        { term: { kind: "plackett-luce", first: 3, count: 5, below: 0 }, weight: 0.25 },
+        { term: { kind: "soft-label", first: 2, count: 20, temperature: 2 }, weight: 1.5 },
+        { term: { kind: "bpr", positive: 1, negative: 0 }, weight: 0 },
+        { term: { kind: "squared-error" }, weight: 0.1 },
+      ],
+      [4, 4, 0, 3],
+    ],
+  ];
+
+  it.each(otherMixtures)("takes the closed-form steps of %s", (_, terms, digits) => {
+    const config: MatrixFactorizationConfig = { users, items, dim: 12, seed: 3, l2: 0.01, itemBias: true };
+    const epochs = [1, 2].map((seed) => ({ ...softLabelEpoch(epochLists(seed)), terms }));
+    expectSameSteps(MatrixFactorization.create(config), MatrixFactorization.create(config), epochs, digits);
+  });
 
   it("scores the teacher's lists from its MF tables when it has no score table: the steps of the table's", () => {
     const config: MatrixFactorizationConfig = { users, items, dim: 8, seed: 2, l2: 0.01 };
     const [byTables, byTable] = [MatrixFactorization.create(config), MatrixFactorization.create(config)];
     const lists = epochLists(1);
-    const a = byTables.trainSoftLabelEpoch(softLabelEpoch(lists, { teacher: { factors: teacherFactors } }));
-    const b = byTable.trainSoftLabelEpoch(softLabelEpoch(lists));
-    expect(Array.from(a.softLabel)).toEqual(Array.from(b.softLabel).map((x) => expect.closeTo(x, 4)));
+    const a = byTables.trainListEpoch(softLabelEpoch(lists, { teacher: { factors: teacherFactors } }));
+    const b = byTable.trainListEpoch(softLabelEpoch(lists));
+    expect(Array.from(a[1]!)).toEqual(Array.from(b[1]!).map((x) => expect.closeTo(x, 4)));
     expect(maxDifference(byTables.itemFactors, byTable.itemFactors)).toBeLessThan(1e-5);
     expect(() =>
-      byTables.trainSoftLabelEpoch(
+      byTables.trainListEpoch(
         softLabelEpoch(lists, { teacher: { factors: { ...teacherFactors, itemBiases: new Float32Array(3) } } }),
       ),
     ).toThrow(/item biases hold 3 values for 200 items/);
@@ -145,16 +224,12 @@ describeEachBackend("MatrixFactorization.trainSoftLabelEpoch", () => {
     const rng = seededRandom(5);
     const noise = Float32Array.from(teacherScores, () => rng.normal() * 2);
     const mean = (x: Float32Array) => x.reduce((a, b) => a + b, 0) / x.length;
-    const first = mean(
-      taught.trainSoftLabelEpoch(softLabelEpoch(epochLists(1), { bprWeight: 0, softLabelWeight: 1 })).softLabel,
-    );
+    const first = mean(taught.trainListEpoch(softLabelEpoch(epochLists(1), { bprWeight: 0, softLabelWeight: 1 }))[1]!);
     let last = first;
     for (let seed = 2; seed <= 8; seed++) {
       const lists = epochLists(seed);
-      last = mean(taught.trainSoftLabelEpoch(softLabelEpoch(lists, { bprWeight: 0, softLabelWeight: 1 })).softLabel);
-      noised.trainSoftLabelEpoch(
-        softLabelEpoch(lists, { bprWeight: 0, softLabelWeight: 1, teacher: { table: noise } }),
-      );
+      last = mean(taught.trainListEpoch(softLabelEpoch(lists, { bprWeight: 0, softLabelWeight: 1 }))[1]!);
+      noised.trainListEpoch(softLabelEpoch(lists, { bprWeight: 0, softLabelWeight: 1, teacher: { table: noise } }));
     }
     expect(last).toBeLessThan(0.8 * first);
     // The taught student's scores rank like the teacher's; the one taught noise does not.
@@ -190,8 +265,8 @@ describeEachBackend("MatrixFactorization.trainSoftLabelEpoch", () => {
     for (let seed = 1; seed <= 6; seed++) {
       const lists = epochLists(seed);
       last = [
-        mean(alone.trainSoftLabelEpoch(softLabelEpoch(lists)).softLabel),
-        mean(shared.trainSoftLabelEpoch(softLabelEpoch(lists), pool).softLabel),
+        mean(alone.trainListEpoch(softLabelEpoch(lists))[1]!),
+        mean(shared.trainListEpoch(softLabelEpoch(lists), pool)[1]!),
       ];
     }
     expect(Math.abs(last[0]! - last[1]!)).toBeLessThan(0.05 * last[0]!);
@@ -203,26 +278,32 @@ describeEachBackend("MatrixFactorization.trainSoftLabelEpoch", () => {
     const sgd = { users, items, dim: 4, seed: 1, optimizer: { kind: "sgd", learningRate: 0.1 } } as const;
     const [a, b] = [MatrixFactorization.create(sgd), MatrixFactorization.create(sgd)];
     const lists = epochLists(1);
-    const losses = a.trainSoftLabelEpoch(softLabelEpoch(lists));
+    const losses = a.trainListEpoch(softLabelEpoch(lists));
     const expected = stepByStep(b, softLabelEpoch(lists));
-    expect(Array.from(losses.softLabel)).toEqual(Array.from(Float32Array.from(expected.map(([, x]) => x!))));
+    expect(Array.from(losses[1]!)).toEqual(Array.from(Float32Array.from(expected.map(([, x]) => x!))));
     expect(Array.from(a.userFactors)).toEqual(Array.from(b.userFactors));
     const adam = MatrixFactorization.create({ users, items, dim: 4, seed: 1 });
-    const onlySoft = adam.trainSoftLabelEpoch(softLabelEpoch(lists, { bprWeight: 0 }));
-    expect(onlySoft.bpr.every(Number.isNaN)).toBe(true);
-    expect(onlySoft.softLabel.every(Number.isFinite)).toBe(true);
+    const [bpr, soft] = adam.trainListEpoch(softLabelEpoch(lists, { bprWeight: 0 }));
+    expect(bpr!.every(Number.isNaN)).toBe(true);
+    expect(soft!.every(Number.isFinite)).toBe(true);
   });
 
-  it("refuses a score table of the wrong size and lists of the wrong width before any step", () => {
+  it("refuses a wrong score table, lists of the wrong width, a column outside the rows, and a missing teacher before any step", () => {
     const mf = MatrixFactorization.create({ users, items, dim: 4, seed: 1 });
     const before = Float32Array.from(mf.userFactors);
     const lists = epochLists(1);
-    expect(() => mf.trainSoftLabelEpoch(softLabelEpoch(lists, { teacher: { table: new Float32Array(10) } }))).toThrow(
+    expect(() => mf.trainListEpoch(softLabelEpoch(lists, { teacher: { table: new Float32Array(10) } }))).toThrow(
       /score table has 10 scores for 300 × 200/,
     );
-    expect(() => mf.trainSoftLabelEpoch(softLabelEpoch(lists, { width: 12 }))).toThrow(
-      /batch 0 has 256 rows of width 22, expected 256 of 12/,
+    expect(() => mf.trainListEpoch({ ...softLabelEpoch(lists), width: 30 })).toThrow(
+      /batch 0 has 256 rows of width 22, expected 256 of 30/,
     );
+    const outside = { term: { kind: "plackett-luce", first: 2, count: 10, below: 11 }, weight: 1 } as const;
+    expect(() => mf.trainListEpoch({ ...softLabelEpoch(lists), terms: [outside] })).toThrow(
+      /plackett-luce reads columns 2 … 22 of rows of 22/,
+    );
+    const { teacher: _, ...withoutTeacher } = softLabelEpoch(lists);
+    expect(() => mf.trainListEpoch(withoutTeacher)).toThrow(/reads the teacher's scores, and no teacher was given/);
     expect(Array.from(mf.userFactors)).toEqual(Array.from(before));
   });
 });
