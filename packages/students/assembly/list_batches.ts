@@ -128,22 +128,35 @@ function softLabelRow(
   inverseT: f64,
   scale: f64,
 ): f64 {
-  let studentMax = -Infinity;
-  let teacherMax = -Infinity;
-  for (let j = 0; j < count; j++) {
-    const s = <f64>f32At(scores, first + j) * inverseT;
-    const v = <f64>f32At(teacherScores, first + j) * inverseT;
-    store<f64>(studentExp + ((<usize>j) << 3), s);
-    store<f64>(teacherExp + ((<usize>j) << 3), v);
+  // s/T and t/T two at a time (f32 pairs widened), then the odd last one; their maxima.
+  const inverseTs = f64x2.splat(inverseT);
+  let studentMaxes = f64x2.splat(-Infinity);
+  let teacherMaxes = f64x2.splat(-Infinity);
+  const pairs = count & ~1;
+  for (let j = 0; j < pairs; j += 2) {
+    const column = (<usize>(first + j)) << 2;
+    const s = f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(scores + column)), inverseTs);
+    const v = f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(teacherScores + column)), inverseTs);
+    v128.store(studentExp + ((<usize>j) << 3), s);
+    v128.store(teacherExp + ((<usize>j) << 3), v);
+    studentMaxes = f64x2.max(studentMaxes, s);
+    teacherMaxes = f64x2.max(teacherMaxes, v);
+  }
+  let studentMax = Math.max(f64x2.extract_lane(studentMaxes, 0), f64x2.extract_lane(studentMaxes, 1));
+  let teacherMax = Math.max(f64x2.extract_lane(teacherMaxes, 0), f64x2.extract_lane(teacherMaxes, 1));
+  if (pairs < count) {
+    const s = <f64>f32At(scores, first + pairs) * inverseT;
+    const v = <f64>f32At(teacherScores, first + pairs) * inverseT;
+    store<f64>(studentExp + ((<usize>pairs) << 3), s);
+    store<f64>(teacherExp + ((<usize>pairs) << 3), v);
     studentMax = Math.max(studentMax, s);
     teacherMax = Math.max(teacherMax, v);
   }
-  const studentMaxes = f64x2.splat(studentMax);
-  const teacherMaxes = f64x2.splat(teacherMax);
+  studentMaxes = f64x2.splat(studentMax);
+  teacherMaxes = f64x2.splat(teacherMax);
   let studentSums = f64x2.splat(0);
   let teacherSums = f64x2.splat(0);
-  let j = 0;
-  for (; j + 1 < count; j += 2) {
+  for (let j = 0; j < pairs; j += 2) {
     const sa = studentExp + ((<usize>j) << 3);
     const ta = teacherExp + ((<usize>j) << 3);
     const se = expNonPositive2(f64x2.sub(v128.load(sa), studentMaxes));
@@ -155,9 +168,9 @@ function softLabelRow(
   }
   let studentSum = f64x2.extract_lane(studentSums, 0) + f64x2.extract_lane(studentSums, 1);
   let teacherSum = f64x2.extract_lane(teacherSums, 0) + f64x2.extract_lane(teacherSums, 1);
-  if (j < count) {
-    const sa = studentExp + ((<usize>j) << 3);
-    const ta = teacherExp + ((<usize>j) << 3);
+  if (pairs < count) {
+    const sa = studentExp + ((<usize>pairs) << 3);
+    const ta = teacherExp + ((<usize>pairs) << 3);
     const se = expNonPositive(load<f64>(sa) - studentMax);
     const te = expNonPositive(load<f64>(ta) - teacherMax);
     store<f64>(sa, se);
@@ -169,14 +182,33 @@ function softLabelRow(
   const logStudentSum = Math.log1p(studentSum - 1);
   const perTeacherSum = 1 / teacherSum;
   const perStudentSum = 1 / studentSum;
-  let rowLoss: f64 = 0;
-  for (let j = 0; j < count; j++) {
-    const soft = load<f64>(teacherExp + ((<usize>j) << 3)) * perTeacherSum;
-    const probability = load<f64>(studentExp + ((<usize>j) << 3)) * perStudentSum;
-    // log q = s/T − max − log Σ, with s/T recomputed from the stored f32 score.
-    const scaled = <f64>f32At(scores, first + j) * inverseT;
+  // Per item, two at a time: the target, the student's probability, the loss's term with
+  // log q = s/T − max − log Σ (s/T recomputed from the stored f32 score), and the gradient added
+  // to the f32 row in f64 — each lane the scalar arithmetic, so the same values.
+  const perTeacherSums = f64x2.splat(perTeacherSum);
+  const perStudentSums = f64x2.splat(perStudentSum);
+  const logSums = f64x2.splat(logStudentSum);
+  const scales = f64x2.splat(scale);
+  let losses = f64x2.splat(0);
+  for (let j = 0; j < pairs; j += 2) {
+    const column = (<usize>(first + j)) << 2;
+    const soft = f64x2.mul(v128.load(teacherExp + ((<usize>j) << 3)), perTeacherSums);
+    const probability = f64x2.mul(v128.load(studentExp + ((<usize>j) << 3)), perStudentSums);
+    const scaled = f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(scores + column)), inverseTs);
+    losses = f64x2.sub(losses, f64x2.mul(soft, f64x2.sub(f64x2.sub(scaled, studentMaxes), logSums)));
+    const g = f64x2.add(
+      f64x2.promote_low_f32x4(v128.load64_zero(gradient + column)),
+      f64x2.mul(scales, f64x2.sub(probability, soft)),
+    );
+    v128.store64_lane(gradient + column, f32x4.demote_f64x2_zero(g), 0);
+  }
+  let rowLoss = f64x2.extract_lane(losses, 0) + f64x2.extract_lane(losses, 1);
+  if (pairs < count) {
+    const soft = load<f64>(teacherExp + ((<usize>pairs) << 3)) * perTeacherSum;
+    const probability = load<f64>(studentExp + ((<usize>pairs) << 3)) * perStudentSum;
+    const scaled = <f64>f32At(scores, first + pairs) * inverseT;
     rowLoss -= soft * (scaled - studentMax - logStudentSum);
-    addF32(gradient, first + j, scale * (probability - soft));
+    addF32(gradient, first + pairs, scale * (probability - soft));
   }
   return rowLoss;
 }
