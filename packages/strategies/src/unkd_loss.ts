@@ -147,9 +147,13 @@ export const unkdLoss: DistillationLossEntry<UnkdLoss> = {
     return E.right({
       width,
       lists: rowLists(width, (_user, out, offset, rng) => {
-        groups.forEach((items, g) => {
-          for (let j = 0; j < perGroup; j++) out[offset + g * perGroup + j] = items[rng.int(items.length)]!;
-        });
+        // Each group's draws as indices in one call (the stream of a call per draw), then items.
+        for (let g = 0; g < groups.length; g++) {
+          const items = groups[g]!;
+          const from = offset + g * perGroup;
+          rng.fillInts(out, from, from + perGroup, items.length);
+          for (let k = from; k < from + perGroup; k++) out[k] = items[out[k]!]!;
+        }
       }),
       terms: [
         bprTerm(complement(context.alpha)),

@@ -64,12 +64,25 @@ function softplusAndSigma(margin: f64, out: usize): f64 {
   return Math.max(margin, 0) + Math.log1p(small);
 }
 
-/** ln x for finite x > 0 (normal): exponent·ln 2 + log1p(mantissa − 1), without Math.log's tables. */
-function logPositive(x: f64): f64 {
-  const bits = reinterpret<i64>(x);
-  const exponent = <f64>(<i32>((bits >> 52) & 0x7ff) - 1023);
-  const mantissa = reinterpret<f64>((bits & 0xfffffffffffff) | 0x3ff0000000000000);
-  return exponent * Math.LN2 + Math.log1p(mantissa - 1);
+/**
+ * Σ ln xᵣ over `count` f64 values at `values` (finite, > 0, normal): the exponents summed and the
+ * mantissas (each in [1, 2)) multiplied, renormalised every 512 of them, then one log1p — without
+ * Math.log's tables, and one logarithm per row instead of one per value.
+ */
+function sumOfLogs(values: usize, count: i32): f64 {
+  let exponents: i64 = 0;
+  let product: f64 = 1;
+  for (let r = 0; r < count; r++) {
+    const bits = reinterpret<i64>(load<f64>(values + ((<usize>r) << 3)));
+    exponents += ((bits >> 52) & 0x7ff) - 1023;
+    product *= reinterpret<f64>((bits & 0xfffffffffffff) | 0x3ff0000000000000);
+    if ((r & 511) === 511) {
+      const productBits = reinterpret<i64>(product);
+      exponents += ((productBits >> 52) & 0x7ff) - 1023;
+      product = reinterpret<f64>((productBits & 0xfffffffffffff) | 0x3ff0000000000000);
+    }
+  }
+  return <f64>exponents * Math.LN2 + Math.log1p(product - 1);
 }
 
 /** out[j] = user · table[list[j]] for the `width` items of a list, four at a time (each as `dot`). */
@@ -270,22 +283,26 @@ function plackettLuceRow(
   const n = k + below;
   let shift = -Infinity;
   for (let j = 0; j < n; j++) shift = Math.max(shift, <f64>f32At(scores, first + j));
-  let tail: f64 = 0;
-  for (let j = 0; j < n; j++) {
-    const e = expNonPositive(<f64>f32At(scores, first + j) - shift);
-    store<f64>(exps + ((<usize>j) << 3), e);
-    if (j >= k) tail += e;
+  // The exponentials two at a time (then the odd last one), the tail's sum in item order.
+  const shifts = f64x2.splat(shift);
+  let j = 0;
+  for (; j + 1 < n; j += 2) {
+    const pair = f64x2.promote_low_f32x4(v128.load64_zero(scores + ((<usize>(first + j)) << 2)));
+    v128.store(exps + ((<usize>j) << 3), expNonPositive2(f64x2.sub(pair, shifts)));
   }
+  if (j < n) store<f64>(exps + ((<usize>j) << 3), expNonPositive(<f64>f32At(scores, first + j) - shift));
+  let tail: f64 = 0;
+  for (let j = k; j < n; j++) tail += load<f64>(exps + ((<usize>j) << 3));
   let suffix = tail;
   for (let r = k - 1; r >= 0; r--) {
     suffix += load<f64>(exps + ((<usize>r) << 3));
     store<f64>(denominators + ((<usize>r) << 3), suffix);
   }
-  let total: f64 = 0;
+  let total = sumOfLogs(denominators, k);
   let inverseSum: f64 = 0;
   for (let r = 0; r < k; r++) {
     const denominator = load<f64>(denominators + ((<usize>r) << 3));
-    total += logPositive(denominator) + shift - <f64>f32At(scores, first + r);
+    total += shift - <f64>f32At(scores, first + r);
     inverseSum += 1 / denominator;
     addF32(gradient, first + r, scale * (load<f64>(exps + ((<usize>r) << 3)) * inverseSum - 1));
   }
