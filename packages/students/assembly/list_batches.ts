@@ -448,10 +448,9 @@ export function listBatches(params: usize): void {
         const sum = sums + ((<usize>k) << 3);
         store<f64>(sum, load<f64>(sum) + loss);
       }
-      // The list's gradient down to the rows, item by item (every item gets a slot: lazy Adam
-      // moves every touched row, zero gradient or not).
-      // The user's row four items at a time (the additions in item order, as one at a time; a
-      // zero gradient adds nothing either way).
+      // The list's gradient down to the rows: the user's four items at a time (the additions in
+      // item order, as one at a time; a zero gradient adds nothing either way), then each item's
+      // (every item gets a slot: lazy Adam moves every touched row, zero gradient or not).
       const gu = userGradients + <usize>us * rowBytes;
       let c = 0;
       for (; c + 3 < width; c += 4) {

@@ -119,6 +119,14 @@ const expectSameSteps = (
   expect(fused.trainingState().optimizers.items!.step).toBe(reference.trainingState().optimizers.items!.step);
 };
 
+/** Two MF models alike (Adam at `learningRate`), to train side by side. */
+const twoModels = (dim: number, seed: number, learningRate: number) => {
+  const config: MatrixFactorizationConfig = { users, items, dim, seed, optimizer: { kind: "adam", learningRate } };
+  return [MatrixFactorization.create(config), MatrixFactorization.create(config)] as const;
+};
+
+const mean = (x: Float32Array) => x.reduce((a, b) => a + b, 0) / x.length;
+
 const maxDifference = (a: Float32Array, b: Float32Array) => a.reduce((m, x, k) => Math.max(m, Math.abs(x - b[k]!)), 0);
 
 describeEachBackend("MatrixFactorization.trainListEpoch", () => {
@@ -213,17 +221,9 @@ describeEachBackend("MatrixFactorization.trainListEpoch", () => {
   });
 
   it("follows the teacher: after a few epochs the student's soft-label loss falls, and falls less against noise", () => {
-    const config: MatrixFactorizationConfig = {
-      users,
-      items,
-      dim: 8,
-      seed: 4,
-      optimizer: { kind: "adam", learningRate: 0.02 },
-    };
-    const [taught, noised] = [MatrixFactorization.create(config), MatrixFactorization.create(config)];
+    const [taught, noised] = twoModels(8, 4, 0.02);
     const rng = seededRandom(5);
     const noise = Float32Array.from(teacherScores, () => rng.normal() * 2);
-    const mean = (x: Float32Array) => x.reduce((a, b) => a + b, 0) / x.length;
     const first = mean(taught.trainListEpoch(softLabelEpoch(epochLists(1), { bprWeight: 0, softLabelWeight: 1 }))[1]!);
     let last = first;
     for (let seed = 2; seed <= 8; seed++) {
@@ -252,15 +252,7 @@ describeEachBackend("MatrixFactorization.trainListEpoch", () => {
   });
 
   it("trains on two threads (Hogwild) to about the loss of one; the pool's copy comes back", () => {
-    const config: MatrixFactorizationConfig = {
-      users,
-      items,
-      dim: 16,
-      seed: 2,
-      optimizer: { kind: "adam", learningRate: 0.01 },
-    };
-    const [alone, shared] = [MatrixFactorization.create(config), MatrixFactorization.create(config)];
-    const mean = (x: Float32Array) => x.reduce((a, b) => a + b, 0) / x.length;
+    const [alone, shared] = twoModels(16, 2, 0.01);
     let last = [0, 0];
     for (let seed = 1; seed <= 6; seed++) {
       const lists = epochLists(seed);

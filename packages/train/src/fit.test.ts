@@ -1,10 +1,12 @@
 import { leaveLastOut, syntheticDataset } from "@kdrec/data";
+import type { Teacher, TeacherTargets } from "@kdrec/model-kit";
 import {
   type DistillationLoss,
   listwiseRankingDistillation,
   mseDistillation,
   oneWay,
   rankingDistillationLoss,
+  type Strategy,
   softLabel,
   withTemperature,
 } from "@kdrec/strategies";
@@ -38,6 +40,56 @@ const trainAlone = async (
   });
   if (E.isLeft(result)) throw new Error(result.left.message);
   return { model, result: result.right, records };
+};
+
+/** An MF-32 trained 10 epochs without a teacher, frozen: the teacher of the distillation tests. */
+const trainedTeacher = async () => {
+  const model = mf(32, 2);
+  await fit({ model, split, seed: 1, batchSize: 256, maxEpochs: 10 });
+  return frozenMatrixFactorization(model);
+};
+
+/**
+ * An MF-8 distilled under `strategy` step by step, and with threads (one: whole epochs,
+ * deterministic): each run's model, epoch records and list-kernel epochs.
+ */
+const stepwiseAndWhole = async (strategy: Strategy, teacher: Teacher, targets?: TeacherTargets) => {
+  const run = async (threads?: KernelPool) => {
+    const model = mf(8, 3);
+    const listEpochs = vi.spyOn(model, "trainListEpoch");
+    const records: EpochRecord[] = [];
+    const result = await fit({
+      model,
+      split,
+      strategy,
+      teacher,
+      seed: 1,
+      batchSize: 256,
+      onEpoch: (r) => records.push(r),
+      ...(targets === undefined ? {} : { targets }),
+      ...(threads === undefined ? {} : { threads }),
+    });
+    if (E.isLeft(result)) throw new Error(result.left.message);
+    return { model, records, listEpochs: listEpochs.mock.calls.length };
+  };
+  const one = await startKernelPool({ threads: 1 });
+  const runs = [await run(), await run(one)] as const;
+  await one.close();
+  return runs;
+};
+
+/** Two runs took the same steps: each epoch's loss and terms to four decimals, the item table to 1e-4. */
+const expectSameSteps = (
+  a: { readonly model: MatrixFactorization; readonly records: ReadonlyArray<EpochRecord> },
+  b: { readonly model: MatrixFactorization; readonly records: ReadonlyArray<EpochRecord> },
+) => {
+  for (const [x, y] of a.records.map((r, k) => [r, b.records[k]!] as const)) {
+    expect(x.loss).toBeCloseTo(y.loss, 4);
+    expect(Object.keys(x.terms ?? {}).sort()).toEqual(Object.keys(y.terms ?? {}).sort());
+    for (const [name, value] of Object.entries(y.terms ?? {})) expect(x.terms![name]).toBeCloseTo(value, 4);
+  }
+  const gap = a.model.itemFactors.reduce((m, x, k) => Math.max(m, Math.abs(x - b.model.itemFactors[k]!)), 0);
+  expect(gap).toBeLessThan(1e-4);
 };
 
 describeEachBackend("fit", () => {
@@ -158,9 +210,7 @@ describeEachBackend("fit", () => {
   });
 
   it("with threads, trains soft-label distillation epochs whole, α and T on their schedules: one thread takes the step-by-step path's steps", async () => {
-    const teacherModel = mf(32, 2);
-    await fit({ model: teacherModel, split, seed: 1, batchSize: 256, maxEpochs: 10 });
-    const teacher = frozenMatrixFactorization(teacherModel);
+    const teacher = await trainedTeacher();
     const strategy = pipe(oneWay(softLabel(20)), (s) => ({
       ...s,
       alpha: { from: 0.9, to: 0.3 },
@@ -169,40 +219,12 @@ describeEachBackend("fit", () => {
       epochsPerRound: 2,
       finetune: { epochs: 2 },
     }));
-    const run = async (threads?: KernelPool) => {
-      const model = mf(8, 3);
-      const softLabelEpochs = vi.spyOn(model, "trainListEpoch");
-      const records: EpochRecord[] = [];
-      const result = await fit({
-        model,
-        split,
-        strategy,
-        teacher,
-        seed: 1,
-        batchSize: 256,
-        onEpoch: (r) => records.push(r),
-        ...(threads === undefined ? {} : { threads }),
-      });
-      if (E.isLeft(result)) throw new Error(result.left.message);
-      return { model, records, softLabelEpochs: softLabelEpochs.mock.calls.length };
-    };
-    const one = await startKernelPool({ threads: 1 });
-    const [stepwise, whole] = [await run(), await run(one)];
-    await one.close();
+    const [stepwise, whole] = await stepwiseAndWhole(strategy, teacher);
     teacher.dispose();
-    expect([stepwise.softLabelEpochs, whole.softLabelEpochs]).toEqual([0, 6]); // the six distillation epochs
+    expect([stepwise.listEpochs, whole.listEpochs]).toEqual([0, 6]); // the six distillation epochs
     expect(whole.records.map((r) => r.settings)).toEqual(stepwise.records.map((r) => r.settings));
     expect(new Set(whole.records.map((r) => r.settings?.["soft-label-ce/temperature"])).size).toBe(4); // 3 rounds + fine-tune's none
-    for (const [a, b] of whole.records.map((r, k) => [r, stepwise.records[k]!] as const)) {
-      expect(a.loss).toBeCloseTo(b.loss, 4);
-      expect(Object.keys(a.terms ?? {})).toEqual(Object.keys(b.terms ?? {}));
-      for (const [name, value] of Object.entries(b.terms ?? {})) expect(a.terms![name]).toBeCloseTo(value, 4);
-    }
-    const gap = whole.model.itemFactors.reduce(
-      (m, x, k) => Math.max(m, Math.abs(x - stepwise.model.itemFactors[k]!)),
-      0,
-    );
-    expect(gap).toBeLessThan(1e-4);
+    expectSameSteps(whole, stepwise);
   });
 
   it.each<[string, DistillationLoss]>([
@@ -213,44 +235,12 @@ describeEachBackend("fit", () => {
   ])(
     "with threads, trains %s epochs whole in the list kernel: one thread takes the step-by-step path's steps",
     async (_, loss) => {
-      const teacherModel = mf(32, 2);
-      await fit({ model: teacherModel, split, seed: 1, batchSize: 256, maxEpochs: 10 });
-      const teacher = frozenMatrixFactorization(teacherModel);
-      const targets = await teacherTopK(teacher, split.train, 5);
+      const teacher = await trainedTeacher();
       const strategy = { ...oneWay(loss), alpha: 0.5, rounds: 1, epochsPerRound: 3, finetune: { epochs: 0 } };
-      const run = async (threads?: KernelPool) => {
-        const model = mf(8, 3);
-        const listEpochs = vi.spyOn(model, "trainListEpoch");
-        const records: EpochRecord[] = [];
-        const result = await fit({
-          model,
-          split,
-          strategy,
-          teacher,
-          targets,
-          seed: 1,
-          batchSize: 256,
-          onEpoch: (r) => records.push(r),
-          ...(threads === undefined ? {} : { threads }),
-        });
-        if (E.isLeft(result)) throw new Error(result.left.message);
-        return { model, records, listEpochs: listEpochs.mock.calls.length };
-      };
-      const one = await startKernelPool({ threads: 1 });
-      const [stepwise, whole] = [await run(), await run(one)];
-      await one.close();
+      const [stepwise, whole] = await stepwiseAndWhole(strategy, teacher, await teacherTopK(teacher, split.train, 5));
       teacher.dispose();
       expect([stepwise.listEpochs, whole.listEpochs]).toEqual([0, 3]);
-      for (const [a, b] of whole.records.map((r, k) => [r, stepwise.records[k]!] as const)) {
-        expect(a.loss).toBeCloseTo(b.loss, 4);
-        expect(Object.keys(a.terms ?? {}).sort()).toEqual(Object.keys(b.terms ?? {}).sort());
-        for (const [name, value] of Object.entries(b.terms ?? {})) expect(a.terms![name]).toBeCloseTo(value, 4);
-      }
-      const gap = whole.model.itemFactors.reduce(
-        (m, x, k) => Math.max(m, Math.abs(x - stepwise.model.itemFactors[k]!)),
-        0,
-      );
-      expect(gap).toBeLessThan(1e-4);
+      expectSameSteps(whole, stepwise);
     },
   );
 }, ["tensorflow"]);
