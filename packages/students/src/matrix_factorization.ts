@@ -335,7 +335,7 @@ export class MatrixFactorization {
    * Every step of an epoch on item lists in one kernel call per thread: per batch, the student's
    * list scores (and the teacher's, from its score table or its MF tables, where a term reads
    * them), each closed-form term of the mixture in order — BPR, soft-label cross-entropy, squared
-   * error, ranking distillation, Plackett–Luce (f64, as `@kdrec/losses`' closed forms) — the
+   * error, ranking distillation, Plackett–Luce, soft BCE (f64, as `@kdrec/losses`' closed forms) — the
    * rows' gradients and lazy Adam: the steps {@link MatrixFactorization.trainStepWithGradient}
    * takes with that mixture (tested equal to float rounding), without a tensor op or a call out
    * per batch. Threads as in {@link MatrixFactorization.trainPairwiseEpoch} (one thread:
@@ -364,9 +364,11 @@ export class MatrixFactorization {
       const problem = kernelTermProblem(term, epoch.width);
       if (problem !== undefined) throw refuse(problem);
     }
-    const teacher = epoch.terms.some(({ term }) => readsTeacher(term)) ? epoch.teacher : undefined;
-    if (teacher === undefined && epoch.terms.some(({ term }) => readsTeacher(term)))
+    const needsTeacher = epoch.terms.some(({ term }) => readsTeacher(term));
+    if (needsTeacher && epoch.teacher === undefined)
       throw refuse("a term reads the teacher's scores, and no teacher was given");
+    // The teacher's scores only where a term reads them.
+    const teacher = needsTeacher ? epoch.teacher : undefined;
     const problem = teacher === undefined ? undefined : teacherSourceProblem(teacher, this.config);
     if (problem !== undefined) throw refuse(problem);
     const batches = epoch.batchRows.length;
@@ -407,7 +409,6 @@ export class MatrixFactorization {
         lists: listsOf,
         width: epoch.width,
         terms: epoch.terms,
-        // The teacher's scores only where a term reads them.
         ...(teacher === undefined ? {} : { teacher }),
       }),
     );
