@@ -422,7 +422,7 @@ static void top_k_compute(void* kernel, TF_OpKernelContext* ctx) {
 // ---- KdrecScoreTopKExcluding -------------------------------------------------------------------
 
 // Rows scored together: each item column's factors are loaded once for all of them.
-#define TILE_ROWS 4
+#define TILE_ROWS 6
 // Items per vector of the product (the transposed item table is padded to a multiple).
 #define LANES 16
 
@@ -444,7 +444,35 @@ typedef struct {
 // per LANES items, one accumulator per row, the factors summed in order d = 0, 1, … .
 VECTOR_CLONES static void score_tile(const ScoreTopKJob* job, const float* users, int rows, float* out) {
   const int64_t dim = job->dim, padded = job->padded;
-  for (int64_t i = 0; i < padded; i += LANES) {
+  int64_t i = 0;
+  // Two vectors of items at a time: each user factor loaded once feeds two accumulators.
+  for (; i + 2 * LANES <= padded; i += 2 * LANES) {
+    Lanes acc[TILE_ROWS], accToo[TILE_ROWS];
+    Lanes start = {0}, startToo = {0};
+    if (job->biases != NULL) {
+      memcpy(&start, job->biases + i, sizeof start);
+      memcpy(&startToo, job->biases + i + LANES, sizeof startToo);
+    }
+    for (int r = 0; r < TILE_ROWS; r++) {
+      acc[r] = start;
+      accToo[r] = startToo;
+    }
+    for (int64_t d = 0; d < dim; d++) {
+      Lanes q, qToo;
+      memcpy(&q, job->items_by_dim + d * padded + i, sizeof q);
+      memcpy(&qToo, job->items_by_dim + d * padded + i + LANES, sizeof qToo);
+      for (int r = 0; r < TILE_ROWS; r++) {
+        const float u = users[r * dim + d];
+        acc[r] += u * q;
+        accToo[r] += u * qToo;
+      }
+    }
+    for (int r = 0; r < rows; r++) {
+      memcpy(out + r * padded + i, &acc[r], sizeof acc[r]);
+      memcpy(out + r * padded + i + LANES, &accToo[r], sizeof accToo[r]);
+    }
+  }
+  for (; i < padded; i += LANES) {
     Lanes acc[TILE_ROWS];
     Lanes start = {0};
     if (job->biases != NULL) memcpy(&start, job->biases + i, sizeof start);
@@ -469,9 +497,14 @@ static void score_and_select_rows(void* context, int64_t from, int64_t to) {
     memcpy(users, job->user_rows + b * job->dim, sizeof(float) * rows * job->dim);
     score_tile(job, users, rows, tile);
     for (int r = 0; r < rows; r++) {
-      const int32_t user = job->row_users[b + r];
-      const int32_t lo = job->has_lists ? job->offsets[user] : 0, hi = job->has_lists ? job->offsets[user + 1] : 0;
-      select_row(tile + r * job->padded, job->items, job->excluded, lo, hi, job->k, job->best_items + (b + r) * job->k,
+      // The user's excluded items become NaN in the tile (never ranked, as an excluded item is not),
+      // so the selection has no list to walk.
+      float* row = tile + r * job->padded;
+      if (job->has_lists) {
+        const int32_t user = job->row_users[b + r];
+        for (int32_t e = job->offsets[user]; e < job->offsets[user + 1]; e++) row[job->excluded[e]] = NAN;
+      }
+      select_row(row, job->items, job->excluded, 0, 0, job->k, job->best_items + (b + r) * job->k,
                  job->best_scores + (b + r) * job->k);
     }
   }

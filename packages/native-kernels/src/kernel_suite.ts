@@ -193,19 +193,22 @@ export const nativeKernelSuite = (isa: "avx512" | "avx2" | "plain"): void =>
     );
 
     it.each([
-      [13, 37, 5, 4, true],
-      [29, 300, 20, 10, false],
+      [13, 37, 5, 4, true, 37 >> 3],
+      [29, 300, 20, 10, false, 300 >> 3],
       // Large enough to split the rows over the machine's cores; a width past one vector.
-      [700, 1000, 3, 17, true],
+      [700, 1000, 3, 17, true, 1000 >> 3],
+      // Wider than two vectors of items and more rows than a tile; most items excluded, so most
+      // users have fewer than k left (padded with -1 / -∞).
+      [15, 40, 6, 8, false, 90],
     ])(
-      "KdrecScoreTopKExcluding scores and selects as the plain rule does (%i rows x %i items, dim %i, k %i, biases %s): exact integer scores, so ties to the lower index",
-      (rows, items, dim, k, withBiases) => {
+      "KdrecScoreTopKExcluding scores and selects as the plain rule does (%i rows x %i items, dim %i, k %i, biases %s, %i exclusion draws a user): exact integer scores, so ties to the lower index",
+      (rows, items, dim, k, withBiases, perUser) => {
         const rng = seededRandom(rows + items);
         // Small integers: every sum is exact in float32, whatever the order, and ties abound.
         const small = (n: number) => Float32Array.from({ length: n }, () => Math.floor(rng.float() * 5) - 2);
         const [userRows, itemFactors, biases] = [small(rows * dim), small(items * dim), small(withBiases ? items : 0)];
         const users = rows + 3;
-        const excluded = excludedLists(users, items, items >> 3, 5, () => []);
+        const excluded = excludedLists(users, items, perUser, 5, () => []);
         const rowUsers = Int32Array.from({ length: rows }, (_, b) => (b * 5) % users);
         const { values, indices } = tf.tidy(() =>
           scoreTopKExcluding(
