@@ -790,8 +790,8 @@ export class MatrixFactorization {
     exclude: UserItems | undefined,
   ): { readonly items: Int32Array; readonly scores: Float32Array } {
     const { dim, items } = this.config;
-    // Up to d = 64 scoring in the selection kernel measured faster (no score block in memory);
-    // beyond, the engine's matrix product is.
+    // Up to SCORING_KERNEL_MAX_DIM, scoring in the selection kernel measured faster (no score block
+    // in memory); wider factors go through the engine's matrix product.
     if (dim <= SCORING_KERNEL_MAX_DIM && hasEngineKernel(KdrecScoreTopKExcluding))
       return this.topKByScoringKernel(users, k, exclude);
     if (hasEngineKernel(KdrecTopKExcluding)) return this.topKByEngineKernel(users, k, exclude);
@@ -855,7 +855,7 @@ export class MatrixFactorization {
   private blockScores(block: Int32Array, itemTable: tf.Tensor2D, biases: tf.Tensor | undefined): tf.Tensor2D {
     return tf.tidy(() => {
       const scores = tf.matMul(
-        tf.tensor2d(this.userRows(block), [block.length, this.config.dim]),
+        tf.tensor2d(gatherRows(this.userFactors, block, this.config.dim), [block.length, this.config.dim]),
         itemTable,
         false,
         true,
@@ -872,7 +872,7 @@ export class MatrixFactorization {
     return this.engineTopK(users, k, exclude, SCORING_KERNEL_BATCH, (block, tables) =>
       scoreTopKExcluding(
         {
-          userRows: tf.tensor2d(this.userRows(block), [block.length, this.config.dim]),
+          userRows: tf.tensor2d(gatherRows(this.userFactors, block, this.config.dim), [block.length, this.config.dim]),
           itemFactors: tables.itemFactors,
           itemBiases: tables.itemBiases ?? tf.tensor1d([]),
           users: tf.tensor1d(block, "int32"),
@@ -934,16 +934,6 @@ export class MatrixFactorization {
       tf.dispose(Object.values(tables).filter((t): t is tf.Tensor => t !== undefined));
     }
     return { items: outItems, scores: outScores };
-  }
-
-  /** The users' factor rows, row-major `[users.length, dim]` (a copy). */
-  private userRows(users: Int32Array): Float32Array {
-    const { dim } = this.config;
-    const rows = new Float32Array(users.length * dim);
-    users.forEach((u, b) => {
-      rows.set(this.userFactors.subarray(u * dim, (u + 1) * dim), b * dim);
-    });
-    return rows;
   }
 
   /**
