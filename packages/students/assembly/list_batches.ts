@@ -116,6 +116,44 @@ function listDots(
     );
 }
 
+/**
+ * into += Σⱼ weights[j] · table[list[j]] over the `width` items of a list, four at a time (the
+ * additions in item order, as one `addScaled` each; a zero weight adds nothing either way).
+ */
+function addListRows(
+  into: usize,
+  table: usize,
+  rowBytes: usize,
+  vectorBytes: usize,
+  list: usize,
+  width: i32,
+  weights: usize,
+): void {
+  let j = 0;
+  for (; j + 3 < width; j += 4) {
+    const at = list + ((<usize>j) << 2);
+    const w = weights + ((<usize>j) << 2);
+    addScaled4(
+      into,
+      table + <usize>load<i32>(at) * rowBytes,
+      table + <usize>load<i32>(at, 4) * rowBytes,
+      table + <usize>load<i32>(at, 8) * rowBytes,
+      table + <usize>load<i32>(at, 12) * rowBytes,
+      load<f32>(w),
+      load<f32>(w, 4),
+      load<f32>(w, 8),
+      load<f32>(w, 12),
+      rowBytes,
+      vectorBytes,
+    );
+  }
+  for (; j < width; j++) {
+    const wj = f32At(weights, j);
+    if (wj !== 0)
+      addScaled(into, table + <usize>load<i32>(list + ((<usize>j) << 2)) * rowBytes, wj, rowBytes, vectorBytes);
+  }
+}
+
 /** BPR on (positive, negative) of one row, as rowBprGradient: softplus(s⁻ − s⁺), gradient scale·σ. */
 function bprRow(scores: usize, gradient: usize, positive: i32, negative: i32, scale: f64, sigma: usize): f64 {
   const loss = softplusAndSigma(<f64>f32At(scores, negative) - <f64>f32At(scores, positive), sigma);
@@ -448,33 +486,9 @@ export function listBatches(params: usize): void {
         const sum = sums + ((<usize>k) << 3);
         store<f64>(sum, load<f64>(sum) + loss);
       }
-      // The list's gradient down to the rows: the user's four items at a time (the additions in
-      // item order, as one at a time; a zero gradient adds nothing either way), then each item's
-      // (every item gets a slot: lazy Adam moves every touched row, zero gradient or not).
-      const gu = userGradients + <usize>us * rowBytes;
-      let c = 0;
-      for (; c + 3 < width; c += 4) {
-        const at = list + ((<usize>c) << 2);
-        const g = gradient + ((<usize>c) << 2);
-        addScaled4(
-          gu,
-          Q + <usize>load<i32>(at) * rowBytes,
-          Q + <usize>load<i32>(at, 4) * rowBytes,
-          Q + <usize>load<i32>(at, 8) * rowBytes,
-          Q + <usize>load<i32>(at, 12) * rowBytes,
-          load<f32>(g),
-          load<f32>(g, 4),
-          load<f32>(g, 8),
-          load<f32>(g, 12),
-          rowBytes,
-          vectorBytes,
-        );
-      }
-      for (; c < width; c++) {
-        const gj = f32At(gradient, c);
-        if (gj !== 0)
-          addScaled(gu, Q + <usize>load<i32>(list + ((<usize>c) << 2)) * rowBytes, gj, rowBytes, vectorBytes);
-      }
+      // The list's gradient down to the rows: the user's, then each item's (every item gets a
+      // slot: lazy Adam moves every touched row, zero gradient or not).
+      addListRows(userGradients + <usize>us * rowBytes, Q, rowBytes, vectorBytes, list, width, gradient);
       for (let j = 0; j < width; j++) {
         const item = load<i32>(list + ((<usize>j) << 2));
         let slot = slotOf(itemSlots, distinctItems, itemCount, item, itemGradients, rowBytes);
