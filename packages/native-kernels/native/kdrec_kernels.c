@@ -373,42 +373,69 @@ static void select_rows(void* context, int64_t from, int64_t to) {
   }
 }
 
+// What a top-K kernel says of wrong excluded lists, its name first.
+typedef struct {
+  const char *offsets, *users, *items;
+} ExcludedListMessages;
+#define EXCLUDED_LIST_MESSAGES(KERNEL)                                                \
+  ((ExcludedListMessages){KERNEL ": excluded_offsets must rise from 0 to the number of excluded items", \
+                          KERNEL ": a user is outside the excluded lists",                              \
+                          KERNEL ": an excluded item is out of range"})
+
+// The top-K kernels' excluded lists, a CSR by user: the offsets rise over the excluded items, each
+// row's user (`row_users`, `rows` of them) is one of the lists' users, each excluded item is one of
+// the `items`. NULL when right or when there are no lists, else the message that applies.
+static const char* check_excluded_lists(TF_Tensor* row_users_in, TF_Tensor* offsets, TF_Tensor* excluded_in,
+                                        int64_t rows, int64_t items, ExcludedListMessages messages) {
+  const int64_t users = length_of(offsets) - 1;
+  if (users < 0) return NULL;  // no excluded lists
+  // TF_Dim and length_of call into TensorFlow: read once, not per item (that cost 1 ms a call).
+  const int64_t count = length_of(excluded_in);
+  if (!valid_offsets(TF_TensorData(offsets), users, count)) return messages.offsets;
+  const int32_t* row_users = TF_TensorData(row_users_in);
+  for (int64_t b = 0; b < rows; b++)
+    if (row_users[b] < 0 || row_users[b] >= users) return messages.users;
+  const int32_t* excluded = TF_TensorData(excluded_in);
+  for (int64_t e = 0; e < count; e++)
+    if (excluded[e] < 0 || excluded[e] >= items) return messages.items;
+  return NULL;
+}
+
 static const char* check_top_k_inputs(TF_Tensor** in) {
   if (TF_NumDims(in[0]) != 2) return "KdrecTopKExcluding: scores must be a matrix [rows, items]";
-  const int64_t rows = TF_Dim(in[0], 0), users = length_of(in[2]) - 1;
+  const int64_t rows = TF_Dim(in[0], 0);
   if (length_of(in[1]) != rows) return "KdrecTopKExcluding: users must hold one user per row of scores";
   if (length_of(in[3]) < 0) return "KdrecTopKExcluding: excluded_items must be a vector";
-  if (users < 0) return NULL;  // no excluded lists
-  if (!valid_offsets(TF_TensorData(in[2]), users, length_of(in[3])))
-    return "KdrecTopKExcluding: excluded_offsets must rise from 0 to the number of excluded items";
-  const int32_t* row_users = TF_TensorData(in[1]);
-  for (int64_t b = 0; b < rows; b++)
-    if (row_users[b] < 0 || row_users[b] >= users) return "KdrecTopKExcluding: a user is outside the excluded lists";
-  // TF_Dim and length_of call into TensorFlow: read once, not per item (that cost 1 ms a call).
-  const int32_t* excluded = TF_TensorData(in[3]);
-  const int64_t items = TF_Dim(in[0], 1), count = length_of(in[3]);
-  for (int64_t e = 0; e < count; e++)
-    if (excluded[e] < 0 || excluded[e] >= items) return "KdrecTopKExcluding: an excluded item is out of range";
-  return NULL;
+  return check_excluded_lists(in[1], in[2], in[3], rows, TF_Dim(in[0], 1),
+                              EXCLUDED_LIST_MESSAGES("KdrecTopKExcluding"));
+}
+
+// A top-K kernel's outputs, `[rows, k]` scores and items, allocated and filled with -inf / -1 (what
+// a row with fewer than k rankable items keeps); both NULL unless `status` stays OK.
+static void top_k_outputs(TF_OpKernelContext* ctx, int64_t rows, int32_t k, TF_Status* status, TF_Tensor** values,
+                          TF_Tensor** indices) {
+  const int64_t dims[2] = {rows, k};
+  *values = TF_AllocateOutput(ctx, 0, TF_FLOAT, dims, 2, (size_t)(rows * k) * sizeof(float), status);
+  *indices = TF_GetCode(status) == TF_OK
+                 ? TF_AllocateOutput(ctx, 1, TF_INT32, dims, 2, (size_t)(rows * k) * sizeof(int32_t), status)
+                 : NULL;
+  if (TF_GetCode(status) != TF_OK) return;
+  float* best_scores = TF_TensorData(*values);
+  int32_t* best_items = TF_TensorData(*indices);
+  for (int64_t j = 0; j < rows * k; j++) {
+    best_scores[j] = -INFINITY;
+    best_items[j] = -1;
+  }
 }
 
 static void top_k_run(void* kernel, TF_OpKernelContext* ctx, TF_Tensor** in, TF_Status* status) {
   const int32_t k = (int32_t)(intptr_t)kernel;
   const int64_t rows = TF_Dim(in[0], 0), items = TF_Dim(in[0], 1);
-  const int64_t dims[2] = {rows, k};
-  TF_Tensor* values = TF_AllocateOutput(ctx, 0, TF_FLOAT, dims, 2, (size_t)(rows * k) * sizeof(float), status);
-  TF_Tensor* indices = TF_GetCode(status) == TF_OK
-                           ? TF_AllocateOutput(ctx, 1, TF_INT32, dims, 2, (size_t)(rows * k) * sizeof(int32_t), status)
-                           : NULL;
+  TF_Tensor *values, *indices;
+  top_k_outputs(ctx, rows, k, status, &values, &indices);
   if (TF_GetCode(status) == TF_OK) {
-    float* best_scores = TF_TensorData(values);
-    int32_t* best_items = TF_TensorData(indices);
-    for (int64_t j = 0; j < rows * k; j++) {
-      best_scores[j] = -INFINITY;
-      best_items[j] = -1;
-    }
     TopKJob job = {k, items, length_of(in[2]) > 0, TF_TensorData(in[0]), TF_TensorData(in[1]),
-                   TF_TensorData(in[2]), TF_TensorData(in[3]), best_items, best_scores};
+                   TF_TensorData(in[2]), TF_TensorData(in[3]), TF_TensorData(indices), TF_TensorData(values)};
     for_rows(rows, items, select_rows, &job);
   }
   if (values != NULL) TF_DeleteTensor(values);
@@ -423,8 +450,10 @@ static void top_k_compute(void* kernel, TF_OpKernelContext* ctx) {
 
 // Rows scored together: each item column's factors are loaded once for all of them.
 #define TILE_ROWS 6
-// Items per vector of the product (the transposed item table is padded to a multiple).
+// Items per vector of the product, and per pass of a tile (two vectors: the transposed item table
+// is padded to a multiple, its padding zero and never selected).
 #define LANES 16
+#define TILE_ITEMS (2 * LANES)
 
 typedef float Lanes __attribute__((vector_size(LANES * sizeof(float))));
 
@@ -440,13 +469,12 @@ typedef struct {
   float* best_scores;
 } ScoreTopKJob;
 
-// Scores of `rows` (≤ TILE_ROWS) user rows against every item into `out` ([rows, padded]):
-// per LANES items, one accumulator per row, the factors summed in order d = 0, 1, … .
+// Scores of `rows` (≤ TILE_ROWS) user rows against every item into `out` ([rows, padded]): per
+// TILE_ITEMS items, two accumulators per row (each user factor loaded once feeds both), the factors
+// summed in order d = 0, 1, … .
 VECTOR_CLONES static void score_tile(const ScoreTopKJob* job, const float* users, int rows, float* out) {
   const int64_t dim = job->dim, padded = job->padded;
-  int64_t i = 0;
-  // Two vectors of items at a time: each user factor loaded once feeds two accumulators.
-  for (; i + 2 * LANES <= padded; i += 2 * LANES) {
+  for (int64_t i = 0; i < padded; i += TILE_ITEMS) {
     Lanes acc[TILE_ROWS], accToo[TILE_ROWS];
     Lanes start = {0}, startToo = {0};
     if (job->biases != NULL) {
@@ -471,18 +499,6 @@ VECTOR_CLONES static void score_tile(const ScoreTopKJob* job, const float* users
       memcpy(out + r * padded + i, &acc[r], sizeof acc[r]);
       memcpy(out + r * padded + i + LANES, &accToo[r], sizeof accToo[r]);
     }
-  }
-  for (; i < padded; i += LANES) {
-    Lanes acc[TILE_ROWS];
-    Lanes start = {0};
-    if (job->biases != NULL) memcpy(&start, job->biases + i, sizeof start);
-    for (int r = 0; r < TILE_ROWS; r++) acc[r] = start;
-    for (int64_t d = 0; d < dim; d++) {
-      Lanes q;
-      memcpy(&q, job->items_by_dim + d * padded + i, sizeof q);
-      for (int r = 0; r < TILE_ROWS; r++) acc[r] += users[r * dim + d] * q;
-    }
-    for (int r = 0; r < rows; r++) memcpy(out + r * padded + i, &acc[r], sizeof acc[r]);
   }
 }
 
@@ -521,29 +537,15 @@ static const char* check_score_top_k_inputs(TF_Tensor** in) {
   if (biases != 0 && biases != items) return "KdrecScoreTopKExcluding: item_biases must be empty or one per item";
   if (length_of(in[3]) != rows) return "KdrecScoreTopKExcluding: users must hold one user per row";
   if (length_of(in[5]) < 0) return "KdrecScoreTopKExcluding: excluded_items must be a vector";
-  const int64_t users = length_of(in[4]) - 1;
-  if (users < 0) return NULL;  // no excluded lists
-  if (!valid_offsets(TF_TensorData(in[4]), users, length_of(in[5])))
-    return "KdrecScoreTopKExcluding: excluded_offsets must rise from 0 to the number of excluded items";
-  const int32_t* row_users = TF_TensorData(in[3]);
-  for (int64_t b = 0; b < rows; b++)
-    if (row_users[b] < 0 || row_users[b] >= users) return "KdrecScoreTopKExcluding: a user is outside the excluded lists";
-  const int32_t* excluded = TF_TensorData(in[5]);
-  const int64_t count = length_of(in[5]);
-  for (int64_t e = 0; e < count; e++)
-    if (excluded[e] < 0 || excluded[e] >= items) return "KdrecScoreTopKExcluding: an excluded item is out of range";
-  return NULL;
+  return check_excluded_lists(in[3], in[4], in[5], rows, items, EXCLUDED_LIST_MESSAGES("KdrecScoreTopKExcluding"));
 }
 
 static void score_top_k_run(void* kernel, TF_OpKernelContext* ctx, TF_Tensor** in, TF_Status* status) {
   const int32_t k = (int32_t)(intptr_t)kernel;
   const int64_t rows = TF_Dim(in[0], 0), dim = TF_Dim(in[0], 1), items = TF_Dim(in[1], 0);
-  const int64_t padded = (items + LANES - 1) / LANES * LANES;
-  const int64_t dims[2] = {rows, k};
-  TF_Tensor* values = TF_AllocateOutput(ctx, 0, TF_FLOAT, dims, 2, (size_t)(rows * k) * sizeof(float), status);
-  TF_Tensor* indices = TF_GetCode(status) == TF_OK
-                           ? TF_AllocateOutput(ctx, 1, TF_INT32, dims, 2, (size_t)(rows * k) * sizeof(int32_t), status)
-                           : NULL;
+  const int64_t padded = (items + TILE_ITEMS - 1) / TILE_ITEMS * TILE_ITEMS;
+  TF_Tensor *values, *indices;
+  top_k_outputs(ctx, rows, k, status, &values, &indices);
   float* items_by_dim = TF_GetCode(status) == TF_OK ? calloc((size_t)(dim * padded), sizeof(float)) : NULL;
   float* biases = TF_GetCode(status) == TF_OK && length_of(in[2]) > 0 ? calloc((size_t)padded, sizeof(float)) : NULL;
   if (TF_GetCode(status) == TF_OK && (items_by_dim == NULL || (length_of(in[2]) > 0 && biases == NULL)))
@@ -553,12 +555,6 @@ static void score_top_k_run(void* kernel, TF_OpKernelContext* ctx, TF_Tensor** i
     for (int64_t i = 0; i < items; i++)
       for (int64_t d = 0; d < dim; d++) items_by_dim[d * padded + i] = factors[i * dim + d];
     if (biases != NULL) memcpy(biases, TF_TensorData(in[2]), (size_t)items * sizeof(float));
-    float* best_scores = TF_TensorData(values);
-    int32_t* best_items = TF_TensorData(indices);
-    for (int64_t j = 0; j < rows * k; j++) {
-      best_scores[j] = -INFINITY;
-      best_items[j] = -1;
-    }
     ScoreTopKJob job = {k,
                         items,
                         padded,
@@ -570,8 +566,8 @@ static void score_top_k_run(void* kernel, TF_OpKernelContext* ctx, TF_Tensor** i
                         TF_TensorData(in[3]),
                         TF_TensorData(in[4]),
                         TF_TensorData(in[5]),
-                        best_items,
-                        best_scores};
+                        TF_TensorData(indices),
+                        TF_TensorData(values)};
     // Split as a product of rows × items × dim would be (the work is the product's).
     for_rows(rows, items * dim / 8 + 1, score_and_select_rows, &job);
   }
