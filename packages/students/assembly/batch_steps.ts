@@ -95,6 +95,33 @@ export function expNonPositive2(x: v128): v128 {
   return v128.andnot(f64x2.mul(p, scale), f64x2.lt(x, f64x2.splat(-708)));
 }
 
+/**
+ * e^x of four f32 lanes, x ≤ 0, to about one f32 ulp: 2^k · e^r with k = round(x·log₂e) found by
+ * adding 1.5·2^23 (whose low mantissa bits then hold k, which also builds 2^k), r = x − k·ln 2 in
+ * two parts (Cody–Waite), and e^r by its Taylor series to r^7 (Estrin's scheme). Lanes below −87
+ * (where 2^k would be subnormal) give 0.
+ */
+export function expNonPositive4(x: v128): v128 {
+  const magic = f32x4.splat(12582912.0); // 1.5 · 2^23
+  const clamped = f32x4.max(x, f32x4.splat(-87));
+  const shifted = f32x4.add(f32x4.mul(clamped, f32x4.splat(<f32>Math.LOG2E)), magic);
+  const k = f32x4.sub(shifted, magic);
+  const r = f32x4.sub(
+    f32x4.sub(clamped, f32x4.mul(k, f32x4.splat(0.693359375))),
+    f32x4.mul(k, f32x4.splat(-2.1219444e-4)),
+  );
+  const r2 = f32x4.mul(r, r);
+  const r4 = f32x4.mul(r2, r2);
+  // Σ rⁿ/n!, n ≤ 7, as (c0 + c1 r) + r²(c2 + c3 r) + r⁴((c4 + c5 r) + r²(c6 + c7 r)).
+  const p01 = f32x4.add(f32x4.splat(1), r);
+  const p23 = f32x4.add(f32x4.splat(1.0 / 2), f32x4.mul(r, f32x4.splat(<f32>(1.0 / 6))));
+  const p45 = f32x4.add(f32x4.splat(<f32>(1.0 / 24)), f32x4.mul(r, f32x4.splat(<f32>(1.0 / 120))));
+  const p67 = f32x4.add(f32x4.splat(<f32>(1.0 / 720)), f32x4.mul(r, f32x4.splat(<f32>(1.0 / 5040))));
+  const p = f32x4.add(f32x4.add(p01, f32x4.mul(r2, p23)), f32x4.mul(r4, f32x4.add(p45, f32x4.mul(r2, p67))));
+  const scale = i32x4.shl(i32x4.add(shifted, i32x4.splat(127)), 23);
+  return v128.andnot(f32x4.mul(p, scale), f32x4.lt(x, f32x4.splat(-87)));
+}
+
 /** P[u] · Q[i] as listScores computes it (four lanes, then the lanes summed, then the tail). */
 export function dot(pu: usize, qi: usize, rowBytes: usize, vectorBytes: usize): f32 {
   let sum = f32x4.splat(0);

@@ -15,6 +15,7 @@ import {
   dot4,
   expNonPositive,
   expNonPositive2,
+  expNonPositive4,
   ITEM_GRADIENTS,
   ITEM_SLOTS,
   LOSSES,
@@ -39,6 +40,7 @@ const TEACHER_P = 32; // without a score table: the teacher's tables (scores P[u
 const TEACHER_Q = 33;
 const TEACHER_BIASES = 34; // 0: none
 const TEACHER_DIM = 35;
+const BATCH_SCRATCH = 36; // see listBatches
 
 // A term: [kind, weight, a, b, c, d, -, -] (f64). Kinds and their a … d:
 const BPR = 0; // positive column, negative column
@@ -163,105 +165,101 @@ function bprRow(scores: usize, gradient: usize, positive: i32, negative: i32, sc
   return loss;
 }
 
+/** Where a soft-label row's scaled scores are padded to whole vectors: its exponential is 0, as is its target. */
+const PAD: f32 = -1e30;
+
 /**
  * Soft-label cross-entropy over columns first … first + count − 1 of one row, as
  * softLabelGradient: −Σ softmax(t/T) · log softmax(s/T) (T² applied per batch), gradient
- * scale·(softmax(s/T) − softmax(t/T)) with scale = weight·T/rows. Exponentials two at a time.
+ * scale·(softmax(s/T) − softmax(t/T)) with scale = weight·T/rows. In f32, four columns at a time
+ * (a last partial vector padded with PAD lanes, which change neither sum nor loss), with the
+ * row's two sums and their logarithm in f64. `scratch` holds three f32 rows of count + 3.
  */
 function softLabelRow(
   scores: usize,
   teacherScores: usize,
   gradient: usize,
-  studentExp: usize,
-  teacherExp: usize,
+  scratch: usize,
   first: i32,
   count: i32,
   inverseT: f64,
   scale: f64,
 ): f64 {
-  // s/T and t/T two at a time (f32 pairs widened), then the odd last one; their maxima.
-  const inverseTs = f64x2.splat(inverseT);
-  let studentMaxes = f64x2.splat(-Infinity);
-  let teacherMaxes = f64x2.splat(-Infinity);
-  const pairs = count & ~1;
-  for (let j = 0; j < pairs; j += 2) {
-    const column = (<usize>(first + j)) << 2;
-    const s = f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(scores + column)), inverseTs);
-    const v = f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(teacherScores + column)), inverseTs);
-    v128.store(studentExp + ((<usize>j) << 3), s);
-    v128.store(teacherExp + ((<usize>j) << 3), v);
-    studentMaxes = f64x2.max(studentMaxes, s);
-    teacherMaxes = f64x2.max(teacherMaxes, v);
+  const paddedBytes = (<usize>((count + 3) & ~3)) << 2;
+  const studentScaled = scratch;
+  const teacherExp = scratch + paddedBytes; // t/T, then e^{t/T − max}
+  const studentExp = teacherExp + paddedBytes;
+  const inverseTs = f32x4.splat(<f32>inverseT);
+  const counts = i32x4.splat(count);
+  const pads = f32x4.splat(PAD);
+  // s/T and t/T (the lanes past `count` set to PAD) and their maxima.
+  let studentMaxes = pads;
+  let teacherMaxes = pads;
+  for (let o: usize = 0; o < paddedBytes; o += 16) {
+    const column = ((<usize>first) << 2) + o;
+    const inside = i32x4.lt_s(i32x4.add(i32x4.splat(<i32>(o >> 2)), i32x4(0, 1, 2, 3)), counts);
+    const s = v128.bitselect(f32x4.mul(v128.load(scores + column), inverseTs), pads, inside);
+    const v = v128.bitselect(f32x4.mul(v128.load(teacherScores + column), inverseTs), pads, inside);
+    v128.store(studentScaled + o, s);
+    v128.store(teacherExp + o, v);
+    studentMaxes = f32x4.max(studentMaxes, s);
+    teacherMaxes = f32x4.max(teacherMaxes, v);
   }
-  let studentMax = Math.max(f64x2.extract_lane(studentMaxes, 0), f64x2.extract_lane(studentMaxes, 1));
-  let teacherMax = Math.max(f64x2.extract_lane(teacherMaxes, 0), f64x2.extract_lane(teacherMaxes, 1));
-  if (pairs < count) {
-    const s = <f64>f32At(scores, first + pairs) * inverseT;
-    const v = <f64>f32At(teacherScores, first + pairs) * inverseT;
-    store<f64>(studentExp + ((<usize>pairs) << 3), s);
-    store<f64>(teacherExp + ((<usize>pairs) << 3), v);
-    studentMax = Math.max(studentMax, s);
-    teacherMax = Math.max(teacherMax, v);
+  const studentMax = Mathf.max(
+    Mathf.max(f32x4.extract_lane(studentMaxes, 0), f32x4.extract_lane(studentMaxes, 1)),
+    Mathf.max(f32x4.extract_lane(studentMaxes, 2), f32x4.extract_lane(studentMaxes, 3)),
+  );
+  const teacherMax = Mathf.max(
+    Mathf.max(f32x4.extract_lane(teacherMaxes, 0), f32x4.extract_lane(teacherMaxes, 1)),
+    Mathf.max(f32x4.extract_lane(teacherMaxes, 2), f32x4.extract_lane(teacherMaxes, 3)),
+  );
+  studentMaxes = f32x4.splat(studentMax);
+  teacherMaxes = f32x4.splat(teacherMax);
+  let studentSums = f32x4.splat(0);
+  let teacherSums = f32x4.splat(0);
+  for (let o: usize = 0; o < paddedBytes; o += 16) {
+    const se = expNonPositive4(f32x4.sub(v128.load(studentScaled + o), studentMaxes));
+    const te = expNonPositive4(f32x4.sub(v128.load(teacherExp + o), teacherMaxes));
+    v128.store(studentExp + o, se);
+    v128.store(teacherExp + o, te);
+    studentSums = f32x4.add(studentSums, se);
+    teacherSums = f32x4.add(teacherSums, te);
   }
-  studentMaxes = f64x2.splat(studentMax);
-  teacherMaxes = f64x2.splat(teacherMax);
-  let studentSums = f64x2.splat(0);
-  let teacherSums = f64x2.splat(0);
-  for (let j = 0; j < pairs; j += 2) {
-    const sa = studentExp + ((<usize>j) << 3);
-    const ta = teacherExp + ((<usize>j) << 3);
-    const se = expNonPositive2(f64x2.sub(v128.load(sa), studentMaxes));
-    const te = expNonPositive2(f64x2.sub(v128.load(ta), teacherMaxes));
-    v128.store(sa, se);
-    v128.store(ta, te);
-    studentSums = f64x2.add(studentSums, se);
-    teacherSums = f64x2.add(teacherSums, te);
-  }
-  let studentSum = f64x2.extract_lane(studentSums, 0) + f64x2.extract_lane(studentSums, 1);
-  let teacherSum = f64x2.extract_lane(teacherSums, 0) + f64x2.extract_lane(teacherSums, 1);
-  if (pairs < count) {
-    const sa = studentExp + ((<usize>pairs) << 3);
-    const ta = teacherExp + ((<usize>pairs) << 3);
-    const se = expNonPositive(load<f64>(sa) - studentMax);
-    const te = expNonPositive(load<f64>(ta) - teacherMax);
-    store<f64>(sa, se);
-    store<f64>(ta, te);
-    studentSum += se;
-    teacherSum += te;
-  }
+  const studentSum = sumLanes(studentSums);
+  const teacherSum = sumLanes(teacherSums);
   // log Σ = log1p(Σ − 1), exact enough for Σ ≥ 1 (the maximum's term is 1).
-  const logStudentSum = Math.log1p(studentSum - 1);
-  const perTeacherSum = 1 / teacherSum;
-  const perStudentSum = 1 / studentSum;
-  // Per item, two at a time: the target, the student's probability, the loss's term with
-  // log q = s/T − max − log Σ (s/T recomputed from the stored f32 score), and the gradient added
-  // to the f32 row in f64 — each lane the scalar arithmetic, so the same values.
-  const perTeacherSums = f64x2.splat(perTeacherSum);
-  const perStudentSums = f64x2.splat(perStudentSum);
-  const logSums = f64x2.splat(logStudentSum);
-  const scales = f64x2.splat(scale);
-  let losses = f64x2.splat(0);
-  for (let j = 0; j < pairs; j += 2) {
-    const column = (<usize>(first + j)) << 2;
-    const soft = f64x2.mul(v128.load(teacherExp + ((<usize>j) << 3)), perTeacherSums);
-    const probability = f64x2.mul(v128.load(studentExp + ((<usize>j) << 3)), perStudentSums);
-    const scaled = f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(scores + column)), inverseTs);
-    losses = f64x2.sub(losses, f64x2.mul(soft, f64x2.sub(f64x2.sub(scaled, studentMaxes), logSums)));
-    const g = f64x2.add(
-      f64x2.promote_low_f32x4(v128.load64_zero(gradient + column)),
-      f64x2.mul(scales, f64x2.sub(probability, soft)),
-    );
-    v128.store64_lane(gradient + column, f32x4.demote_f64x2_zero(g), 0);
+  const offsets = f32x4.splat(<f32>(<f64>studentMax + Math.log1p(studentSum - 1)));
+  const perTeacherSums = f32x4.splat(<f32>(1 / teacherSum));
+  const perStudentSums = f32x4.splat(<f32>(1 / studentSum));
+  const scales = f32x4.splat(<f32>scale);
+  // Per column: the target, the student's probability, the loss's term with
+  // log q = s/T − max − log Σ, and the gradient added to the row (a partial vector lane by lane).
+  let losses = f32x4.splat(0);
+  for (let o: usize = 0; o < paddedBytes; o += 16) {
+    const soft = f32x4.mul(v128.load(teacherExp + o), perTeacherSums);
+    const probability = f32x4.mul(v128.load(studentExp + o), perStudentSums);
+    losses = f32x4.sub(losses, f32x4.mul(soft, f32x4.sub(v128.load(studentScaled + o), offsets)));
+    const at = gradient + ((<usize>first) << 2) + o;
+    const g = f32x4.add(v128.load(at), f32x4.mul(scales, f32x4.sub(probability, soft)));
+    const left = count - <i32>(o >> 2);
+    if (left >= 4) v128.store(at, g);
+    else {
+      store<f32>(at, f32x4.extract_lane(g, 0));
+      if (left > 1) store<f32>(at, f32x4.extract_lane(g, 1), 4);
+      if (left > 2) store<f32>(at, f32x4.extract_lane(g, 2), 8);
+    }
   }
-  let rowLoss = f64x2.extract_lane(losses, 0) + f64x2.extract_lane(losses, 1);
-  if (pairs < count) {
-    const soft = load<f64>(teacherExp + ((<usize>pairs) << 3)) * perTeacherSum;
-    const probability = load<f64>(studentExp + ((<usize>pairs) << 3)) * perStudentSum;
-    const scaled = <f64>f32At(scores, first + pairs) * inverseT;
-    rowLoss -= soft * (scaled - studentMax - logStudentSum);
-    addF32(gradient, first + pairs, scale * (probability - soft));
-  }
-  return rowLoss;
+  return sumLanes(losses);
+}
+
+/** The four lanes' sum, in f64. */
+function sumLanes(lanes: v128): f64 {
+  return (
+    <f64>f32x4.extract_lane(lanes, 0) +
+    <f64>f32x4.extract_lane(lanes, 1) +
+    <f64>f32x4.extract_lane(lanes, 2) +
+    <f64>f32x4.extract_lane(lanes, 3)
+  );
 }
 
 /** Squared error against the teacher over every column, as squaredErrorGradient (gradient scale·2·(s − t)). */
@@ -375,20 +373,152 @@ function softBceRow(
 }
 
 /**
+ * Gives a row's items their slots among the batch's distinct items (`itemCount` so far; returns
+ * the new count) and adds its gradient to theirs: g_j · P[u] to item j's row, g_j to its bias.
+ */
+function scatterItemGradients(params: usize, list: usize, width: i32, itemCount: i32, gradient: usize, pu: usize): i32 {
+  const itemSlots = word(params, ITEM_SLOTS);
+  const distinctItems = word(params, DISTINCT_ITEMS);
+  const itemGradients = word(params, ITEM_GRADIENTS);
+  const biases = word(params, BIASES);
+  const biasGradients = word(params, BIAS_GRADIENTS);
+  const rowBytes = (<usize>(<i32>word(params, DIM))) << 2;
+  const vectorBytes = rowBytes & ~15;
+  let count = itemCount;
+  for (let j = 0; j < width; j++) {
+    const item = load<i32>(list + ((<usize>j) << 2));
+    let slot = slotOf(itemSlots, distinctItems, count, item, itemGradients, rowBytes);
+    if (slot < 0) {
+      slot = -1 - slot;
+      if (biases !== 0) store<f32>(biasGradients + ((<usize>slot) << 2), 0);
+      count++;
+    }
+    const gj = f32At(gradient, j);
+    if (gj === 0) continue;
+    addScaled(itemGradients + <usize>slot * rowBytes, pu, gj, rowBytes, vectorBytes);
+    if (biases !== 0) {
+      const ba = biasGradients + ((<usize>slot) << 2);
+      store<f32>(ba, load<f32>(ba) + gj);
+    }
+  }
+  return count;
+}
+
+/**
+ * Gives a row's items their slots (as scatterItemGradients; returns the new count), writes them
+ * at `slots`, and counts each slot's entries at cursors[slot + 1] (for addItemGradients).
+ */
+function countItemEntries(params: usize, list: usize, width: i32, itemCount: i32, slots: usize, cursors: usize): i32 {
+  const itemSlots = word(params, ITEM_SLOTS);
+  const distinctItems = word(params, DISTINCT_ITEMS);
+  const itemGradients = word(params, ITEM_GRADIENTS);
+  const rowBytes = (<usize>(<i32>word(params, DIM))) << 2;
+  let count = itemCount;
+  for (let j = 0; j < width; j++) {
+    let slot = slotOf(itemSlots, distinctItems, count, load<i32>(list + ((<usize>j) << 2)), itemGradients, rowBytes);
+    const entries = cursors + ((<usize>((slot < 0 ? -1 - slot : slot) + 1)) << 2);
+    if (slot < 0) {
+      slot = -1 - slot;
+      store<i32>(entries, 0);
+      count++;
+    }
+    store<i32>(entries, load<i32>(entries) + 1);
+    store<i32>(slots + ((<usize>j) << 2), slot);
+  }
+  return count;
+}
+
+/**
+ * From this dimension on, a batch's item gradients are summed item by item (addItemGradients)
+ * rather than scattered row by row. ML-100K soft-label epochs (the bench's lists, one thread,
+ * builds alternated, median ms): d = 128 about 800 against 1,000; d = 64 about 8% less; d = 32
+ * the same; d = 8 320 against 250, where sorting the entries costs more than the scatter saves.
+ */
+const GATHER_FROM_DIM = 64;
+
+/**
+ * The items' gradients of a batch: gradient[slot] += Σ g · P[user] over the batch's entries of
+ * each item, bias[slot] += Σ g. A counting sort on the slot lays out each item's entries (user, g)
+ * in row order, then each item's sum is one addListRows into its row — the additions in the
+ * order a row-by-row scatter makes them, so the same values, but each item's row is written once
+ * while the users' rows are read (a scatter of d floats per entry would write lines all over
+ * the items' gradients, which at d = 128 no longer fit the cache with Q).
+ */
+function addItemGradients(
+  params: usize,
+  first: i32,
+  rows: i32,
+  width: i32,
+  itemCount: i32,
+  entrySlots: usize,
+  cursors: usize,
+): void {
+  const P = word(params, P_TABLE);
+  const users = word(params, USERS);
+  const biases = word(params, BIASES);
+  const itemGradients = word(params, ITEM_GRADIENTS);
+  const biasGradients = word(params, BIAS_GRADIENTS);
+  const rowBytes = (<usize>(<i32>word(params, DIM))) << 2;
+  const vectorBytes = rowBytes & ~15;
+  const entries = rows * width;
+  const entryBytes = (<usize>entries) << 2;
+  const entryGradients = entrySlots + entryBytes;
+  const sortedUsers = entryGradients + entryBytes;
+  const sortedGradients = sortedUsers + entryBytes;
+  // cursors[s + 1] held slot s's entries (counted as the slots were given): now the entries of
+  // slots ≤ s, so that cursors[s] is where slot s starts …
+  store<i32>(cursors, 0);
+  for (let s = 0; s < itemCount; s++) {
+    const at = cursors + ((<usize>(s + 1)) << 2);
+    store<i32>(at, load<i32>(at) + load<i32>(at - 4));
+  }
+  // … then each entry placed at its slot's cursor, which moves on (to where slot s + 1 starts).
+  let e = 0;
+  for (let r = 0; r < rows; r++) {
+    const u = load<i32>(users + ((<usize>(first + r)) << 2));
+    for (let j = 0; j < width; j++, e++) {
+      const at = cursors + ((<usize>load<i32>(entrySlots + ((<usize>e) << 2))) << 2);
+      const place = (<usize>load<i32>(at)) << 2;
+      store<i32>(at, load<i32>(at) + 1);
+      store<i32>(sortedUsers + place, u);
+      store<f32>(sortedGradients + place, load<f32>(entryGradients + ((<usize>e) << 2)));
+    }
+  }
+  let start = 0;
+  for (let s = 0; s < itemCount; s++) {
+    const end = load<i32>(cursors + ((<usize>s) << 2));
+    const count = end - start;
+    const from = (<usize>start) << 2;
+    const into = itemGradients + <usize>s * rowBytes; // zeroed by slotOf
+    addListRows(into, P, rowBytes, vectorBytes, sortedUsers + from, count, sortedGradients + from);
+    if (biases !== 0) {
+      let sum: f32 = 0;
+      for (let k = 0; k < count; k++) sum += load<f32>(sortedGradients + from + ((<usize>k) << 2));
+      store<f32>(biasGradients + ((<usize>s) << 2), sum);
+    }
+    start = end;
+  }
+}
+
+/**
  * Whole training steps on item lists, one per batch of rows of `width` items, with no call out of
  * the kernel between them: per row, the student's scores P[u]·Q[i] (+ b[i]) and, where a term
  * reads them, the teacher's (looked up in its score table, or its own P·Q + b); then each term
  * of the mixture in order (BPR, soft-label cross-entropy, squared error, ranking distillation,
- * Plackett–Luce, soft binary cross-entropy: the closed forms of `@kdrec/losses`, in f64 like them), adding weight·∂loss/∂s to
- * the row's gradient (terms of weight 0 skipped, as mixtureGradient does); the gradient down to
- * the batch's distinct rows; then lazy Adam on those rows — the steps
+ * Plackett–Luce, soft binary cross-entropy: the closed forms of `@kdrec/losses`, in f64 like them
+ * but for the soft labels' per-column arithmetic, in f32 four columns at a time), adding
+ * weight·∂loss/∂s to the row's gradient (terms of weight 0 skipped, as mixtureGradient does); the
+ * gradient down to the batch's distinct rows; then lazy Adam on those rows — the steps
  * MatrixFactorization.trainStepWithGradient takes with the mixture's closed form. Per batch,
  * LOSSES gets each term's unweighted loss (NaN for a skipped term). Tables and Adam state are
  * updated in place (Hogwild across threads, as bprBatches).
  *
- * ROW_SCRATCH holds, per row: the student's scores, their gradient and the teacher's scores
- * (f32, `width` each), then from the next 8-byte boundary two f64 rows of `width` and the
- * batch's f64 sums per term.
+ * ROW_SCRATCH holds, per row: the student's scores, their gradient (below GATHER_FROM_DIM) and
+ * the teacher's scores (f32, `width` each), then from the next 8-byte boundary two f64 rows of
+ * `width` (or the soft-label rows: three f32 rows of count + 3), 32 bytes more, and the batch's
+ * f64 sums per term. BATCH_SCRATCH
+ * holds catalogue + 1 cursors, then four arrays of an entry (row, column) per list item of the
+ * batch: its item's slot, its gradient ∂loss/∂s, and (sorted by slot) its user and gradient.
  */
 export function listBatches(params: usize): void {
   const P = word(params, P_TABLE);
@@ -408,28 +538,29 @@ export function listBatches(params: usize): void {
   const width = <i32>word(params, WIDTH);
   const catalogue = <usize>word(params, CATALOGUE);
   const userSlots = word(params, USER_SLOTS);
-  const itemSlots = word(params, ITEM_SLOTS);
   const distinctUsers = word(params, DISTINCT_USERS);
-  const distinctItems = word(params, DISTINCT_ITEMS);
   const userGradients = word(params, USER_GRADIENTS);
-  const itemGradients = word(params, ITEM_GRADIENTS);
-  const biasGradients = word(params, BIAS_GRADIENTS);
   const losses = word(params, LOSSES);
   const terms = word(params, TERMS);
   const termCount = <i32>load<f64>(terms);
   const rowBytes = (<usize>dim) << 2;
   const vectorBytes = (<usize>(dim & ~3)) << 2;
   const scores = word(params, ROW_SCRATCH);
-  const gradient = scores + ((<usize>width) << 2);
-  const teacherScores = gradient + ((<usize>width) << 2);
+  const rowGradient = scores + ((<usize>width) << 2); // below GATHER_FROM_DIM: the row's gradient
+  const teacherScores = rowGradient + ((<usize>width) << 2);
   const wide = (teacherScores + ((<usize>width) << 2) + 7) & ~(<usize>7);
   const wideToo = wide + ((<usize>width) << 3);
-  const sums = wideToo + ((<usize>width) << 3);
+  const sums = wideToo + ((<usize>width) << 3) + 32; // past the soft-label rows' padding
   const sigma = sums + ((<usize>termCount) << 3);
+  const gather = dim >= GATHER_FROM_DIM;
+  const cursors = word(params, BATCH_SCRATCH);
+  const entrySlots = cursors + ((<usize>catalogue + 1) << 2);
   for (let batch = 0; batch < batches; batch++) {
     const first = load<i32>(starts + ((<usize>batch) << 2));
     const end = load<i32>(starts + ((<usize>(batch + 1)) << 2));
     const rows = end - first;
+    const entryBytes = (<usize>(rows * width)) << 2;
+    const entryGradients = entrySlots + entryBytes;
     let userCount: i32 = 0;
     let itemCount: i32 = 0;
     memory.fill(sums, 0, (<usize>termCount) << 3);
@@ -442,6 +573,8 @@ export function listBatches(params: usize): void {
         userCount++;
       }
       const pu = P + <usize>u * rowBytes;
+      const gradient = gather ? entryGradients + ((<usize>((r - first) * width)) << 2) : rowGradient;
+      const slots = entrySlots + ((<usize>((r - first) * width)) << 2);
       const teacherRow = teacher + ((<usize>u * catalogue) << 2);
       const teacherUser = teacherP + <usize>u * teacherRowBytes;
       listDots(pu, Q, rowBytes, vectorBytes, list, width, scores);
@@ -470,7 +603,7 @@ export function listBatches(params: usize): void {
         if (kind === BPR) loss = bprRow(scores, gradient, a, b, scale, sigma);
         else if (kind === SOFT_LABEL) {
           const t = load<f64>(term, 32);
-          loss = softLabelRow(scores, teacherScores, gradient, wide, wideToo, a, b, 1 / t, scale * t);
+          loss = softLabelRow(scores, teacherScores, gradient, wide, a, b, 1 / t, scale * t);
         } else if (kind === SQUARED_ERROR)
           loss = squaredErrorRow(scores, teacherScores, gradient, width, scale / <f64>width);
         else if (kind === RANKING) {
@@ -487,25 +620,14 @@ export function listBatches(params: usize): void {
         store<f64>(sum, load<f64>(sum) + loss);
       }
       // The list's gradient down to the rows: the user's, then each item's (every item gets a
-      // slot: lazy Adam moves every touched row, zero gradient or not).
+      // slot: lazy Adam moves every touched row, zero gradient or not), added row by row or,
+      // from GATHER_FROM_DIM, counted for addItemGradients.
       addListRows(userGradients + <usize>us * rowBytes, Q, rowBytes, vectorBytes, list, width, gradient);
-      for (let j = 0; j < width; j++) {
-        const item = load<i32>(list + ((<usize>j) << 2));
-        let slot = slotOf(itemSlots, distinctItems, itemCount, item, itemGradients, rowBytes);
-        if (slot < 0) {
-          slot = -1 - slot;
-          if (biases !== 0) store<f32>(biasGradients + ((<usize>slot) << 2), 0);
-          itemCount++;
-        }
-        const gj = f32At(gradient, j);
-        if (gj === 0) continue;
-        addScaled(itemGradients + <usize>slot * rowBytes, pu, gj, rowBytes, vectorBytes);
-        if (biases !== 0) {
-          const ba = biasGradients + ((<usize>slot) << 2);
-          store<f32>(ba, load<f32>(ba) + gj);
-        }
-      }
+      itemCount = gather
+        ? countItemEntries(params, list, width, itemCount, slots, cursors)
+        : scatterItemGradients(params, list, width, itemCount, gradient, pu);
     }
+    if (gather) addItemGradients(params, first, rows, width, itemCount, entrySlots, cursors);
     // Each term's batch loss: its mean over rows (squared error: over entries; soft labels × T²).
     for (let k = 0; k < termCount; k++) {
       const term = terms + 8 + ((<usize>(k * TERM_WORDS)) << 3);

@@ -138,9 +138,11 @@ describeEachBackend("MatrixFactorization.trainListEpoch", () => {
     await pool.close();
   });
 
+  // From d = 64 the kernel sums each item's gradient item by item instead of row by row.
   it.each([
     [8, false, 0.5],
     [13, true, 2],
+    [67, true, 0.5],
   ])(
     "takes the steps trainStepWithGradient takes with BPR + soft-label CE, in one kernel call (dim %i, item biases %s, T = %d)",
     (dim, itemBias, temperature) => {
@@ -199,11 +201,14 @@ describeEachBackend("MatrixFactorization.trainListEpoch", () => {
     ],
   ];
 
-  it.each(otherMixtures)("takes the closed-form steps of %s", (_, terms, digits) => {
-    const config: MatrixFactorizationConfig = { users, items, dim: 12, seed: 3, l2: 0.01, itemBias: true };
-    const epochs = [1, 2].map((seed) => ({ ...softLabelEpoch(epochLists(seed)), terms }));
-    expectSameSteps(MatrixFactorization.create(config), MatrixFactorization.create(config), epochs, digits);
-  });
+  it.each([12, 64].flatMap((dim) => otherMixtures.map(([name, terms, digits]) => [dim, name, terms, digits] as const)))(
+    "at dim %i, takes the closed-form steps of %s",
+    (dim, _, terms, digits) => {
+      const config: MatrixFactorizationConfig = { users, items, dim, seed: 3, l2: 0.01, itemBias: true };
+      const epochs = [1, 2].map((seed) => ({ ...softLabelEpoch(epochLists(seed)), terms }));
+      expectSameSteps(MatrixFactorization.create(config), MatrixFactorization.create(config), epochs, digits);
+    },
+  );
 
   it("scores the teacher's lists from its MF tables when it has no score table: the steps of the table's", () => {
     const config: MatrixFactorizationConfig = { users, items, dim: 8, seed: 2, l2: 0.01 };

@@ -45,8 +45,8 @@ interface KernelInputs<B> {
   readonly lossesPerBatch: number;
   /** Read-only arrays every thread reads (a teacher's scores or tables), placed once (absent: 0). */
   readonly shared: ReadonlyArray<Float32Array | undefined>;
-  /** 32-bit lengths of a thread's own inputs for `rows` rows. */
-  readonly ownLengths: (rows: number) => number[];
+  /** 32-bit lengths of a thread's own inputs for `rows` rows in all, `batchRows` at most per batch. */
+  readonly ownLengths: (rows: number, batchRows: number) => number[];
   /**
    * Writes a share's batches into the thread's own inputs (byte offsets `own`, in
    * `ownLengths`' order) and returns the kernel's own words: [field, value] pairs.
@@ -60,7 +60,7 @@ interface KernelInputs<B> {
 }
 
 // The parameter block's words, as assembly/*_batches.ts read them.
-const PARAMETER_WORDS = 36;
+const PARAMETER_WORDS = 37;
 
 /**
  * Runs a whole-batch kernel over every batch in `arena`: on one thread (no pool: the arena's own
@@ -96,7 +96,7 @@ const runBatchKernel = <B>(
     largest * a.dim, // row gradients
     distinctItems * a.dim,
     distinctItems,
-    ...k.ownLengths(shareRows),
+    ...k.ownLengths(shareRows, largest),
   ];
   const { tables } = a;
   const tableList = [
@@ -152,7 +152,7 @@ const runBatchKernel = <B>(
           end += k.batchRows[index]!;
         });
         starts[share.length] = end;
-        const own = k.ownLengths(shareRows).map((_, j) => o(11 + j));
+        const own = k.ownLengths(shareRows, largest).map((_, j) => o(11 + j));
         const ownWords = k.fill(
           arena,
           share.map(({ batch }) => batch),
@@ -299,9 +299,20 @@ export const listBatchesInArena = (
         : "table" in teacher
           ? [teacher.table, undefined, undefined, undefined]
           : [undefined, teacher.factors.userFactors, teacher.factors.itemFactors, teacher.factors.itemBiases],
-    // users, lists, the row scratch (see assembly/list_batches.ts), the term block (f64)
-    ownLengths: (rows) => [rows, rows * a.width, 7 * a.width + 2 * a.terms.length + 4, 2 * terms.length],
-    fill: (arena, batches, [users, lists, scratch, block], [table, teacherP, teacherQ, teacherBiases]) => {
+    // users, lists, the row scratch and the batch scratch (see assembly/list_batches.ts), the term block (f64)
+    ownLengths: (rows, batchRows) => [
+      rows,
+      rows * a.width,
+      7 * a.width + 2 * a.terms.length + 12,
+      a.items + 1 + 4 * batchRows * a.width,
+      2 * terms.length,
+    ],
+    fill: (
+      arena,
+      batches,
+      [users, lists, scratch, batchScratch, block],
+      [table, teacherP, teacherQ, teacherBiases],
+    ) => {
       let end = 0;
       for (const batch of batches) {
         const rows = batch.users.length;
@@ -324,6 +335,7 @@ export const listBatchesInArena = (
         [33, teacherQ!],
         [34, teacherBiases!],
         [35, teacher !== undefined && "factors" in teacher ? teacher.factors.dim : 0],
+        [36, batchScratch!],
       ];
     },
   });
