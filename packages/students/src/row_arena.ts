@@ -85,7 +85,8 @@ export interface RowKernelExports {
 }
 
 const PAGE = 65536;
-const ALIGN = 16;
+// Every array starts on a cache line: rows of 16k floats then span k lines, not k + 1.
+const ALIGN = 64;
 
 const compiled = new Map<boolean, WebAssembly.Module | null>();
 /**
