@@ -40,7 +40,7 @@ const TEACHER_P = 32; // without a score table: the teacher's tables (scores P[u
 const TEACHER_Q = 33;
 const TEACHER_BIASES = 34; // 0: none
 const TEACHER_DIM = 35;
-const BATCH_SCRATCH = 36; // see listBatches
+const BATCH_SCRATCH = 36; // see listBatches; 0: item gradients scattered row by row
 
 // A term: [kind, weight, a, b, c, d, -, -] (f64). Kinds and their a … d:
 const BPR = 0; // positive column, negative column
@@ -429,14 +429,6 @@ function countItemEntries(params: usize, list: usize, width: i32, itemCount: i32
 }
 
 /**
- * From this dimension on, a batch's item gradients are summed item by item (addItemGradients)
- * rather than scattered row by row. ML-100K soft-label epochs (the bench's lists, one thread,
- * builds alternated, median ms): d = 128 about 800 against 1,000; d = 64 about 8% less; d = 32
- * the same; d = 8 320 against 250, where sorting the entries costs more than the scatter saves.
- */
-const GATHER_FROM_DIM = 64;
-
-/**
  * The items' gradients of a batch: gradient[slot] += Σ g · P[user] over the batch's entries of
  * each item, bias[slot] += Σ g. A counting sort on the slot lays out each item's entries (user, g)
  * in row order, then each item's sum is one addListRows into its row — the additions in the
@@ -513,10 +505,10 @@ function addItemGradients(
  * LOSSES gets each term's unweighted loss (NaN for a skipped term). Tables and Adam state are
  * updated in place (Hogwild across threads, as bprBatches).
  *
- * ROW_SCRATCH holds, per row: the student's scores, their gradient (below GATHER_FROM_DIM) and
+ * ROW_SCRATCH holds, per row: the student's scores, their gradient (without a BATCH_SCRATCH) and
  * the teacher's scores (f32, `width` each), then from the next 8-byte boundary two f64 rows of
  * `width` (or the soft-label rows: three f32 rows of count + 3), 32 bytes more, and the batch's
- * f64 sums per term. BATCH_SCRATCH
+ * f64 sums per term. BATCH_SCRATCH (given from d = 64: see ITEM_GATHER_FROM_DIM in batch_kernels.ts)
  * holds catalogue + 1 cursors, then four arrays of an entry (row, column) per list item of the
  * batch: its item's slot, its gradient ∂loss/∂s, and (sorted by slot) its user and gradient.
  */
@@ -546,14 +538,14 @@ export function listBatches(params: usize): void {
   const rowBytes = (<usize>dim) << 2;
   const vectorBytes = (<usize>(dim & ~3)) << 2;
   const scores = word(params, ROW_SCRATCH);
-  const rowGradient = scores + ((<usize>width) << 2); // below GATHER_FROM_DIM: the row's gradient
+  const rowGradient = scores + ((<usize>width) << 2); // without a BATCH_SCRATCH: the row's gradient
   const teacherScores = rowGradient + ((<usize>width) << 2);
   const wide = (teacherScores + ((<usize>width) << 2) + 7) & ~(<usize>7);
   const wideToo = wide + ((<usize>width) << 3);
   const sums = wideToo + ((<usize>width) << 3) + 32; // past the soft-label rows' padding
   const sigma = sums + ((<usize>termCount) << 3);
-  const gather = dim >= GATHER_FROM_DIM;
   const cursors = word(params, BATCH_SCRATCH);
+  const gather = cursors !== 0;
   const entrySlots = cursors + ((<usize>catalogue + 1) << 2);
   for (let batch = 0; batch < batches; batch++) {
     const first = load<i32>(starts + ((<usize>batch) << 2));
@@ -621,7 +613,7 @@ export function listBatches(params: usize): void {
       }
       // The list's gradient down to the rows: the user's, then each item's (every item gets a
       // slot: lazy Adam moves every touched row, zero gradient or not), added row by row or,
-      // from GATHER_FROM_DIM, counted for addItemGradients.
+      // with a BATCH_SCRATCH, counted for addItemGradients.
       addListRows(userGradients + <usize>us * rowBytes, Q, rowBytes, vectorBytes, list, width, gradient);
       itemCount = gather
         ? countItemEntries(params, list, width, itemCount, slots, cursors)
