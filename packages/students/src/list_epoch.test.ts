@@ -256,20 +256,23 @@ describeEachBackend("MatrixFactorization.trainListEpoch", () => {
     expect(agreement(noised)).toBeLessThan(0.55);
   });
 
-  it("trains on two threads (Hogwild) to about the loss of one; the pool's copy comes back", () => {
-    const [alone, shared] = twoModels(16, 2, 0.01);
-    let last = [0, 0];
-    for (let seed = 1; seed <= 6; seed++) {
-      const lists = epochLists(seed);
-      last = [
-        mean(alone.trainListEpoch(softLabelEpoch(lists))[1]!),
-        mean(shared.trainListEpoch(softLabelEpoch(lists), pool)[1]!),
-      ];
-    }
-    expect(Math.abs(last[0]! - last[1]!)).toBeLessThan(0.05 * last[0]!);
-    expect(maxDifference(alone.itemFactors, shared.itemFactors)).toBeGreaterThan(0);
-    expect(shared.trainingState().optimizers.users!.step).toBe(alone.trainingState().optimizers.users!.step);
-  });
+  it.each([16, 64])(
+    "trains on two threads (Hogwild) to about the loss of one at dim %i; the pool's copy comes back",
+    (dim) => {
+      const [alone, shared] = twoModels(dim, 2, 0.01);
+      let last = [0, 0];
+      for (let seed = 1; seed <= 6; seed++) {
+        const lists = epochLists(seed);
+        last = [
+          mean(alone.trainListEpoch(softLabelEpoch(lists))[1]!),
+          mean(shared.trainListEpoch(softLabelEpoch(lists), pool)[1]!),
+        ];
+      }
+      expect(Math.abs(last[0]! - last[1]!)).toBeLessThan(0.05 * last[0]!);
+      expect(maxDifference(alone.itemFactors, shared.itemFactors)).toBeGreaterThan(0);
+      expect(shared.trainingState().optimizers.users!.step).toBe(alone.trainingState().optimizers.users!.step);
+    },
+  );
 
   it("takes the same steps one at a time where the kernel does not apply (SGD), and reports NaN for a term of weight 0", () => {
     const sgd = { users, items, dim: 4, seed: 1, optimizer: { kind: "sgd", learningRate: 0.1 } } as const;
