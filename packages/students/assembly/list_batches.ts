@@ -416,13 +416,13 @@ function countItemEntries(params: usize, list: usize, width: i32, itemCount: i32
   let count = itemCount;
   for (let j = 0; j < width; j++) {
     let slot = slotOf(itemSlots, distinctItems, count, load<i32>(list + ((<usize>j) << 2)), itemGradients, rowBytes);
-    const entries = cursors + ((<usize>((slot < 0 ? -1 - slot : slot) + 1)) << 2);
-    if (slot < 0) {
+    const fresh = slot < 0;
+    if (fresh) {
       slot = -1 - slot;
-      store<i32>(entries, 0);
       count++;
     }
-    store<i32>(entries, load<i32>(entries) + 1);
+    const entries = cursors + ((<usize>(slot + 1)) << 2);
+    store<i32>(entries, fresh ? 1 : load<i32>(entries) + 1);
     store<i32>(slots + ((<usize>j) << 2), slot);
   }
   return count;
