@@ -231,9 +231,10 @@ const LIST_GROUP = 8;
 
 /**
  * From this dimension on, the list kernel sums a batch's item gradients item by item (sorting the
- * batch's entries by item) rather than scattering them row by row. ML-100K soft-label epochs (the
- * bench's lists, one thread, builds alternated, median ms): d = 128 about 800 against 1,000; d = 64
- * about 8% less; d = 32 the same; d = 8 320 against 250, where the sort costs more than it saves.
+ * batch's entries by item) rather than scattering them row by row. Soft-label epochs of ML-100K's
+ * shape, one thread, builds alternated, median ms: d = 128 about 810 against 930 (uniform lists);
+ * with the bench's lists d = 64 about 8% less, d = 32 the same, and d = 8 320 against 250, where
+ * the sort costs more than it saves.
  */
 const ITEM_GATHER_FROM_DIM = 64;
 
