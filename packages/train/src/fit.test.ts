@@ -17,30 +17,28 @@ import { describeEachBackend, killableStore } from "@kdrec/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { pipe } from "fp-ts/lib/function.js";
 import { expect, it, vi } from "vitest";
-import { type EpochRecord, type FitCheckpoint, fit } from "./fit.js";
+import { type EpochRecord, type FitCheckpoint, type FitOptions, fit } from "./fit.js";
 
 const split = leaveLastOut(syntheticDataset({ seed: 8, users: 120, items: 150 }).interactions);
 const mf = (dim: number, seed: number) =>
   MatrixFactorization.create({ users: 120, items: 150, dim, seed, optimizer: { kind: "adam", learningRate: 0.01 } });
 
+/** `fit`, each epoch recorded; a refusal fails the test. */
+const fitRecorded = async <W, S>(options: FitOptions<W, S>) => {
+  const records: EpochRecord[] = [];
+  const result = await fit({ ...options, onEpoch: (r) => records.push(r) });
+  if (E.isLeft(result)) throw new Error(result.left.message);
+  return { result: result.right, records };
+};
+
 /** A model trained without a teacher (BPR alone) on the split, each epoch recorded. */
 const trainAlone = async (
   model: MatrixFactorization,
   options: { readonly patience: number; readonly maxEpochs: number; readonly threads?: KernelPool },
-) => {
-  const records: EpochRecord[] = [];
-  const result = await fit({
-    model,
-    split,
-    strategy: { kind: "none" },
-    seed: 3,
-    batchSize: 256,
-    ...options,
-    onEpoch: (r) => records.push(r),
-  });
-  if (E.isLeft(result)) throw new Error(result.left.message);
-  return { model, result: result.right, records };
-};
+) => ({
+  model,
+  ...(await fitRecorded({ model, split, strategy: { kind: "none" }, seed: 3, batchSize: 256, ...options })),
+});
 
 /** An MF-32 trained 10 epochs without a teacher, frozen: the teacher of the distillation tests. */
 const trainedTeacher = async () => {
@@ -57,19 +55,16 @@ const stepwiseAndWhole = async (strategy: Strategy, teacher: Teacher, targets?: 
   const run = async (threads?: KernelPool) => {
     const model = mf(8, 3);
     const listEpochs = vi.spyOn(model, "trainListEpoch");
-    const records: EpochRecord[] = [];
-    const result = await fit({
+    const { records } = await fitRecorded({
       model,
       split,
       strategy,
       teacher,
       seed: 1,
       batchSize: 256,
-      onEpoch: (r) => records.push(r),
       ...(targets === undefined ? {} : { targets }),
       ...(threads === undefined ? {} : { threads }),
     });
-    if (E.isLeft(result)) throw new Error(result.left.message);
     return { model, records, listEpochs: listEpochs.mock.calls.length };
   };
   const one = await startKernelPool({ threads: 1 });
@@ -179,17 +174,7 @@ describeEachBackend("fit", () => {
       epochsPerRound: 4,
       finetune: { epochs: 2 },
     }));
-    const records: EpochRecord[] = [];
-    const result = await fit({
-      model: mf(4, 3),
-      split,
-      strategy,
-      teacher,
-      seed: 1,
-      batchSize: 256,
-      onEpoch: (r) => records.push(r),
-    });
-    if (E.isLeft(result)) throw new Error(result.left.message);
+    const { records } = await fitRecorded({ model: mf(4, 3), split, strategy, teacher, seed: 1, batchSize: 256 });
     expect(records.map((r) => r.phase)).toEqual([...Array(8).fill("distill"), "finetune", "finetune"]);
     expect(records.map((r) => r.round).slice(0, 8)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
     // Each epoch reports its terms' means and what α and T were; fine-tuning has the task term alone.
