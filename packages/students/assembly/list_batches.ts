@@ -205,14 +205,8 @@ function softLabelRow(
     studentMaxes = f32x4.max(studentMaxes, s);
     teacherMaxes = f32x4.max(teacherMaxes, v);
   }
-  const studentMax = Mathf.max(
-    Mathf.max(f32x4.extract_lane(studentMaxes, 0), f32x4.extract_lane(studentMaxes, 1)),
-    Mathf.max(f32x4.extract_lane(studentMaxes, 2), f32x4.extract_lane(studentMaxes, 3)),
-  );
-  const teacherMax = Mathf.max(
-    Mathf.max(f32x4.extract_lane(teacherMaxes, 0), f32x4.extract_lane(teacherMaxes, 1)),
-    Mathf.max(f32x4.extract_lane(teacherMaxes, 2), f32x4.extract_lane(teacherMaxes, 3)),
-  );
+  const studentMax = maxLanes(studentMaxes);
+  const teacherMax = maxLanes(teacherMaxes);
   studentMaxes = f32x4.splat(studentMax);
   teacherMaxes = f32x4.splat(teacherMax);
   let studentSums = f32x4.splat(0);
@@ -250,6 +244,14 @@ function softLabelRow(
     }
   }
   return sumLanes(losses);
+}
+
+/** The largest of four f32 lanes. */
+function maxLanes(lanes: v128): f32 {
+  return Mathf.max(
+    Mathf.max(f32x4.extract_lane(lanes, 0), f32x4.extract_lane(lanes, 1)),
+    Mathf.max(f32x4.extract_lane(lanes, 2), f32x4.extract_lane(lanes, 3)),
+  );
 }
 
 /** The four lanes' sum, in f64. */
@@ -443,6 +445,7 @@ function addItemGradients(
   width: i32,
   itemCount: i32,
   entrySlots: usize,
+  entryGradients: usize,
   cursors: usize,
 ): void {
   const P = word(params, P_TABLE);
@@ -454,7 +457,6 @@ function addItemGradients(
   const vectorBytes = rowBytes & ~15;
   const entries = rows * width;
   const entryBytes = (<usize>entries) << 2;
-  const entryGradients = entrySlots + entryBytes;
   const sortedUsers = entryGradients + entryBytes;
   const sortedGradients = sortedUsers + entryBytes;
   // cursors[s + 1] held slot s's entries (counted as the slots were given): now the entries of
@@ -619,7 +621,7 @@ export function listBatches(params: usize): void {
         ? countItemEntries(params, list, width, itemCount, slots, cursors)
         : scatterItemGradients(params, list, width, itemCount, gradient, pu);
     }
-    if (gather) addItemGradients(params, first, rows, width, itemCount, entrySlots, cursors);
+    if (gather) addItemGradients(params, first, rows, width, itemCount, entrySlots, entryGradients, cursors);
     // Each term's batch loss: its mean over rows (squared error: over entries; soft labels × T²).
     for (let k = 0; k < termCount; k++) {
       const term = terms + 8 + ((<usize>(k * TERM_WORDS)) << 3);
