@@ -336,10 +336,10 @@ export class MatrixFactorization {
    * Every step of an epoch on item lists in one kernel call per thread: per batch, the student's
    * list scores (and the teacher's, from its score table or its MF tables, where a term reads
    * them), each closed-form term of the mixture in order — BPR, soft-label cross-entropy, squared
-   * error, ranking distillation, Plackett–Luce, soft BCE (f64, as `@kdrec/losses`' closed forms) — the
-   * rows' gradients and lazy Adam: the steps {@link MatrixFactorization.trainStepWithGradient}
-   * takes with that mixture (tested equal to float rounding), without a tensor op or a call out
-   * per batch. Threads as in {@link MatrixFactorization.trainPairwiseEpoch} (one thread:
+   * error, ranking distillation, Plackett–Luce, soft BCE (as `@kdrec/losses`' closed forms: in f64,
+   * the soft labels' per-column arithmetic in f32) — the rows' gradients and lazy Adam: the steps
+   * {@link MatrixFactorization.trainStepWithGradient} takes with that mixture (tested equal to
+   * float rounding), without a tensor op or a call out per batch. Threads as in {@link MatrixFactorization.trainPairwiseEpoch} (one thread:
    * deterministic; several: Hogwild). Where the kernel does not apply, the same steps one at a
    * time. Returns, per term, each batch's unweighted loss (NaN for a term of weight 0).
    * @example
