@@ -96,30 +96,54 @@ export function expNonPositive2(x: v128): v128 {
 }
 
 /**
+ * Writes expNonPositive4's 13 constant vectors (208 bytes) at `at`, once per kernel call: read from
+ * memory, each is one load the engine can fold into its arithmetic, where a constant vector in
+ * the loop was rebuilt from an immediate every time (three instructions each, a dozen per call).
+ */
+export function writeExpConstants(at: usize): void {
+  v128.store(at, f32x4.splat(12582912.0)); // 1.5 · 2^23
+  v128.store(at, f32x4.splat(-87), 16);
+  v128.store(at, f32x4.splat(<f32>Math.LOG2E), 32);
+  v128.store(at, f32x4.splat(0.693359375), 48); // ln 2 in two parts
+  v128.store(at, f32x4.splat(-2.1219444e-4), 64);
+  v128.store(at, f32x4.splat(1), 80);
+  v128.store(at, f32x4.splat(1.0 / 2), 96);
+  v128.store(at, f32x4.splat(<f32>(1.0 / 6)), 112);
+  v128.store(at, f32x4.splat(<f32>(1.0 / 24)), 128);
+  v128.store(at, f32x4.splat(<f32>(1.0 / 120)), 144);
+  v128.store(at, f32x4.splat(<f32>(1.0 / 720)), 160);
+  v128.store(at, f32x4.splat(<f32>(1.0 / 5040)), 176);
+  v128.store(at, i32x4.splat(127), 192);
+}
+
+/**
  * e^x of four f32 lanes, x ≤ 0, to about one f32 ulp: 2^k · e^r with k = round(x·log₂e) found by
  * adding 1.5·2^23 (whose low mantissa bits then hold k, which also builds 2^k), r = x − k·ln 2 in
  * two parts (Cody–Waite), and e^r by its Taylor series to r^7 (Estrin's scheme). Lanes below −87
- * (where 2^k would be subnormal) give 0.
+ * (where 2^k would be subnormal) give 0. `constants`: what writeExpConstants wrote.
  */
-export function expNonPositive4(x: v128): v128 {
-  const magic = f32x4.splat(12582912.0); // 1.5 · 2^23
-  const clamped = f32x4.max(x, f32x4.splat(-87));
-  const shifted = f32x4.add(f32x4.mul(clamped, f32x4.splat(<f32>Math.LOG2E)), magic);
+export function expNonPositive4(x: v128, constants: usize): v128 {
+  const magic = v128.load(constants);
+  const lowest = v128.load(constants, 16);
+  // pmax (x < −87 ? −87 : x) is one instruction where max's NaN and ±0 rules take seven; the
+  // same lanes here (a NaN lane stays NaN through the rest).
+  const clamped = f32x4.pmax(x, lowest);
+  const shifted = f32x4.add(f32x4.mul(clamped, v128.load(constants, 32)), magic);
   const k = f32x4.sub(shifted, magic);
   const r = f32x4.sub(
-    f32x4.sub(clamped, f32x4.mul(k, f32x4.splat(0.693359375))),
-    f32x4.mul(k, f32x4.splat(-2.1219444e-4)),
+    f32x4.sub(clamped, f32x4.mul(k, v128.load(constants, 48))),
+    f32x4.mul(k, v128.load(constants, 64)),
   );
   const r2 = f32x4.mul(r, r);
   const r4 = f32x4.mul(r2, r2);
   // Σ rⁿ/n!, n ≤ 7, as (c0 + c1 r) + r²(c2 + c3 r) + r⁴((c4 + c5 r) + r²(c6 + c7 r)).
-  const p01 = f32x4.add(f32x4.splat(1), r);
-  const p23 = f32x4.add(f32x4.splat(1.0 / 2), f32x4.mul(r, f32x4.splat(<f32>(1.0 / 6))));
-  const p45 = f32x4.add(f32x4.splat(<f32>(1.0 / 24)), f32x4.mul(r, f32x4.splat(<f32>(1.0 / 120))));
-  const p67 = f32x4.add(f32x4.splat(<f32>(1.0 / 720)), f32x4.mul(r, f32x4.splat(<f32>(1.0 / 5040))));
+  const p01 = f32x4.add(v128.load(constants, 80), r);
+  const p23 = f32x4.add(v128.load(constants, 96), f32x4.mul(r, v128.load(constants, 112)));
+  const p45 = f32x4.add(v128.load(constants, 128), f32x4.mul(r, v128.load(constants, 144)));
+  const p67 = f32x4.add(v128.load(constants, 160), f32x4.mul(r, v128.load(constants, 176)));
   const p = f32x4.add(f32x4.add(p01, f32x4.mul(r2, p23)), f32x4.mul(r4, f32x4.add(p45, f32x4.mul(r2, p67))));
-  const scale = i32x4.shl(i32x4.add(shifted, i32x4.splat(127)), 23);
-  return v128.andnot(f32x4.mul(p, scale), f32x4.lt(x, f32x4.splat(-87)));
+  const scale = i32x4.shl(i32x4.add(shifted, v128.load(constants, 192)), 23);
+  return v128.andnot(f32x4.mul(p, scale), f32x4.lt(x, lowest));
 }
 
 /** P[u] · Q[i] as listScores computes it (four lanes, then the lanes summed, then the tail). */

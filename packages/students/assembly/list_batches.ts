@@ -26,6 +26,7 @@ import {
   USER_GRADIENTS,
   USER_SLOTS,
   word,
+  writeExpConstants,
 } from "./batch_steps";
 
 // listBatches' own fields of the parameter block (the others: see batch_steps.ts).
@@ -184,6 +185,7 @@ function softLabelRow(
   count: i32,
   inverseT: f64,
   scale: f64,
+  constants: usize,
 ): f64 {
   const paddedBytes = (<usize>((count + 3) & ~3)) << 2;
   const studentScaled = scratch;
@@ -202,25 +204,15 @@ function softLabelRow(
     const v = v128.bitselect(f32x4.mul(v128.load(teacherScores + column), inverseTs), pads, inside);
     v128.store(studentScaled + o, s);
     v128.store(teacherExp + o, v);
-    studentMaxes = f32x4.max(studentMaxes, s);
-    teacherMaxes = f32x4.max(teacherMaxes, v);
+    studentMaxes = f32x4.pmax(studentMaxes, s); // (see expNonPositive4)
+    teacherMaxes = f32x4.pmax(teacherMaxes, v);
   }
   const studentMax = maxLanes(studentMaxes);
   const teacherMax = maxLanes(teacherMaxes);
   studentMaxes = f32x4.splat(studentMax);
   teacherMaxes = f32x4.splat(teacherMax);
-  let studentSums = f32x4.splat(0);
-  let teacherSums = f32x4.splat(0);
-  for (let o: usize = 0; o < paddedBytes; o += 16) {
-    const se = expNonPositive4(f32x4.sub(v128.load(studentScaled + o), studentMaxes));
-    const te = expNonPositive4(f32x4.sub(v128.load(teacherExp + o), teacherMaxes));
-    v128.store(studentExp + o, se);
-    v128.store(teacherExp + o, te);
-    studentSums = f32x4.add(studentSums, se);
-    teacherSums = f32x4.add(teacherSums, te);
-  }
-  const studentSum = sumLanes(studentSums);
-  const teacherSum = sumLanes(teacherSums);
+  const studentSum = sumLanes(expRow(studentScaled, studentMaxes, studentExp, paddedBytes, constants));
+  const teacherSum = sumLanes(expRow(teacherExp, teacherMaxes, teacherExp, paddedBytes, constants));
   // log Σ = log1p(Σ − 1), exact enough for Σ ≥ 1 (the maximum's term is 1).
   const offsets = f32x4.splat(<f32>(<f64>studentMax + Math.log1p(studentSum - 1)));
   const perTeacherSums = f32x4.splat(<f32>(1 / teacherSum));
@@ -244,6 +236,20 @@ function softLabelRow(
     }
   }
   return sumLanes(losses);
+}
+
+/**
+ * to = e^{from − max} over `bytes` (a vector a step; `to` may be `from`), returning the lanes'
+ * sums. expNonPositive4's one caller: inlined here, its constants read from memory.
+ */
+function expRow(from: usize, maxes: v128, to: usize, bytes: usize, constants: usize): v128 {
+  let sums = f32x4.splat(0);
+  for (let o: usize = 0; o < bytes; o += 16) {
+    const e = expNonPositive4(f32x4.sub(v128.load(from + o), maxes), constants);
+    v128.store(to + o, e);
+    sums = f32x4.add(sums, e);
+  }
+  return sums;
 }
 
 /** The largest of four f32 lanes. */
@@ -509,8 +515,9 @@ function addItemGradients(
  *
  * ROW_SCRATCH holds, per row: the student's scores, their gradient (without a BATCH_SCRATCH) and
  * the teacher's scores (f32, `width` each), then from the next 8-byte boundary two f64 rows of
- * `width` (or the soft-label rows: three f32 rows of count + 3), 32 bytes more, and the batch's
- * f64 sums per term. BATCH_SCRATCH (given from d = 64: see ITEM_GATHER_FROM_DIM in batch_kernels.ts)
+ * `width` (or the soft-label rows: three f32 rows of count + 3), 32 bytes more, the batch's
+ * f64 sums per term, an f64 for σ, and from the next 16-byte boundary expNonPositive4's
+ * constants (writeExpConstants). BATCH_SCRATCH (given from d = 64: see ITEM_GATHER_FROM_DIM in batch_kernels.ts)
  * holds catalogue + 1 cursors, then four arrays of an entry (row, column) per list item of the
  * batch: its item's slot, its gradient ∂loss/∂s, and (sorted by slot) its user and gradient.
  */
@@ -546,6 +553,8 @@ export function listBatches(params: usize): void {
   const wideToo = wide + ((<usize>width) << 3);
   const sums = wideToo + ((<usize>width) << 3) + 32; // past the soft-label rows' padding
   const sigma = sums + ((<usize>termCount) << 3);
+  const expConstants = (sigma + 8 + 15) & ~(<usize>15);
+  writeExpConstants(expConstants);
   const cursors = word(params, BATCH_SCRATCH);
   const gather = cursors !== 0;
   const entrySlots = cursors + ((<usize>catalogue + 1) << 2);
@@ -597,7 +606,7 @@ export function listBatches(params: usize): void {
         if (kind === BPR) loss = bprRow(scores, gradient, a, b, scale, sigma);
         else if (kind === SOFT_LABEL) {
           const t = load<f64>(term, 32);
-          loss = softLabelRow(scores, teacherScores, gradient, wide, a, b, 1 / t, scale * t);
+          loss = softLabelRow(scores, teacherScores, gradient, wide, a, b, 1 / t, scale * t, expConstants);
         } else if (kind === SQUARED_ERROR)
           loss = squaredErrorRow(scores, teacherScores, gradient, width, scale / <f64>width);
         else if (kind === RANKING) {

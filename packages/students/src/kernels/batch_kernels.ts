@@ -313,7 +313,7 @@ export const listBatchesInArena = (
     ownLengths: (rows, batchRows) => [
       rows,
       rows * a.width,
-      7 * a.width + 2 * a.terms.length + 12,
+      7 * a.width + 2 * a.terms.length + 12 + 4 + 52, // … + the exp's constants (13 vectors) and their alignment
       gather ? a.items + 1 + 4 * batchRows * a.width : 0,
       2 * terms.length,
     ],
