@@ -2,7 +2,9 @@
 // Compiles the AssemblyScript row kernels (assembly/) to one WebAssembly module and writes it,
 // base64-encoded, to src/row_kernels_wasm.ts, so that the package loads it the same way in Node and
 // in a browser (no file or fetch). With --check, writes nothing and exits 1 when that file differs
-// from a fresh compile (the test suite runs this).
+// from a fresh compile (the test suite runs this). With --names, keeps the functions' names (asc
+// --debug) for profiles (see "Profiling the kernels" in docs/architecture.md): not to be committed
+// (--check then fails), and the optimizer inlines a little differently with it.
 import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,6 +25,7 @@ const compile = async (shared) => {
       "--optimizeLevel",
       "3",
       "--noAssert",
+      ...(process.argv.includes("--names") ? ["--debug"] : []),
       "--runtime",
       "stub",
       "--importMemory",
@@ -94,5 +97,5 @@ if (process.argv.includes("--check")) {
   }
 } else {
   await writeFile(target, wanted);
-  console.log(`wrote ${target}`);
+  console.log(`wrote ${target}${process.argv.includes("--names") ? " (with names: for profiling, not to commit)" : ""}`);
 }
