@@ -97,5 +97,7 @@ if (process.argv.includes("--check")) {
   }
 } else {
   await writeFile(target, wanted);
-  console.log(`wrote ${target}${process.argv.includes("--names") ? " (with names: for profiling, not to commit)" : ""}`);
+  console.log(
+    `wrote ${target}${process.argv.includes("--names") ? " (with names: for profiling, not to commit)" : ""}`,
+  );
 }
