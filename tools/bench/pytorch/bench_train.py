@@ -6,7 +6,8 @@ rejection sampling, timed; batch 1,024; L2 1e-3 in the loss; lr 1e-3; N(0, 0.1²
 of 3 epochs after a warm-up; dense torch.optim.Adam and nn.Embedding(sparse=True) + SparseAdam;
 then scoring all users, masking training items and taking the top 10, median of 20 after 3
 warm-ups; then soft-label distillation over 100 candidates, as `distill_throughput` says) and prints a JSON document of the same shape, so that the kdrec bench can print both
-figures measured minutes apart. Run by tools/bench/pytorch/run.sh (which makes the virtualenv).
+figures measured minutes apart. Run by tools/bench/pytorch/run.sh (which makes the virtualenv);
+with --serve, one measurement per request, for bench:train to ask just before its own (`serve`).
 """
 
 import json
@@ -217,4 +218,31 @@ def main():
     print(json.dumps(result, indent=1))
 
 
-main()
+def serve(path):
+    """`bench_train.py DATA --serve`: the same measurements one at a time, a JSON request a line
+    on stdin ({"work": "train" | "distill" | "top10", "dim", "sparse", "loss"}) and a JSON answer
+    a line on stdout ({"value"}: interactions/s, or ms for top10), after a first line describing
+    the run. `npm run bench:train` asks for each figure just before it measures its own, so that
+    both sides of a ratio come from the same minute of this VM's drifting speed."""
+    users, items, n_users, n_items = leave_last_out_train(path)
+    train_users, train_items = torch.from_numpy(users), torch.from_numpy(items)
+    what = f"PyTorch {torch.__version__} CPU, {torch.get_num_threads()} threads ({len(users)} training interactions)"
+    print(json.dumps({"what": what}), flush=True)
+    for line in sys.stdin:
+        request = json.loads(line)
+        work, dim, sparse = request["work"], request["dim"], request.get("sparse", False)
+        if work == "train":
+            value = throughput(train_users, train_items, n_users, n_items, dim, sparse)
+        elif work == "distill":
+            value = distill_throughput(train_users, train_items, n_users, n_items, dim, sparse, request["loss"])
+        elif work == "top10":
+            value = score_ms(train_users, train_items, n_users, n_items, dim, True)
+        else:
+            raise ValueError(f"unknown work {work!r}")
+        print(json.dumps({"value": value}), flush=True)
+
+
+if "--serve" in sys.argv[2:]:
+    serve(sys.argv[1])
+else:
+    main()

@@ -3,7 +3,9 @@
 # machine, so that the two benches compare figures from one window (the shared reference was
 # measured on another machine of this kind, on another day). Makes a virtualenv with torch from
 # the local Python index (tools/bench/pytorch/.venv, once), then writes
-# runs/bench/pytorch-ml-100k.json, which `npm run bench:train` prints beside its own figures.
+# runs/bench/pytorch-ml-100k.json. Once the virtualenv exists, `npm run bench:train` runs
+# bench_train.py --serve beside itself and measures each PyTorch figure just before its own (the
+# file is then its fallback, with KDREC_TORCH_PAIRED=0).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"

@@ -4,7 +4,9 @@
 // one kernel, on one thread or two (Hogwild); step by step with the loss's gradient in closed form
 // or by TF.js autodiff; row kernels in WebAssembly SIMD, or the same in JavaScript loops) beside
 // the stock TF.js optimizer on the same backend, and the time to score all users, leave out their
-// training items and keep the top 10. The PyTorch figures for the same work are printed beside.
+// training items and keep the top 10. Beside each row, PyTorch doing the same work: measured just
+// before it by a PyTorch process kept up for the run (paired_torch.ts; its virtualenv is made by
+// `npm run bench:pytorch`), else the figures that command last wrote, else the shared reference.
 
 import { existsSync, readFileSync } from "node:fs";
 import { formatKdrecError, initEngine, seededRandom } from "@kdrec/core";
@@ -23,6 +25,7 @@ import { startKernelPool } from "@kdrec/students/node";
 import { referenceJson } from "@kdrec/testing/shared-data";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
+import { startPairedTorch, type TorchRequest } from "./paired_torch.js";
 import { movieLens100K, orThrow } from "./support.js";
 
 const BATCH = 1024;
@@ -349,6 +352,15 @@ const main = async (): Promise<void> => {
   const { reference, source } = torchFigures();
   const torch = (dim: number, optimizer: "dense" | "sparse") =>
     reference.train_interactions_per_s[`d${dim}-${optimizer}-adam`];
+  // PyTorch's figure for the row about to be measured: measured now by PyTorch beside this
+  // process when it can run here, else the one `torchFigures` read.
+  const paired = await startPairedTorch();
+  const torchFigure = async (request: TorchRequest, stored: number | undefined) =>
+    paired.torch === undefined ? stored : await paired.torch.measure(request);
+  const torchSource =
+    paired.torch === undefined
+      ? `from ${source} (not measured beside: ${paired.why})`
+      : `measured just before each row by tools/bench/pytorch/bench_train.py --serve: ${paired.torch.what}`;
 
   console.log(
     `kdrec training benchmark: MovieLens-100K leave-last-out train (${train.users.length.toLocaleString("en-US")} interactions), BPR, Adam, batch ${BATCH}, backend tensorflow\n`,
@@ -358,13 +370,14 @@ const main = async (): Promise<void> => {
   );
   const pool = await startKernelPool({ threads: 2 });
   for (const dim of [8, 64, 128]) {
+    const dense = await torchFigure({ work: "train", dim, sparse: false }, torch(dim, "dense"));
+    const sparse = await torchFigure({ work: "train", dim, sparse: true }, torch(dim, "sparse"));
     const epochs = epochThroughput(train, users, items, dim);
     const hogwild = epochThroughput(train, users, items, dim, pool);
     const fused = sparseThroughput(train, users, items, dim, true, "closed form");
     const autodiff = sparseThroughput(train, users, items, dim, true, "TF.js autodiff");
     const js = sparseThroughput(train, users, items, dim, false, "closed form");
     const stock = stockThroughput(train, users, items, dim, 30);
-    const [dense, sparse] = [torch(dim, "dense"), torch(dim, "sparse")];
     const best = Math.max(dense ?? 0, sparse ?? 0);
     const cells = [
       epochs.toFixed(0).padStart(17),
@@ -380,7 +393,7 @@ const main = async (): Promise<void> => {
     ];
     console.log(`  MF d=${String(dim).padEnd(4)}                         ${cells.join("   ")}`);
   }
-  console.log(`  (PyTorch: the same work, from ${source}; runs differ by up to 20%)`);
+  console.log(`  (PyTorch: the same work, ${torchSource}; runs differ by up to 20%)`);
 
   console.log(
     "\ndistillation throughput (interactions/s), the teacher's scores from its table, candidate draws timed: soft-label = 0.2·BPR + 0.8·T²·CE(T = 0.5) over [positive, 100 uniform]; mse = 0.5·BPR + 0.5·MSE over [positive, negative, 14 uniform]; ranking = 0.5·BPR + 0.5·ranking distillation of the teacher's top 10 (λ = 5); listwise = 0.2·BPR + 0.8·Plackett–Luce of the top 10 with 50 uniform below",
@@ -393,15 +406,18 @@ const main = async (): Promise<void> => {
   for (const loss of LIST_LOSSES)
     for (const dim of [8, 64, 128]) {
       const shape = { users, items, dim };
-      const whole = distillationThroughput(train, shape, teacher, loss, "whole epoch");
-      const hogwild = distillationThroughput(train, shape, teacher, loss, "whole epoch", pool);
-      const steps = distillationThroughput(train, shape, teacher, loss, "step by step");
       // Soft labels' figures were first stored without the loss's name.
       const figures =
         loss.name === "soft-label"
           ? reference.distill_interactions_per_s
           : reference[`distill_${loss.name}_interactions_per_s` as const];
-      const [dense, sparse] = (["dense", "sparse"] as const).map((optimizer) => figures?.[`d${dim}-${optimizer}-adam`]);
+      const [dense, sparse] = [
+        await torchFigure({ work: "distill", dim, sparse: false, loss: loss.name }, figures?.[`d${dim}-dense-adam`]),
+        await torchFigure({ work: "distill", dim, sparse: true, loss: loss.name }, figures?.[`d${dim}-sparse-adam`]),
+      ];
+      const whole = distillationThroughput(train, shape, teacher, loss, "whole epoch");
+      const hogwild = distillationThroughput(train, shape, teacher, loss, "whole epoch", pool);
+      const steps = distillationThroughput(train, shape, teacher, loss, "step by step");
       const best = Math.max(dense ?? 0, sparse ?? 0);
       const ratio = (x: number) => (best === 0 ? "-" : `${(x / best).toFixed(2)}x`);
       const cells = [
@@ -427,18 +443,19 @@ const main = async (): Promise<void> => {
     "            kdrec topK, engine   kdrec topK, fused wasm   fused, 2 threads   TF.js matMul+mask+topk   PyTorch (2 threads)   kdrec best/PyTorch",
   );
   for (const dim of [8, 64, 128]) {
+    const ref = reference.score_all_users_ms[`d${dim} scores+mask+top10`];
+    const torchMs = await torchFigure({ work: "top10", dim }, typeof ref === "number" ? ref : undefined);
     const engine = topKMs(train, users, items, dim, "engine");
     const fused = topKMs(train, users, items, dim, "fused");
     const pooled = topKMs(train, users, items, dim, "fused", pool);
     const stock = scoreAllMs(train, users, items, dim);
-    const ref = reference.score_all_users_ms[`d${dim} scores+mask+top10`];
-    const torchMs = typeof ref === "number" ? ref : undefined;
     const best = Math.min(engine, fused, pooled);
     console.log(
       `  d=${String(dim).padEnd(4)} ${engine.toFixed(2).padStart(18)}   ${fused.toFixed(2).padStart(22)}   ${pooled.toFixed(2).padStart(16)}   ${stock.toFixed(2).padStart(22)}   ${(torchMs?.toFixed(2) ?? "-").padStart(19)}   ${(torchMs === undefined ? "-" : `${(best / torchMs).toFixed(2)}x`).padStart(18)}`,
     );
   }
   await pool.close();
+  paired.torch?.close();
 };
 
 await main();
