@@ -31,8 +31,8 @@ const pytorchDir = join(dirname(fileURLToPath(import.meta.url)), "..", "pytorch"
 const SETTLE_MS = 500;
 
 /**
- * Starts PyTorch beside the bench, or says why not (`undefined` and the reason): no virtualenv yet
- * (`npm run bench:pytorch` makes it), `KDREC_TORCH_PAIRED=0`, or no MovieLens-100K.
+ * Starts PyTorch beside the bench (`{ torch }`), or says why not (`{ why }`): no virtualenv yet
+ * (`npm run bench:pytorch` makes it), `KDREC_TORCH_PAIRED=0`, or the process failed to start.
  */
 export const startPairedTorch = async (): Promise<{ torch?: PairedTorch; why?: string }> => {
   if (process.env.KDREC_TORCH_PAIRED === "0") return { why: "KDREC_TORCH_PAIRED=0" };
