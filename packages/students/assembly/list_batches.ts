@@ -583,12 +583,19 @@ export function listBatches(params: usize): void {
       listDots(pu, Q, rowBytes, vectorBytes, list, width, scores);
       if (teacherP !== 0)
         listDots(teacherUser, teacherQ, teacherRowBytes, teacherVectorBytes, list, width, teacherScores);
+      // The teacher's scores in a loop of their own: each a cache miss, as many in flight as can be.
+      if (teacher !== 0)
+        for (let j = 0; j < width; j++)
+          store<f32>(
+            teacherScores + ((<usize>j) << 2),
+            load<f32>(teacherRow + ((<usize>load<i32>(list + ((<usize>j) << 2))) << 2)),
+          );
       for (let j = 0; j < width; j++) {
         const item = <usize>load<i32>(list + ((<usize>j) << 2));
         if (biases !== 0) store<f32>(scores + ((<usize>j) << 2), f32At(scores, j) + load<f32>(biases + (item << 2)));
         store<f32>(gradient + ((<usize>j) << 2), 0);
-        if (teacher !== 0) store<f32>(teacherScores + ((<usize>j) << 2), load<f32>(teacherRow + (item << 2)));
-        else if (teacherBiases !== 0)
+        if (teacher !== 0) continue;
+        if (teacherBiases !== 0)
           store<f32>(
             teacherScores + ((<usize>j) << 2),
             f32At(teacherScores, j) + load<f32>(teacherBiases + (item << 2)),
