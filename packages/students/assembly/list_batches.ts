@@ -594,8 +594,7 @@ export function listBatches(params: usize): void {
         const item = <usize>load<i32>(list + ((<usize>j) << 2));
         if (biases !== 0) store<f32>(scores + ((<usize>j) << 2), f32At(scores, j) + load<f32>(biases + (item << 2)));
         store<f32>(gradient + ((<usize>j) << 2), 0);
-        if (teacher !== 0) continue;
-        if (teacherBiases !== 0)
+        if (teacher === 0 && teacherBiases !== 0)
           store<f32>(
             teacherScores + ((<usize>j) << 2),
             f32At(teacherScores, j) + load<f32>(teacherBiases + (item << 2)),
