@@ -238,6 +238,10 @@ const LIST_GROUP = 8;
  */
 const ITEM_GATHER_FROM_DIM = 64;
 
+// The list kernel's row scratch ends with expNonPositive4's 13 constant vectors (writeExpConstants)
+// on a 16-byte boundary: their words and up to 4 of alignment.
+const EXP_CONSTANT_WORDS = 13 * 4 + 4;
+
 // Each term's words in the kernel's term block (f64): kind, weight, then its settings.
 const TERM_WORDS = 8;
 const TERM_KINDS = {
@@ -313,7 +317,7 @@ export const listBatchesInArena = (
     ownLengths: (rows, batchRows) => [
       rows,
       rows * a.width,
-      7 * a.width + 2 * a.terms.length + 12 + 4 + 52, // … + the exp's constants (13 vectors) and their alignment
+      7 * a.width + 2 * a.terms.length + 12 + EXP_CONSTANT_WORDS,
       gather ? a.items + 1 + 4 * batchRows * a.width : 0,
       2 * terms.length,
     ],
