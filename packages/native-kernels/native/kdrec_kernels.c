@@ -288,49 +288,103 @@ static inline int is_excluded(const int32_t* list, int32_t* cursor, int32_t hi, 
   return *cursor < hi && list[*cursor] == item;
 }
 
-// Which of a block's scores beat `threshold` (NaN never does), one bit each: 16 per AVX-512 compare,
-// 8 per AVX2 compare, 1 without either.
+// Which of a block's scores beat `threshold`, or reach `floor` (NaN never does), one bit each: 16 per
+// AVX-512 compare, 8 per AVX2 compare, 1 without either. `max_*` is the largest score of row[from,
+// to), NaN left out (MAXPS gives its second operand when one is NaN), -inf when there is none.
 #if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target("avx512f"), always_inline)) static inline uint32_t above_avx512(const float* block,
                                                                                    float threshold) {
   return _mm512_cmp_ps_mask(_mm512_loadu_ps(block), _mm512_set1_ps(threshold), _CMP_GT_OQ);
 }
 
+__attribute__((target("avx512f"), always_inline)) static inline uint32_t reach_avx512(const float* block,
+                                                                                   float floor) {
+  return _mm512_cmp_ps_mask(_mm512_loadu_ps(block), _mm512_set1_ps(floor), _CMP_GE_OQ);
+}
+
+__attribute__((target("avx512f"), always_inline)) static inline float max_avx512(const float* row, int64_t from,
+                                                                               int64_t to) {
+  __m512 best = _mm512_set1_ps(-INFINITY);
+  int64_t i = from;
+  for (; i + 16 <= to; i += 16) best = _mm512_max_ps(_mm512_loadu_ps(row + i), best);
+  float m = _mm512_reduce_max_ps(best);
+  for (; i < to; i++) m = row[i] > m ? row[i] : m;
+  return m;
+}
+
 __attribute__((target("avx2"), always_inline)) static inline uint32_t above_avx2(const float* block, float threshold) {
   return (uint32_t)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(block), _mm256_set1_ps(threshold), _CMP_GT_OQ));
+}
+
+__attribute__((target("avx2"), always_inline)) static inline uint32_t reach_avx2(const float* block, float floor) {
+  return (uint32_t)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(block), _mm256_set1_ps(floor), _CMP_GE_OQ));
+}
+
+__attribute__((target("avx2"), always_inline)) static inline float max_avx2(const float* row, int64_t from,
+                                                                          int64_t to) {
+  __m256 best = _mm256_set1_ps(-INFINITY);
+  int64_t i = from;
+  for (; i + 8 <= to; i += 8) best = _mm256_max_ps(_mm256_loadu_ps(row + i), best);
+  float lanes[8];
+  _mm256_storeu_ps(lanes, best);
+  float m = -INFINITY;
+  for (int l = 0; l < 8; l++) m = lanes[l] > m ? lanes[l] : m;
+  for (; i < to; i++) m = row[i] > m ? row[i] : m;
+  return m;
 }
 #endif
 
 static inline uint32_t above_plain(const float* block, float threshold) { return block[0] > threshold; }
+static inline uint32_t reach_plain(const float* block, float floor) { return block[0] >= floor; }
+static inline float max_plain(const float* row, int64_t from, int64_t to) {
+  float m = -INFINITY;
+  for (int64_t i = from; i < to; i++) m = row[i] > m ? row[i] : m;
+  return m;
+}
 
-// One row's selection: the first k rankable items, then blocks of scores compared at once with the
-// k-th best so far; only the scores whose bit is set (a few per row) are looked at again (the bar
-// may have risen since), checked against the user's excluded items and inserted. Ties go to the
-// lower index (index order, strict >). Defined once per instruction set; the best is picked at load.
-#define DEFINE_SELECT_ROW(NAME, TARGET, WIDTH, ABOVE)                                                                 \
+// Rows from this many items per kept item on get a floor (see DEFINE_SELECT_ROW).
+#define FLOOR_FROM_ITEMS_PER_K 32
+
+// One row's selection, in index order: blocks of scores compared at once with the bar, the k-th best
+// so far (or, before k are held, the floor); only the scores whose bit is set (a few per row) are
+// looked at again (the bar may have risen since), checked against the user's excluded items and
+// inserted. Ties go to the lower index (index order, strict >). Without excluded lists to walk (an
+// excluded item's score NaN), the row is first cut into k stretches: each stretch's largest score
+// is a rankable item, so the k-th best scores at least the least of those k maxima — the floor,
+// below which nothing is inserted. On random scores it leaves ~3k contenders of the ~k·(1 + ln n/k)
+// a running top-k inserts, and the inserts (a mispredicted branch or two each) were most of the
+// selection's time. Defined once per instruction set; the best is picked at load.
+#define DEFINE_SELECT_ROW(NAME, TARGET, WIDTH, ABOVE, REACH, MAX)                                                     \
   TARGET static void NAME(const float* row, int64_t items, const int32_t* excluded, int32_t lo, int32_t hi,         \
                           int32_t k, int32_t* best_items, float* best_scores) {                                     \
     BestList best = {k, 0, -INFINITY, best_items, best_scores};                                                     \
     int32_t cursor = lo;                                                                                             \
+    float floor = -INFINITY;                                                                                         \
+    if (lo == hi && items >= (int64_t)k * FLOOR_FROM_ITEMS_PER_K)                                                    \
+      for (int32_t b = 0; b < k; b++) {                                                                              \
+        const float m = MAX(row, items * b / k, items * (b + 1) / k);                                                \
+        floor = b == 0 || m < floor ? m : floor;                                                                     \
+      }                                                                                                              \
     int64_t i = 0;                                                                                                   \
-    for (; i < items && best.filled < k; i++)                                                                        \
-      if (!isnan(row[i]) && !is_excluded(excluded, &cursor, hi, (int32_t)i)) insert_best(&best, row[i], (int32_t)i); \
     for (; i + (WIDTH) <= items; i += (WIDTH))                                                                       \
-      for (uint32_t above = ABOVE(row + i, best.threshold); above != 0; above &= above - 1) {                        \
-        const int64_t j = i + __builtin_ctz(above);                                                                  \
-        if (row[j] > best.threshold && !is_excluded(excluded, &cursor, hi, (int32_t)j))                              \
+      for (uint32_t bits = best.filled < k ? REACH(row + i, floor) : ABOVE(row + i, best.threshold); bits != 0;      \
+           bits &= bits - 1) {                                                                                       \
+        const int64_t j = i + __builtin_ctz(bits);                                                                   \
+        if ((best.filled < k ? row[j] >= floor : row[j] > best.threshold) &&                                         \
+            !is_excluded(excluded, &cursor, hi, (int32_t)j))                                                         \
           insert_best(&best, row[j], (int32_t)j);                                                                    \
       }                                                                                                              \
     for (; i < items; i++)                                                                                           \
-      if (row[i] > best.threshold && !is_excluded(excluded, &cursor, hi, (int32_t)i))                                \
+      if ((best.filled < k ? row[i] >= floor : row[i] > best.threshold) &&                                           \
+          !is_excluded(excluded, &cursor, hi, (int32_t)i))                                                           \
         insert_best(&best, row[i], (int32_t)i);                                                                      \
   }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-DEFINE_SELECT_ROW(select_row_avx512, __attribute__((target("avx512f"))), 16, above_avx512)
-DEFINE_SELECT_ROW(select_row_avx2, __attribute__((target("avx2"))), 8, above_avx2)
+DEFINE_SELECT_ROW(select_row_avx512, __attribute__((target("avx512f"))), 16, above_avx512, reach_avx512, max_avx512)
+DEFINE_SELECT_ROW(select_row_avx2, __attribute__((target("avx2"))), 8, above_avx2, reach_avx2, max_avx2)
 #endif
-DEFINE_SELECT_ROW(select_row_plain, , 1, above_plain)
+DEFINE_SELECT_ROW(select_row_plain, , 1, above_plain, reach_plain, max_plain)
 
 typedef void (*SelectRow)(const float*, int64_t, const int32_t*, int32_t, int32_t, int32_t, int32_t*, float*);
 static SelectRow select_row = select_row_plain;

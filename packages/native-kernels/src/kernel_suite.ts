@@ -233,25 +233,40 @@ export const nativeKernelSuite = (isa: "avx512" | "avx2" | "plain"): void =>
       },
     );
 
-    it("KdrecTopKExcluding with no excluded lists ranks every item", () => {
-      const scores = scoreBlock(5, 64, 2);
-      const { indices } = tf.tidy(() =>
+    it.each([
+      [5, 64, 3],
+      // Rows wide enough for the selection's floor (the least of k stretches' maxima).
+      [6, 2000, 10],
+      [6, 1000, 25],
+    ])("KdrecTopKExcluding with no excluded lists ranks every item (%i rows x %i items, k %i)", (rows, items, k) => {
+      const scores = scoreBlock(rows, items, items + k);
+      // Rising scores (every item beats the k-th so far), all NaN but two, all -∞ but a NaN, and
+      // the best items bunched in one stretch.
+      for (let i = 0; i < items; i++) scores[i] = i / items;
+      scores.fill(Number.NaN, items, 2 * items).set([3, -1], items + items / 2);
+      scores.fill(Number.NEGATIVE_INFINITY, 2 * items, 3 * items)[2 * items + 7] = Number.NaN;
+      for (let i = 0; i < items; i++) scores[3 * items + i] = i < 2 * k ? 10 + (i % 3) : -i / items;
+      const { indices, values } = tf.tidy(() =>
         topKExcluding(
           {
-            scores: tf.tensor2d(scores, [5, 64]),
-            users: tf.tensor1d([0, 1, 2, 3, 4], "int32"),
+            scores: tf.tensor2d(scores, [rows, items]),
+            users: tf.tensor1d(
+              Int32Array.from({ length: rows }, (_, b) => b),
+              "int32",
+            ),
             excludedOffsets: tf.tensor1d([], "int32"),
             excludedItems: tf.tensor1d([], "int32"),
           },
-          3,
+          k,
         ),
       );
-      const got = Array.from(indices.dataSync());
-      indices.dispose();
-      for (let b = 0; b < 5; b++)
-        expect(got.slice(b * 3, b * 3 + 3)).toEqual(
-          referenceTopK(scores.subarray(b * 64, b * 64 + 64), new Set(), 3).items,
-        );
+      const [got, gotScores] = [Array.from(indices.dataSync()), Array.from(values.dataSync())];
+      tf.dispose([indices, values]);
+      for (let b = 0; b < rows; b++) {
+        const expected = referenceTopK(scores.subarray(b * items, (b + 1) * items), new Set(), k);
+        expect(got.slice(b * k, (b + 1) * k)).toEqual(expected.items);
+        expect(gotScores.slice(b * k, (b + 1) * k)).toEqual(expected.scores);
+      }
     });
 
     it("refuses inconsistent inputs with a message naming the problem, and leaks no tensor", () => {
