@@ -2,7 +2,16 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { initEngine } from "./engine.js";
-import { hasEngineKernel, KdrecHeldOutRanks, KdrecScoreTopKExcluding, KdrecTopKExcluding } from "./kernels.js";
+import {
+  arenaKernel,
+  hasEngineKernel,
+  KdrecHeldOutRanks,
+  KdrecListBatches,
+  KdrecScoreTopKExcluding,
+  KdrecTopKExcluding,
+  registerArenaKernel,
+  unregisterArenaKernel,
+} from "./kernels.js";
 
 const saved = process.env.KDREC_BACKEND;
 afterEach(() => {
@@ -25,7 +34,7 @@ describe("initEngine", () => {
         native: true,
         tfjsVersion: tf.version_core,
         // @kdrec/native-kernels, built by set-up, loaded with the engine.
-        kernels: [KdrecHeldOutRanks, KdrecTopKExcluding, KdrecScoreTopKExcluding],
+        kernels: [KdrecHeldOutRanks, KdrecTopKExcluding, KdrecScoreTopKExcluding, KdrecListBatches],
       });
     expect(tf.getBackend()).toBe(engine.right.backend);
   });
@@ -77,7 +86,23 @@ describe("engine kernels", () => {
     expect(hasEngineKernel(KdrecHeldOutRanks)).toBe(true);
     expect(hasEngineKernel(KdrecTopKExcluding)).toBe(true);
     expect(hasEngineKernel(KdrecScoreTopKExcluding)).toBe(true);
+    // The list kernel runs on the WebAssembly arena's memory, whatever the backend.
+    expect(arenaKernel(KdrecListBatches)).toBeDefined();
     await initEngine({ backend: "cpu" })();
     expect(hasEngineKernel(KdrecHeldOutRanks)).toBe(false);
+  });
+
+  it("arena kernels: registered by name, replaced, removed (giving back what was there)", () => {
+    const calls: number[] = [];
+    const first = (_: Uint8Array, parameters: number) => calls.push(parameters);
+    const second = (_: Uint8Array, parameters: number) => calls.push(-parameters);
+    registerArenaKernel("testKernel", first);
+    arenaKernel("testKernel")!(new Uint8Array(0), 7);
+    registerArenaKernel("testKernel", second);
+    arenaKernel("testKernel")!(new Uint8Array(0), 7);
+    expect(calls).toEqual([7, -7]);
+    expect(unregisterArenaKernel("testKernel")).toBe(second);
+    expect(arenaKernel("testKernel")).toBeUndefined();
+    expect(unregisterArenaKernel("testKernel")).toBeUndefined();
   });
 });

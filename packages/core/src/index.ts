@@ -4,7 +4,8 @@
  * - the engine entry point ({@link initEngine}): native TensorFlow when it loads, else `cpu`;
  * - kdrec's own engine kernels, named once ({@link KdrecHeldOutRanks}, {@link KdrecTopKExcluding},
  *   {@link KdrecScoreTopKExcluding}),
- *   and whether the active backend has them ({@link hasEngineKernel});
+ *   and whether the active backend has them ({@link hasEngineKernel}); native stand-ins for
+ *   `@kdrec/students`' WebAssembly training kernels ({@link KdrecListBatches}, {@link arenaKernel});
  * - seeded, splittable random numbers ({@link seededRandom});
  * - the error type ({@link KdrecError}) returned in fp-ts `Either` by fallible operations;
  * - io-ts helpers for config codecs that report every invalid field with its path;
@@ -33,16 +34,21 @@ export { formatKdrecError, type KdrecError, type KdrecErrorCode, kdrecError, toT
 export { canonicalJson, fingerprint } from "./fingerprint.js";
 export { type JsonSchema, jsonSchemaOf, objectSchema, withJsonSchema } from "./json_schema.js";
 export {
+  type ArenaKernel,
+  arenaKernel,
   type HeldOutRanksInputs,
   hasEngineKernel,
   heldOutRanks,
   KdrecHeldOutRanks,
+  KdrecListBatches,
   KdrecScoreTopKExcluding,
   KdrecTopKExcluding,
+  registerArenaKernel,
   type ScoreTopKExcludingInputs,
   scoreTopKExcluding,
   type TopKExcludingInputs,
   topKExcluding,
+  unregisterArenaKernel,
 } from "./kernels.js";
 export { type Random, seededRandom } from "./random.js";
 export { checkTensorLeak, column, readTidy, readTidyAsync, type TensorCount } from "./tensors.js";

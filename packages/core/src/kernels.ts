@@ -141,3 +141,60 @@ export const scoreTopKExcluding = (
   const [values, indices] = tf.engine().runKernel(KdrecScoreTopKExcluding, { ...inputs }, { k }) as tf.Tensor2D[];
   return { values: values!, indices: indices! };
 };
+
+/**
+ * A whole-epoch training kernel run on a row arena's memory (all of it, as bytes) with its
+ * parameter block at byte offset `parameters`: the same work, parameter block and values to the
+ * bit as the WebAssembly kernel of the same name in `@kdrec/students`, in native code.
+ * @category Kernels
+ */
+export type ArenaKernel = (memory: Uint8Array, parameters: number) => void;
+
+/**
+ * `@kdrec/students`' list kernel (`MatrixFactorization.trainListEpoch`'s whole epochs): `@kdrec/native-kernels`
+ * registers it in C for Node, where it runs on one thread in place of the WebAssembly kernel.
+ * @category Kernels
+ */
+export const KdrecListBatches = "listBatches";
+
+const arenaKernels = new Map<string, ArenaKernel>();
+
+/**
+ * Registers `kernel` to run in place of the WebAssembly kernel `name` (e.g. {@link KdrecListBatches})
+ * wherever one thread runs it; replaces an earlier registration.
+ * @example
+ * ```ts
+ * registerArenaKernel(KdrecListBatches, (memory, parameters) => addon.listBatches(memory, parameters));
+ * ```
+ * @category Kernels
+ */
+export const registerArenaKernel = (name: string, kernel: ArenaKernel): void => {
+  arenaKernels.set(name, kernel);
+};
+
+/**
+ * Removes the arena kernel registered as `name` (the WebAssembly kernel runs again); returns it,
+ * or undefined when there was none.
+ * @example
+ * ```ts
+ * const native = unregisterArenaKernel(KdrecListBatches);
+ * // … WebAssembly epochs …
+ * if (native !== undefined) registerArenaKernel(KdrecListBatches, native);
+ * ```
+ * @category Kernels
+ */
+export const unregisterArenaKernel = (name: string): ArenaKernel | undefined => {
+  const kernel = arenaKernels.get(name);
+  arenaKernels.delete(name);
+  return kernel;
+};
+
+/**
+ * The arena kernel registered as `name`, or undefined (then the WebAssembly kernel runs).
+ * @example
+ * ```ts
+ * const native = arenaKernel(KdrecListBatches) !== undefined; // true in Node with the addon built
+ * ```
+ * @category Kernels
+ */
+export const arenaKernel = (name: string): ArenaKernel | undefined => arenaKernels.get(name);

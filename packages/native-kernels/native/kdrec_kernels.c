@@ -28,6 +28,7 @@
 #include <immintrin.h>
 #endif
 
+#include "list_batches.h"
 #include "tensorflow/c/tf_status.h"
 #include "tensorflow/c/tf_tensor.h"
 
@@ -690,6 +691,51 @@ static const char* register_kernels(TF_Status* status) {
   return NULL;
 }
 
+// listBatches(memory, params): @kdrec/students' list kernel on a WebAssembly arena's memory (a
+// Uint8Array over all of it), its parameter block at byte offset `params`. Like the WebAssembly
+// kernel it trusts the offsets it is given (its driver lays them out); it refuses a block or a
+// pointer outside the memory and a term count past its bound.
+static napi_value list_batches(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  void* data = NULL;
+  size_t length = 0;
+  uint32_t params = 0;
+  bool typed = false;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc == 2 && napi_is_typedarray(env, argv[0], &typed) == napi_ok && typed) {
+    napi_typedarray_type type;
+    napi_value buffer;
+    size_t offset;
+    if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &offset) != napi_ok ||
+        type != napi_uint8_array || offset != 0)
+      data = NULL;
+  }
+  if (data == NULL || napi_get_value_uint32(env, argv[1], &params) != napi_ok) {
+    napi_throw_type_error(env, NULL, "listBatches(memory, params): a Uint8Array over the whole memory and an offset");
+    return NULL;
+  }
+  const uint8_t* memory = data;
+  const uint32_t words = 37;
+  int inside = (uint64_t)params + 4 * words <= length && params % 4 == 0;
+  for (uint32_t w = 0; inside && w < words; w++) {
+    // Counts, rates and dimensions among the words are small; pointers must lie in the memory.
+    const uint32_t value = ((const uint32_t*)(memory + params))[w];
+    const int is_value = w == 13 || w == 14 || (w >= 16 && w <= 19) || w == 28 || w == 29 || w == 35;
+    if (!is_value && value >= length) inside = 0;
+  }
+  if (inside) {
+    const uint32_t terms = ((const uint32_t*)(memory + params))[31];
+    inside = terms + 8 <= length && *(const double*)(memory + terms) <= KDREC_LIST_MAX_TERMS;
+  }
+  if (!inside) {
+    napi_throw_range_error(env, NULL, "listBatches: the parameter block or a pointer in it lies outside the memory");
+    return NULL;
+  }
+  kdrec_list_batches(data, params);
+  return NULL;
+}
+
 // TensorFlow refuses an op registered twice: a second Node environment (a worker thread) that
 // loads this module gets the first registration's outcome.
 static int registered = 0;
@@ -724,6 +770,9 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value isa;
   napi_create_string_utf8(env, select_row_isa, NAPI_AUTO_LENGTH, &isa);
   napi_set_named_property(env, exports, "isa", isa);
+  napi_value list_batches_function;
+  napi_create_function(env, "listBatches", NAPI_AUTO_LENGTH, list_batches, NULL, &list_batches_function);
+  napi_set_named_property(env, exports, "listBatches", list_batches_function);
   return exports;
 }
 

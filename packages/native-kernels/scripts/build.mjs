@@ -13,7 +13,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const source = join(packageDir, "native", "kdrec_kernels.c");
+const sources = ["kdrec_kernels.c", "list_batches.c", "list_batches.h"].map((file) => join(packageDir, "native", file));
 const target = join(packageDir, "build", "kdrec_kernels.node");
 const say = (message) => console.log(`[kdrec native-kernels] ${message}`);
 const fail = (what, fix) => {
@@ -51,7 +51,7 @@ const newer = (a, b) => statSync(a).mtimeMs > statSync(b).mtimeMs;
 if (
   process.env.KDREC_NATIVE_KERNELS_FORCE !== "1" &&
   existsSync(target) &&
-  newer(target, source) &&
+  sources.every((source) => newer(target, source)) &&
   newer(target, fileURLToPath(import.meta.url))
 ) {
   say(`up to date: ${target}`);
@@ -66,12 +66,14 @@ const args = [
   "-std=c11",
   "-Wall",
   "-Werror",
+  // The list kernel reads the arena's bytes as the WebAssembly kernel does, under several types.
+  "-fno-strict-aliasing",
   "-shared",
   "-fPIC",
   "-fvisibility=hidden",
   `-I${nodeInclude}`,
   `-I${tfInclude}`,
-  source,
+  ...sources.filter((source) => source.endsWith(".c")),
   `-L${tfLib}`,
   "-l:libtensorflow_framework.so.2",
   // Found beside tfjs-node's own addon, which has already loaded that same file.

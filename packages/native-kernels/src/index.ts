@@ -7,7 +7,10 @@
  * - {@link KdrecTopKExcluding}: each row's top K with the user's seen items left out, for teacher
  *   targets and `MatrixFactorization.topK` after a product on the engine;
  * - {@link KdrecScoreTopKExcluding}: the same from an MF's factors, scored and selected a few rows at
- *   a time in cache (`MatrixFactorization.topK` on the engine: no score block in memory).
+ *   a time in cache (`MatrixFactorization.topK` on the engine: no score block in memory);
+ * - {@link KdrecListBatches}: `@kdrec/students`' whole-epoch list kernel (`trainListEpoch`) in C, on
+ *   the WebAssembly arena's memory, with the same values to the bit (registered with
+ *   `registerArenaKernel`: one thread's epochs run it in place of the WebAssembly kernel).
  *
  * `initEngine` (`@kdrec/core`) calls {@link registerNativeKernels} itself when this package is
  * installed and built: nothing to do but `npm run setup` (which runs `scripts/build.mjs`). Code that
@@ -17,11 +20,18 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { KdrecHeldOutRanks, KdrecScoreTopKExcluding, KdrecTopKExcluding } from "@kdrec/core";
+import {
+  type ArenaKernel,
+  KdrecHeldOutRanks,
+  KdrecListBatches,
+  KdrecScoreTopKExcluding,
+  KdrecTopKExcluding,
+  registerArenaKernel,
+} from "@kdrec/core";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 
-export { KdrecHeldOutRanks, KdrecScoreTopKExcluding, KdrecTopKExcluding };
+export { KdrecHeldOutRanks, KdrecListBatches, KdrecScoreTopKExcluding, KdrecTopKExcluding };
 
 /**
  * Where `scripts/build.mjs` writes the addon.
@@ -29,10 +39,11 @@ export { KdrecHeldOutRanks, KdrecScoreTopKExcluding, KdrecTopKExcluding };
  */
 export const ADDON_PATH = fileURLToPath(new URL("../build/kdrec_kernels.node", import.meta.url));
 
-/** What the addon exports: the kernels it registered with TensorFlow, or why it could not. */
+/** What the addon exports: the kernels it registered with TensorFlow, or why it could not; the list kernel. */
 interface Addon {
   readonly kernels?: ReadonlyArray<string>;
   readonly error?: string;
+  readonly listBatches?: ArenaKernel;
 }
 
 /** The part of tfjs-node's backend that runs a TensorFlow op by name. */
@@ -102,8 +113,9 @@ const KERNEL_CONFIGS: ReadonlyArray<tf.KernelConfig> = [
 ];
 
 /**
- * Loads the addon (registering its ops with TensorFlow) and registers the matching TF.js kernels of
- * the `tensorflow` backend; safe to call again. Left with the reason, and nothing registered, when
+ * Loads the addon (registering its ops with TensorFlow), registers the matching TF.js kernels of
+ * the `tensorflow` backend and the list kernel ({@link KdrecListBatches}, with `registerArenaKernel`);
+ * safe to call again. Left with the reason, and nothing registered, when
  * the `tensorflow` backend is not loaded or the addon is not built or does not load.
  * @example
  * ```ts
@@ -130,5 +142,8 @@ export const registerNativeKernels = (): E.Either<string, ReadonlyArray<string>>
     return E.left(`TensorFlow refused kdrec's kernels: ${addon.error ?? "no kernel registered"}`);
   for (const config of KERNEL_CONFIGS)
     if (tf.getKernel(config.kernelName, "tensorflow") === undefined) tf.registerKernel(config);
-  return E.right(KERNEL_CONFIGS.map((config) => config.kernelName));
+  const listBatches = addon.listBatches;
+  if (listBatches === undefined) return E.right(KERNEL_CONFIGS.map((config) => config.kernelName));
+  registerArenaKernel(KdrecListBatches, listBatches);
+  return E.right([...KERNEL_CONFIGS.map((config) => config.kernelName), KdrecListBatches]);
 };

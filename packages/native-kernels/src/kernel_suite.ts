@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { heldOutRanks, scoreTopKExcluding, seededRandom, topKExcluding } from "@kdrec/core";
+import { arenaKernel, heldOutRanks, scoreTopKExcluding, seededRandom, topKExcluding } from "@kdrec/core";
 import { describeEachBackend } from "@kdrec/testing";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
@@ -7,6 +7,7 @@ import { expect, it } from "vitest";
 import {
   ADDON_PATH,
   KdrecHeldOutRanks,
+  KdrecListBatches,
   KdrecScoreTopKExcluding,
   KdrecTopKExcluding,
   registerNativeKernels,
@@ -120,11 +121,25 @@ export const nativeKernelSuite = (isa: "avx512" | "avx2" | "plain"): void =>
     it("register the kernels for the tensorflow backend, again without harm", () => {
       const first = registerNativeKernels();
       const second = registerNativeKernels();
-      expect(first).toEqual(E.right([KdrecHeldOutRanks, KdrecTopKExcluding, KdrecScoreTopKExcluding]));
+      expect(first).toEqual(
+        E.right([KdrecHeldOutRanks, KdrecTopKExcluding, KdrecScoreTopKExcluding, KdrecListBatches]),
+      );
       expect(second).toEqual(first);
       expect(tf.getKernel(KdrecHeldOutRanks, "tensorflow")).toBeDefined();
       expect(tf.getKernel(KdrecTopKExcluding, "tensorflow")).toBeDefined();
+      expect(arenaKernel(KdrecListBatches)).toBeDefined();
       expect((createRequire(import.meta.url)(ADDON_PATH) as { isa: string }).isa).toBe(isa);
+    });
+
+    // Its values are tested against the WebAssembly kernel's in @kdrec/students (list_epoch.test.ts).
+    it("the list kernel refuses a parameter block or a pointer outside the memory, and anything but bytes", () => {
+      const listBatches = arenaKernel(KdrecListBatches)!;
+      const memory = new Uint8Array(4096);
+      expect(() => listBatches(memory, 4000)).toThrow(/outside the memory/);
+      new Uint32Array(memory.buffer, 256, 37)[0] = 5000; // the user table, past the end
+      expect(() => listBatches(memory, 256)).toThrow(/outside the memory/);
+      expect(() => listBatches(new Float32Array(64) as unknown as Uint8Array, 0)).toThrow(/a Uint8Array/);
+      expect(() => listBatches(memory.subarray(16), 0)).toThrow(/a Uint8Array/);
     });
 
     it.each([

@@ -1,8 +1,8 @@
-import { seededRandom } from "@kdrec/core";
+import { arenaKernel, KdrecListBatches, seededRandom } from "@kdrec/core";
 import { leaveLastOut, pairwiseBatches, syntheticDataset, uniformNegatives, userItemSets } from "@kdrec/data";
 import { closedFormOf, type KernelTerm, rankWeights } from "@kdrec/losses";
 import type { ItemLists, ListEpoch } from "@kdrec/model-kit";
-import { describeEachBackend } from "@kdrec/testing";
+import { describeEachBackend, withoutArenaKernel } from "@kdrec/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { KernelPool } from "./kernel_pool.js";
@@ -129,6 +129,52 @@ const mean = (x: Float32Array) => x.reduce((a, b) => a + b, 0) / x.length;
 
 const maxDifference = (a: Float32Array, b: Float32Array) => a.reduce((m, x, k) => Math.max(m, Math.abs(x - b[k]!)), 0);
 
+/** Mixtures beside soft labels: a name, the terms, and the digits their losses agree to step by step. */
+const otherMixturesOf = (): ReadonlyArray<[string, ReadonlyArray<{ term: KernelTerm; weight: number }>, number[]]> => [
+  [
+    "BPR + squared error against the teacher (MSE distillation)",
+    [
+      { term: { kind: "bpr", positive: 0, negative: 1 }, weight: 0.5 },
+      { term: { kind: "squared-error" }, weight: 0.5 },
+    ],
+    [5, 3],
+  ],
+  [
+    "BPR + ranking distillation",
+    [
+      { term: { kind: "bpr", positive: 0, negative: 1 }, weight: 0.3 },
+      { term: { kind: "ranking", first: 2, negative: 1, rankWeights: rankWeights(10, 5) }, weight: 0.7 },
+    ],
+    [5, 4],
+  ],
+  [
+    "BPR + Plackett–Luce with items below",
+    [
+      { term: { kind: "bpr", positive: 0, negative: 1 }, weight: 0.5 },
+      { term: { kind: "plackett-luce", first: 2, count: 8, below: 12 }, weight: 0.5 },
+    ],
+    [5, 4],
+  ],
+  [
+    "BPR + soft binary cross-entropy (two-way training's pointwise targets)",
+    [
+      { term: { kind: "bpr", positive: 0, negative: 1 }, weight: 0.5 },
+      { term: { kind: "soft-bce", first: 2, count: 20, temperature: 2 }, weight: 0.5 },
+    ],
+    [5, 4],
+  ],
+  [
+    "four terms at once, one of weight 0 (skipped)",
+    [
+      { term: { kind: "plackett-luce", first: 3, count: 5, below: 0 }, weight: 0.25 },
+      { term: { kind: "soft-label", first: 2, count: 20, temperature: 2 }, weight: 1.5 },
+      { term: { kind: "bpr", positive: 1, negative: 0 }, weight: 0 },
+      { term: { kind: "squared-error" }, weight: 0.1 },
+    ],
+    [4, 4, 0, 3],
+  ],
+];
+
 describeEachBackend("MatrixFactorization.trainListEpoch", () => {
   let pool: KernelPool;
   beforeAll(async () => {
@@ -156,59 +202,13 @@ describeEachBackend("MatrixFactorization.trainListEpoch", () => {
     },
   );
 
-  const otherMixtures: ReadonlyArray<[string, ReadonlyArray<{ term: KernelTerm; weight: number }>, number[]]> = [
-    [
-      "BPR + squared error against the teacher (MSE distillation)",
-      [
-        { term: { kind: "bpr", positive: 0, negative: 1 }, weight: 0.5 },
-        { term: { kind: "squared-error" }, weight: 0.5 },
-      ],
-      [5, 3],
-    ],
-    [
-      "BPR + ranking distillation",
-      [
-        { term: { kind: "bpr", positive: 0, negative: 1 }, weight: 0.3 },
-        { term: { kind: "ranking", first: 2, negative: 1, rankWeights: rankWeights(10, 5) }, weight: 0.7 },
-      ],
-      [5, 4],
-    ],
-    [
-      "BPR + Plackett–Luce with items below",
-      [
-        { term: { kind: "bpr", positive: 0, negative: 1 }, weight: 0.5 },
-        { term: { kind: "plackett-luce", first: 2, count: 8, below: 12 }, weight: 0.5 },
-      ],
-      [5, 4],
-    ],
-    [
-      "BPR + soft binary cross-entropy (two-way training's pointwise targets)",
-      [
-        { term: { kind: "bpr", positive: 0, negative: 1 }, weight: 0.5 },
-        { term: { kind: "soft-bce", first: 2, count: 20, temperature: 2 }, weight: 0.5 },
-      ],
-      [5, 4],
-    ],
-    [
-      "four terms at once, one of weight 0 (skipped)",
-      [
-        { term: { kind: "plackett-luce", first: 3, count: 5, below: 0 }, weight: 0.25 },
-        { term: { kind: "soft-label", first: 2, count: 20, temperature: 2 }, weight: 1.5 },
-        { term: { kind: "bpr", positive: 1, negative: 0 }, weight: 0 },
-        { term: { kind: "squared-error" }, weight: 0.1 },
-      ],
-      [4, 4, 0, 3],
-    ],
-  ];
-
-  it.each([12, 64].flatMap((dim) => otherMixtures.map(([name, terms, digits]) => [dim, name, terms, digits] as const)))(
-    "at dim %i, takes the closed-form steps of %s",
-    (dim, _, terms, digits) => {
-      const config: MatrixFactorizationConfig = { users, items, dim, seed: 3, l2: 0.01, itemBias: true };
-      const epochs = [1, 2].map((seed) => ({ ...softLabelEpoch(epochLists(seed)), terms }));
-      expectSameSteps(MatrixFactorization.create(config), MatrixFactorization.create(config), epochs, digits);
-    },
-  );
+  it.each(
+    [12, 64].flatMap((dim) => otherMixturesOf().map(([name, terms, digits]) => [dim, name, terms, digits] as const)),
+  )("at dim %i, takes the closed-form steps of %s", (dim, _, terms, digits) => {
+    const config: MatrixFactorizationConfig = { users, items, dim, seed: 3, l2: 0.01, itemBias: true };
+    const epochs = [1, 2].map((seed) => ({ ...softLabelEpoch(epochLists(seed)), terms }));
+    expectSameSteps(MatrixFactorization.create(config), MatrixFactorization.create(config), epochs, digits);
+  });
 
   it("scores the teacher's lists from its MF tables when it has no score table: the steps of the table's", () => {
     const config: MatrixFactorizationConfig = { users, items, dim: 8, seed: 2, l2: 0.01 };
@@ -307,3 +307,54 @@ describeEachBackend("MatrixFactorization.trainListEpoch", () => {
     expect(Array.from(mf.userFactors)).toEqual(Array.from(before));
   });
 });
+
+// The native list kernel (`@kdrec/native-kernels`, registered by initEngine on native TensorFlow)
+// runs one thread's epochs in place of the WebAssembly kernel: the same tables and losses to the bit.
+describeEachBackend("trainListEpoch's native list kernel", () => {
+  it("is registered on native TensorFlow", () => {
+    expect(arenaKernel(KdrecListBatches)).toBeDefined();
+  });
+
+  /** The same epochs through the native kernel and through the WebAssembly one. */
+  const bothWays = async (config: MatrixFactorizationConfig, epochs: ReadonlyArray<ListEpoch>) => {
+    const [native, wasm] = [MatrixFactorization.create(config), MatrixFactorization.create(config)];
+    const nativeLosses = epochs.map((epoch) => native.trainListEpoch(epoch));
+    const wasmLosses = await withoutArenaKernel(KdrecListBatches, () =>
+      epochs.map((epoch) => wasm.trainListEpoch(epoch)),
+    );
+    expect(nativeLosses).toEqual(wasmLosses);
+    expect(native.userFactors).toEqual(wasm.userFactors);
+    expect(native.itemFactors).toEqual(wasm.itemFactors);
+    expect(native.itemBiases).toEqual(wasm.itemBiases);
+    expect(native.trainingState().optimizers.items!.step).toBe(wasm.trainingState().optimizers.items!.step);
+    return [native, wasm] as const;
+  };
+
+  // Dimensions with and without a partial vector, below and from the item-by-item gradient sums.
+  it.each([8, 13, 64, 67].flatMap((dim) => [true, false].map((itemBias) => [dim, itemBias] as const)))(
+    "gives the WebAssembly kernel's tables and losses to the bit with BPR + soft labels (dim %i, item biases %s)",
+    async (dim, itemBias) => {
+      const config: MatrixFactorizationConfig = { users, items, dim, seed: 4, l2: 0.01, itemBias };
+      await bothWays(
+        config,
+        [1, 2].map((seed) => softLabelEpoch(epochLists(seed), { temperature: seed === 1 ? 0.5 : 2 })),
+      );
+    },
+  );
+
+  it.each([13, 64].flatMap((dim) => otherMixturesOf().map(([name, terms]) => [dim, name, terms] as const)))(
+    "at dim %i, gives the WebAssembly kernel's tables and losses to the bit with %s",
+    async (dim, _, terms) => {
+      const config: MatrixFactorizationConfig = { users, items, dim, seed: 5, l2: 0.01, itemBias: true };
+      await bothWays(
+        config,
+        [1, 2].map((seed) => ({ ...softLabelEpoch(epochLists(seed)), terms })),
+      );
+    },
+  );
+
+  it("with the teacher's MF tables instead of its score table, the same to the bit", async () => {
+    const config: MatrixFactorizationConfig = { users, items, dim: 16, seed: 6, itemBias: true };
+    await bothWays(config, [softLabelEpoch(epochLists(3), { teacher: { factors: teacherFactors } })]);
+  });
+}, ["tensorflow"]);

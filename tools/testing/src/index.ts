@@ -7,7 +7,14 @@
  * that does not load fails its suite: there is no silent fallback.
  * @packageDocumentation
  */
-import { type BackendName, formatKdrecError, initEngine } from "@kdrec/core";
+import {
+  type BackendName,
+  formatKdrecError,
+  initEngine,
+  KdrecListBatches,
+  registerArenaKernel,
+  unregisterArenaKernel,
+} from "@kdrec/core";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 import { beforeAll, describe } from "vitest";
@@ -25,13 +32,16 @@ export const testBackends = (): ReadonlyArray<BackendName> => {
 /**
  * Activates `backend` for the tests that follow, failing loudly when it does not load — or, on
  * `tensorflow`, when kdrec's native kernels do not (set-up builds them; the TF.js fallback is tested
- * explicitly, with {@link withoutEngineKernel}).
+ * explicitly, with {@link withoutEngineKernel}). On `cpu`, the WebAssembly list kernel runs.
  */
 export const useBackend = async (backend: BackendName): Promise<void> => {
   const engine = await initEngine({ backend })();
   if (E.isLeft(engine)) throw new Error(formatKdrecError(engine.left));
   if (engine.right.kernelsUnavailable !== undefined)
     throw new Error(`kdrec's native kernels did not load: ${engine.right.kernelsUnavailable}`);
+  // The `cpu` suites stand for a browser, where the WebAssembly kernels run (`tensorflow`'s
+  // initEngine registers the native list kernel again).
+  if (backend === "cpu") unregisterArenaKernel(KdrecListBatches);
 };
 
 /**
@@ -46,6 +56,19 @@ export const withoutEngineKernel = async <A>(name: string, body: () => Promise<A
     return await body();
   } finally {
     tf.registerKernel(config);
+  }
+};
+
+/**
+ * Runs `body` with arena kernel `name` unregistered (so the WebAssembly kernel of that name runs),
+ * then registers it again, whatever `body` did.
+ */
+export const withoutArenaKernel = async <A>(name: string, body: () => Promise<A> | A): Promise<A> => {
+  const kernel = unregisterArenaKernel(name);
+  try {
+    return await body();
+  } finally {
+    if (kernel !== undefined) registerArenaKernel(name, kernel);
   }
 };
 
