@@ -35,7 +35,9 @@ export { canonicalJson, fingerprint } from "./fingerprint.js";
 export { type JsonSchema, jsonSchemaOf, objectSchema, withJsonSchema } from "./json_schema.js";
 export {
   type ArenaKernel,
+  type ArenaKernelSource,
   arenaKernel,
+  arenaKernelSource,
   type HeldOutRanksInputs,
   hasEngineKernel,
   heldOutRanks,

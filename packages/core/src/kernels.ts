@@ -157,24 +157,36 @@ export type ArenaKernel = (memory: Uint8Array, parameters: number) => void;
  */
 export const KdrecListBatches = "listBatches";
 
-const arenaKernels = new Map<string, ArenaKernel>();
+/**
+ * Where another thread finds an arena kernel: `require(module)[name]` (a Node addon's export), so
+ * that a pool's worker threads can run it too.
+ * @category Kernels
+ */
+export interface ArenaKernelSource {
+  readonly module: string;
+  readonly name: string;
+}
+
+const arenaKernels = new Map<string, { readonly kernel: ArenaKernel; readonly source?: ArenaKernelSource }>();
 
 /**
  * Registers `kernel` to run in place of the WebAssembly kernel `name` (e.g. {@link KdrecListBatches})
- * wherever one thread runs it; replaces an earlier registration.
+ * wherever one thread runs it, and, given its `source`, on the worker threads of a pool started
+ * after; replaces an earlier registration.
  * @example
  * ```ts
- * registerArenaKernel(KdrecListBatches, (memory, parameters) => addon.listBatches(memory, parameters));
+ * registerArenaKernel(KdrecListBatches, addon.listBatches, { module: addonPath, name: "listBatches" });
  * ```
  * @category Kernels
  */
-export const registerArenaKernel = (name: string, kernel: ArenaKernel): void => {
-  arenaKernels.set(name, kernel);
+export const registerArenaKernel = (name: string, kernel: ArenaKernel, source?: ArenaKernelSource): void => {
+  arenaKernels.set(name, source === undefined ? { kernel } : { kernel, source });
 };
 
 /**
  * Removes the arena kernel registered as `name` (the WebAssembly kernel runs again); returns it,
- * or undefined when there was none.
+ * or undefined when there was none. Pools started before keep their threads' copies but run the
+ * WebAssembly kernel while it is unregistered.
  * @example
  * ```ts
  * const native = unregisterArenaKernel(KdrecListBatches);
@@ -184,9 +196,9 @@ export const registerArenaKernel = (name: string, kernel: ArenaKernel): void => 
  * @category Kernels
  */
 export const unregisterArenaKernel = (name: string): ArenaKernel | undefined => {
-  const kernel = arenaKernels.get(name);
+  const registered = arenaKernels.get(name);
   arenaKernels.delete(name);
-  return kernel;
+  return registered?.kernel;
 };
 
 /**
@@ -197,4 +209,14 @@ export const unregisterArenaKernel = (name: string): ArenaKernel | undefined => 
  * ```
  * @category Kernels
  */
-export const arenaKernel = (name: string): ArenaKernel | undefined => arenaKernels.get(name);
+export const arenaKernel = (name: string): ArenaKernel | undefined => arenaKernels.get(name)?.kernel;
+
+/**
+ * Where worker threads find the arena kernel registered as `name`, when it was registered with one.
+ * @example
+ * ```ts
+ * const source = arenaKernelSource(KdrecListBatches); // { module: ".../kdrec_kernels.node", name: "listBatches" }
+ * ```
+ * @category Kernels
+ */
+export const arenaKernelSource = (name: string): ArenaKernelSource | undefined => arenaKernels.get(name)?.source;

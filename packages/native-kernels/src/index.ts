@@ -144,6 +144,6 @@ export const registerNativeKernels = (): E.Either<string, ReadonlyArray<string>>
     if (tf.getKernel(config.kernelName, "tensorflow") === undefined) tf.registerKernel(config);
   const listBatches = addon.listBatches;
   if (listBatches === undefined) return E.right(KERNEL_CONFIGS.map((config) => config.kernelName));
-  registerArenaKernel(KdrecListBatches, listBatches);
+  registerArenaKernel(KdrecListBatches, listBatches, { module: ADDON_PATH, name: "listBatches" });
   return E.right([...KERNEL_CONFIGS.map((config) => config.kernelName), KdrecListBatches]);
 };

@@ -3,10 +3,13 @@
  * pool's shared memory once, then sleeps on a control word (`Atomics.wait`); a run writes each
  * helper's kernel and arguments into its control block, wakes it, does its own share, and waits
  * for the helpers to finish. No message passing per run; both sides spin briefly before they
- * sleep, because waking a sleeping thread takes about a millisecond on this kind of machine.
+ * sleep, because waking a sleeping thread takes about a millisecond on this kind of machine. A
+ * kernel with a native stand-in registered (an arena kernel with its source, e.g. the list kernel
+ * of `@kdrec/native-kernels`) runs it on every thread, the helpers loading it when they start.
  * @module
  */
 import { Worker } from "node:worker_threads";
+import { arenaKernel, arenaKernelSource } from "@kdrec/core";
 import { type KernelPool, MAX_POOL_THREADS } from "./kernel_pool.js";
 import { kernelModule, RowArena, type RowKernelExports } from "./row_arena.js";
 
@@ -26,6 +29,7 @@ const KERNEL = 1; // index into KERNELS, -1 to stop
 const ARGUMENTS = 2; // how many arguments
 const DONE = 3; // the last run number the helper finished
 const FAILED = 4; // 1 when that run threw
+const NATIVE = 5; // 1: run the kernel's native stand-in (an arena kernel) where the helper has it
 const CONTROL_BYTES = 32 + 8 * MAX_ARGUMENTS;
 // How long a helper looks for the next run before it sleeps, and the caller for its helpers'
 // completion before it sleeps (ms).
@@ -34,8 +38,16 @@ const SPIN_MS = 2;
 // The helper's whole program (CommonJS, run with `eval`): no module of ours to resolve.
 const HELPER = `
 const { workerData } = require("node:worker_threads");
-const { memory, module, control, kernels } = workerData;
+const { memory, module, control, kernels, natives } = workerData;
 const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+// Native stand-ins of kernels (arena kernels, from their addons); a kernel whose addon does not
+// load here runs in WebAssembly (the same values).
+const stands = {};
+for (const [kernel, source] of Object.entries(natives)) {
+  try {
+    stands[kernel] = require(source.module)[source.name];
+  } catch {}
+}
 const words = new Int32Array(control, 0, 8);
 const args = new Float64Array(control, 32, ${MAX_ARGUMENTS});
 let seen = 0;
@@ -50,7 +62,10 @@ for (;;) {
   if (kernel < 0) break;
   let failed = 0;
   try {
-    exports[kernels[kernel]](...args.subarray(0, words[${ARGUMENTS}]));
+    const name = kernels[kernel];
+    const given = args.subarray(0, words[${ARGUMENTS}]);
+    if (words[${NATIVE}] === 1 && stands[name] !== undefined) stands[name](new Uint8Array(memory.buffer), ...given);
+    else exports[name](...given);
   } catch {
     failed = 1;
   }
@@ -87,12 +102,19 @@ export const startKernelPool = async (options: { readonly threads?: number } = {
   if (module === null) throw new Error("startKernelPool: this engine cannot run the WebAssembly SIMD kernels");
   const arena = RowArena.create({ shared: true });
   const own = arena.kernelsFor()!;
+  // The arena kernels registered now (with where a thread finds them) go to the helpers too.
+  const natives = Object.fromEntries(
+    KERNELS.flatMap((kernel) => {
+      const source = arenaKernelSource(kernel);
+      return source === undefined ? [] : [[kernel, source]];
+    }),
+  );
   const helpers: Helper[] = await Promise.all(
     Array.from({ length: threads - 1 }, async () => {
       const control = new SharedArrayBuffer(CONTROL_BYTES);
       const worker = new Worker(HELPER, {
         eval: true,
-        workerData: { memory: arena.memory, module, control, kernels: KERNELS },
+        workerData: { memory: arena.memory, module, control, kernels: KERNELS, natives },
       });
       await new Promise<void>((resolve, reject) => {
         worker.once("online", resolve);
@@ -105,10 +127,11 @@ export const startKernelPool = async (options: { readonly threads?: number } = {
   );
   let runs = 0;
   let closed = false;
-  const wake = (helper: Helper, kernel: number, args: ReadonlyArray<number>, run: number) => {
+  const wake = (helper: Helper, kernel: number, args: ReadonlyArray<number>, run: number, native: boolean) => {
     helper.args.set(args);
     helper.words[KERNEL] = kernel;
     helper.words[ARGUMENTS] = args.length;
+    helper.words[NATIVE] = native ? 1 : 0;
     Atomics.store(helper.words, REQUEST, run);
     Atomics.notify(helper.words, REQUEST);
   };
@@ -123,15 +146,18 @@ export const startKernelPool = async (options: { readonly threads?: number } = {
       const index = KERNELS.indexOf(kernel);
       if (index < 0) throw new RangeError(`KernelPool.run: no kernel ${kernel} on the helpers`);
       const run = ++runs;
+      // A native stand-in runs where it is registered now (and was when the pool started).
+      const native = kernel in natives ? arenaKernel(kernel) : undefined;
       const used = helpers.slice(0, Math.max(0, calls.length - 1));
       used.forEach((helper, h) => {
-        wake(helper, index, calls[h + 1]!, run);
+        wake(helper, index, calls[h + 1]!, run, native !== undefined);
       });
       // The helpers are waited for even when the caller's own call throws: none may still be
       // writing when run returns.
       let failure: unknown;
       try {
-        if (calls.length > 0) (own[kernel] as (...args: number[]) => void)(...calls[0]!);
+        if (calls.length > 0 && native !== undefined) native(new Uint8Array(arena.memory.buffer), calls[0]![0]!);
+        else if (calls.length > 0) (own[kernel] as (...args: number[]) => void)(...calls[0]!);
       } catch (error) {
         failure = error;
       }
@@ -153,7 +179,7 @@ export const startKernelPool = async (options: { readonly threads?: number } = {
           // Referenced again, so that the process waits for the exit it is told of.
           helper.worker.ref();
           const exited = new Promise<void>((resolve) => helper.worker.once("exit", () => resolve()));
-          wake(helper, -1, [], ++runs);
+          wake(helper, -1, [], ++runs, false);
           await exited;
         }),
       );

@@ -9,7 +9,7 @@
 // `npm run bench:pytorch`), else the figures that command last wrote, else the shared reference.
 
 import { existsSync, readFileSync } from "node:fs";
-import { formatKdrecError, initEngine, seededRandom } from "@kdrec/core";
+import { arenaKernel, formatKdrecError, initEngine, KdrecListBatches, seededRandom } from "@kdrec/core";
 import {
   asItemLists,
   type Interactions,
@@ -22,6 +22,7 @@ import { bprLoss, closedFormOf, rankWeights, rowBprGradient, rowBprLoss } from "
 import type { ListEpoch } from "@kdrec/model-kit";
 import { type KernelPool, MatrixFactorization } from "@kdrec/students";
 import { startKernelPool } from "@kdrec/students/node";
+import { withoutArenaKernel } from "@kdrec/testing";
 import { referenceJson } from "@kdrec/testing/shared-data";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
@@ -399,8 +400,11 @@ const main = async (): Promise<void> => {
     "\ndistillation throughput (interactions/s), the teacher's scores from its table, candidate draws timed: soft-label = 0.2·BPR + 0.8·T²·CE(T = 0.5) over [positive, 100 uniform]; mse = 0.5·BPR + 0.5·MSE over [positive, negative, 14 uniform]; ranking = 0.5·BPR + 0.5·ranking distillation of the teacher's top 10 (λ = 5); listwise = 0.2·BPR + 0.8·Plackett–Luce of the top 10 with 50 uniform below",
   );
   console.log(
-    "                          kdrec whole epoch   Hogwild 2 threads   kdrec step by step   PyTorch dense Adam   PyTorch sparse Adam   whole/best PyTorch   Hogwild/best   whole/step by step",
+    "                          kdrec whole epoch   WebAssembly epoch   Hogwild 2 threads   kdrec step by step   PyTorch dense Adam   PyTorch sparse Adam   whole/best PyTorch   wasm/best   Hogwild/best   whole/step by step",
   );
+  // One thread's whole epochs run the native list kernel where it is registered (Node with the
+  // addon built; the same values); the WebAssembly kernel is what a browser and the pool run.
+  const nativeListKernel = arenaKernel(KdrecListBatches) !== undefined;
   const table = teacherTable(users, items);
   const teacher = { table, top: teacherTop10(table, users, items) };
   for (const loss of LIST_LOSSES)
@@ -416,24 +420,29 @@ const main = async (): Promise<void> => {
         await torchFigure({ work: "distill", dim, sparse: true, loss: loss.name }, figures?.[`d${dim}-sparse-adam`]),
       ];
       const whole = distillationThroughput(train, shape, teacher, loss, "whole epoch");
+      const wasm = await withoutArenaKernel(KdrecListBatches, () =>
+        distillationThroughput(train, shape, teacher, loss, "whole epoch"),
+      );
       const hogwild = distillationThroughput(train, shape, teacher, loss, "whole epoch", pool);
       const steps = distillationThroughput(train, shape, teacher, loss, "step by step");
       const best = Math.max(dense ?? 0, sparse ?? 0);
       const ratio = (x: number) => (best === 0 ? "-" : `${(x / best).toFixed(2)}x`);
       const cells = [
         whole.toFixed(0).padStart(17),
+        wasm.toFixed(0).padStart(17),
         hogwild.toFixed(0).padStart(17),
         steps.toFixed(0).padStart(18),
         (dense?.toFixed(0) ?? "-").padStart(18),
         (sparse?.toFixed(0) ?? "-").padStart(19),
         ratio(whole).padStart(18),
+        ratio(wasm).padStart(9),
         ratio(hogwild).padStart(12),
         `${(whole / steps).toFixed(2)}x`.padStart(18),
       ];
       console.log(`  ${loss.name.padEnd(10)} MF d=${String(dim).padEnd(4)}      ${cells.join("   ")}`);
     }
   console.log(
-    "  (PyTorch: '-' where the reference file has no figure for that loss: npm run bench:pytorch measures them)",
+    `  (kdrec whole epoch: ${nativeListKernel ? "the native list kernel (@kdrec/native-kernels)" : "the WebAssembly kernel (the native list kernel is not registered)"}, one thread; WebAssembly epoch: the WebAssembly kernel, one thread; PyTorch: '-' where the reference file has no figure for that loss: npm run bench:pytorch measures them)`,
   );
 
   console.log(

@@ -8,6 +8,7 @@
  * @packageDocumentation
  */
 import {
+  arenaKernelSource,
   type BackendName,
   formatKdrecError,
   initEngine,
@@ -64,11 +65,12 @@ export const withoutEngineKernel = async <A>(name: string, body: () => Promise<A
  * then registers it again, whatever `body` did.
  */
 export const withoutArenaKernel = async <A>(name: string, body: () => Promise<A> | A): Promise<A> => {
+  const source = arenaKernelSource(name);
   const kernel = unregisterArenaKernel(name);
   try {
     return await body();
   } finally {
-    if (kernel !== undefined) registerArenaKernel(name, kernel);
+    if (kernel !== undefined) registerArenaKernel(name, kernel, source);
   }
 };
 
