@@ -2,8 +2,8 @@
 // adam_rows.ts it calls) for Node, on the same memory: the WebAssembly arena's bytes, the same
 // parameter block. It computes the same values to the bit — every sum in the WebAssembly kernel's
 // order, no fused multiply-add (ISO C: -ffp-contract=off), AssemblyScript's log1p (musl's) and
-// Math.round — and is faster where native code is: element-wise passes (the gradients' rows, Adam)
-// sixteen lanes at a time, the teacher's scores prefetched a row ahead. The tests compare the two
+// Math.round — and is faster where native code is: element-wise passes (the gradients' rows, Adam,
+// the exponentials) sixteen lanes at a time, the teacher's scores prefetched a row ahead. The tests compare the two
 // kernels' tables and losses bit for bit; keep each function beside its AssemblyScript original.
 #include "list_batches.h"
 
@@ -42,7 +42,6 @@ INLINE void store4(float* p, f32x4 v) { memcpy(p, &v, sizeof v); }
 INLINE f32x16 load16(const float* p) { f32x16 v; memcpy(&v, p, sizeof v); return v; }
 INLINE void store16(float* p, f32x16 v) { memcpy(p, &v, sizeof v); }
 INLINE f32x4 splat4(float x) { return (f32x4){x, x, x, x}; }
-INLINE f32x16 splat16(float x) { return (f32x16){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
 INLINE int64_t bits_of(double x) { int64_t b; memcpy(&b, &x, 8); return b; }
 INLINE double double_of(int64_t b) { double x; memcpy(&x, &b, 8); return x; }
 

@@ -130,7 +130,7 @@ const mean = (x: Float32Array) => x.reduce((a, b) => a + b, 0) / x.length;
 const maxDifference = (a: Float32Array, b: Float32Array) => a.reduce((m, x, k) => Math.max(m, Math.abs(x - b[k]!)), 0);
 
 /** Mixtures beside soft labels: a name, the terms, and the digits their losses agree to step by step. */
-const otherMixturesOf = (): ReadonlyArray<[string, ReadonlyArray<{ term: KernelTerm; weight: number }>, number[]]> => [
+const otherMixtures: ReadonlyArray<[string, ReadonlyArray<{ term: KernelTerm; weight: number }>, number[]]> = [
   [
     "BPR + squared error against the teacher (MSE distillation)",
     [
@@ -202,13 +202,14 @@ describeEachBackend("MatrixFactorization.trainListEpoch", () => {
     },
   );
 
-  it.each(
-    [12, 64].flatMap((dim) => otherMixturesOf().map(([name, terms, digits]) => [dim, name, terms, digits] as const)),
-  )("at dim %i, takes the closed-form steps of %s", (dim, _, terms, digits) => {
-    const config: MatrixFactorizationConfig = { users, items, dim, seed: 3, l2: 0.01, itemBias: true };
-    const epochs = [1, 2].map((seed) => ({ ...softLabelEpoch(epochLists(seed)), terms }));
-    expectSameSteps(MatrixFactorization.create(config), MatrixFactorization.create(config), epochs, digits);
-  });
+  it.each([12, 64].flatMap((dim) => otherMixtures.map(([name, terms, digits]) => [dim, name, terms, digits] as const)))(
+    "at dim %i, takes the closed-form steps of %s",
+    (dim, _, terms, digits) => {
+      const config: MatrixFactorizationConfig = { users, items, dim, seed: 3, l2: 0.01, itemBias: true };
+      const epochs = [1, 2].map((seed) => ({ ...softLabelEpoch(epochLists(seed)), terms }));
+      expectSameSteps(MatrixFactorization.create(config), MatrixFactorization.create(config), epochs, digits);
+    },
+  );
 
   it("scores the teacher's lists from its MF tables when it has no score table: the steps of the table's", () => {
     const config: MatrixFactorizationConfig = { users, items, dim: 8, seed: 2, l2: 0.01 };
@@ -327,7 +328,6 @@ describeEachBackend("trainListEpoch's native list kernel", () => {
     expect(native.itemFactors).toEqual(wasm.itemFactors);
     expect(native.itemBiases).toEqual(wasm.itemBiases);
     expect(native.trainingState().optimizers.items!.step).toBe(wasm.trainingState().optimizers.items!.step);
-    return [native, wasm] as const;
   };
 
   // Dimensions with and without a partial vector, below and from the item-by-item gradient sums.
@@ -342,7 +342,7 @@ describeEachBackend("trainListEpoch's native list kernel", () => {
     },
   );
 
-  it.each([13, 64].flatMap((dim) => otherMixturesOf().map(([name, terms]) => [dim, name, terms] as const)))(
+  it.each([13, 64].flatMap((dim) => otherMixtures.map(([name, terms]) => [dim, name, terms] as const)))(
     "at dim %i, gives the WebAssembly kernel's tables and losses to the bit with %s",
     async (dim, _, terms) => {
       const config: MatrixFactorizationConfig = { users, items, dim, seed: 5, l2: 0.01, itemBias: true };

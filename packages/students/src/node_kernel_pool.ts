@@ -42,10 +42,10 @@ const { memory, module, control, kernels, natives } = workerData;
 const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
 // Native stand-ins of kernels (arena kernels, from their addons); a kernel whose addon does not
 // load here runs in WebAssembly (the same values).
-const stands = {};
+const standIns = {};
 for (const [kernel, source] of Object.entries(natives)) {
   try {
-    stands[kernel] = require(source.module)[source.name];
+    standIns[kernel] = require(source.module)[source.name];
   } catch {}
 }
 const words = new Int32Array(control, 0, 8);
@@ -64,7 +64,7 @@ for (;;) {
   try {
     const name = kernels[kernel];
     const given = args.subarray(0, words[${ARGUMENTS}]);
-    if (words[${NATIVE}] === 1 && stands[name] !== undefined) stands[name](new Uint8Array(memory.buffer), ...given);
+    if (words[${NATIVE}] === 1 && standIns[name] !== undefined) standIns[name](new Uint8Array(memory.buffer), ...given);
     else exports[name](...given);
   } catch {
     failed = 1;
@@ -147,7 +147,7 @@ export const startKernelPool = async (options: { readonly threads?: number } = {
       if (index < 0) throw new RangeError(`KernelPool.run: no kernel ${kernel} on the helpers`);
       const run = ++runs;
       // A native stand-in runs where it is registered now (and was when the pool started).
-      const native = kernel in natives ? arenaKernel(kernel) : undefined;
+      const native = Object.hasOwn(natives, kernel) ? arenaKernel(kernel) : undefined;
       const used = helpers.slice(0, Math.max(0, calls.length - 1));
       used.forEach((helper, h) => {
         wake(helper, index, calls[h + 1]!, run, native !== undefined);
