@@ -146,18 +146,19 @@ export const startKernelPool = async (options: { readonly threads?: number } = {
       const index = KERNELS.indexOf(kernel);
       if (index < 0) throw new RangeError(`KernelPool.run: no kernel ${kernel} on the helpers`);
       const run = ++runs;
-      // A native stand-in runs where it is registered now (and was when the pool started).
-      const native = Object.hasOwn(natives, kernel) ? arenaKernel(kernel) : undefined;
+      // The helpers run a native stand-in where it is registered now (and was when the pool
+      // started); the caller's own call runs what its arena's kernels run (the stand-in while it
+      // is registered). Either way the same values.
+      const native = Object.hasOwn(natives, kernel) && arenaKernel(kernel) !== undefined;
       const used = helpers.slice(0, Math.max(0, calls.length - 1));
       used.forEach((helper, h) => {
-        wake(helper, index, calls[h + 1]!, run, native !== undefined);
+        wake(helper, index, calls[h + 1]!, run, native);
       });
       // The helpers are waited for even when the caller's own call throws: none may still be
       // writing when run returns.
       let failure: unknown;
       try {
-        if (calls.length > 0 && native !== undefined) native(new Uint8Array(arena.memory.buffer), calls[0]![0]!);
-        else if (calls.length > 0) (own[kernel] as (...args: number[]) => void)(...calls[0]!);
+        if (calls.length > 0) (own[kernel] as (...args: number[]) => void)(...calls[0]!);
       } catch (error) {
         failure = error;
       }

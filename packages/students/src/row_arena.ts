@@ -5,6 +5,7 @@
  * kernels' JavaScript loops.
  * @module
  */
+import { arenaKernel, KdrecListBatches } from "@kdrec/core";
 import { rowKernelsWasm, sharedRowKernelsWasm } from "./row_kernels_wasm.js";
 
 /**
@@ -134,10 +135,22 @@ export class RowArena {
       ? new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true })
       : new WebAssembly.Memory({ initial: 1 });
     const module = simd ? kernelModule(shared) : null;
-    this.exports =
-      module === null
-        ? undefined
-        : (new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as RowKernelExports);
+    if (module === null) {
+      this.exports = undefined;
+      return;
+    }
+    const wasm = new WebAssembly.Instance(module, { env: { memory: this.memory } })
+      .exports as unknown as RowKernelExports;
+    // The list kernel runs its native stand-in where one is registered when it is called (the same
+    // values: see @kdrec/core's arenaKernel); a pool's helper threads decide for themselves.
+    this.exports = {
+      ...wasm,
+      listBatches: (parameters) => {
+        const native = arenaKernel(KdrecListBatches);
+        if (native === undefined) wasm.listBatches(parameters);
+        else native(new Uint8Array(this.memory.buffer), parameters);
+      },
+    };
   }
 
   /**

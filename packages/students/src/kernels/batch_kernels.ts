@@ -1,4 +1,3 @@
-import { arenaKernel } from "@kdrec/core";
 import type { PairwiseBatch } from "@kdrec/data";
 import type { ListEpoch } from "@kdrec/model-kit";
 import type { KernelPool } from "../kernel_pool.js";
@@ -138,8 +137,6 @@ const runBatchKernel = <B>(
     arena.i32(o(5), a.items).fill(-1);
   }
   const losses = new Float32Array(count * k.lossesPerBatch);
-  // One thread runs the kernel's native stand-in where one is registered (the same values).
-  const native = pool === undefined ? arenaKernel(k.kernel) : undefined;
   try {
     for (let start = 0; start < count; start += group) {
       const batches = Array.from({ length: Math.min(group, count - start) }, (_, j) => k.batch(start + j));
@@ -176,7 +173,6 @@ const runBatchKernel = <B>(
           k.kernel,
           calls.map(({ parameters }) => [parameters]),
         );
-      else if (native !== undefined) native(new Uint8Array(arena.memory.buffer), calls[0]!.parameters);
       else kernels![k.kernel](calls[0]!.parameters);
       for (const { losses: out, share } of calls) {
         const values = arena.f32(out, share.length * k.lossesPerBatch);
