@@ -152,7 +152,7 @@ export type ArenaKernel = (memory: Uint8Array, parameters: number) => void;
 
 /**
  * `@kdrec/students`' list kernel (`MatrixFactorization.trainListEpoch`'s whole epochs): `@kdrec/native-kernels`
- * registers it in C for Node, where it runs on one thread in place of the WebAssembly kernel.
+ * registers it in C for Node, where it runs in place of the WebAssembly kernel.
  * @category Kernels
  */
 export const KdrecListBatches = "listBatches";
@@ -171,7 +171,7 @@ const arenaKernels = new Map<string, { readonly kernel: ArenaKernel; readonly so
 
 /**
  * Registers `kernel` to run in place of the WebAssembly kernel `name` (e.g. {@link KdrecListBatches})
- * wherever one thread runs it, and, given its `source`, on the worker threads of a pool started
+ * in this thread (an arena asks at each call), and, given its `source`, on the worker threads of a pool started
  * after; replaces an earlier registration.
  * @example
  * ```ts

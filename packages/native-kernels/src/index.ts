@@ -10,7 +10,8 @@
  *   a time in cache (`MatrixFactorization.topK` on the engine: no score block in memory);
  * - {@link KdrecListBatches}: `@kdrec/students`' whole-epoch list kernel (`trainListEpoch`) in C, on
  *   the WebAssembly arena's memory, with the same values to the bit (registered with
- *   `registerArenaKernel`: one thread's epochs run it in place of the WebAssembly kernel).
+ *   `registerArenaKernel`: whole list epochs run it in place of the WebAssembly kernel, on one
+ *   thread or a pool's).
  *
  * `initEngine` (`@kdrec/core`) calls {@link registerNativeKernels} itself when this package is
  * installed and built: nothing to do but `npm run setup` (which runs `scripts/build.mjs`). Code that

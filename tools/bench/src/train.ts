@@ -402,8 +402,8 @@ const main = async (): Promise<void> => {
   console.log(
     "                          kdrec whole epoch   WebAssembly epoch   Hogwild 2 threads   kdrec step by step   PyTorch dense Adam   PyTorch sparse Adam   whole/best PyTorch   wasm/best   Hogwild/best   whole/step by step",
   );
-  // One thread's whole epochs run the native list kernel where it is registered (Node with the
-  // addon built; the same values); the WebAssembly kernel is what a browser and the pool run.
+  // Whole epochs run the native list kernel where it is registered (Node with the addon built;
+  // the same values), on one thread and on the pool; the WebAssembly kernel is what a browser runs.
   const nativeListKernel = arenaKernel(KdrecListBatches) !== undefined;
   const table = teacherTable(users, items);
   const teacher = { table, top: teacherTop10(table, users, items) };
