@@ -518,7 +518,9 @@ typedef struct {
   int64_t items, padded, dim;
   int has_lists;
   const float* user_rows;     // [B, dim]
-  const float* items_by_dim;  // [dim, padded]: the item table transposed, zero-padded
+  // The item table in panels of TILE_ITEMS items, each panel [dim, TILE_ITEMS] (a factor's values
+  // for the panel's items side by side), zero-padded: a tile reads its panel front to back.
+  const float* item_panels;
   const float* biases;        // [padded] or NULL
   const int32_t *row_users, *offsets, *excluded;
   int32_t* best_items;
@@ -541,10 +543,11 @@ VECTOR_CLONES static void score_tile(const ScoreTopKJob* job, const float* users
       acc[r] = start;
       accToo[r] = startToo;
     }
+    const float* panel = job->item_panels + i * dim;
     for (int64_t d = 0; d < dim; d++) {
       Lanes q, qToo;
-      memcpy(&q, job->items_by_dim + d * padded + i, sizeof q);
-      memcpy(&qToo, job->items_by_dim + d * padded + i + LANES, sizeof qToo);
+      memcpy(&q, panel + d * TILE_ITEMS, sizeof q);
+      memcpy(&qToo, panel + d * TILE_ITEMS + LANES, sizeof qToo);
       for (int r = 0; r < TILE_ROWS; r++) {
         const float u = users[r * dim + d];
         acc[r] += u * q;
@@ -602,19 +605,19 @@ static void score_top_k_run(void* kernel, TF_OpKernelContext* ctx, TF_Tensor** i
   const int64_t padded = (items + TILE_ITEMS - 1) / TILE_ITEMS * TILE_ITEMS;
   TF_Tensor *values, *indices;
   top_k_outputs(ctx, rows, k, status, &values, &indices);
-  float* items_by_dim = TF_GetCode(status) == TF_OK ? calloc((size_t)(dim * padded), sizeof(float)) : NULL;
+  float* item_panels = TF_GetCode(status) == TF_OK ? calloc((size_t)(dim * padded), sizeof(float)) : NULL;
   float* biases = TF_GetCode(status) == TF_OK && length_of(in[2]) > 0 ? calloc((size_t)padded, sizeof(float)) : NULL;
-  if (TF_GetCode(status) == TF_OK && (items_by_dim == NULL || (length_of(in[2]) > 0 && biases == NULL)))
-    TF_SetStatus(status, TF_RESOURCE_EXHAUSTED, "KdrecScoreTopKExcluding: no memory for the transposed item table");
+  if (TF_GetCode(status) == TF_OK && (item_panels == NULL || (length_of(in[2]) > 0 && biases == NULL)))
+    TF_SetStatus(status, TF_RESOURCE_EXHAUSTED, "KdrecScoreTopKExcluding: no memory for the item panels");
   if (TF_GetCode(status) == TF_OK) {
     const float* factors = TF_TensorData(in[1]);
-    // In blocks of 16 items × 16 factors: item by item, each write would land a padded row away.
-    for (int64_t i0 = 0; i0 < items; i0 += 16)
-      for (int64_t d0 = 0; d0 < dim; d0 += 16) {
-        const int64_t i1 = i0 + 16 < items ? i0 + 16 : items, d1 = d0 + 16 < dim ? d0 + 16 : dim;
-        for (int64_t d = d0; d < d1; d++)
-          for (int64_t i = i0; i < i1; i++) items_by_dim[d * padded + i] = factors[i * dim + d];
-      }
+    // Panel by panel: [dim, TILE_ITEMS] from the panel's [TILE_ITEMS, dim] rows.
+    for (int64_t i0 = 0; i0 < items; i0 += TILE_ITEMS) {
+      float* panel = item_panels + i0 * dim;
+      const int64_t i1 = i0 + TILE_ITEMS < items ? i0 + TILE_ITEMS : items;
+      for (int64_t i = i0; i < i1; i++)
+        for (int64_t d = 0; d < dim; d++) panel[d * TILE_ITEMS + (i - i0)] = factors[i * dim + d];
+    }
     if (biases != NULL) memcpy(biases, TF_TensorData(in[2]), (size_t)items * sizeof(float));
     ScoreTopKJob job = {k,
                         items,
@@ -622,7 +625,7 @@ static void score_top_k_run(void* kernel, TF_OpKernelContext* ctx, TF_Tensor** i
                         dim,
                         length_of(in[4]) > 0,
                         TF_TensorData(in[0]),
-                        items_by_dim,
+                        item_panels,
                         biases,
                         TF_TensorData(in[3]),
                         TF_TensorData(in[4]),
@@ -632,7 +635,7 @@ static void score_top_k_run(void* kernel, TF_OpKernelContext* ctx, TF_Tensor** i
     // Split as a product of rows × items × dim would be (the work is the product's).
     for_rows(rows, items * dim / 8 + 1, score_and_select_rows, &job);
   }
-  free(items_by_dim);
+  free(item_panels);
   free(biases);
   if (values != NULL) TF_DeleteTensor(values);
   if (indices != NULL) TF_DeleteTensor(indices);
