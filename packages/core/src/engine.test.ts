@@ -5,6 +5,7 @@ import { initEngine } from "./engine.js";
 import {
   arenaKernel,
   hasEngineKernel,
+  KdrecBprBatches,
   KdrecHeldOutRanks,
   KdrecListBatches,
   KdrecScoreTopKExcluding,
@@ -34,7 +35,7 @@ describe("initEngine", () => {
         native: true,
         tfjsVersion: tf.version_core,
         // @kdrec/native-kernels, built by set-up, loaded with the engine.
-        kernels: [KdrecHeldOutRanks, KdrecTopKExcluding, KdrecScoreTopKExcluding, KdrecListBatches],
+        kernels: [KdrecHeldOutRanks, KdrecTopKExcluding, KdrecScoreTopKExcluding, KdrecListBatches, KdrecBprBatches],
       });
     expect(tf.getBackend()).toBe(engine.right.backend);
   });
@@ -86,8 +87,9 @@ describe("engine kernels", () => {
     expect(hasEngineKernel(KdrecHeldOutRanks)).toBe(true);
     expect(hasEngineKernel(KdrecTopKExcluding)).toBe(true);
     expect(hasEngineKernel(KdrecScoreTopKExcluding)).toBe(true);
-    // The list kernel runs on the WebAssembly arena's memory, whatever the backend.
+    // The whole-epoch kernels run on the WebAssembly arena's memory, whatever the backend.
     expect(arenaKernel(KdrecListBatches)).toBeDefined();
+    expect(arenaKernel(KdrecBprBatches)).toBeDefined();
     await initEngine({ backend: "cpu" })();
     expect(hasEngineKernel(KdrecHeldOutRanks)).toBe(false);
   });

@@ -5,7 +5,7 @@
  * - kdrec's own engine kernels, named once ({@link KdrecHeldOutRanks}, {@link KdrecTopKExcluding},
  *   {@link KdrecScoreTopKExcluding}),
  *   and whether the active backend has them ({@link hasEngineKernel}); native stand-ins for
- *   `@kdrec/students`' WebAssembly training kernels ({@link KdrecListBatches}, {@link arenaKernel});
+ *   `@kdrec/students`' WebAssembly training kernels ({@link KdrecListBatches}, {@link KdrecBprBatches}, {@link arenaKernel});
  * - seeded, splittable random numbers ({@link seededRandom});
  * - the error type ({@link KdrecError}) returned in fp-ts `Either` by fallible operations;
  * - io-ts helpers for config codecs that report every invalid field with its path;
@@ -34,6 +34,7 @@ export { formatKdrecError, type KdrecError, type KdrecErrorCode, kdrecError, toT
 export { canonicalJson, fingerprint } from "./fingerprint.js";
 export { type JsonSchema, jsonSchemaOf, objectSchema, withJsonSchema } from "./json_schema.js";
 export {
+  ARENA_KERNELS,
   type ArenaKernel,
   type ArenaKernelSource,
   arenaKernel,
@@ -41,6 +42,7 @@ export {
   type HeldOutRanksInputs,
   hasEngineKernel,
   heldOutRanks,
+  KdrecBprBatches,
   KdrecHeldOutRanks,
   KdrecListBatches,
   KdrecScoreTopKExcluding,

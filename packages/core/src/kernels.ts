@@ -158,6 +158,19 @@ export type ArenaKernel = (memory: Uint8Array, parameters: number) => void;
 export const KdrecListBatches = "listBatches";
 
 /**
+ * `@kdrec/students`' BPR kernel (`MatrixFactorization.trainPairwiseEpoch`'s whole epochs): `@kdrec/native-kernels`
+ * registers it in C for Node, where it runs in place of the WebAssembly kernel.
+ * @category Kernels
+ */
+export const KdrecBprBatches = "bprBatches";
+
+/**
+ * The arena kernels a native module may stand in for, by name.
+ * @category Kernels
+ */
+export const ARENA_KERNELS: ReadonlyArray<string> = [KdrecListBatches, KdrecBprBatches];
+
+/**
  * Where another thread finds an arena kernel: `require(module)[name]` (a Node addon's export), so
  * that a pool's worker threads can run it too.
  * @category Kernels

@@ -5,7 +5,7 @@ import * as E from "fp-ts/lib/Either.js";
 // In Node, initEngine loads this package's kernels with native TensorFlow (when built).
 const engine = await initEngine({ backend: "tensorflow" })();
 if (E.isLeft(engine)) throw new Error(engine.left.message);
-console.log(`kernels: ${engine.right.kernels.join(", ")}`); // KdrecHeldOutRanks, KdrecTopKExcluding, KdrecScoreTopKExcluding, listBatches
+console.log(`kernels: ${engine.right.kernels.join(", ")}`); // KdrecHeldOutRanks, KdrecTopKExcluding, KdrecScoreTopKExcluding, listBatches, bprBatches
 
 // Two users' scores over five items; user 0 has seen item 1, user 1 has seen item 4.
 const scores = tf.tensor2d([

@@ -12,6 +12,9 @@
 //                      computed a few rows at a time into a buffer that stays in cache and
 //                      selected there, so the [B, N] score block is never written to memory.
 //
+// It also exports, as Node-API functions, @kdrec/students' whole-epoch training kernels in C
+// (listBatches, bprBatches: list_batches.c, bpr_batches.c), checked here before they run.
+//
 // Semantics are those of @kdrec/metrics' `rankInRow` and @kdrec/students' `selectTopK`; their
 // tests compare against them. TensorFlow's C API headers for kernels (kernels.h, ops.h) pull in
 // most of TensorFlow; the dozen functions used here are declared below instead, with the
@@ -28,7 +31,7 @@
 #include <immintrin.h>
 #endif
 
-#include "list_batches.h"
+#include "arena_kernels.h"
 #include "tensorflow/c/tf_status.h"
 #include "tensorflow/c/tf_tensor.h"
 
@@ -695,48 +698,71 @@ static const char* register_kernels(TF_Status* status) {
   return NULL;
 }
 
-// listBatches(memory, params): @kdrec/students' list kernel on a WebAssembly arena's memory (a
-// Uint8Array over all of it), its parameter block at byte offset `params`. Like the WebAssembly
-// kernel it trusts the offsets it is given (its driver lays them out); it refuses a block or a
-// pointer outside the memory and a term count past its bound.
-static napi_value list_batches(napi_env env, napi_callback_info info) {
+// An arena kernel's call (memory, params): a Uint8Array over all of a WebAssembly arena's memory and
+// the byte offset of the kernel's parameter block of `words` 32-bit words, of which those that
+// `is_value` says are counts, rates or dimensions and the others pointers. Like the WebAssembly
+// kernels these trust the offsets they are given (their drivers lay them out); they refuse a block
+// or a pointer outside the memory. NULL (a JavaScript error thrown) when refused.
+typedef int (*IsValueWord)(uint32_t word);
+static uint8_t* arena_call(napi_env env, napi_callback_info info, const char* name, uint32_t words,
+                           IsValueWord is_value, uint32_t* params, size_t* length) {
   size_t argc = 2;
   napi_value argv[2];
   void* data = NULL;
-  size_t length = 0;
-  uint32_t params = 0;
   bool typed = false;
+  char message[160];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc == 2 && napi_is_typedarray(env, argv[0], &typed) == napi_ok && typed) {
     napi_typedarray_type type;
     napi_value buffer;
     size_t offset;
-    if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &offset) != napi_ok ||
+    if (napi_get_typedarray_info(env, argv[0], &type, length, &data, &buffer, &offset) != napi_ok ||
         type != napi_uint8_array || offset != 0)
       data = NULL;
   }
-  if (data == NULL || napi_get_value_uint32(env, argv[1], &params) != napi_ok) {
-    napi_throw_type_error(env, NULL, "listBatches(memory, params): a Uint8Array over the whole memory and an offset");
+  if (data == NULL || napi_get_value_uint32(env, argv[1], params) != napi_ok) {
+    snprintf(message, sizeof message, "%s(memory, params): a Uint8Array over the whole memory and an offset", name);
+    napi_throw_type_error(env, NULL, message);
     return NULL;
   }
   const uint8_t* memory = data;
-  const uint32_t words = 37;
-  int inside = (uint64_t)params + 4 * words <= length && params % 4 == 0;
-  for (uint32_t w = 0; inside && w < words; w++) {
-    // Counts, rates and dimensions among the words are small; pointers must lie in the memory.
-    const uint32_t value = ((const uint32_t*)(memory + params))[w];
-    const int is_value = w == 13 || w == 14 || (w >= 16 && w <= 19) || w == 28 || w == 29 || w == 35;
-    if (!is_value && value >= length) inside = 0;
-  }
-  if (inside) {
-    const uint32_t terms = ((const uint32_t*)(memory + params))[31];
-    inside = terms + 8 <= length && *(const double*)(memory + terms) <= KDREC_LIST_MAX_TERMS;
-  }
+  int inside = (uint64_t)*params + 4 * words <= *length && *params % 4 == 0;
+  for (uint32_t w = 0; inside && w < words; w++)
+    if (!is_value(w) && ((const uint32_t*)(memory + *params))[w] >= *length) inside = 0;
   if (!inside) {
+    snprintf(message, sizeof message, "%s: the parameter block or a pointer in it lies outside the memory", name);
+    napi_throw_range_error(env, NULL, message);
+    return NULL;
+  }
+  return data;
+}
+
+// The counts, rates and dimensions among the kernels' words (batch_steps.h, list_batches.c).
+static int is_list_value(uint32_t w) { return w == 13 || w == 14 || (w >= 16 && w <= 19) || w == 28 || w == 29 || w == 35; }
+static int is_bpr_value(uint32_t w) { return w == 13 || w == 14 || (w >= 16 && w <= 19); }
+
+// listBatches(memory, params): @kdrec/students' list kernel; it also refuses a term count past its
+// bound.
+static napi_value list_batches(napi_env env, napi_callback_info info) {
+  uint32_t params;
+  size_t length;
+  uint8_t* memory = arena_call(env, info, "listBatches", 37, is_list_value, &params, &length);
+  if (memory == NULL) return NULL;
+  const uint32_t terms = ((const uint32_t*)(memory + params))[31];
+  if (!(terms + 8 <= length && *(const double*)(memory + terms) <= KDREC_LIST_MAX_TERMS)) {
     napi_throw_range_error(env, NULL, "listBatches: the parameter block or a pointer in it lies outside the memory");
     return NULL;
   }
-  kdrec_list_batches(data, params);
+  kdrec_list_batches(memory, params);
+  return NULL;
+}
+
+// bprBatches(memory, params): @kdrec/students' BPR kernel.
+static napi_value bpr_batches(napi_env env, napi_callback_info info) {
+  uint32_t params;
+  size_t length;
+  uint8_t* memory = arena_call(env, info, "bprBatches", 28, is_bpr_value, &params, &length);
+  if (memory != NULL) kdrec_bpr_batches(memory, params);
   return NULL;
 }
 
@@ -774,9 +800,15 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value isa;
   napi_create_string_utf8(env, select_row_isa, NAPI_AUTO_LENGTH, &isa);
   napi_set_named_property(env, exports, "isa", isa);
-  napi_value list_batches_function;
-  napi_create_function(env, "listBatches", NAPI_AUTO_LENGTH, list_batches, NULL, &list_batches_function);
-  napi_set_named_property(env, exports, "listBatches", list_batches_function);
+  const struct {
+    const char* name;
+    napi_callback call;
+  } arena_kernels[] = {{"listBatches", list_batches}, {"bprBatches", bpr_batches}};
+  for (size_t a = 0; a < sizeof arena_kernels / sizeof arena_kernels[0]; a++) {
+    napi_value function;
+    napi_create_function(env, arena_kernels[a].name, NAPI_AUTO_LENGTH, arena_kernels[a].call, NULL, &function);
+    napi_set_named_property(env, exports, arena_kernels[a].name, function);
+  }
   return exports;
 }
 

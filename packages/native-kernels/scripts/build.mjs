@@ -13,7 +13,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const sources = ["kdrec_kernels.c", "list_batches.c", "list_batches.h"].map((file) => join(packageDir, "native", file));
+const sources = ["kdrec_kernels.c", "list_batches.c", "bpr_batches.c", "batch_steps.h", "arena_kernels.h"].map((file) =>
+  join(packageDir, "native", file),
+);
 const target = join(packageDir, "build", "kdrec_kernels.node");
 const say = (message) => console.log(`[kdrec native-kernels] ${message}`);
 const fail = (what, fix) => {

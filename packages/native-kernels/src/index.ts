@@ -11,7 +11,8 @@
  * - {@link KdrecListBatches}: `@kdrec/students`' whole-epoch list kernel (`trainListEpoch`) in C, on
  *   the WebAssembly arena's memory, with the same values to the bit (registered with
  *   `registerArenaKernel`: whole list epochs run it in place of the WebAssembly kernel, on one
- *   thread or a pool's).
+ *   thread or a pool's);
+ * - {@link KdrecBprBatches}: the same for its BPR kernel (`trainPairwiseEpoch`).
  *
  * `initEngine` (`@kdrec/core`) calls {@link registerNativeKernels} itself when this package is
  * installed and built: nothing to do but `npm run setup` (which runs `scripts/build.mjs`). Code that
@@ -23,6 +24,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import {
   type ArenaKernel,
+  KdrecBprBatches,
   KdrecHeldOutRanks,
   KdrecListBatches,
   KdrecScoreTopKExcluding,
@@ -32,7 +34,7 @@ import {
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
 
-export { KdrecHeldOutRanks, KdrecListBatches, KdrecScoreTopKExcluding, KdrecTopKExcluding };
+export { KdrecBprBatches, KdrecHeldOutRanks, KdrecListBatches, KdrecScoreTopKExcluding, KdrecTopKExcluding };
 
 /**
  * Where `scripts/build.mjs` writes the addon.
@@ -40,11 +42,12 @@ export { KdrecHeldOutRanks, KdrecListBatches, KdrecScoreTopKExcluding, KdrecTopK
  */
 export const ADDON_PATH = fileURLToPath(new URL("../build/kdrec_kernels.node", import.meta.url));
 
-/** What the addon exports: the kernels it registered with TensorFlow, or why it could not; the list kernel. */
+/** What the addon exports: the kernels it registered with TensorFlow, or why it could not; the arena kernels. */
 interface Addon {
   readonly kernels?: ReadonlyArray<string>;
   readonly error?: string;
   readonly listBatches?: ArenaKernel;
+  readonly bprBatches?: ArenaKernel;
 }
 
 /** The part of tfjs-node's backend that runs a TensorFlow op by name. */
@@ -115,7 +118,8 @@ const KERNEL_CONFIGS: ReadonlyArray<tf.KernelConfig> = [
 
 /**
  * Loads the addon (registering its ops with TensorFlow), registers the matching TF.js kernels of
- * the `tensorflow` backend and the list kernel ({@link KdrecListBatches}, with `registerArenaKernel`);
+ * the `tensorflow` backend and the whole-epoch kernels ({@link KdrecListBatches}, {@link KdrecBprBatches},
+ * with `registerArenaKernel`);
  * safe to call again. Left with the reason, and nothing registered, when
  * the `tensorflow` backend is not loaded or the addon is not built or does not load.
  * @example
@@ -143,8 +147,8 @@ export const registerNativeKernels = (): E.Either<string, ReadonlyArray<string>>
     return E.left(`TensorFlow refused kdrec's kernels: ${addon.error ?? "no kernel registered"}`);
   for (const config of KERNEL_CONFIGS)
     if (tf.getKernel(config.kernelName, "tensorflow") === undefined) tf.registerKernel(config);
-  const listBatches = addon.listBatches;
-  if (listBatches === undefined) return E.right(KERNEL_CONFIGS.map((config) => config.kernelName));
-  registerArenaKernel(KdrecListBatches, listBatches, { module: ADDON_PATH, name: "listBatches" });
-  return E.right([...KERNEL_CONFIGS.map((config) => config.kernelName), KdrecListBatches]);
+  // Each whole-epoch kernel the addon has, by the name of its export.
+  const arenaKernels = ([KdrecListBatches, KdrecBprBatches] as const).filter((name) => addon[name] !== undefined);
+  for (const name of arenaKernels) registerArenaKernel(name, addon[name]!, { module: ADDON_PATH, name });
+  return E.right([...KERNEL_CONFIGS.map((config) => config.kernelName), ...arenaKernels]);
 };

@@ -6,6 +6,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { expect, it } from "vitest";
 import {
   ADDON_PATH,
+  KdrecBprBatches,
   KdrecHeldOutRanks,
   KdrecListBatches,
   KdrecScoreTopKExcluding,
@@ -122,24 +123,33 @@ export const nativeKernelSuite = (isa: "avx512" | "avx2" | "plain"): void =>
       const first = registerNativeKernels();
       const second = registerNativeKernels();
       expect(first).toEqual(
-        E.right([KdrecHeldOutRanks, KdrecTopKExcluding, KdrecScoreTopKExcluding, KdrecListBatches]),
+        E.right([KdrecHeldOutRanks, KdrecTopKExcluding, KdrecScoreTopKExcluding, KdrecListBatches, KdrecBprBatches]),
       );
       expect(second).toEqual(first);
       expect(tf.getKernel(KdrecHeldOutRanks, "tensorflow")).toBeDefined();
       expect(tf.getKernel(KdrecTopKExcluding, "tensorflow")).toBeDefined();
       expect(arenaKernel(KdrecListBatches)).toBeDefined();
+      expect(arenaKernel(KdrecBprBatches)).toBeDefined();
       expect((createRequire(import.meta.url)(ADDON_PATH) as { isa: string }).isa).toBe(isa);
     });
 
-    // Its values are tested against the WebAssembly kernel's in @kdrec/students (list_epoch.test.ts).
-    it("the list kernel refuses a parameter block or a pointer outside the memory, and anything but bytes", () => {
-      const listBatches = arenaKernel(KdrecListBatches)!;
+    // Their values are tested against the WebAssembly kernels' in @kdrec/students (list_epoch.test.ts,
+    // pairwise_epoch.test.ts).
+    it.each([
+      [KdrecListBatches, 37],
+      [KdrecBprBatches, 28],
+    ])("%s refuses a parameter block or a pointer outside the memory, and anything but bytes", (name, words) => {
+      const kernel = arenaKernel(name)!;
       const memory = new Uint8Array(4096);
-      expect(() => listBatches(memory, 4000)).toThrow(/outside the memory/);
-      new Uint32Array(memory.buffer, 256, 37)[0] = 5000; // the user table, past the end
-      expect(() => listBatches(memory, 256)).toThrow(/outside the memory/);
-      expect(() => listBatches(new Float32Array(64) as unknown as Uint8Array, 0)).toThrow(/a Uint8Array/);
-      expect(() => listBatches(memory.subarray(16), 0)).toThrow(/a Uint8Array/);
+      expect(() => kernel(memory, 4096 - 4 * words + 4)).toThrow(new RegExp(`${name}: .*outside the memory`));
+      new Uint32Array(memory.buffer, 256, words)[0] = 5000; // the user table, past the end
+      expect(() => kernel(memory, 256)).toThrow(/outside the memory/);
+      // A pointer in the block's last word, past the end (the one before it in range).
+      new Uint32Array(memory.buffer, 256, words)[0] = 0;
+      new Uint32Array(memory.buffer, 256, words)[words === 28 ? 27 : 36] = 4096;
+      expect(() => kernel(memory, 256)).toThrow(/outside the memory/);
+      expect(() => kernel(new Float32Array(64) as unknown as Uint8Array, 0)).toThrow(/a Uint8Array/);
+      expect(() => kernel(memory.subarray(16), 0)).toThrow(/a Uint8Array/);
     });
 
     it.each([

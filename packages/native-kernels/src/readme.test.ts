@@ -16,7 +16,7 @@ describe("README example", () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
     await import("../examples/readme.js");
     expect(log.mock.calls.map(([line]) => line)).toEqual([
-      "kernels: KdrecHeldOutRanks, KdrecTopKExcluding, KdrecScoreTopKExcluding, listBatches",
+      "kernels: KdrecHeldOutRanks, KdrecTopKExcluding, KdrecScoreTopKExcluding, listBatches, bprBatches",
       "[[0,3],[1,2]]",
       "[2,1]",
     ]);

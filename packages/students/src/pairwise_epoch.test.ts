@@ -1,4 +1,4 @@
-import { seededRandom } from "@kdrec/core";
+import { arenaKernel, KdrecBprBatches, seededRandom } from "@kdrec/core";
 import {
   asItemLists,
   leaveLastOut,
@@ -9,7 +9,7 @@ import {
 } from "@kdrec/data";
 import { rowBprGradient } from "@kdrec/losses";
 import { evaluateFullRanking } from "@kdrec/metrics";
-import { describeEachBackend } from "@kdrec/testing";
+import { describeEachBackend, withoutArenaKernel } from "@kdrec/testing";
 import * as E from "fp-ts/lib/Either.js";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { KernelPool } from "./kernel_pool.js";
@@ -133,3 +133,29 @@ describeEachBackend("MatrixFactorization.trainPairwiseEpoch", () => {
     expect(own.trainingState().optimizers.items!.step).toBe(reference.trainingState().optimizers.items!.step);
   });
 });
+
+// The native BPR kernel (`@kdrec/native-kernels`, registered by initEngine on native TensorFlow)
+// runs whole epochs in place of the WebAssembly kernel: the same tables and losses to the bit.
+describeEachBackend("trainPairwiseEpoch's native BPR kernel", () => {
+  it("is registered on native TensorFlow", () => {
+    expect(arenaKernel(KdrecBprBatches)).toBeDefined();
+  });
+
+  // Dimensions with and without a partial vector and past one sixteen-lane pass.
+  it.each([8, 13, 64, 67].flatMap((dim) => [true, false].map((itemBias) => [dim, itemBias] as const)))(
+    "gives the WebAssembly kernel's tables and losses to the bit (dim %i, item biases %s)",
+    async (dim, itemBias) => {
+      const config: MatrixFactorizationConfig = { users: 300, items: 200, dim, seed: 7, l2: 0.01, itemBias };
+      const [native, wasm] = [MatrixFactorization.create(config), MatrixFactorization.create(config)];
+      const nativeLosses = [1, 2].map((seed) => native.trainPairwiseEpoch(epoch(seed)));
+      const wasmLosses = await withoutArenaKernel(KdrecBprBatches, () =>
+        [1, 2].map((seed) => wasm.trainPairwiseEpoch(epoch(seed))),
+      );
+      expect(nativeLosses).toEqual(wasmLosses);
+      expect(native.userFactors).toEqual(wasm.userFactors);
+      expect(native.itemFactors).toEqual(wasm.itemFactors);
+      expect(native.itemBiases).toEqual(wasm.itemBiases);
+      expect(native.trainingState().optimizers.items!.step).toBe(wasm.trainingState().optimizers.items!.step);
+    },
+  );
+}, ["tensorflow"]);

@@ -5,7 +5,7 @@
  * kernels' JavaScript loops.
  * @module
  */
-import { arenaKernel, KdrecListBatches } from "@kdrec/core";
+import { arenaKernel, KdrecBprBatches, KdrecListBatches } from "@kdrec/core";
 import { rowKernelsWasm, sharedRowKernelsWasm } from "./row_kernels_wasm.js";
 
 /**
@@ -141,15 +141,20 @@ export class RowArena {
     }
     const wasm = new WebAssembly.Instance(module, { env: { memory: this.memory } })
       .exports as unknown as RowKernelExports;
-    // The list kernel runs its native stand-in where one is registered when it is called (the same
-    // values: see @kdrec/core's arenaKernel); a pool's helper threads decide for themselves.
+    // The whole-epoch kernels run their native stand-ins where one is registered when they are
+    // called (the same values: see @kdrec/core's arenaKernel); a pool's helper threads decide for
+    // themselves.
+    const standInFor =
+      (name: string, own: (parameters: number) => void) =>
+      (parameters: number): void => {
+        const native = arenaKernel(name);
+        if (native === undefined) own(parameters);
+        else native(new Uint8Array(this.memory.buffer), parameters);
+      };
     this.exports = {
       ...wasm,
-      listBatches: (parameters) => {
-        const native = arenaKernel(KdrecListBatches);
-        if (native === undefined) wasm.listBatches(parameters);
-        else native(new Uint8Array(this.memory.buffer), parameters);
-      },
+      bprBatches: standInFor(KdrecBprBatches, wasm.bprBatches),
+      listBatches: standInFor(KdrecListBatches, wasm.listBatches),
     };
   }
 

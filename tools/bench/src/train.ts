@@ -9,7 +9,14 @@
 // `npm run bench:pytorch`), else the figures that command last wrote, else the shared reference.
 
 import { existsSync, readFileSync } from "node:fs";
-import { arenaKernel, formatKdrecError, initEngine, KdrecListBatches, seededRandom } from "@kdrec/core";
+import {
+  arenaKernel,
+  formatKdrecError,
+  initEngine,
+  KdrecBprBatches,
+  KdrecListBatches,
+  seededRandom,
+} from "@kdrec/core";
 import {
   asItemLists,
   type Interactions,
@@ -367,13 +374,14 @@ const main = async (): Promise<void> => {
     `kdrec training benchmark: MovieLens-100K leave-last-out train (${train.users.length.toLocaleString("en-US")} interactions), BPR, Adam, batch ${BATCH}, backend tensorflow\n`,
   );
   console.log(
-    "training throughput (interactions/s)   kdrec fused epoch   Hogwild 2 threads   kdrec closed form   kdrec TF.js autodiff   kdrec js loops   TF.js stock Adam   PyTorch dense Adam   PyTorch sparse Adam   fused/best PyTorch   Hogwild/best",
+    "training throughput (interactions/s)   kdrec fused epoch   WebAssembly epoch   Hogwild 2 threads   kdrec closed form   kdrec TF.js autodiff   kdrec js loops   TF.js stock Adam   PyTorch dense Adam   PyTorch sparse Adam   fused/best PyTorch   wasm/best   Hogwild/best",
   );
   const pool = await startKernelPool({ threads: 2 });
   for (const dim of [8, 64, 128]) {
     const dense = await torchFigure({ work: "train", dim, sparse: false }, torch(dim, "dense"));
     const sparse = await torchFigure({ work: "train", dim, sparse: true }, torch(dim, "sparse"));
     const epochs = epochThroughput(train, users, items, dim);
+    const wasmEpochs = await withoutArenaKernel(KdrecBprBatches, () => epochThroughput(train, users, items, dim));
     const hogwild = epochThroughput(train, users, items, dim, pool);
     const fused = sparseThroughput(train, users, items, dim, true, "closed form");
     const autodiff = sparseThroughput(train, users, items, dim, true, "TF.js autodiff");
@@ -382,6 +390,7 @@ const main = async (): Promise<void> => {
     const best = Math.max(dense ?? 0, sparse ?? 0);
     const cells = [
       epochs.toFixed(0).padStart(17),
+      wasmEpochs.toFixed(0).padStart(17),
       hogwild.toFixed(0).padStart(17),
       fused.toFixed(0).padStart(17),
       autodiff.toFixed(0).padStart(20),
@@ -390,11 +399,14 @@ const main = async (): Promise<void> => {
       (dense === undefined ? "-" : dense.toFixed(0)).padStart(18),
       (sparse === undefined ? "-" : sparse.toFixed(0)).padStart(19),
       (best === 0 ? "-" : `${(epochs / best).toFixed(2)}x`).padStart(18),
+      (best === 0 ? "-" : `${(wasmEpochs / best).toFixed(2)}x`).padStart(9),
       (best === 0 ? "-" : `${(hogwild / best).toFixed(2)}x`).padStart(12),
     ];
     console.log(`  MF d=${String(dim).padEnd(4)}                         ${cells.join("   ")}`);
   }
-  console.log(`  (PyTorch: the same work, ${torchSource}; runs differ by up to 20%)`);
+  console.log(
+    `  (kdrec fused epoch: ${arenaKernel(KdrecBprBatches) !== undefined ? "the native BPR kernel (@kdrec/native-kernels)" : "the WebAssembly kernel (the native BPR kernel is not registered)"}, one thread; WebAssembly epoch: the WebAssembly kernel, which a browser runs; PyTorch: the same work, ${torchSource}; runs differ by up to 20%)`,
+  );
 
   console.log(
     "\ndistillation throughput (interactions/s), the teacher's scores from its table, candidate draws timed: soft-label = 0.2·BPR + 0.8·T²·CE(T = 0.5) over [positive, 100 uniform]; mse = 0.5·BPR + 0.5·MSE over [positive, negative, 14 uniform]; ranking = 0.5·BPR + 0.5·ranking distillation of the teacher's top 10 (λ = 5); listwise = 0.2·BPR + 0.8·Plackett–Luce of the top 10 with 50 uniform below",

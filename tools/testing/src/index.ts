@@ -8,11 +8,11 @@
  * @packageDocumentation
  */
 import {
+  ARENA_KERNELS,
   arenaKernelSource,
   type BackendName,
   formatKdrecError,
   initEngine,
-  KdrecListBatches,
   registerArenaKernel,
   unregisterArenaKernel,
 } from "@kdrec/core";
@@ -33,7 +33,7 @@ export const testBackends = (): ReadonlyArray<BackendName> => {
 /**
  * Activates `backend` for the tests that follow, failing loudly when it does not load — or, on
  * `tensorflow`, when kdrec's native kernels do not (set-up builds them; the TF.js fallback is tested
- * explicitly, with {@link withoutEngineKernel}). On `cpu`, the WebAssembly list kernel runs.
+ * explicitly, with {@link withoutEngineKernel}). On `cpu`, the WebAssembly training kernels run.
  */
 export const useBackend = async (backend: BackendName): Promise<void> => {
   const engine = await initEngine({ backend })();
@@ -41,8 +41,8 @@ export const useBackend = async (backend: BackendName): Promise<void> => {
   if (engine.right.kernelsUnavailable !== undefined)
     throw new Error(`kdrec's native kernels did not load: ${engine.right.kernelsUnavailable}`);
   // The `cpu` suites stand for a browser, where the WebAssembly kernels run (`tensorflow`'s
-  // initEngine registers the native list kernel again).
-  if (backend === "cpu") unregisterArenaKernel(KdrecListBatches);
+  // initEngine registers the native ones again).
+  if (backend === "cpu") for (const name of ARENA_KERNELS) unregisterArenaKernel(name);
 };
 
 /**
