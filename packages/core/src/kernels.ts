@@ -168,7 +168,7 @@ export const KdrecBprBatches = "bprBatches";
  * The arena kernels a native module may stand in for, by name.
  * @category Kernels
  */
-export const ARENA_KERNELS: ReadonlyArray<string> = [KdrecListBatches, KdrecBprBatches];
+export const ARENA_KERNELS = [KdrecListBatches, KdrecBprBatches] as const;
 
 /**
  * Where another thread finds an arena kernel: `require(module)[name]` (a Node addon's export), so

@@ -23,6 +23,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import {
+  ARENA_KERNELS,
   type ArenaKernel,
   KdrecBprBatches,
   KdrecHeldOutRanks,
@@ -148,7 +149,7 @@ export const registerNativeKernels = (): E.Either<string, ReadonlyArray<string>>
   for (const config of KERNEL_CONFIGS)
     if (tf.getKernel(config.kernelName, "tensorflow") === undefined) tf.registerKernel(config);
   // Each whole-epoch kernel the addon has, by the name of its export.
-  const arenaKernels = ([KdrecListBatches, KdrecBprBatches] as const).filter((name) => addon[name] !== undefined);
+  const arenaKernels = ARENA_KERNELS.filter((name) => addon[name] !== undefined);
   for (const name of arenaKernels) registerArenaKernel(name, addon[name]!, { module: ADDON_PATH, name });
   return E.right([...KERNEL_CONFIGS.map((config) => config.kernelName), ...arenaKernels]);
 };
