@@ -16,6 +16,9 @@ export interface UserItems {
   readonly items: Int32Array;
 }
 
+/** Rows up to this long are sorted by insertion. */
+const SHORT_ROW = 32;
+
 /**
  * Each user's distinct items, sorted by index (for membership tests by binary search).
  * @category Data
@@ -32,9 +35,18 @@ export const userItemSets = (data: Interactions): UserItems => {
   const offsets = new Int32Array(users + 1);
   let write = 0;
   for (let u = 0; u < users; u++) {
-    const row = raw.subarray(counts[u]!, counts[u + 1]!).sort();
+    const [from, to] = [counts[u]!, counts[u + 1]!];
+    // Short rows (most users') by insertion in place: a typed array's sort costs more per call.
+    if (to - from > SHORT_ROW) raw.subarray(from, to).sort();
+    else
+      for (let k = from + 1; k < to; k++) {
+        const item = raw[k]!;
+        let j = k - 1;
+        for (; j >= from && raw[j]! > item; j--) raw[j + 1] = raw[j]!;
+        raw[j + 1] = item;
+      }
     offsets[u] = write;
-    for (let k = 0; k < row.length; k++) if (k === 0 || row[k] !== row[k - 1]) raw[write++] = row[k]!;
+    for (let k = from; k < to; k++) if (k === from || raw[k] !== raw[k - 1]) raw[write++] = raw[k]!;
   }
   offsets[users] = write;
   return { numItems: numItems(data), offsets, items: raw.slice(0, write) };

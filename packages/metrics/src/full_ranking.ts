@@ -12,7 +12,7 @@ import { hasEngineKernel, heldOutRanks, type KdrecError, KdrecHeldOutRanks, kdre
 import { type Interactions, itemsOf, numItems, numUsers, type UserItems, userItemSets } from "@kdrec/data";
 import * as tf from "@tensorflow/tfjs-core";
 import * as E from "fp-ts/lib/Either.js";
-import { metricNames, metricsFromRanks } from "./ranking_metrics.js";
+import { metricNames, metricsFromRanks, writeMetrics } from "./ranking_metrics.js";
 import { type MetricSummary, summarise } from "./statistics.js";
 
 /**
@@ -138,9 +138,10 @@ const rankAmongCandidates = (
 
 /** A batch's held-out items, and each row's excluded items, flattened for the engine. */
 interface BatchTargets {
-  /** Row in the batch and item of each target. */
+  /** Row in the batch and item of each target, row by row: row `b`'s are `targetStart[b] … targetStart[b + 1])`. */
   readonly rows: Int32Array;
   readonly items: Int32Array;
+  readonly targetStart: Int32Array;
   /** Row `b`'s excluded items are `excluded[excludedStart[b] … excludedStart[b + 1])`. */
   readonly excluded: Int32Array;
   readonly excludedStart: Int32Array;
@@ -153,26 +154,32 @@ const batchTargets = (
   excludedOf: (u: number, targets: Int32Array) => number,
   scratch: Int32Array,
 ): BatchTargets => {
-  const rows: number[] = [];
-  const items: number[] = [];
-  const excluded: number[] = [];
+  const targetStart = new Int32Array(batch.length + 1);
+  batch.forEach((u, b) => {
+    targetStart[b + 1] = targetStart[b]! + itemsOf(heldOut, u).length;
+  });
+  const rows = new Int32Array(targetStart[batch.length]!);
+  const items = new Int32Array(rows.length);
+  let excluded = new Int32Array(1024);
   const excludedStart = new Int32Array(batch.length + 1);
   batch.forEach((u, b) => {
     const targets = itemsOf(heldOut, u);
-    for (const t of targets) {
-      rows.push(b);
-      items.push(t);
+    // Element by element: a user's few items do not pay for fill / set calls.
+    for (let j = 0; j < targets.length; j++) {
+      rows[targetStart[b]! + j] = b;
+      items[targetStart[b]! + j] = targets[j]!;
     }
     const count = excludedOf(u, targets);
-    for (let e = 0; e < count; e++) excluded.push(scratch[e]!);
-    excludedStart[b + 1] = excluded.length;
+    const at = excludedStart[b]!;
+    if (at + count > excluded.length) {
+      const grown = new Int32Array(Math.max(2 * excluded.length, at + count));
+      grown.set(excluded.subarray(0, at));
+      excluded = grown;
+    }
+    for (let e = 0; e < count; e++) excluded[at + e] = scratch[e]!;
+    excludedStart[b + 1] = at + count;
   });
-  return {
-    rows: Int32Array.from(rows),
-    items: Int32Array.from(items),
-    excluded: Int32Array.from(excluded),
-    excludedStart,
-  };
+  return { rows, items, targetStart, excluded: excluded.slice(0, excludedStart[batch.length]!), excludedStart };
 };
 
 /**
@@ -272,8 +279,9 @@ const ranksByKernel = async (scores: tf.Tensor2D, targets: BatchTargets, optimis
 /** Users with at least one held-out item, and their held-out items (CSR by user). */
 const heldOutByUser = (heldOut: Interactions): { users: Int32Array; items: UserItems } => {
   const items = userItemSets(heldOut);
-  const users = Int32Array.from({ length: numUsers(heldOut) }, (_, u) => u).filter((u) => itemsOf(items, u).length > 0);
-  return { users, items };
+  const users: number[] = [];
+  for (let u = 0; u < numUsers(heldOut); u++) if (items.offsets[u + 1]! > items.offsets[u]!) users.push(u);
+  return { users: Int32Array.from(users), items };
 };
 
 /**
@@ -315,7 +323,8 @@ export const evaluateFullRanking = async (
   const { users, items: heldOut } = heldOutByUser(options.heldOut);
   const excludedSets = options.exclude.map(userItemSets);
   const names = metricNames(ks);
-  const perUser = Object.fromEntries(names.map((name) => [name, new Float64Array(users.length)]));
+  const columns = names.map(() => new Float64Array(users.length));
+  const perUser = Object.fromEntries(names.map((name, c) => [name, columns[c]!]));
   // Where each candidate sits in a row of the candidates alone (the same for every user).
   const candidatePositions =
     options.candidates === undefined ? undefined : new Map(Array.from(options.candidates, (item, k) => [item, k]));
@@ -323,16 +332,19 @@ export const evaluateFullRanking = async (
   // A user's excluded items, each once (an item may be in several sets), held-out items left in.
   const marks = new Uint8Array(items);
   const excluded = new Int32Array(items);
+  // Indexed loops over the CSR lists: no subarray per user and set.
   const excludedOf = (u: number, targets: Int32Array): number => {
-    for (const t of targets) marks[t] = 1;
+    for (let j = 0; j < targets.length; j++) marks[targets[j]!] = 1;
     let count = 0;
     for (const set of excludedSets)
-      for (const i of itemsOf(set, u))
+      for (let k = set.offsets[u]!; k < set.offsets[u + 1]!; k++) {
+        const i = set.items[k]!;
         if (marks[i] === 0) {
           marks[i] = 1;
           excluded[count++] = i;
         }
-    for (const t of targets) marks[t] = 0;
+      }
+    for (let j = 0; j < targets.length; j++) marks[targets[j]!] = 0;
     for (let e = 0; e < count; e++) marks[excluded[e]!] = 0;
     return count;
   };
@@ -359,16 +371,14 @@ export const evaluateFullRanking = async (
         ),
       );
     }
-    const ranksOf: number[][] = Array.from(batch, () => []);
     try {
       if (byKernel || onEngine) {
         const targets = batchTargets(batch, heldOut, excludedOf, excluded);
         const ranks = byKernel
           ? await ranksByKernel(scores, targets, optimistic)
           : await ranksOnEngine(scores, targets, optimistic, batchSize);
-        targets.rows.forEach((b, j) => {
-          ranksOf[b]!.push(ranks[j]!);
-        });
+        for (let b = 0; b < batch.length; b++)
+          writeMetrics(ranks, targets.targetStart[b]!, targets.targetStart[b + 1]!, ks, columns, start + b);
       } else {
         // The rows read back and ranked here, in one pass per target.
         const values = (await scores.data()) as Float32Array;
@@ -376,19 +386,16 @@ export const evaluateFullRanking = async (
           const targets = itemsOf(heldOut, u);
           const count = excludedOf(u, targets);
           const full = values.subarray(b * items, (b + 1) * items);
-          ranksOf[b] =
+          const ranks =
             candidatePositions === undefined
               ? Array.from(targets, (t) => rankInRow(full, t, excluded, count, optimistic))
               : rankAmongCandidates(full, targets, candidatePositions, excluded.subarray(0, count), optimistic);
+          writeMetrics(ranks, 0, ranks.length, ks, columns, start + b);
         });
       }
     } finally {
       scores.dispose();
     }
-    ranksOf.forEach((ranks, b) => {
-      const metrics = metricsFromRanks(ranks, ks);
-      for (const name of names) perUser[name]![start + b] = metrics[name]!;
-    });
   }
   return E.right({
     users,

@@ -21,7 +21,7 @@ export {
 } from "./full_ranking.js";
 export { auc, logLoss, mae, rmse } from "./pointwise.js";
 export { longTailItems, type PopularityReport, popularityReport } from "./popularity.js";
-export { metricNames, metricsFromRanks } from "./ranking_metrics.js";
+export { metricNames, metricsFromRanks, writeMetrics } from "./ranking_metrics.js";
 export {
   type MetricSummary,
   type PairedTest,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { auc, logLoss, mae, rmse } from "./pointwise.js";
-import { metricsFromRanks } from "./ranking_metrics.js";
+import { metricNames, metricsFromRanks, writeMetrics } from "./ranking_metrics.js";
 import { pairedTTest, studentTwoSidedP, summarise } from "./statistics.js";
 
 describe("metricsFromRanks", () => {
@@ -21,6 +21,27 @@ describe("metricsFromRanks", () => {
     const ideal = 1 + 1 / Math.log2(3) + 1 / Math.log2(4);
     expect(m["ndcg@5"]).toBeCloseTo((1 + 1 / Math.log2(6)) / ideal, 12);
     expect(m).toMatchObject({ "hr@5": 1, "recall@5": 2 / 3, "precision@5": 2 / 5, mrr: 1 });
+  });
+
+  it("writeMetrics puts a slice's values into columns at a row, in metricNames' order", () => {
+    const ks = [5, 10];
+    const columns = metricNames(ks).map(() => new Float64Array(3));
+    // The user's ranks are [0, 4, 30], between other users' ranks; written at row 1 only.
+    writeMetrics([9, 0, 4, 30, 7], 1, 4, ks, columns, 1);
+    const ideal = 1 + 1 / Math.log2(3) + 1 / Math.log2(4);
+    expect(columns.map((column) => column[1])).toEqual([
+      1,
+      (1 + 1 / Math.log2(6)) / ideal,
+      2 / 3,
+      2 / 5,
+      1,
+      (1 + 1 / Math.log2(6)) / ideal,
+      2 / 3,
+      2 / 10,
+      1,
+    ]);
+    expect(columns.every((column) => column[0] === 0 && column[2] === 0)).toBe(true);
+    expect(Object.values(metricsFromRanks([0, 4, 30], ks))).toEqual(columns.map((column) => column[1]));
   });
 });
 
