@@ -102,8 +102,16 @@ export const seededRandom = (seed: number): Random => {
     // Rejection sampling keeps every value equally likely (no modulo bias).
     return TWO_POW_32 - (TWO_POW_32 % maxExclusive);
   };
+  // The last bound's rejection limit: samplers draw many values under one bound, and the limit's
+  // float remainder cost more than the draw.
+  let lastBound = Number.NaN; // no bound matches it, 0 included (which must be refused)
+  let lastLimit = 0;
   const int = (maxExclusive: number): number => {
-    const limit = checkBound(maxExclusive, "int");
+    if (maxExclusive !== lastBound) {
+      lastLimit = checkBound(maxExclusive, "int");
+      lastBound = maxExclusive;
+    }
+    const limit = lastLimit;
     let x = uint32();
     while (x >= limit) x = uint32();
     return remainder(x, maxExclusive);
