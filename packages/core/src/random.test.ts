@@ -58,6 +58,19 @@ describe("seededRandom", () => {
     expect(b).not.toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 
+  it("shuffles with the swaps of int(i + 1) for i from the end, and leaves the stream where those calls do", () => {
+    for (const n of [0, 1, 2, 1000, 70_000]) {
+      const [a, b] = [seededRandom(n + 3), seededRandom(n + 3)];
+      const expected = Int32Array.from({ length: n }, (_, i) => i);
+      for (let i = n - 1; i > 0; i--) {
+        const j = b.int(i + 1);
+        [expected[i], expected[j]] = [expected[j]!, expected[i]!];
+      }
+      expect(a.shuffle(Int32Array.from({ length: n }, (_, i) => i))).toEqual(expected);
+      expect(a.uint32()).toBe(b.uint32());
+    }
+  });
+
   it("refuses integer bounds that are not positive integers", () => {
     const rng = seededRandom(1);
     expect(() => rng.int(0)).toThrow(/positive integer/);

@@ -116,15 +116,16 @@ export const seededRandom = (seed: number): Random => {
     while (x >= limit) x = uint32();
     return remainder(x, maxExclusive);
   };
-  const fillInts = (out: Int32Array, start: number, end: number, maxExclusive: number): void => {
-    const limit = checkBound(maxExclusive, "fillInts");
-    // uint32's steps with the state in int32 locals (no typed-array access per draw): the same
-    // stream, written back at the end.
+  // out[k] = int(bound_k) for k in [start, end), bound_k = first + step·(k − start): uint32's steps
+  // with the state in int32 locals (no typed-array access per draw), written back at the end — the
+  // same stream as those int() calls. A bound's rejection limit is computed only for a draw within
+  // the bound of 2^32, the only draws it can reject (the limit exceeds 2^32 − bound).
+  const fillBelow = (out: Int32Array, start: number, end: number, first: number, step: number): void => {
     let s0 = s[0]! | 0;
     let s1 = s[1]! | 0;
     let s2 = s[2]! | 0;
     let s3 = s[3]! | 0;
-    for (let k = start; k < end; k++) {
+    for (let k = start, bound = first; k < end; k++, bound += step) {
       let x: number;
       do {
         const m = Math.imul(s1, 5);
@@ -136,21 +137,30 @@ export const seededRandom = (seed: number): Random => {
         s0 ^= s3;
         s2 ^= t;
         s3 = (s3 << 11) | (s3 >>> 21);
-      } while (x >= limit);
-      out[k] = remainder(x, maxExclusive);
+      } while (x >= TWO_POW_32 - bound && x >= TWO_POW_32 - (TWO_POW_32 % bound));
+      out[k] = remainder(x, bound);
     }
     s[0] = s0;
     s[1] = s1;
     s[2] = s2;
     s[3] = s3;
   };
+  const fillInts = (out: Int32Array, start: number, end: number, maxExclusive: number): void => {
+    checkBound(maxExclusive, "fillInts");
+    fillBelow(out, start, end, maxExclusive, 0);
+  };
   const normal = (): number => {
     const u = 1 - float(); // (0, 1]: log stays finite
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * float());
   };
+  // Fisher–Yates with j = int(i + 1) for i from the end, those draws made at once.
   const shuffle = <T, A extends { [index: number]: T; length: number }>(items: A): A => {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = int(i + 1);
+    if (items.length > 2 ** 31) throw new RangeError("Random.shuffle: more than 2^31 items");
+    const n = items.length;
+    const draws = new Int32Array(Math.max(0, n - 1));
+    fillBelow(draws, 0, draws.length, n, -1);
+    for (let i = n - 1; i > 0; i--) {
+      const j = draws[n - 1 - i]!;
       const tmp = items[i] as T;
       items[i] = items[j] as T;
       items[j] = tmp;
