@@ -3,9 +3,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { KdrecListBatches, registerArenaKernel, unregisterArenaKernel } from "@kdrec/core";
+import { arenaKernel, KdrecListBatches } from "@kdrec/core";
 import { leaveLastOut, syntheticDataset, userItemSets } from "@kdrec/data";
 import type { ListEpoch } from "@kdrec/model-kit";
+import { withArenaKernel, withoutArenaKernel } from "@kdrec/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KernelPool } from "./kernel_pool.js";
 import { MatrixFactorization } from "./matrix_factorization.js";
@@ -73,36 +74,44 @@ describe("startKernelPool", () => {
     const module = join(mkdtempSync(join(tmpdir(), "kdrec-pool-")), "stand_in.cjs");
     writeFileSync(module, `exports.listBatches = () => { throw new Error("the helper's stand-in ran"); };`);
     const ownCalls: number[] = [];
-    registerArenaKernel(KdrecListBatches, (_, parameters) => ownCalls.push(parameters), {
-      module,
-      name: "listBatches",
-    });
-    const standIns = await startKernelPool({ threads: 2 });
-    try {
-      const model = MatrixFactorization.create({ users: 20, items: 30, dim: 4, seed: 1 }, { pool: standIns });
-      const lists = { users: Int32Array.from({ length: 8 }, (_, r) => r), items: new Int32Array(32), width: 4 };
-      lists.items.forEach((_, j, items) => {
-        items[j] = (j * 7) % 30;
+    const standIn = {
+      kernel: (_: Uint8Array, parameters: number) => ownCalls.push(parameters),
+      source: { module, name: "listBatches" },
+    };
+    // The stand-in in place of what was registered (here a sentinel; the native kernel where
+    // initEngine loaded it), which is put back after.
+    const sentinel = { kernel: () => undefined };
+    await withArenaKernel(KdrecListBatches, sentinel, async () => {
+      await withArenaKernel(KdrecListBatches, standIn, async () => {
+        const standIns = await startKernelPool({ threads: 2 });
+        try {
+          const model = MatrixFactorization.create({ users: 20, items: 30, dim: 4, seed: 1 }, { pool: standIns });
+          const lists = { users: Int32Array.from({ length: 8 }, (_, r) => r), items: new Int32Array(32), width: 4 };
+          lists.items.forEach((_, j, items) => {
+            items[j] = (j * 7) % 30;
+          });
+          const epoch: ListEpoch = {
+            batchRows: [8, 8],
+            lists: () => lists,
+            width: 4,
+            terms: [{ term: { kind: "bpr", positive: 0, negative: 1 }, weight: 1 }],
+          };
+          // Two batches, one a thread: the caller's stand-in records its call, the helper's throws.
+          expect(() => model.trainListEpoch(epoch)).toThrow(/listBatches failed on a helper thread/);
+          expect(ownCalls).toHaveLength(1);
+          await withoutArenaKernel(KdrecListBatches, () => {
+            const before = Float32Array.from(model.itemFactors);
+            const [losses] = model.trainListEpoch(epoch);
+            expect(Array.from(losses!).every(Number.isFinite)).toBe(true);
+            expect(model.itemFactors).not.toEqual(before);
+          });
+          expect(ownCalls).toHaveLength(1);
+        } finally {
+          await standIns.close();
+        }
       });
-      const epoch: ListEpoch = {
-        batchRows: [8, 8],
-        lists: () => lists,
-        width: 4,
-        terms: [{ term: { kind: "bpr", positive: 0, negative: 1 }, weight: 1 }],
-      };
-      // Two batches, one a thread: the caller's stand-in records its call, the helper's throws.
-      expect(() => model.trainListEpoch(epoch)).toThrow(/listBatches failed on a helper thread/);
-      expect(ownCalls).toHaveLength(1);
-      unregisterArenaKernel(KdrecListBatches);
-      const before = Float32Array.from(model.itemFactors);
-      const [losses] = model.trainListEpoch(epoch);
-      expect(Array.from(losses!).every(Number.isFinite)).toBe(true);
-      expect(model.itemFactors).not.toEqual(before);
-      expect(ownCalls).toHaveLength(1);
-    } finally {
-      unregisterArenaKernel(KdrecListBatches);
-      await standIns.close();
-    }
+      expect(arenaKernel(KdrecListBatches)).toBe(sentinel.kernel);
+    });
   });
 
   it("refuses more calls than threads, and runs nothing once closed", async () => {

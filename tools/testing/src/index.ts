@@ -9,6 +9,8 @@
  */
 import {
   ARENA_KERNELS,
+  type ArenaKernel,
+  type ArenaKernelSource,
   arenaKernelSource,
   type BackendName,
   formatKdrecError,
@@ -61,18 +63,32 @@ export const withoutEngineKernel = async <A>(name: string, body: () => Promise<A
 };
 
 /**
- * Runs `body` with arena kernel `name` unregistered (so the WebAssembly kernel of that name runs),
- * then registers it again, whatever `body` did.
+ * Runs `body` with `stand-in` registered as arena kernel `name` (undefined: none, so the
+ * WebAssembly kernel of that name runs), then puts back what was registered before (kernel and
+ * source), whatever `body` did.
  */
-export const withoutArenaKernel = async <A>(name: string, body: () => Promise<A> | A): Promise<A> => {
+export const withArenaKernel = async <A>(
+  name: string,
+  standIn: { readonly kernel: ArenaKernel; readonly source?: ArenaKernelSource } | undefined,
+  body: () => Promise<A> | A,
+): Promise<A> => {
   const source = arenaKernelSource(name);
   const kernel = unregisterArenaKernel(name);
+  if (standIn !== undefined) registerArenaKernel(name, standIn.kernel, standIn.source);
   try {
     return await body();
   } finally {
+    unregisterArenaKernel(name);
     if (kernel !== undefined) registerArenaKernel(name, kernel, source);
   }
 };
+
+/**
+ * Runs `body` with arena kernel `name` unregistered (so the WebAssembly kernel of that name runs),
+ * then registers it again, whatever `body` did.
+ */
+export const withoutArenaKernel = <A>(name: string, body: () => Promise<A> | A): Promise<A> =>
+  withArenaKernel(name, undefined, body);
 
 /**
  * Declares `suite` once per backend of {@link testBackends}, as `title [backend]`.
