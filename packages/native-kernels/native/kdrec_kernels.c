@@ -100,7 +100,7 @@ static void* run_range(void* range) {
 #define SCORES_PER_THREAD (1 << 18)
 
 static void for_rows(int64_t rows, int64_t items, RowWork work, void* context) {
-  long cores = getenv("KT") ? atol(getenv("KT")) : sysconf(_SC_NPROCESSORS_ONLN);
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
   int64_t threads = cores < 1 ? 1 : cores > MAX_THREADS ? MAX_THREADS : cores;
   if (rows * items / SCORES_PER_THREAD < threads) threads = rows * items / SCORES_PER_THREAD;
   if (threads > rows) threads = rows;
